@@ -1,0 +1,41 @@
+# siu: `make demo` runs the whole pipeline on this machine; `make test` runs every check.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PLUGINS := $(sort $(wildcard plugins/*/pyproject.toml))
+EDITABLES := -e '.[dev]' -e contract_tests $(foreach p,$(PLUGINS),-e $(dir $(p)))
+
+.PHONY: demo test lint typecheck unit contract bench clean help
+
+help:
+	@echo "make demo   run the embedded default (no AWS account needed)"
+	@echo "make test   lint, type-check and run every test, contract suite included"
+	@echo "make bench  print the benchmark figures"
+
+$(STAMP): pyproject.toml contract_tests/pyproject.toml $(PLUGINS)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "siu needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(EDITABLES)
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/siu demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy siu_core contract_tests/siu_contract $(foreach p,$(PLUGINS),$(dir $(p))$(notdir $(patsubst %/,%,$(dir $(p)))))
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache

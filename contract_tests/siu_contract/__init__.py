@@ -1,0 +1,1 @@
+"""The siu channel contract suite."""

@@ -1,0 +1,1 @@
+"""pytest entry point of the contract suite (inactive unless asked)."""

@@ -1,0 +1,1 @@
+"""siu channel plugin: Facebook Messenger."""

@@ -1,0 +1,132 @@
+"""The channel plugin contract: the hooks a channel plugin implements.
+
+Every hook is called with keyword arguments, for exactly one channel (the core dispatches to the
+plugin registered under the channel's entry-point name), so an implementation never has to ask
+"is this my channel?". An implementation may accept any subset of a hook's arguments. Secrets and
+the HTTP session are passed in: a plugin reads no environment and holds no global client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pluggy
+
+from siu_core.models import (
+    Attachment,
+    ChannelInfo,
+    Event,
+    HandshakeResponse,
+    MediaContent,
+    ReplyRequest,
+    SendResult,
+    SimulatedMessage,
+    WebhookRequest,
+)
+
+PROJECT = "siu"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+#: The contract version this core implements. A plugin must declare the same major version and a
+#: minor version no newer than this one.
+CONTRACT_VERSION = "1.0"
+
+#: Hooks every channel plugin must implement; the others are optional.
+REQUIRED_HOOKS = ("channel_info", "handshake", "verify_signature", "normalize", "send_reply")
+
+
+class ChannelSpec:
+    """Hook specifications for a siu channel plugin (pluggy project ``siu``)."""
+
+    @hookspec(firstresult=True)
+    def channel_info(self) -> ChannelInfo:  # type: ignore[empty-body]
+        """Describe the channel so the core can load, configure and gate it.
+
+        Return a :class:`~siu_core.models.ChannelInfo`: the channel name (equal to the entry-point
+        name), the distribution version, the contract version implemented, the secret fields the
+        plugin needs (``siu/<channel>`` in Secrets Manager holds them), default settings, the reply
+        window policy and text limits.
+        """
+
+    @hookspec(firstresult=True)
+    def handshake(  # type: ignore[empty-body]
+        self, query: Mapping[str, str], secrets: Mapping[str, str], settings: Mapping[str, Any]
+    ) -> HandshakeResponse:
+        """Answer the platform's GET verification request (e.g. Meta's ``hub.challenge``).
+
+        ``query`` holds the decoded query-string parameters. Return status 200 with the challenge
+        echoed byte for byte only for the right token and mode; 403 otherwise. A channel whose
+        platform has no handshake returns ``HandshakeResponse.unsupported(reason)``.
+        """
+
+    @hookspec(firstresult=True)
+    def verify_signature(  # type: ignore[empty-body]
+        self, body: bytes, headers: Mapping[str, str], secrets: Mapping[str, str]
+    ) -> bool:
+        """Prove a webhook POST came from the platform, on the raw body bytes, in constant time.
+
+        ``headers`` is case-insensitive. Return ``True`` only for a valid signature; raise
+        :class:`~siu_core.errors.SignatureError` (with a reason, never the secret) otherwise.
+        Anything but ``True`` is treated as a failure.
+        """
+
+    @hookspec(firstresult=True)
+    def normalize(  # type: ignore[empty-body]
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        settings: Mapping[str, Any],
+    ) -> list[Event]:
+        """Turn a verified webhook body into normalized events, every entry and event of a batch.
+
+        Return a list (possibly empty) of events from :mod:`siu_core.models`. Platform events that
+        are none of the contract's kinds (typing, opt-ins, unknown fields) yield nothing. A body the
+        channel cannot read raises :class:`~siu_core.errors.MalformedPayload`; no other exception
+        may escape for any input.
+        """
+
+    @hookspec(firstresult=True)
+    def send_reply(  # type: ignore[empty-body]
+        self,
+        request: ReplyRequest,
+        secrets: Mapping[str, str],
+        settings: Mapping[str, Any],
+        session: Any,
+    ) -> SendResult:
+        """Send a human-written reply through the platform's send API with the given ``requests`` session.
+
+        Return the platform's message id. Raise a typed :class:`~siu_core.errors.SendError`:
+        ``WindowClosed`` (with what is still allowed), ``RateLimited`` (with ``retry_after``),
+        ``PermanentSendError`` / ``InvalidReply``, or ``TransientSendError`` (5xx, timeouts).
+        Never compose or alter the text.
+        """
+
+    @hookspec(firstresult=True)
+    def download_media(  # type: ignore[empty-body]
+        self,
+        attachment: Attachment,
+        secrets: Mapping[str, str],
+        settings: Mapping[str, Any],
+        session: Any,
+    ) -> MediaContent | None:
+        """Fetch an inbound attachment's bytes so the core can keep a snapshot (optional hook).
+
+        Return ``None`` when the attachment has nothing to download. Raise a ``SendError`` subclass
+        (``TransientSendError`` for 5xx/timeouts) when the platform refuses.
+        """
+
+    @hookspec(firstresult=True)
+    def simulate_webhook(  # type: ignore[empty-body]
+        self,
+        messages: Sequence[SimulatedMessage],
+        account_id: str,
+        secrets: Mapping[str, str],
+        settings: Mapping[str, Any],
+    ) -> WebhookRequest:
+        """Build a realistic, correctly signed webhook carrying these customer messages (optional hook).
+
+        Used by ``siu simulate``, ``siu demo`` and the contract suite's round-trip check: the
+        result must verify and normalize back into exactly these messages.
+        """

@@ -1,0 +1,399 @@
+"""Pydantic models of everything that crosses a process boundary.
+
+The JSON Schemas in ``schemas/`` are the source of truth; these models mirror them and
+``tests/test_schemas.py`` proves the two agree in both directions.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_serializer,
+    model_validator,
+)
+
+EVENT_SCHEMA_VERSION: Literal["1"] = "1"
+CHANNEL_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+BCP47_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$|^und$"
+
+
+def _utc(value: datetime) -> datetime:
+    """Force every timestamp to an aware UTC value so comparisons never mix naive and aware."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+ChannelName = Annotated[str, Field(pattern=CHANNEL_NAME_PATTERN, max_length=64)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class Model(BaseModel):
+    """Strict base: unknown keys are a contract violation, not something to drop silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def rfc3339(value: datetime) -> str:
+    """Render a timestamp the way the schemas expect: UTC with a Z suffix."""
+    value = _utc(value)
+    text = value.isoformat().replace("+00:00", "Z")
+    return text
+
+
+class _Timestamped(Model):
+    @field_serializer("timestamp", "watermark", check_fields=False)
+    def _ser_ts(self, value: datetime | None) -> str | None:
+        return None if value is None else rfc3339(value)
+
+
+# --- parts of events -----------------------------------------------------------------------------
+
+
+class Participant(Model):
+    """A customer as the platform identifies them (platform-scoped id, business-scoped on WhatsApp)."""
+
+    id: NonEmpty
+    name: str | None = None
+    username: str | None = None
+    phone: str | None = None
+
+
+AttachmentType = Literal[
+    "image", "audio", "video", "file", "sticker", "share", "story_mention", "reel", "post", "fallback"
+]
+
+
+class Attachment(Model):
+    """A media item: by URL (Messenger, Instagram) or by media id to download (WhatsApp)."""
+
+    type: AttachmentType
+    url: str | None = None
+    media_id: str | None = None
+    mime_type: str | None = None
+    caption: str | None = None
+    filename: str | None = None
+    sha256: str | None = None
+    sticker_id: str | None = None
+    voice: bool = False
+    title: str | None = None
+
+
+class Location(Model):
+    """A shared place."""
+
+    latitude: float
+    longitude: float
+    name: str | None = None
+    address: str | None = None
+    url: str | None = None
+
+
+class ContactCard(Model):
+    """A contact the customer shared."""
+
+    name: str
+    phones: list[str] = []
+    emails: list[str] = []
+
+
+class Story(Model):
+    """The story a message replies to or mentions the business in."""
+
+    kind: Literal["reply", "mention"]
+    id: str | None = None
+    url: str | None = None
+
+
+class Interaction(Model):
+    """A tap rather than typing: quick reply, postback, button or list reply."""
+
+    kind: Literal["quick_reply", "postback", "button_reply", "list_reply", "template_button"]
+    id: str | None = None
+    title: str | None = None
+    payload: str | None = None
+
+
+class OrderItem(Model):
+    """One line of an order sent from a catalog."""
+
+    product_id: str
+    quantity: float
+    item_price: float | None = None
+    currency: str | None = None
+
+
+class Order(Model):
+    """An order the customer placed from the business's catalog."""
+
+    catalog_id: str | None = None
+    text: str | None = None
+    items: list[OrderItem] = []
+
+
+class Referral(Model):
+    """How the customer arrived (ad, link), when the platform says."""
+
+    source: str | None = None
+    type: str | None = None
+    ref: str | None = None
+    ad_id: str | None = None
+    url: str | None = None
+    headline: str | None = None
+    body: str | None = None
+
+
+class PlatformError(Model):
+    """An error the platform reported inside a webhook or a send response."""
+
+    code: int | str
+    title: str | None = None
+    message: str | None = None
+    details: str | None = None
+
+
+MessageKind = Literal[
+    "text",
+    "image",
+    "audio",
+    "video",
+    "file",
+    "sticker",
+    "location",
+    "contact",
+    "story_reply",
+    "story_mention",
+    "share",
+    "interactive",
+    "order",
+    "unsupported",
+]
+
+StatusValue = Literal["sent", "delivered", "read", "played", "failed"]
+
+#: Status rank: a status update only ever moves a message forward (``failed`` is terminal).
+STATUS_RANK: dict[str, int] = {"sent": 1, "delivered": 2, "read": 3, "played": 4, "failed": 5}
+
+
+# --- events --------------------------------------------------------------------------------------
+
+
+class _EventBase(_Timestamped):
+    schema_version: Literal["1"] = EVENT_SCHEMA_VERSION
+    channel: ChannelName
+    account_id: NonEmpty
+    customer: Participant
+    timestamp: UtcDatetime
+
+
+class MessageEvent(_EventBase):
+    """A message in a conversation: from the customer (``message``) or from the business (``echo``)."""
+
+    type: Literal["message", "echo"]
+    message_id: NonEmpty
+    kind: MessageKind
+    text: str | None = None
+    attachments: list[Attachment] = []
+    reply_to: str | None = None
+    story: Story | None = None
+    interaction: Interaction | None = None
+    location: Location | None = None
+    contacts: list[ContactCard] = []
+    order: Order | None = None
+    referral: Referral | None = None
+    forwarded: bool = False
+    standby: bool = False
+    own_app: bool = False
+    errors: list[PlatformError] = []
+
+
+class ReactionEvent(_EventBase):
+    """A reaction added to (or removed from) an earlier message: an annotation, not a new message."""
+
+    type: Literal["reaction"]
+    target_message_id: NonEmpty
+    action: Literal["react", "unreact"]
+    emoji: str | None = None
+    reaction: str | None = None
+    by: Literal["customer", "business"] = "customer"
+
+
+class UnsendEvent(_EventBase):
+    """The customer deleted an earlier message: the thread shows it as deleted."""
+
+    type: Literal["unsend"]
+    target_message_id: NonEmpty
+
+
+class EditEvent(_EventBase):
+    """The customer edited an earlier message's text."""
+
+    type: Literal["edit"]
+    target_message_id: NonEmpty
+    text: str
+
+
+class StatusEvent(_EventBase):
+    """Delivery progress of messages the business sent: by message ids, a watermark, or both."""
+
+    type: Literal["status"]
+    status: StatusValue
+    message_ids: list[str] = []
+    watermark: UtcDatetime | None = None
+    error: PlatformError | None = None
+
+
+class PlatformErrorEvent(_Timestamped):
+    """An account-level error the platform reported (no customer message attached)."""
+
+    schema_version: Literal["1"] = EVENT_SCHEMA_VERSION
+    type: Literal["platform_error"]
+    channel: ChannelName
+    account_id: NonEmpty
+    timestamp: UtcDatetime
+    errors: list[PlatformError] = Field(min_length=1)
+
+
+Event = Annotated[
+    MessageEvent | ReactionEvent | UnsendEvent | EditEvent | StatusEvent | PlatformErrorEvent,
+    Field(discriminator="type"),
+]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+EVENT_LIST_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+
+
+def parse_event(data: Any) -> Event:
+    """Parse a JSON-compatible dict into the right event model (raises pydantic.ValidationError)."""
+    return EVENT_ADAPTER.validate_python(data)
+
+
+def dump_event(event: Event) -> dict[str, Any]:
+    """Dump an event to JSON-compatible data (what the queue carries and the schema validates)."""
+    return event.model_dump(mode="json", exclude_none=True)
+
+
+# --- labels --------------------------------------------------------------------------------------
+
+
+class Labels(Model):
+    """What the labeler says about a new customer message. The summary is never shown to a customer."""
+
+    topic: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+    urgency: Literal["urgent", "normal"]
+    language: Annotated[str, Field(pattern=BCP47_PATTERN)]
+    summary: Annotated[str, Field(max_length=280)]
+    labeler: Annotated[str, Field(min_length=1, max_length=200)]
+    fallback: bool = False
+
+
+# --- channel description -------------------------------------------------------------------------
+
+
+class ReplyWindowPolicy(Model):
+    """How long after the customer's last message the business may answer, and what is possible after."""
+
+    standard_hours: int | None = Field(default=24, ge=1)
+    human_agent_days: int | None = Field(default=None, ge=1)
+    template_when_closed: bool = False
+
+
+class ChannelInfo(Model):
+    """What the core needs to know about a channel, reported by the plugin's ``channel_info`` hook."""
+
+    name: ChannelName
+    display_name: str
+    version: NonEmpty
+    contract_version: Annotated[str, Field(pattern=r"^\d+\.\d+$")]
+    secret_fields: list[str]
+    optional_secret_fields: list[str] = []
+    signing_secret_fields: list[str] = []
+    settings: dict[str, Any] = {}
+    reply_window: ReplyWindowPolicy = ReplyWindowPolicy()
+    max_text_length: int | None = Field(default=None, ge=1)
+    text_length_unit: Literal["characters", "bytes"] = "characters"
+    supports_templates: bool = False
+
+
+class HandshakeResponse(Model):
+    """The HTTP answer to a platform's GET verification request."""
+
+    status: int
+    body: str = ""
+    content_type: str = "text/plain"
+
+    @classmethod
+    def unsupported(cls, reason: str) -> HandshakeResponse:
+        """For channels whose platform never sends a GET handshake."""
+        return cls(status=405, body=reason)
+
+
+# --- replies -------------------------------------------------------------------------------------
+
+
+class TemplateRef(Model):
+    """An approved message template and its parameters (WhatsApp, outside the 24-hour window)."""
+
+    name: NonEmpty
+    language: NonEmpty
+    params: list[str] = []
+
+
+class ReplyRequest(Model):
+    """A human-written reply to send through a channel. Exactly one of text or template."""
+
+    channel: ChannelName
+    account_id: NonEmpty
+    recipient: Participant
+    text: str | None = None
+    template: TemplateRef | None = None
+    reply_to: str | None = None
+    human_agent: bool = False
+    idempotency_key: NonEmpty
+    metadata: str | None = None
+
+    @model_validator(mode="after")
+    def _one_body(self) -> ReplyRequest:
+        if (self.text is None) == (self.template is None):
+            raise ValueError("a reply carries exactly one of text or template")
+        return self
+
+
+class SendResult(Model):
+    """The platform accepted the reply: its message id is how later status events find it."""
+
+    message_id: NonEmpty
+    recipient_id: str | None = None
+    status: str = "accepted"
+
+
+class MediaContent(BaseModel):
+    """Downloaded media bytes (not a contract model: it never crosses a process boundary as JSON)."""
+
+    content: bytes
+    mime_type: str | None = None
+    filename: str | None = None
+
+
+class SimulatedMessage(Model):
+    """A customer message for ``siu simulate`` / ``siu demo`` to wrap in a realistic webhook."""
+
+    sender_id: NonEmpty
+    sender_name: str | None = None
+    text: str
+    message_id: NonEmpty
+    timestamp: UtcDatetime
+
+
+class WebhookRequest(BaseModel):
+    """A webhook POST as the platform would send it: the raw bytes and the headers that sign them."""
+
+    body: bytes
+    headers: dict[str, str]

@@ -1,0 +1,310 @@
+"""Discover, check and dispatch to channel plugins.
+
+Each plugin is registered with pluggy under its entry-point name (the channel name). A call for a
+channel goes through a hook caller that excludes every other channel's plugin, so one plugin can
+never answer for another channel.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from siu_core import hookspecs
+from siu_core.errors import PluginLoadError, SignatureError, UnknownChannel
+from siu_core.models import (
+    CHANNEL_NAME_PATTERN,
+    Attachment,
+    ChannelInfo,
+    Event,
+    HandshakeResponse,
+    MediaContent,
+    ReplyRequest,
+    SendResult,
+    SimulatedMessage,
+    WebhookRequest,
+)
+
+ENTRY_POINT_GROUP = "siu.channels"
+#: Comma-separated channel names: load exactly these (the deploy gate and tests use it).
+ONLY_ENV = "SIU_CHANNELS"
+
+
+def contract_compatible(declared: str, expected: str = hookspecs.CONTRACT_VERSION) -> bool:
+    """A plugin fits when it shares the core's major version and needs no newer minor version."""
+    try:
+        d_major, d_minor = (int(p) for p in declared.split("."))
+        e_major, e_minor = (int(p) for p in expected.split("."))
+    except ValueError:
+        return False
+    return d_major == e_major and d_minor <= e_minor
+
+
+class Headers(Mapping[str, str]):
+    """Case-insensitive, read-only HTTP headers (Function URL events lowercase them; others may not)."""
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        pairs = items.items() if isinstance(items, Mapping) else items
+        self._data: dict[str, str] = {}
+        for key, value in pairs:
+            k = key.lower()
+            # A repeated header is joined the way Function URLs and HTTP/1.1 do: with commas.
+            self._data[k] = f"{self._data[k]},{value}" if k in self._data else value
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[key.lower()]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"Headers({sorted(self._data)})"
+
+
+@dataclass
+class Channel:
+    """One loaded channel: its description and typed calls into its plugin only."""
+
+    name: str
+    info: ChannelInfo
+    distribution: str | None
+    dist_version: str | None
+    _callers: dict[str, Any] = field(repr=False)
+
+    def _call(self, hook: str, **kwargs: Any) -> Any:
+        return self._callers[hook](**kwargs)
+
+    def has_hook(self, hook: str) -> bool:
+        """Whether this channel's plugin implements an optional hook."""
+        return bool(self._callers[hook].get_hookimpls())
+
+    def settings(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The plugin's default settings with the deployment's overrides on top."""
+        merged = dict(self.info.settings)
+        merged.update(overrides or {})
+        return merged
+
+    def handshake(
+        self, query: Mapping[str, str], secrets: Mapping[str, str], settings: Mapping[str, Any] | None = None
+    ) -> HandshakeResponse:
+        """Answer a GET verification request for this channel."""
+        result = self._call("handshake", query=query, secrets=secrets, settings=self.settings(settings))
+        if not isinstance(result, HandshakeResponse):
+            raise TypeError(f"{self.name}: handshake returned {type(result).__name__}, not HandshakeResponse")
+        return result
+
+    def verify_signature(self, body: bytes, headers: Mapping[str, str], secrets: Mapping[str, str]) -> None:
+        """Raise SignatureError unless the plugin positively says the body is authentic."""
+        if not isinstance(headers, Headers):
+            headers = Headers(headers)
+        ok = self._call("verify_signature", body=body, headers=headers, secrets=secrets)
+        if ok is not True:
+            raise SignatureError("signature not accepted")
+
+    def normalize(
+        self, body: bytes, headers: Mapping[str, str], settings: Mapping[str, Any] | None = None
+    ) -> list[Event]:
+        """Normalize a verified body; a plugin answering anything but a list of events is a bug."""
+        if not isinstance(headers, Headers):
+            headers = Headers(headers)
+        events = self._call("normalize", body=body, headers=headers, settings=self.settings(settings))
+        if events is None:
+            return []
+        if not isinstance(events, list):
+            raise TypeError(f"{self.name}: normalize returned {type(events).__name__}, not a list")
+        return events
+
+    def send_reply(
+        self,
+        request: ReplyRequest,
+        secrets: Mapping[str, str],
+        session: Any,
+        settings: Mapping[str, Any] | None = None,
+    ) -> SendResult:
+        """Send a reply through this channel's plugin."""
+        result = self._call(
+            "send_reply", request=request, secrets=secrets, settings=self.settings(settings), session=session
+        )
+        if not isinstance(result, SendResult):
+            raise TypeError(f"{self.name}: send_reply returned {type(result).__name__}, not SendResult")
+        return result
+
+    def download_media(
+        self,
+        attachment: Attachment,
+        secrets: Mapping[str, str],
+        session: Any,
+        settings: Mapping[str, Any] | None = None,
+    ) -> MediaContent | None:
+        """Fetch an attachment's bytes, or None when the plugin has no media download."""
+        if not self.has_hook("download_media"):
+            return None
+        result: MediaContent | None = self._call(
+            "download_media",
+            attachment=attachment,
+            secrets=secrets,
+            settings=self.settings(settings),
+            session=session,
+        )
+        return result
+
+    def simulate_webhook(
+        self,
+        messages: Sequence[SimulatedMessage],
+        account_id: str,
+        secrets: Mapping[str, str],
+        settings: Mapping[str, Any] | None = None,
+    ) -> WebhookRequest:
+        """Build a signed webhook for these messages (raises UnknownChannel-style error if unsupported)."""
+        if not self.has_hook("simulate_webhook"):
+            raise NotImplementedError(f"channel {self.name!r} does not implement simulate_webhook")
+        result: WebhookRequest = self._call(
+            "simulate_webhook",
+            messages=list(messages),
+            account_id=account_id,
+            secrets=secrets,
+            settings=self.settings(settings),
+        )
+        return result
+
+
+@dataclass
+class ChannelRegistry:
+    """The loaded channels, and the ones that failed to load with the reason for each."""
+
+    pm: pluggy.PluginManager
+    channels: dict[str, Channel] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> Channel:
+        """The channel by name, or an error that says what is installed and what failed."""
+        try:
+            return self.channels[name]
+        except KeyError:
+            if name in self.failures:
+                raise UnknownChannel(f"channel {name!r} failed to load: {self.failures[name]}") from None
+            known = ", ".join(sorted(self.channels)) or "none"
+            raise UnknownChannel(f"no channel plugin named {name!r} (installed: {known})") from None
+
+    def names(self) -> list[str]:
+        """Loaded channel names, sorted."""
+        return sorted(self.channels)
+
+    def register(self, plugin: object, name: str, *, distribution: str | None = None,
+                 dist_version: str | None = None) -> Channel:
+        """Register one plugin object under a channel name, running every load-time check."""
+        if not re.match(CHANNEL_NAME_PATTERN, name):
+            raise PluginLoadError(name, f"channel name must match {CHANNEL_NAME_PATTERN}")
+        if name in self.channels or self.pm.has_plugin(name):
+            raise PluginLoadError(name, "a channel with this name is already registered")
+        try:
+            self.pm.register(plugin, name=name)
+        except pluggy.PluginValidationError as exc:
+            raise PluginLoadError(name, f"invalid hook implementation: {exc}") from exc
+        try:
+            channel = self._build(plugin, name, distribution, dist_version)
+        except Exception:
+            self.pm.unregister(plugin, name=name)
+            raise
+        self.channels[name] = channel
+        # Other channels' callers must exclude the newcomer too: rebuild them.
+        for other in self.channels.values():
+            if other.name != name:
+                other._callers = self._callers_for(other.name)
+        return channel
+
+    def _callers_for(self, name: str) -> dict[str, Any]:
+        others = [p for n, p in self.pm.list_name_plugin() if n != name]
+        hooks = [h for h in dir(hookspecs.ChannelSpec) if not h.startswith("_")]
+        return {h: self.pm.subset_hook_caller(h, remove_plugins=others) for h in hooks}
+
+    def _build(self, plugin: object, name: str, distribution: str | None, dist_version: str | None) -> Channel:
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginLoadError(name, f"invalid hook implementation: {exc}") from exc
+        callers = self._callers_for(name)
+        missing = [h for h in hookspecs.REQUIRED_HOOKS if not callers[h].get_hookimpls()]
+        if missing:
+            raise PluginLoadError(name, f"missing required hook(s): {', '.join(missing)}")
+        try:
+            info = callers["channel_info"]()
+            info = ChannelInfo.model_validate(info)
+        except Exception as exc:
+            raise PluginLoadError(name, f"channel_info failed: {exc}") from exc
+        if info.name != name:
+            raise PluginLoadError(
+                name, f"entry-point name {name!r} differs from the channel name it reports ({info.name!r})"
+            )
+        if not contract_compatible(info.contract_version):
+            raise PluginLoadError(
+                name,
+                f"version {info.version} implements contract {info.contract_version}, "
+                f"but this siu-core expects contract {hookspecs.CONTRACT_VERSION}",
+            )
+        return Channel(name=name, info=info, distribution=distribution, dist_version=dist_version,
+                       _callers=callers)
+
+
+def new_plugin_manager() -> pluggy.PluginManager:
+    """A plugin manager with siu's hookspecs and no plugins."""
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs.ChannelSpec)
+    return pm
+
+
+def _only_from_env() -> set[str] | None:
+    raw = os.environ.get(ONLY_ENV, "").strip()
+    if not raw:
+        return None
+    return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+def load_channels(only: Iterable[str] | None = None) -> ChannelRegistry:
+    """Load the installed channel plugins (or only the named ones, or those in ``$SIU_CHANNELS``).
+
+    A plugin that fails to import or fails a check is recorded in ``failures`` by name, with the
+    reason, and the others keep working. Duplicate channel names fail loudly for every claimant.
+    """
+    wanted = set(only) if only is not None else _only_from_env()
+    registry = ChannelRegistry(pm=new_plugin_manager())
+    eps = [ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if wanted is None or ep.name in wanted]
+    claimants: dict[str, list[metadata.EntryPoint]] = {}
+    for ep in eps:
+        claimants.setdefault(ep.name, []).append(ep)
+    for name, group in sorted(claimants.items()):
+        if len(group) > 1:
+            sources = ", ".join(sorted({_dist_name(ep) or ep.value for ep in group}))
+            registry.failures[name] = f"duplicate channel name: claimed by {sources}"
+            continue
+        ep = group[0]
+        try:
+            plugin = ep.load()
+        except Exception as exc:
+            registry.failures[name] = f"import failed ({ep.value}): {type(exc).__name__}: {exc}"
+            continue
+        try:
+            registry.register(
+                plugin, name, distribution=_dist_name(ep), dist_version=ep.dist.version if ep.dist else None
+            )
+        except PluginLoadError as exc:
+            registry.failures[name] = exc.reason
+        except Exception as exc:
+            registry.failures[name] = f"{type(exc).__name__}: {exc}"
+    if wanted:
+        for name in sorted(wanted - set(registry.channels) - set(registry.failures)):
+            registry.failures[name] = "not installed (no entry point in group 'siu.channels')"
+    return registry
+
+
+def _dist_name(ep: metadata.EntryPoint) -> str | None:
+    return ep.dist.name if ep.dist is not None else None
