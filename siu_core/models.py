@@ -347,7 +347,12 @@ class TemplateRef(Model):
 
 
 class ReplyRequest(Model):
-    """A human-written reply to send through a channel. Exactly one of text or template."""
+    """A human-written reply to send through a channel. Exactly one of text or template.
+
+    ``last_inbound_at`` (the customer's last message) and ``requested_at`` (when the teammate pressed
+    send) let the plugin apply its reply window with :func:`siu_core.window.reply_window`
+    deterministically, before any HTTP call.
+    """
 
     channel: ChannelName
     account_id: NonEmpty
@@ -355,9 +360,10 @@ class ReplyRequest(Model):
     text: str | None = None
     template: TemplateRef | None = None
     reply_to: str | None = None
-    human_agent: bool = False
     idempotency_key: NonEmpty
     metadata: str | None = None
+    last_inbound_at: UtcDatetime | None = None
+    requested_at: UtcDatetime | None = None
 
     @model_validator(mode="after")
     def _one_body(self) -> ReplyRequest:

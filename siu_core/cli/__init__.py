@@ -1,0 +1,47 @@
+"""The ``siu`` command line. Each subcommand lives in its own module and is imported only when run."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+#: subcommand name -> "module:attribute" of a click command (imported lazily to keep --help fast).
+COMMANDS: dict[str, str] = {
+    "channels": "siu_core.cli.channels:channels",
+    "contract-test": "siu_core.cli.contract:contract_test",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                return None  # subcommand not built yet
+            raise
+        cmd: click.Command = getattr(module, attr)
+        return cmd
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="siu-core", prog_name="siu")
+def cli() -> None:
+    """siu, the social inbox unifier: one shared inbox for Instagram, Messenger and WhatsApp."""
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point; exit codes: 0 ok, 1 failure, 2 usage error."""
+    return cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="siu")
