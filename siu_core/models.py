@@ -403,3 +403,18 @@ class WebhookRequest(BaseModel):
 
     body: bytes
     headers: dict[str, str]
+
+
+# --- the intake queue ----------------------------------------------------------------------------
+
+
+class QueueMessage(_Timestamped):
+    """One normalized event on the intake queue, as the connector sends it and the labeler reads it."""
+
+    schema_version: Literal["1"] = EVENT_SCHEMA_VERSION
+    event: Event
+    received_at: UtcDatetime
+
+    @field_serializer("received_at")
+    def _ser_received(self, value: datetime) -> str:
+        return rfc3339(value)
