@@ -104,7 +104,7 @@ class ChannelSpec:
         """
 
     @hookspec(firstresult=True)
-    def download_media(  # type: ignore[empty-body]
+    def download_media(
         self,
         attachment: Attachment,
         secrets: Mapping[str, str],

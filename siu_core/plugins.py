@@ -184,6 +184,8 @@ class ChannelRegistry:
     pm: pluggy.PluginManager
     channels: dict[str, Channel] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
+    #: channel name -> (distribution, version) of every entry point seen, loaded or not.
+    sources: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
     def get(self, name: str) -> Channel:
         """The channel by name, or an error that says what is installed and what failed."""
@@ -287,6 +289,7 @@ def load_channels(only: Iterable[str] | None = None) -> ChannelRegistry:
             registry.failures[name] = f"duplicate channel name: claimed by {sources}"
             continue
         ep = group[0]
+        registry.sources[name] = (_dist_name(ep), ep.dist.version if ep.dist else None)
         try:
             plugin = ep.load()
         except Exception as exc:

@@ -47,10 +47,7 @@ def reply_window(
     """
     if policy.standard_hours is None:
         return WindowState("unlimited", None, None, ("text",), "this channel has no reply window")
-    if last_inbound_at is None:
-        open_until = None
-    else:
-        open_until = last_inbound_at + timedelta(hours=policy.standard_hours)
+    open_until = None if last_inbound_at is None else last_inbound_at + timedelta(hours=policy.standard_hours)
     if open_until is not None and now < open_until:
         return WindowState("open", open_until, _human_until(policy, last_inbound_at, human_agent_enabled),
                            ("text",), "inside the standard reply window")
