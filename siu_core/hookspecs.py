@@ -22,6 +22,7 @@ from siu_core.models import (
     ReplyRequest,
     SendResult,
     SimulatedMessage,
+    StandInResponse,
     WebhookRequest,
 )
 
@@ -129,4 +130,21 @@ class ChannelSpec:
 
         Used by ``siu simulate``, ``siu demo`` and the contract suite's round-trip check: the
         result must verify and normalize back into exactly these messages.
+        """
+
+    @hookspec(firstresult=True)
+    def stand_in_response(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        body: bytes,
+        settings: Mapping[str, Any],
+    ) -> StandInResponse | None:
+        """Answer one call to the platform's API the way the platform would (optional hook).
+
+        ``siu dev`` points the channel's ``api_base_url`` setting at a local stand-in and asks this
+        hook for the answer, so replies and media downloads work with no platform account. ``path``
+        is relative to ``api_base_url`` (e.g. ``/v25.0/106540352242922/messages``). Return ``None``
+        for a call the platform would not understand (the stand-in answers 404).
         """

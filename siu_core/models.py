@@ -398,6 +398,14 @@ class SimulatedMessage(Model):
     timestamp: UtcDatetime
 
 
+class StandInResponse(BaseModel):
+    """What the local stand-in of a platform's API answers to one call (``siu dev``, ``siu demo``)."""
+
+    status: int = 200
+    body: Any = None
+    content_type: str = "application/json"
+
+
 class WebhookRequest(BaseModel):
     """A webhook POST as the platform would send it: the raw bytes and the headers that sign them."""
 

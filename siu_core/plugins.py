@@ -28,6 +28,7 @@ from siu_core.models import (
     ReplyRequest,
     SendResult,
     SimulatedMessage,
+    StandInResponse,
     WebhookRequest,
 )
 
@@ -172,6 +173,19 @@ class Channel:
             messages=list(messages),
             account_id=account_id,
             secrets=secrets,
+            settings=self.settings(settings),
+        )
+        return result
+
+    def stand_in_response(
+        self, method: str, path: str, query: Mapping[str, str], body: bytes,
+        settings: Mapping[str, Any] | None = None,
+    ) -> StandInResponse | None:
+        """The local stand-in's answer to one API call, or None when the plugin has no stand-in."""
+        if not self.has_hook("stand_in_response"):
+            return None
+        result: StandInResponse | None = self._call(
+            "stand_in_response", method=method, path=path, query=query, body=body,
             settings=self.settings(settings),
         )
         return result
