@@ -315,6 +315,8 @@ class ChannelInfo(Model):
     secret_fields: list[str]
     optional_secret_fields: list[str] = []
     signing_secret_fields: list[str] = []
+    #: The secret field holding the business account id events carry (page id, phone number id...).
+    account_secret_field: str | None = None
     settings: dict[str, Any] = {}
     reply_window: ReplyWindowPolicy = ReplyWindowPolicy()
     max_text_length: int | None = Field(default=None, ge=1)
