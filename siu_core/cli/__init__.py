@@ -12,6 +12,7 @@ import click
 COMMANDS: dict[str, str] = {
     "channels": "siu_core.cli.channels:channels",
     "contract-test": "siu_core.cli.contract:contract_test",
+    "simulate": "siu_core.cli.simulate:simulate",
 }
 
 

@@ -1,0 +1,76 @@
+"""``siu simulate``: post a realistic, correctly signed webhook for one channel."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+@click.command("simulate")
+@click.argument("channel")
+@click.option("--text", required=True, help="What the customer writes.")
+@click.option("--sender", default="6591234567", show_default=True, help="The customer's platform id.")
+@click.option("--name", "sender_name", default="Sam Customer", show_default=True, help="The customer's display name.")
+@click.option("--url", default=None, help="Webhook URL (default: the running `siu dev`'s /webhooks/CHANNEL).")
+@click.option("--secrets", "secrets_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="JSON file of this channel's secrets (default: the running `siu dev`'s).")
+@click.option("--account", default=None, help="Business account id to address (default: the dev session's).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def simulate(channel: str, text: str, sender: str, sender_name: str, url: str | None, secrets_file: Path | None,
+             account: str | None, as_json: bool) -> None:
+    """Build a realistic signed webhook for CHANNEL carrying TEXT and post it.
+
+    Against a running `siu dev` it needs no options: the URL and the dev secrets come from the
+    session file `siu dev` writes (~/.siu/dev-session.json). Exit code 0 when the webhook was
+    accepted (2xx), 1 when it was refused, 2 on a usage problem.
+    """
+    import requests
+
+    from siu_core.dev.session import read_session
+    from siu_core.errors import UnknownChannel
+    from siu_core.models import SimulatedMessage
+    from siu_core.plugins import load_channels
+
+    registry = load_channels([channel])
+    try:
+        ch = registry.get(channel)
+    except UnknownChannel as exc:
+        raise click.UsageError(str(exc)) from None
+    session = read_session() or {}
+    if secrets_file is not None:
+        data: Any = json.loads(secrets_file.read_text(encoding="utf-8"))
+        secrets = data.get(channel, data) if isinstance(data, dict) else {}
+    else:
+        secrets = session.get("secrets", {}).get(channel)
+    if not secrets:
+        raise click.UsageError("no secrets: start `siu dev` first, or pass --secrets FILE")
+    target = url or (f"{session['base_url']}/webhooks/{channel}" if session.get("base_url") else None)
+    if target is None:
+        raise click.UsageError("no URL: start `siu dev` first, or pass --url")
+    account_id = account or session.get("accounts", {}).get(channel) or f"dev-{channel}-account"
+    message = SimulatedMessage(sender_id=sender, sender_name=sender_name, text=text,
+                               message_id=f"sim-{uuid.uuid4().hex[:16]}", timestamp=datetime.now(UTC))
+    settings = session.get("settings", {}).get(channel)
+    try:
+        webhook = ch.simulate_webhook([message], account_id, secrets, settings)
+    except NotImplementedError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        resp = requests.post(target, data=webhook.body, headers=webhook.headers, timeout=15)
+    except requests.RequestException as exc:
+        raise click.ClickException(f"could not reach {target}: {type(exc).__name__} (is `siu dev` running?)") \
+            from None
+    result = {"url": target, "status": resp.status_code, "response": resp.text[:500],
+              "message_id": message.message_id}
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        click.echo(f"POST {target} -> {resp.status_code} {resp.text[:200]}")
+        click.echo(f"message id {message.message_id}")
+    if not 200 <= resp.status_code < 300:
+        raise SystemExit(1)
