@@ -32,6 +32,10 @@ class SignatureError(SiuError):
         self.reason = reason
 
 
+class MissingSignature(SignatureError):
+    """The request carries no signature at all: answer 401 (a present but wrong one is 403)."""
+
+
 class MalformedPayload(SiuError):
     """A webhook body is not something the channel can read: answer 400, enqueue nothing."""
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from siu_core.errors import (
     MalformedPayload,
+    MissingSignature,
     PermanentSendError,
     RateLimited,
     SendError,
@@ -60,7 +61,7 @@ def verify_hub_signature(body: bytes, headers: Mapping[str, str], app_secret: st
         raise SignatureError("no app secret configured")
     header = headers.get(SIGNATURE_HEADER) or headers.get(SIGNATURE_HEADER.lower())
     if header is None:
-        raise SignatureError(f"missing {SIGNATURE_HEADER} header")
+        raise MissingSignature(f"missing {SIGNATURE_HEADER} header")
     header = header.strip()
     if not header.startswith(SIGNATURE_PREFIX):
         # Never let the request pick the algorithm: only sha256 is accepted.
@@ -78,7 +79,7 @@ def load_json_body(body: bytes, expected_object: str) -> dict[str, Any]:
         raise MalformedPayload(f"body of {len(body)} bytes exceeds {MAX_BODY_BYTES}")
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MalformedPayload(f"body is not JSON: {type(exc).__name__}") from None
     if not isinstance(data, dict):
         raise MalformedPayload("body is not a JSON object")
@@ -101,8 +102,8 @@ def parse_timestamp(value: Any) -> datetime | None:
             return None
     if not isinstance(value, int | float) or value != value or value < 0:
         return None
-    seconds = value / 1000.0 if value > 1e11 else float(value)
     try:
+        seconds = value / 1000.0 if value > 1e11 else float(value)
         return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None

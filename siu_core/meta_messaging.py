@@ -1,0 +1,841 @@
+"""Messenger Platform mechanics shared by the Instagram and Facebook Messenger plugins.
+
+Both channels deliver ``{"object": ..., "entry": [{"messaging": [...], "standby": [...],
+"changes": [...]}]}`` webhooks with the same item shapes (``message``, ``postback``, ``reaction``,
+``delivery``, ``read``, ``message_edit``), and both send through ``POST /{id}/messages``. This module
+parses those items into siu events, builds and sends Send API requests, downloads attachments and
+builds signed sample webhooks, once, for both plugins. Channel differences (names, hosts, limits,
+error codes) come in through :class:`MessagingProfile`. Signatures, the hub handshake, timestamps
+and Graph error mapping live in :mod:`siu_core.graph`; nothing here re-implements them.
+
+Public plugin API (like :mod:`siu_core.graph`).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
+
+from pydantic import ValidationError
+
+from siu_core.errors import (
+    ConfigError,
+    InvalidReply,
+    MalformedPayload,
+    PermanentSendError,
+    TransientSendError,
+    WindowClosed,
+)
+from siu_core.graph import (
+    DEFAULT_GRAPH_VERSION,
+    GraphErrorPolicy,
+    classify_graph_error,
+    graph_post,
+    load_json_body,
+    parse_graph_error,
+    parse_timestamp,
+    sign_body,
+)
+from siu_core.models import (
+    Attachment,
+    AttachmentType,
+    EditEvent,
+    Event,
+    Interaction,
+    MediaContent,
+    MessageEvent,
+    MessageKind,
+    Participant,
+    ReactionEvent,
+    Referral,
+    ReplyRequest,
+    ReplyWindowPolicy,
+    SendResult,
+    SimulatedMessage,
+    StandInResponse,
+    StatusEvent,
+    Story,
+    UnsendEvent,
+    WebhookRequest,
+)
+from siu_core.window import WindowState, reply_window
+
+#: Every reply siu sends carries ``metadata = OWN_MARKER + idempotency key`` (Messenger echoes it
+#: back), so the echo of siu's own reply is recognised and never shown twice in the thread.
+OWN_MARKER = "siu:"
+#: Meta's limit on the Send API ``metadata`` string.
+MAX_METADATA_CHARS = 1000
+#: Messenger and Instagram attachments are at most 25 MB; a little headroom, then refuse.
+MAX_MEDIA_BYTES = 32 * 1024 * 1024
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+_FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+#: Platform attachment type -> siu attachment type. Anything else becomes ``fallback``.
+ATTACHMENT_TYPES: Mapping[str, AttachmentType] = {
+    "image": "image",
+    "audio": "audio",
+    "video": "video",
+    "file": "file",
+    "sticker": "sticker",
+    "reel": "reel",
+    "ig_reel": "reel",
+    "share": "share",
+    "post": "post",
+    "ig_post": "post",
+    "story_mention": "story_mention",
+    "fallback": "fallback",
+}
+#: siu attachment type -> the message kind of a message whose first attachment it is.
+_KIND_OF_ATTACHMENT: Mapping[str, MessageKind] = {
+    "image": "image",
+    "audio": "audio",
+    "video": "video",
+    "file": "file",
+    "sticker": "sticker",
+    "reel": "share",
+    "post": "share",
+    "share": "share",
+    "fallback": "share",
+    "story_mention": "story_mention",
+}
+
+
+@dataclass(frozen=True)
+class MessagingProfile:
+    """What differs between the Messenger-Platform channels; everything else is shared."""
+
+    channel: str
+    webhook_object: str
+    display_name: str
+    error_policy: GraphErrorPolicy
+    max_text: int
+    text_unit: Literal["characters", "bytes"]
+    #: Send siu's marker as ``message.metadata`` (documented for Messenger's Send API only).
+    send_metadata: bool = True
+
+
+def setting_flag(settings: Mapping[str, Any], key: str, default: bool = False) -> bool:
+    """Read a boolean setting that may arrive as text from Parameter Store or the environment."""
+    value = settings.get(key, default)
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return default
+    word = str(value).strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise ConfigError(f"setting {key!r} must be true or false, not {value!r}")
+
+
+def own_marker(idempotency_key: str) -> str:
+    """The metadata siu puts on a send, so the platform's echo of it is known to be siu's own."""
+    return (OWN_MARKER + idempotency_key)[:MAX_METADATA_CHARS]
+
+
+# =================================================================================================
+# Webhook parsing
+# =================================================================================================
+
+
+def normalize_body(body: bytes, settings: Mapping[str, Any], profile: MessagingProfile) -> list[Event]:
+    """Every event of every entry of a Messenger-Platform webhook, in order; MalformedPayload otherwise."""
+    try:
+        data = load_json_body(body, profile.webhook_object)
+    except RecursionError:
+        raise MalformedPayload("body is nested too deeply") from None
+    own_app_id = _text_setting(settings, "app_id")
+    parser = _Parser(profile.channel, own_app_id)
+    events: list[Event] = []
+    for index, entry in enumerate(data["entry"]):
+        events.extend(parser.entry(entry, f"entry[{index}]"))
+    return events
+
+
+def _text_setting(settings: Mapping[str, Any], key: str) -> str | None:
+    value = settings.get(key)
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where in the body an item sits: for error messages and for its entry's fallbacks."""
+
+    path: str
+    entry_id: str | None
+    entry_time: Any
+    standby: bool
+
+
+class _Parser:
+    """Turns ``entry`` objects into events; raises MalformedPayload naming the offending path."""
+
+    def __init__(self, channel: str, own_app_id: str | None) -> None:
+        self.channel = channel
+        self.own_app_id = own_app_id
+
+    # --- envelope ---------------------------------------------------------------------------
+
+    def entry(self, entry: Any, path: str) -> Iterator[Event]:
+        entry = _obj(entry, path)
+        entry_id = _opt_id(entry.get("id"), f"{path}.id")
+        time = entry.get("time")
+        for key, standby in (("messaging", False), ("standby", True)):
+            items = entry.get(key)
+            if items is None:
+                continue
+            if not isinstance(items, list):
+                raise MalformedPayload(f"{path}.{key} is not a list")
+            for i, item in enumerate(items):
+                where = _Where(f"{path}.{key}[{i}]", entry_id, time, standby)
+                yield from self.item(_obj(item, where.path), where)
+        changes = entry.get("changes")
+        if changes is None:
+            return
+        if not isinstance(changes, list):
+            raise MalformedPayload(f"{path}.changes is not a list")
+        for i, change in enumerate(changes):
+            cpath = f"{path}.changes[{i}]"
+            value = _obj(change, cpath).get("value")
+            # Only the Messenger-shaped fields (the dashboard's test button for ``messages`` and
+            # friends) carry a sender; comments, mentions and insights do not and are not messages.
+            if isinstance(value, dict) and "sender" in value:
+                yield from self.item(value, _Where(f"{cpath}.value", entry_id, time, False))
+
+    def item(self, item: dict[str, Any], where: _Where) -> Iterator[Event]:
+        try:
+            if "message" in item:
+                yield self.message(item, where)
+            elif "postback" in item:
+                yield self.postback(item, where)
+            elif "reaction" in item:
+                yield from self.reaction(item, where)
+            elif "message_edit" in item:
+                yield self.edit(item, where)
+            elif "delivery" in item:
+                yield from self.status(item, where, "delivery", "delivered")
+            elif "read" in item:
+                yield from self.status(item, where, "read", "read")
+            # Typing, referrals without a message, opt-ins, handover control, account linking,
+            # policy enforcement and anything newer: nothing for the inbox.
+        except ValidationError as exc:
+            raise MalformedPayload(f"{where.path}: {exc.error_count()} invalid field(s)") from None
+
+    # --- shared pieces ----------------------------------------------------------------------
+
+    def _parties(self, item: dict[str, Any], where: _Where) -> tuple[str, str | None]:
+        sender = _participant(item.get("sender"), f"{where.path}.sender")
+        recipient = _opt_participant(item.get("recipient"), f"{where.path}.recipient")
+        return sender, recipient
+
+    def _timestamp(self, item: dict[str, Any], where: _Where, *fallbacks: Any) -> datetime:
+        for value in (item.get("timestamp"), where.entry_time, *fallbacks):
+            ts = _parse_ts(value)
+            if ts is not None:
+                return ts
+        raise MalformedPayload(f"{where.path}: no readable timestamp")
+
+    @staticmethod
+    def _account(business: str | None, where: _Where) -> str:
+        account = business or where.entry_id
+        if not account:
+            raise MalformedPayload(f"{where.path}: no business account id")
+        return account
+
+    # --- item kinds -------------------------------------------------------------------------
+
+    def message(self, item: dict[str, Any], where: _Where) -> Event:
+        msg = _obj(item["message"], f"{where.path}.message")
+        path = f"{where.path}.message"
+        mid = _req_str(msg.get("mid"), f"{path}.mid")
+        sender, recipient = self._parties(item, where)
+        echo = msg.get("is_echo") is True
+        business: str | None
+        if echo:
+            if recipient is None:
+                raise MalformedPayload(f"{where.path}.recipient is missing on an echo")
+            customer, business = recipient, sender
+        else:
+            customer, business = sender, recipient
+        account = self._account(business, where)
+        timestamp = self._timestamp(item, where)
+        if msg.get("is_deleted") is True:
+            return UnsendEvent(
+                type="unsend", channel=self.channel, account_id=account,
+                customer=Participant(id=customer), timestamp=timestamp, target_message_id=mid,
+            )
+        text = _opt_str(msg.get("text"), f"{path}.text")
+        attachments = _attachments(msg.get("attachments"), f"{path}.attachments")
+        story = _story(msg, attachments, path)
+        interaction = None
+        quick = msg.get("quick_reply")
+        if quick is not None:
+            quick = _obj(quick, f"{path}.quick_reply")
+            interaction = Interaction(
+                kind="quick_reply", title=text, payload=_opt_str(quick.get("payload"), f"{path}.quick_reply.payload")
+            )
+        reply_to = None
+        reply = msg.get("reply_to")
+        if reply is not None:
+            reply_to = _opt_str(_obj(reply, f"{path}.reply_to").get("mid"), f"{path}.reply_to.mid")
+        referral = _referral(msg.get("referral"), f"{path}.referral")
+        if referral is None and "referral" in item:
+            referral = _referral(item.get("referral"), f"{where.path}.referral")
+        own = False
+        if echo:
+            app_id = msg.get("app_id")
+            metadata = msg.get("metadata")
+            own = (
+                self.own_app_id is not None
+                and app_id is not None
+                and not isinstance(app_id, bool | dict | list)
+                and str(app_id) == self.own_app_id
+            ) or (isinstance(metadata, str) and metadata.startswith(OWN_MARKER))
+        return MessageEvent(
+            type="echo" if echo else "message",
+            channel=self.channel,
+            account_id=account,
+            customer=Participant(id=customer),
+            timestamp=timestamp,
+            message_id=mid,
+            kind=_kind(text, attachments, story, interaction, _unsupported(msg)),
+            text=text,
+            attachments=attachments,
+            reply_to=reply_to,
+            story=story,
+            interaction=interaction,
+            referral=referral,
+            standby=where.standby,
+            own_app=own,
+        )
+
+    def postback(self, item: dict[str, Any], where: _Where) -> Event:
+        path = f"{where.path}.postback"
+        postback = _obj(item["postback"], path)
+        sender, recipient = self._parties(item, where)
+        timestamp = self._timestamp(item, where)
+        mid = _opt_str(postback.get("mid"), f"{path}.mid")
+        if not mid:
+            # Postbacks before Graph v11.0 carry no mid: derive a stable one so re-deliveries dedupe.
+            mid = f"postback:{sender}:{_raw_ts(item.get('timestamp'), timestamp)}"
+        title = _opt_str(postback.get("title"), f"{path}.title")
+        return MessageEvent(
+            type="message",
+            channel=self.channel,
+            account_id=self._account(recipient, where),
+            customer=Participant(id=sender),
+            timestamp=timestamp,
+            message_id=mid,
+            kind="interactive",
+            text=title,
+            interaction=Interaction(
+                kind="postback", title=title, payload=_opt_str(postback.get("payload"), f"{path}.payload")
+            ),
+            referral=_referral(postback.get("referral"), f"{path}.referral"),
+            standby=where.standby,
+        )
+
+    def reaction(self, item: dict[str, Any], where: _Where) -> Iterator[Event]:
+        path = f"{where.path}.reaction"
+        reaction = _obj(item["reaction"], path)
+        action = reaction.get("action")
+        if action not in ("react", "unreact"):
+            return  # a reaction action this version does not know: nothing to annotate
+        target = _req_str(reaction.get("mid"), f"{path}.mid")
+        sender, recipient = self._parties(item, where)
+        customer, business, by_business = sender, recipient, False
+        if recipient is not None and sender == where.entry_id:
+            customer, business, by_business = recipient, sender, True
+        yield ReactionEvent(
+            type="reaction",
+            channel=self.channel,
+            account_id=self._account(business, where),
+            customer=Participant(id=customer),
+            timestamp=self._timestamp(item, where),
+            target_message_id=target,
+            action=action,
+            emoji=_opt_str(reaction.get("emoji"), f"{path}.emoji") or None,
+            reaction=_opt_str(reaction.get("reaction"), f"{path}.reaction") or None,
+            by="business" if by_business else "customer",
+        )
+
+    def edit(self, item: dict[str, Any], where: _Where) -> Event:
+        path = f"{where.path}.message_edit"
+        edit = _obj(item["message_edit"], path)
+        target = _req_str(edit.get("mid"), f"{path}.mid")
+        text = edit.get("text")
+        if not isinstance(text, str):
+            raise MalformedPayload(f"{path}.text is not a string")
+        sender, recipient = self._parties(item, where)
+        return EditEvent(
+            type="edit",
+            channel=self.channel,
+            account_id=self._account(recipient, where),
+            customer=Participant(id=sender),
+            timestamp=self._timestamp(item, where),
+            target_message_id=target,
+            text=text,
+        )
+
+    def status(
+        self, item: dict[str, Any], where: _Where, key: str, status: Literal["delivered", "read"]
+    ) -> Iterator[Event]:
+        path = f"{where.path}.{key}"
+        obj = _obj(item[key], path)
+        sender, recipient = self._parties(item, where)
+        if where.entry_id is not None and sender == where.entry_id:
+            return  # the business itself read a customer's message: not a status of a reply
+        ids: list[str] = []
+        mids = obj.get("mids")
+        if mids is not None:
+            if not isinstance(mids, list):
+                raise MalformedPayload(f"{path}.mids is not a list")
+            ids = [_req_str(m, f"{path}.mids[{i}]") for i, m in enumerate(mids)]
+        if "mid" in obj:
+            ids.append(_req_str(obj.get("mid"), f"{path}.mid"))
+        watermark = None
+        if obj.get("watermark") is not None:
+            watermark = _parse_ts(obj.get("watermark"))
+            if watermark is None:
+                raise MalformedPayload(f"{path}.watermark is not a timestamp")
+        if not ids and watermark is None:
+            return  # says nothing about any message
+        yield StatusEvent(
+            type="status",
+            channel=self.channel,
+            account_id=self._account(recipient, where),
+            customer=Participant(id=sender),
+            timestamp=self._timestamp(item, where, obj.get("watermark")),
+            status=status,
+            message_ids=ids,
+            watermark=watermark,
+        )
+
+
+# --- small readers (each raises MalformedPayload naming the path) ---------------------------------
+
+
+def _obj(value: Any, path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise MalformedPayload(f"{path} is not an object")
+    return value
+
+
+def _req_str(value: Any, path: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise MalformedPayload(f"{path} is missing or not a non-empty string")
+    return value
+
+
+def _opt_str(value: Any, path: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise MalformedPayload(f"{path} is not a string")
+    return value
+
+
+def _opt_id(value: Any, path: str) -> str | None:
+    """Graph ids are strings; tolerate numbers (some test tools send them), refuse anything else."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise MalformedPayload(f"{path} is not an id")
+    text = str(value)
+    return text or None
+
+
+def _participant(value: Any, path: str) -> str:
+    found = _opt_participant(value, path)
+    if found is None:
+        raise MalformedPayload(f"{path} is missing or has no id")
+    return found
+
+
+def _opt_participant(value: Any, path: str) -> str | None:
+    if value is None:
+        return None
+    obj = _obj(value, path)
+    # ``user_ref`` identifies a person who opted in through the checkbox plugin before any chat.
+    return _opt_id(obj.get("id"), f"{path}.id") or _opt_id(obj.get("user_ref"), f"{path}.user_ref")
+
+
+def _parse_ts(value: Any) -> datetime | None:
+    try:
+        return parse_timestamp(value)
+    except (OverflowError, ValueError):  # an integer too large for a float
+        return None
+
+
+def _raw_ts(raw: Any, parsed: datetime) -> str:
+    if isinstance(raw, int | str) and not isinstance(raw, bool):
+        return str(raw)
+    return str((parsed - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1))
+
+
+def _attachments(value: Any, path: str) -> list[Attachment]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MalformedPayload(f"{path} is not a list")
+    result: list[Attachment] = []
+    for i, raw in enumerate(value):
+        att = _attachment(_obj(raw, f"{path}[{i}]"), f"{path}[{i}]")
+        if att.type == "sticker" and att.sticker_id is not None:
+            # During Meta's sticker transition the same sticker comes as ``image`` and ``sticker``.
+            dup = next((j for j, a in enumerate(result) if a.sticker_id == att.sticker_id), None)
+            if dup is not None:
+                if result[dup].url is None and att.url is not None:
+                    result[dup] = att
+                continue
+        result.append(att)
+    return result
+
+
+def _attachment(raw: dict[str, Any], path: str) -> Attachment:
+    platform_type = raw.get("type")
+    payload = raw.get("payload")
+    payload = payload if isinstance(payload, dict) else {}
+    url = _opt_str(payload.get("url"), f"{path}.payload.url") or _opt_str(raw.get("url"), f"{path}.url")
+    title = _opt_str(payload.get("title"), f"{path}.payload.title") or _opt_str(raw.get("title"), f"{path}.title")
+    sticker = payload.get("sticker_id")
+    sticker_id = None if sticker is None else _opt_id(sticker, f"{path}.payload.sticker_id")
+    kind: AttachmentType = (
+        ATTACHMENT_TYPES.get(platform_type, "fallback") if isinstance(platform_type, str) else "fallback"
+    )
+    if kind == "image" and sticker_id is not None:
+        kind = "sticker"  # Messenger's classic sticker: an image with a sticker id
+    return Attachment(type=kind, url=url, title=title, sticker_id=sticker_id)
+
+
+def _story(msg: dict[str, Any], attachments: list[Attachment], path: str) -> Story | None:
+    reply = msg.get("reply_to")
+    if isinstance(reply, dict) and reply.get("story") is not None:
+        story = _obj(reply["story"], f"{path}.reply_to.story")
+        return Story(
+            kind="reply",
+            id=_opt_id(story.get("id"), f"{path}.reply_to.story.id"),
+            url=_opt_str(story.get("url"), f"{path}.reply_to.story.url"),
+        )
+    mention = next((a for a in attachments if a.type == "story_mention"), None)
+    if mention is not None:
+        return Story(kind="mention", url=mention.url)
+    return None
+
+
+def _referral(value: Any, path: str) -> Referral | None:
+    if value is None:
+        return None
+    ref = _obj(value, path)
+    ads = ref.get("ads_context_data")
+    ads = ads if isinstance(ads, dict) else {}
+    return Referral(
+        source=_opt_str(ref.get("source"), f"{path}.source"),
+        type=_opt_str(ref.get("type"), f"{path}.type"),
+        ref=_opt_str(ref.get("ref"), f"{path}.ref"),
+        ad_id=_opt_id(ref.get("ad_id"), f"{path}.ad_id"),
+        url=_opt_str(ref.get("referer_uri"), f"{path}.referer_uri"),
+        headline=_opt_str(ads.get("ad_title"), f"{path}.ads_context_data.ad_title"),
+    )
+
+
+def _unsupported(msg: dict[str, Any]) -> bool:
+    """Meta flagged the message, or its first attachment is of a type siu does not know."""
+    if msg.get("is_unsupported") is True:
+        return True
+    atts = msg.get("attachments")
+    first = atts[0] if isinstance(atts, list) and atts else None
+    if not isinstance(first, dict):
+        return False
+    platform_type = first.get("type")
+    return not isinstance(platform_type, str) or platform_type not in ATTACHMENT_TYPES
+
+
+def _kind(
+    text: str | None,
+    attachments: list[Attachment],
+    story: Story | None,
+    interaction: Interaction | None,
+    unsupported: bool,
+) -> MessageKind:
+    if story is not None:
+        return "story_mention" if story.kind == "mention" else "story_reply"
+    if interaction is not None:
+        return "interactive"
+    if unsupported:
+        return "unsupported"
+    if attachments:
+        return _KIND_OF_ATTACHMENT.get(attachments[0].type, "unsupported")
+    return "text" if text is not None else "unsupported"
+
+
+# =================================================================================================
+# Sending
+# =================================================================================================
+
+
+def text_problem(text: str, limit: int, unit: Literal["characters", "bytes"], display_name: str) -> str | None:
+    """Why this text cannot be sent on the channel (empty or too long), or None when it can."""
+    if not text.strip():
+        return "the reply is empty"
+    size = len(text.encode("utf-8")) if unit == "bytes" else len(text)
+    if size > limit:
+        what = "bytes (UTF-8)" if unit == "bytes" else "characters"
+        return (
+            f"the reply is {size} {what}; {display_name} accepts at most {limit}. "
+            "Shorten it or send it as several replies (siu never splits a reply)"
+        )
+    return None
+
+
+def window_for(
+    policy: ReplyWindowPolicy, request: ReplyRequest, settings: Mapping[str, Any], now: datetime | None = None
+) -> WindowState:
+    """Where this reply stands in the channel's window, from the request's own timestamps."""
+    at = request.requested_at or now or datetime.now(UTC)
+    return reply_window(
+        policy, request.last_inbound_at, at, human_agent_enabled=setting_flag(settings, "human_agent_enabled")
+    )
+
+
+def build_send_payload(request: ReplyRequest, state: WindowState, profile: MessagingProfile) -> dict[str, Any]:
+    """The Send API JSON body for a text reply in this window state (RESPONSE or HUMAN_AGENT tag)."""
+    message: dict[str, Any] = {"text": request.text}
+    if profile.send_metadata:
+        message["metadata"] = own_marker(request.idempotency_key)
+    payload: dict[str, Any] = {"recipient": {"id": request.recipient.id}}
+    if state.needs_human_agent_tag:
+        payload["messaging_type"] = "MESSAGE_TAG"
+        payload["tag"] = "HUMAN_AGENT"
+    else:
+        payload["messaging_type"] = "RESPONSE"
+    payload["message"] = message
+    return payload
+
+
+def check_reply(
+    request: ReplyRequest,
+    profile: MessagingProfile,
+    window_policy: ReplyWindowPolicy,
+    settings: Mapping[str, Any],
+    now: datetime | None = None,
+) -> WindowState:
+    """Refuse, before any HTTP call, what the platform would refuse: templates, bad text, closed window."""
+    if request.template is not None or request.text is None:
+        raise InvalidReply(
+            f"{profile.display_name} has no message templates: send a text reply inside the reply window"
+        )
+    problem = text_problem(request.text, profile.max_text, profile.text_unit, profile.display_name)
+    if problem:
+        raise InvalidReply(problem)
+    state = window_for(window_policy, request, settings, now)
+    if not state.can_send_text:
+        note = "" if request.last_inbound_at else " (no customer message on record)"
+        raise WindowClosed(f"{profile.display_name}: {state.explanation}{note}", allowed=state.allowed)
+    return state
+
+
+def send_text(
+    request: ReplyRequest,
+    *,
+    profile: MessagingProfile,
+    window_policy: ReplyWindowPolicy,
+    url: str,
+    access_token: str,
+    settings: Mapping[str, Any],
+    session: Any,
+    timeout: float = 10.0,
+) -> SendResult:
+    """Check the reply, POST it to the Send API with a Bearer token, and return the platform's id."""
+    state = check_reply(request, profile, window_policy, settings)
+    payload = build_send_payload(request, state, profile)
+    body = graph_post(session, url, payload, access_token=access_token, policy=profile.error_policy,
+                      timeout=timeout)
+    mid = body.get("message_id")
+    if not isinstance(mid, str) or not mid:
+        # Accepted but unidentifiable: retrying could deliver it twice, so do not call it transient.
+        raise PermanentSendError(f"{profile.display_name} accepted the reply but returned no message id")
+    recipient = body.get("recipient_id")
+    return SendResult(message_id=mid, recipient_id=recipient if isinstance(recipient, str) else None)
+
+
+def graph_version(settings: Mapping[str, Any]) -> str:
+    """The Graph API version to call; a deployment pins it so Meta's upgrades never surprise it."""
+    value = settings.get("graph_version") or DEFAULT_GRAPH_VERSION
+    if not isinstance(value, str):
+        raise ConfigError(f"graph_version must be a string like 'v25.0', not {value!r}")
+    return value.strip()
+
+
+def send_url(base_url: str, version: str, node: str) -> str:
+    """``{base}/{version}/{node}/messages``, checking the parts so a typo fails before any call."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigError(f"api base URL {base_url!r} is not an http(s) URL")
+    if not version.startswith("v") or not version[1:].replace(".", "").isdigit():
+        raise ConfigError(f"graph_version {version!r} is not like 'v25.0'")
+    if not node or "/" in node:
+        raise ConfigError(f"account id {node!r} is not a Graph node id")
+    return f"{base_url.rstrip('/')}/{version}/{node}/messages"
+
+
+def require_secret(secrets: Mapping[str, str], name: str, channel: str) -> str:
+    """A secret the channel cannot work without; ConfigError naming it (never its value) otherwise."""
+    value = secrets.get(name)
+    if not value:
+        raise ConfigError(f"{channel}: secret field {name!r} is missing (siu/{channel} in Secrets Manager)")
+    return value
+
+
+# =================================================================================================
+# Media
+# =================================================================================================
+
+
+def download_attachment(
+    attachment: Attachment,
+    *,
+    session: Any,
+    access_token: str | None,
+    token_origins: Sequence[str],
+    policy: GraphErrorPolicy,
+    timeout: float = 30.0,
+    max_bytes: int = MAX_MEDIA_BYTES,
+) -> MediaContent | None:
+    """Fetch an attachment URL: Meta CDN URLs need no token; Graph origins get the Bearer token.
+
+    ``token_origins`` are the ``scheme://host[:port]`` the token may be sent to; plain http is only
+    accepted for those (the local stand-in), never for an arbitrary host.
+    """
+    import requests
+
+    if not attachment.url:
+        return None
+    parts = urlsplit(attachment.url)
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    trusted = origin in {_origin(o) for o in token_origins}
+    if not parts.netloc or (parts.scheme != "https" and not (parts.scheme == "http" and trusted)):
+        raise PermanentSendError(f"refusing to download a non-https attachment URL ({parts.scheme or 'none'})")
+    headers = {"Authorization": f"Bearer {access_token}"} if trusted and access_token else {}
+    try:
+        resp = session.get(attachment.url, headers=headers, timeout=timeout, stream=True)
+    except (requests.Timeout, requests.ConnectionError) as exc:
+        raise TransientSendError(f"no answer from the media host: {type(exc).__name__}") from None
+    try:
+        if resp.status_code >= 400:
+            try:
+                payload = resp.json()
+            except ValueError:
+                payload = None
+            raise classify_graph_error(
+                parse_graph_error(resp.status_code, payload), policy, resp.headers.get("Retry-After")
+            )
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in resp.iter_content(chunk_size=64 * 1024):
+            size += len(chunk)
+            if size > max_bytes:
+                raise PermanentSendError(f"attachment is larger than {max_bytes} bytes")
+            chunks.append(chunk)
+    except requests.RequestException as exc:
+        raise TransientSendError(f"media download broke off: {type(exc).__name__}") from None
+    finally:
+        resp.close()
+    content_type = resp.headers.get("Content-Type")
+    mime = content_type.split(";")[0].strip().lower() if content_type else attachment.mime_type
+    return MediaContent(content=b"".join(chunks), mime_type=mime or None,
+                        filename=attachment.filename or _filename(parts.path))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _filename(path: str) -> str | None:
+    name = unquote(path.rsplit("/", 1)[-1])
+    return name if "." in name.strip(".") else None
+
+
+# =================================================================================================
+# Sample traffic
+# =================================================================================================
+
+
+def _epoch_ms(value: datetime) -> int:
+    return (value.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+
+
+def meta_json(data: Any) -> bytes:
+    """Serialize the way Meta does: compact, non-ASCII as lowercase ``\\uXXXX``, ``/`` as ``\\/``."""
+    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+    # Structural JSON never contains "/", so this only touches string contents.
+    return text.replace("/", "\\/").encode("ascii")
+
+
+def simulate_webhook(
+    messages: Sequence[SimulatedMessage], account_id: str, app_secret: str, profile: MessagingProfile
+) -> WebhookRequest:
+    """A signed webhook carrying these customer text messages, one entry each, as Meta batches them."""
+    if not account_id:
+        raise ConfigError(f"{profile.channel}: simulate_webhook needs the business account id")
+    entries = []
+    for m in messages:
+        ms = _epoch_ms(m.timestamp)
+        entries.append({
+            "id": account_id,
+            "time": ms + 211,  # Meta stamps the entry a little after the message
+            "messaging": [{
+                "sender": {"id": m.sender_id},
+                "recipient": {"id": account_id},
+                "timestamp": ms,
+                "message": {"mid": m.message_id, "text": m.text},
+            }],
+        })
+    body = meta_json({"object": profile.webhook_object, "entry": entries})
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign_body(body, app_secret)}
+    return WebhookRequest(body=body, headers=headers)
+
+
+def _stand_in_error(code: int, message: str, status: int = 400) -> StandInResponse:
+    return StandInResponse(
+        status=status,
+        body={"error": {"message": f"(#{code}) {message}", "type": "OAuthException", "code": code,
+                        "fbtrace_id": "SiuStandIn"}},
+    )
+
+
+def stand_in_answer(method: str, path: str, body: bytes, profile: MessagingProfile) -> StandInResponse | None:
+    """Answer a Send API call the way Meta would, for ``siu dev`` (None for calls Meta would not know)."""
+    segments = path.strip("/").split("/")
+    if method.upper() != "POST" or len(segments) != 3 or segments[2] != "messages":
+        return None
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return _stand_in_error(100, "Invalid JSON for postbody")
+    if not isinstance(data, dict):
+        return _stand_in_error(100, "Invalid JSON for postbody")
+    recipient = data.get("recipient")
+    rid = recipient.get("id") if isinstance(recipient, dict) else None
+    if not isinstance(rid, str) or not rid:
+        return _stand_in_error(100, "The parameter recipient is required")
+    mtype = data.get("messaging_type", "RESPONSE")
+    if mtype not in ("RESPONSE", "UPDATE", "MESSAGE_TAG") or (mtype == "MESSAGE_TAG") != ("tag" in data):
+        return _stand_in_error(100, "Invalid messaging_type or tag")
+    message = data.get("message")
+    text = message.get("text") if isinstance(message, dict) else None
+    if not isinstance(text, str) or not text:
+        return _stand_in_error(100, "The parameter message[text] is required")
+    if text_problem(text, profile.max_text, profile.text_unit, profile.display_name):
+        return _stand_in_error(100, f"Length of param message[text] must be at most {profile.max_text}")
+    return StandInResponse(body={"recipient_id": rid, "message_id": "m_" + secrets.token_urlsafe(24)})
