@@ -1,0 +1,123 @@
+"""What the core knows about the WhatsApp channel, and the settings a deployment may override."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from siu_core import CONTRACT_VERSION, ChannelInfo, PermanentSendError, ReplyWindowPolicy
+from siu_core.graph import DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION
+
+CHANNEL = "whatsapp"
+DISTRIBUTION = "siu-whatsapp"
+SECRET_FIELDS = ["app_secret", "verify_token", "access_token", "phone_number_id"]
+MAX_TEXT_LENGTH = 4096
+REPLY_WINDOW = ReplyWindowPolicy(standard_hours=24, human_agent_days=None, template_when_closed=True)
+DEFAULT_TIMEOUT_SECONDS = 10.0
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "api_base_url": DEFAULT_GRAPH_BASE_URL,
+    "graph_version": DEFAULT_GRAPH_VERSION,
+    "timeout_seconds": DEFAULT_TIMEOUT_SECONDS,
+    # The approved templates the inbox may offer outside the 24-hour window:
+    # [{"name": "order_update", "language": "en_US", "param_count": 1}, ...]. Empty: no check.
+    "templates": [],
+}
+
+_VERSION_RE = re.compile(r"^v\d+\.\d+$")
+
+
+def plugin_version() -> str:
+    """The installed distribution's version, so ``siu channels`` reports what is really deployed."""
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # running from a bare checkout
+        return "0+unknown"
+
+
+def channel_info() -> ChannelInfo:
+    """Describe WhatsApp to the core: secrets, the 24-hour window with templates after, text limits."""
+    return ChannelInfo(
+        name=CHANNEL,
+        display_name="WhatsApp",
+        version=plugin_version(),
+        contract_version=CONTRACT_VERSION,
+        secret_fields=list(SECRET_FIELDS),
+        signing_secret_fields=["app_secret"],
+        account_secret_field="phone_number_id",  # noqa: S106 - a field name, not a secret
+        settings={k: (list(v) if isinstance(v, list) else v) for k, v in DEFAULT_SETTINGS.items()},
+        reply_window=REPLY_WINDOW,
+        max_text_length=MAX_TEXT_LENGTH,
+        text_length_unit="characters",
+        supports_templates=True,
+    )
+
+
+@dataclass(frozen=True)
+class ApprovedTemplate:
+    """One approved template the deployment lets teammates send."""
+
+    name: str
+    language: str
+    param_count: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated deployment settings for the Graph calls."""
+
+    api_base_url: str
+    graph_version: str
+    timeout: float
+    templates: tuple[ApprovedTemplate, ...]
+
+    def url(self, *parts: str) -> str:
+        """A Graph URL under the configured base and version."""
+        return "/".join([self.api_base_url, self.graph_version, *parts])
+
+
+def read_settings(settings: Mapping[str, Any]) -> Settings:
+    """Check the merged settings once per call; a bad value is a permanent, named configuration error."""
+    merged = {**DEFAULT_SETTINGS, **dict(settings)}
+    base = merged["api_base_url"]
+    if not isinstance(base, str) or not base.startswith(("https://", "http://")):
+        raise PermanentSendError("setting api_base_url must be an http(s) URL")
+    graph_version = merged["graph_version"]
+    if not isinstance(graph_version, str) or not _VERSION_RE.match(graph_version):
+        raise PermanentSendError("setting graph_version must look like 'v25.0'")
+    timeout = merged["timeout_seconds"]
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 60:
+        raise PermanentSendError("setting timeout_seconds must be a number of seconds in (0, 60]")
+    return Settings(
+        api_base_url=base.rstrip("/"),
+        graph_version=graph_version,
+        timeout=float(timeout),
+        templates=_templates(merged["templates"]),
+    )
+
+
+def _templates(raw: Any) -> tuple[ApprovedTemplate, ...]:
+    if not isinstance(raw, list):
+        raise PermanentSendError("setting templates must be a list")
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            raise PermanentSendError(f"setting templates[{i}] must be an object")
+        name, language, count = item.get("name"), item.get("language"), item.get("param_count", 0)
+        if not isinstance(name, str) or not name or not isinstance(language, str) or not language:
+            raise PermanentSendError(f"setting templates[{i}] needs a name and a language")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise PermanentSendError(f"setting templates[{i}].param_count must be a whole number >= 0")
+        out.append(ApprovedTemplate(name=name, language=language, param_count=count))
+    return tuple(out)
+
+
+def secret(secrets: Mapping[str, str], name: str) -> str:
+    """A required secret by name; missing is a permanent error that names the field, never a value."""
+    value = secrets.get(name)
+    if not isinstance(value, str) or not value:
+        raise PermanentSendError(f"secret field {name!r} is missing from siu/{CHANNEL}")
+    return value
