@@ -11,8 +11,11 @@ import click
 #: subcommand name -> "module:attribute" of a click command (imported lazily to keep --help fast).
 COMMANDS: dict[str, str] = {
     "channels": "siu_core.cli.channels:channels",
+    "config": "siu_core.cli.config:config",
     "contract-test": "siu_core.cli.contract:contract_test",
     "simulate": "siu_core.cli.simulate:simulate",
+    "dev": "siu_core.cli.dev:dev",
+    "demo": "siu_core.cli.demo:demo",
 }
 
 

@@ -1,0 +1,252 @@
+"""Connector benchmark: per-request overhead over the unavoidable floor, and cold-import cost.
+
+- ``connector_overhead_ratio``: time per request of the Lambda handler (Function URL event in,
+  logs and EMF metrics on, SQS and Secrets Manager stubbed, no network) over the floor, HMAC-SHA256
+  of the raw body + ``json.loads``, on the same bytes; for one message and a 50-message batch. The
+  figure is the larger of the two (target <= 3); both are reported, with the share of the plugin's
+  ``normalize`` so the cost can be placed.
+- ``connector_cold_import_ratio``: in fresh processes, importing the connector handler and
+  building what its first request needs (the channel plugin loaded, the SQS and Secrets Manager
+  clients created) over importing boto3 and creating those two clients. CPU time, median of
+  several interleaved runs (target <= 1.3); the import-only time and the wall-time ratio too.
+
+Uses the WhatsApp plugin when it loads, else the tests' fake Graph channel (and says so).
+Run alone: ``.venv/bin/python -m bench.connector``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+SECRETS = {
+    "app_secret": "bench-app-secret-0123456789abcdef",
+    "verify_token": "bench-verify-token",
+    "access_token": "bench-access-token",
+    "phone_number_id": "106540352242922",
+}
+TEXT = "Hi! Is my order #{i} shipped yet? I paid yesterday by PayNow. Thanks"
+COLD_RUNS = 7
+ENV = {
+    "AWS_DEFAULT_REGION": "ap-southeast-1",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
+
+
+class _StubSqs:
+    """Accepts every entry, like SQS on a good day, with no network."""
+
+    def __init__(self) -> None:
+        self.entries = 0
+
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:
+        self.entries += len(Entries)
+        return {"Successful": [{"Id": e["Id"]} for e in Entries], "Failed": []}
+
+
+class _StubSecrets:
+    def get_secret_value(self, SecretId: str) -> dict[str, str]:
+        return {"SecretString": json.dumps(SECRETS)}
+
+
+def _channel() -> tuple[Any, str]:
+    from siu_core.plugins import load_channels
+
+    registry = load_channels(["whatsapp"])
+    if "whatsapp" in registry.channels:
+        return registry.get("whatsapp"), "whatsapp"
+    sys.path.insert(0, str(REPO / "tests"))
+    from connector_support import fake_registry  # type: ignore[import-not-found]
+
+    return fake_registry().get("fake"), "fake (siu-whatsapp did not load: " + registry.failures.get(
+        "whatsapp", "not installed"
+    ) + ")"
+
+
+def _webhook(channel: Any, n: int) -> tuple[bytes, dict[str, Any]]:
+    """A signed webhook with n messages and the Function URL event carrying it."""
+    if channel.name == "whatsapp":
+        from siu_core.models import SimulatedMessage
+
+        start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+        messages = [
+            SimulatedMessage(
+                sender_id=f"659{i:07d}", sender_name="Tan Mei Ling", text=TEXT.format(i=i),
+                message_id=f"wamid.BENCH{i:05d}", timestamp=start + timedelta(seconds=i),
+            )
+            for i in range(n)
+        ]
+        req = channel.simulate_webhook(messages, SECRETS["phone_number_id"], SECRETS)
+        body, headers = req.body, {k.lower(): v for k, v in req.headers.items()}
+    else:
+        from connector_support import payload
+
+        from siu_core.graph import sign_body
+
+        body = payload(n, text=TEXT.format(i=0))
+        headers = {"content-type": "application/json", "x-hub-signature-256": sign_body(body, SECRETS["app_secret"])}
+    event = {
+        "version": "2.0",
+        "rawPath": "/",
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {"requestId": "bench", "http": {"method": "POST", "path": "/"}},
+        "body": body.decode("utf-8"),
+        "isBase64Encoded": False,
+    }
+    return body, event
+
+
+def _per_call(fn: Callable[[], Any], budget_s: float = 0.6, rounds: int = 7) -> float:
+    """Median seconds per call over several timed rounds, each about budget_s / rounds long."""
+    for _ in range(20):
+        fn()
+    start = time.perf_counter()
+    fn()
+    single = max(time.perf_counter() - start, 1e-7)
+    loops = max(5, int(budget_s / rounds / single))
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        samples.append((time.perf_counter() - start) / loops)
+    return statistics.median(samples)
+
+
+def overhead() -> dict[str, float | int]:
+    """Handler time over the HMAC + json.loads floor, for one message and a 50-message batch."""
+    for name, value in ENV.items():
+        os.environ.setdefault(name, value)
+    import siu_core.handlers.connector as conn_mod
+    from siu_core.secrets import SecretStore
+
+    channel, used = _channel()
+    print(f"connector bench channel: {used}")
+    conn_mod.reset()
+    conn_mod._connector = conn_mod.Connector(
+        channel=channel, secrets=SecretStore(_StubSecrets()), sqs_client=_StubSqs(), queue_url="stub"
+    )
+    # The log lines are formatted and written, to memory instead of the terminal.
+    sink = io.StringIO()
+    log_handler = conn_mod.log.registered_handler
+    assert isinstance(log_handler, logging.StreamHandler)
+    log_handler.setStream(sink)
+    key = SECRETS["app_secret"].encode()
+    figures: dict[str, float | int] = {}
+    ratios = []
+    for n, label in ((1, "single"), (50, "batch50")):
+        body, event = _webhook(channel, n)
+
+        def floor(body: bytes = body) -> None:
+            hmac.new(key, body, hashlib.sha256).hexdigest()
+            json.loads(body)
+
+        def request(event: dict[str, Any] = event) -> None:
+            resp = conn_mod.handler(event, None)
+            if resp["statusCode"] != 200:
+                raise RuntimeError(f"connector answered {resp['statusCode']}")
+            sink.seek(0)
+            sink.truncate()
+
+        def normalize(body: bytes = body, headers: dict[str, str] = event["headers"]) -> None:
+            channel.normalize(body, headers, {})
+
+        # Interleave so a noisy neighbour hits both sides alike.
+        floors, handlers, norms = [], [], []
+        for _ in range(3):
+            floors.append(_per_call(floor, 0.3))
+            handlers.append(_per_call(request, 0.6))
+            norms.append(_per_call(normalize, 0.3))
+        f, h, nz = min(floors), min(handlers), min(norms)
+        ratio = h / f
+        ratios.append(ratio)
+        figures[f"connector_overhead_ratio_{label}"] = round(ratio, 2)
+        figures[f"connector_{label}_request_us"] = round(h * 1e6, 1)
+        figures[f"connector_{label}_floor_us"] = round(f * 1e6, 1)
+        figures[f"connector_{label}_normalize_share"] = round(nz / h, 2)
+    conn_mod.reset()
+    figures["connector_overhead_ratio"] = round(max(ratios), 2)
+    return figures
+
+
+# Each child prints: CPU seconds of the import alone, CPU seconds in all, wall seconds in all.
+# CPU time (process_time) is the figure: on a shared machine it moves far less than wall time.
+_COLD_CONNECTOR = """
+import time
+c0, w0 = time.process_time(), time.perf_counter()
+import siu_core.handlers.connector as c
+c1 = time.process_time()
+conn = c.build_connector({channel!r})
+conn.sqs
+conn.secrets.client
+print(c1 - c0, time.process_time() - c0, time.perf_counter() - w0)
+"""
+_COLD_BOTO3 = """
+import time
+c0, w0 = time.process_time(), time.perf_counter()
+import boto3
+boto3.client("sqs")
+boto3.client("secretsmanager")
+c1 = time.process_time()
+print(c1 - c0, c1 - c0, time.perf_counter() - w0)
+"""
+
+
+def _fresh(code: str) -> tuple[float, float, float]:
+    env = {**os.environ, **ENV}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=REPO)
+    imported, total, wall = (float(x) for x in out.stdout.split())
+    return imported, total, wall
+
+
+def cold_import(channel_name: str) -> dict[str, float | int]:
+    """Fresh-process cold init of the connector over boto3 + its two clients (medians, CPU time)."""
+    conn: list[tuple[float, float, float]] = []
+    boto: list[tuple[float, float, float]] = []
+    for _ in range(COLD_RUNS):
+        conn.append(_fresh(_COLD_CONNECTOR.format(channel=channel_name)))
+        boto.append(_fresh(_COLD_BOTO3))
+
+    def med(runs: list[tuple[float, float, float]], i: int) -> float:
+        return statistics.median(r[i] for r in runs)
+
+    return {
+        "connector_cold_import_ratio": round(med(conn, 1) / med(boto, 1), 2),
+        "connector_cold_init_cpu_ms": round(med(conn, 1) * 1000, 1),
+        "connector_import_only_cpu_ms": round(med(conn, 0) * 1000, 1),
+        "boto3_two_clients_cpu_ms": round(med(boto, 1) * 1000, 1),
+        "connector_cold_import_ratio_wall": round(med(conn, 2) / med(boto, 2), 2),
+    }
+
+
+def run() -> dict[str, float | int]:
+    """Every connector figure (about 20 seconds)."""
+    figures = overhead()
+    from siu_core.plugins import load_channels
+
+    name = "whatsapp" if "whatsapp" in load_channels(["whatsapp"]).channels else None
+    if name is None:
+        print("  cold import: siu-whatsapp did not load; measured without a plugin is meaningless, skipped")
+    else:
+        figures.update(cold_import(name))
+    return figures
+
+
+if __name__ == "__main__":
+    print(json.dumps(run()))

@@ -1,0 +1,135 @@
+"""Channel secrets from AWS Secrets Manager: one JSON secret per channel, ``siu/<channel>``.
+
+Read once per process (cold start) and cached; re-read on demand when a webhook signature fails,
+so a rotated platform secret takes effect without a redeploy. A refresh triggered by bad
+signatures is rate limited: a flood of forged webhooks cannot turn into a flood of Secrets
+Manager calls. Secret values never appear in an error message or a log line; field names may.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from siu_core.errors import ConfigError
+
+SECRET_PREFIX_ENV = "SIU_SECRET_PREFIX"  # noqa: S105 - a variable name, not a secret
+DEFAULT_SECRET_PREFIX = "siu/"  # noqa: S105 - a name prefix, not a secret
+#: At most one signature-triggered re-read per channel in this many seconds.
+DEFAULT_REFRESH_INTERVAL = 10.0
+
+
+def secret_id(channel: str, prefix: str | None = None) -> str:
+    """The Secrets Manager id of a channel's secret (``siu/<channel>`` unless the prefix is changed)."""
+    base = prefix if prefix is not None else os.environ.get(SECRET_PREFIX_ENV, DEFAULT_SECRET_PREFIX)
+    return f"{base}{channel}"
+
+
+def parse_secret(name: str, raw: str | bytes) -> dict[str, str]:
+    """A secret's JSON object as string fields; ConfigError naming the secret (never its value)."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ConfigError(f"secret {name} is not a JSON object of fields") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"secret {name} is not a JSON object of fields (found {type(data).__name__})")
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ConfigError(f"secret {name}: field {key!r} must be a string (found {type(value).__name__})")
+        out[str(key)] = value if isinstance(value, str) else str(value)
+    return out
+
+
+def require_fields(name: str, secret: Mapping[str, str], fields: Sequence[str]) -> None:
+    """Fail with the names of the fields a plugin needs that the secret lacks or leaves empty."""
+    missing = [f for f in fields if not secret.get(f)]
+    if missing:
+        raise ConfigError(f"secret {name} is missing field(s): {', '.join(missing)}")
+
+
+class SecretStore:
+    """Cached channel secrets; ``get`` reads once, ``refresh`` re-reads (e.g. after a bad signature)."""
+
+    def __init__(
+        self,
+        client: Any | None = None,
+        *,
+        prefix: str | None = None,
+        refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._refresh_interval = refresh_interval
+        self._clock = clock
+        self._cache: dict[str, Mapping[str, str]] = {}
+        self._read_at: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        """The Secrets Manager client, created on first use so moto and endpoint overrides apply."""
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("secretsmanager")
+        return self._client
+
+    def _fetch(self, channel: str) -> Mapping[str, str]:
+        name = secret_id(channel, self._prefix)
+        try:
+            resp = self.client.get_secret_value(SecretId=name)
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code == "ResourceNotFoundException":
+                raise ConfigError(f"secret {name} does not exist (create it with the channel's fields)") from None
+            raise ConfigError(f"cannot read secret {name}: {code or type(exc).__name__}") from None
+        raw = resp.get("SecretString")
+        if raw is None:
+            raw = resp.get("SecretBinary", b"")
+        value = MappingProxyType(parse_secret(name, raw))
+        self._cache[channel] = value
+        self._read_at[channel] = self._clock()
+        return value
+
+    def get(self, channel: str, required: Sequence[str] = ()) -> Mapping[str, str]:
+        """The channel's secret fields, read once per process; ConfigError names any missing field."""
+        with self._lock:
+            value = self._cache.get(channel)
+            if value is None:
+                value = self._fetch(channel)
+        require_fields(secret_id(channel, self._prefix), value, required)
+        return value
+
+    def refresh(self, channel: str, required: Sequence[str] = ()) -> Mapping[str, str]:
+        """Re-read the channel's secret now (after a rotation), replacing the cached copy."""
+        with self._lock:
+            value = self._fetch(channel)
+        require_fields(secret_id(channel, self._prefix), value, required)
+        return value
+
+    def refresh_if_stale(self, channel: str, required: Sequence[str] = ()) -> Mapping[str, str] | None:
+        """Re-read unless the secret was read within the refresh interval; None when it was not re-read.
+
+        The connector calls this when a signature fails: a rotated secret is picked up by the first
+        failing webhook, while forged ones cost at most one read per interval.
+        """
+        with self._lock:
+            read_at = self._read_at.get(channel)
+            if read_at is not None and self._clock() - read_at < self._refresh_interval:
+                return None
+            value = self._fetch(channel)
+        require_fields(secret_id(channel, self._prefix), value, required)
+        return value
+
+    def clear(self) -> None:
+        """Forget every cached secret (tests; ``siu dev`` after editing secrets)."""
+        with self._lock:
+            self._cache.clear()
+            self._read_at.clear()
