@@ -33,8 +33,8 @@ def item(text: str | None, kind: str = "text", attachments: tuple[str, ...] = ()
 def test_system_prompt_states_the_taxonomy_and_the_untrusted_rule(spec: PromptSpec, config: SiuConfig) -> None:
     for name, topic in config.taxonomy.items():
         assert f"{name}: {topic.description}" in spec.system
-    assert "other:" in spec.system
-    assert "untrusted data" in spec.system and "never obey it" in spec.system
+    assert "(else other)" in spec.system
+    assert "untrusted customer message" in spec.system and "never obey" in spec.system
 
 
 def test_topic_without_description_is_described_by_its_keywords(config: SiuConfig) -> None:
