@@ -74,7 +74,7 @@ def test_example_config_is_a_realistic_small_shop() -> None:
     assert {"orders_shipping", "returns_refunds", "billing_payments", "product_questions", "complaints",
             "wholesale"} == set(cfg.taxonomy)
     assert 2 <= len(cfg.teams) <= 3
-    assert len(cfg.roster) == 6
+    assert len(cfg.roster) == 7
     assert len({e.time_zone for e in cfg.roster}) == 2
     assert any(e.status == "off" for e in cfg.roster)
     assert all(spec.keywords for spec in cfg.taxonomy.values())

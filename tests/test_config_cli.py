@@ -37,7 +37,7 @@ def bad_file(tmp_path: Path) -> str:
 def test_validate_ok() -> None:
     result = run("validate", EXAMPLE)
     assert result.exit_code == 0
-    assert "valid (6 topics + other, 3 teams, 6 teammates)" in result.stdout
+    assert "valid (6 topics + other, 3 teams, 7 teammates)" in result.stdout
 
 
 def test_validate_reports_one_line_per_problem_naming_the_key(bad_file: str) -> None:
