@@ -29,8 +29,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy siu_core contract_tests/siu_contract $(foreach p,$(PLUGINS),$(dir $(p))$(notdir $(patsubst %/,%,$(dir $(p)))))
 
+# One pytest run: the core's tests, every plugin's own tests, and the contract suite for every
+# installed channel plus the Bedrock labeler contract (`--siu-channel all`), as the deploy gate runs it.
 unit: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -p siu_contract --siu-channel all
 
 test: lint typecheck unit
 

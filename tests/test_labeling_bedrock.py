@@ -1,6 +1,6 @@
 """The Bedrock labeler replayed from recorded Converse answers (vcrpy, record_mode none).
 
-Cassettes: tests/cassettes/bedrock/ (see cases.yaml there). Every returned label must validate
+Cassettes: siu_core/data/bedrock_contract/ (see cases.yaml there; shipped for the contract suite). Every returned label must validate
 against the labels schema of the taxonomy the cassettes were recorded with.
 """
 
@@ -28,7 +28,7 @@ from siu_core.labeling.contract import (
 )
 from siu_core.schemas import labels_schema
 
-CASSETTES = Path(__file__).parent / "cassettes" / "bedrock"
+CASSETTES = Path(__file__).resolve().parent.parent / "siu_core" / "data" / "bedrock_contract"
 
 
 @pytest.fixture(scope="module")

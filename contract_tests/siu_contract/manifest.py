@@ -85,6 +85,7 @@ class NormalizeCase(Strict):
     id: str = Field(pattern=r"^[a-z0-9_.-]+$")
     webhook: str
     expected: str = Field(description="JSON file: the list of events, as dump_event() renders them")
+    headers: dict[str, str] = Field(default={}, description="request headers passed to normalize")
     why: str = ""
 
 

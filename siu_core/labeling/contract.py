@@ -222,6 +222,13 @@ def case_problems(suite: ContractSuite, case: ContractCase, replay: Replay) -> l
     return problems
 
 
+def shipped_cassette_dir() -> Path:
+    """The recorded Converse cases that ship with siu-core (the contract suite's ``labeler`` checks)."""
+    from importlib import resources
+
+    return Path(str(resources.files("siu_core").joinpath("data", "bedrock_contract")))
+
+
 def check_labeler_contract(cassette_dir: str | Path) -> list[str]:
     """Replay every recorded case; every problem found, empty when the Bedrock labeler honours the contract."""
     try:

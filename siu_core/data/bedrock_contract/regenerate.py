@@ -6,7 +6,7 @@ Converse response shape (``output.message.content[].toolUse``, ``stopReason``, `
 the labeler sends for each case's messages, so a cassette plays back only while the prompt is
 unchanged, as a recorded one would.
 
-    .venv/bin/python tests/cassettes/bedrock/regenerate.py
+    .venv/bin/python siu_core/data/bedrock_contract/regenerate.py
 """
 
 from __future__ import annotations

@@ -1,0 +1,188 @@
+"""Normalize checks: golden expectations, schema validity, batches, unknown and malformed bodies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from siu_contract.checks import ContractViolation, json_diff, pretty
+from siu_contract.manifest import NormalizeCase
+from siu_contract.target import ChannelUnderTest
+from siu_core.cassettes import confidential_secrets
+from siu_core.errors import MalformedPayload
+from siu_core.models import SimulatedMessage, dump_event, parse_event
+from siu_core.schemas import schema_errors
+
+
+def dumped_events(t: ChannelUnderTest, body: bytes, headers: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """Normalize through core dispatch and dump every event; raise a violation for anything not an event."""
+    events = t.channel.normalize(body, t.headers(headers), t.settings, account_id=t.manifest.account_id)
+    out: list[dict[str, Any]] = []
+    for index, event in enumerate(events):
+        if not isinstance(event, BaseModel):
+            raise ContractViolation(
+                f"normalize returned a {type(event).__name__} at index {index}; return siu_core.models events"
+            )
+        out.append(dump_event(event))
+    return out
+
+
+def _model_errors(event: dict[str, Any]) -> list[str]:
+    """Pydantic's field-level reading of a schema failure (the schema's oneOf only says "none matched")."""
+    try:
+        parse_event(event)
+    except ValidationError as exc:
+        return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]]
+    return []
+
+
+def schema_problems(t: ChannelUnderTest, events: list[dict[str, Any]]) -> list[str]:
+    """Every way the events break the event schema or leave this channel's name."""
+    problems: list[str] = []
+    for index, event in enumerate(events):
+        errors = schema_errors("event", event)
+        if errors:
+            problems += [f"event {index}: {err[:200]}" for err in errors]
+            problems += [f"event {index}: {err}" for err in _model_errors(event)]
+        if event.get("channel") != t.name:
+            problems.append(f"event {index}: channel is {event.get('channel')!r}, not {t.name!r}")
+    return problems
+
+
+def check_case(t: ChannelUnderTest, case: NormalizeCase) -> None:
+    """The sample yields schema-valid events equal to its golden file, and the same ones every time."""
+    body = t.fixtures.read_bytes(case.webhook)
+    events = dumped_events(t, body, case.headers)
+    problems = schema_problems(t, events)
+    if problems:
+        raise ContractViolation(
+            f"{case.webhook}: events break schemas/event.schema.json:\n  " + "\n  ".join(problems)
+        )
+    expected = t.fixtures.read_json(case.expected)
+    if events != expected:
+        raise ContractViolation(
+            f"{case.webhook} does not normalize to {case.expected}:\n"
+            + json_diff(expected, events, expected_name=case.expected, actual_name="normalize()")
+        )
+    again = dumped_events(t, body, case.headers)
+    if again != events:
+        raise ContractViolation(
+            f"{case.webhook}: normalize is not deterministic (a second call differs):\n" + json_diff(events, again)
+        )
+
+
+def check_batch(t: ChannelUnderTest) -> None:
+    """At least one sample carries several events and every one of them comes out (no first-only bugs)."""
+    best = 0
+    for case in t.manifest.normalize:
+        best = max(best, len(dumped_events(t, t.fixtures.read_bytes(case.webhook), case.headers)))
+    if best < 2:
+        raise ContractViolation(
+            "no normalize case yields more than one event: add a batched webhook "
+            "(several entries / changes / messages in one POST), or skip 'normalize.batch' with a reason"
+        )
+
+
+def check_unknown(t: ChannelUnderTest, relative: str) -> None:
+    """An event kind the channel does not handle yields nothing and raises nothing."""
+    body = t.fixtures.read_bytes(relative)
+    try:
+        events = dumped_events(t, body)
+    except Exception as exc:
+        raise ContractViolation(
+            f"{relative}: normalize raised {type(exc).__name__}: {exc}; unknown events must yield []"
+        ) from exc
+    if events:
+        raise ContractViolation(f"{relative}: expected no events, got {len(events)}:\n{pretty(events)}")
+
+
+def check_malformed(t: ChannelUnderTest, relative: str) -> None:
+    """A body the channel cannot read raises MalformedPayload (the connector answers 400), nothing else."""
+    body = t.fixtures.read_bytes(relative)
+    try:
+        events = dumped_events(t, body)
+    except MalformedPayload:
+        return
+    except Exception as exc:
+        raise ContractViolation(
+            f"{relative}: normalize raised {type(exc).__name__}: {exc}; expected MalformedPayload"
+        ) from exc
+    raise ContractViolation(f"{relative}: expected MalformedPayload, got {len(events)} event(s)")
+
+
+def check_no_secrets(t: ChannelUnderTest) -> None:
+    """No credential the channel is configured with ever lands in an event (events are stored and shown)."""
+    secrets = confidential_secrets(t.secrets)
+    for case in t.manifest.normalize:
+        body = t.fixtures.read_bytes(case.webhook)
+        text = json.dumps(dumped_events(t, body, case.headers), ensure_ascii=False)
+        leaked = sorted(field for field, value in secrets.items() if value in text)
+        if leaked:
+            raise ContractViolation(f"{case.webhook}: normalized events contain the value of secret(s) {leaked}")
+
+
+#: What the round trip sends: unicode, quotes and backslashes, two senders, whole-second timestamps.
+SIMULATED = (
+    SimulatedMessage(
+        sender_id="15550101001",
+        sender_name="Jürgen Kontrakt",
+        text="Hallo! Ist mein Päckchen 📦 schon unterwegs?",
+        message_id="contract.msg.1",
+        timestamp=datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC),
+    ),
+    SimulatedMessage(
+        sender_id="15550101002",
+        text='Second "quoted" line with a \\ backslash',
+        message_id="contract.msg.2",
+        timestamp=datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC) + timedelta(minutes=1),
+    ),
+)
+
+
+def check_simulate_roundtrip(t: ChannelUnderTest) -> None:
+    """simulate_webhook builds what the platform would send: it verifies and normalizes back to the input."""
+    requests = t.channel.simulate_webhooks(list(SIMULATED), t.manifest.account_id, t.secrets, t.settings)
+    events: list[dict[str, Any]] = []
+    renamed: dict[str, str] = {}
+    for request in requests:
+        try:
+            t.channel.verify_signature(request.body, request.headers, t.secrets)
+        except Exception as exc:
+            raise ContractViolation(
+                f"the simulated webhook does not verify: {type(exc).__name__}: {exc}"
+            ) from exc
+        events += dumped_events(t, request.body, request.headers)
+        renamed.update(request.message_ids)
+    problems = schema_problems(t, events)
+    if problems:
+        raise ContractViolation("simulated webhook events break the schema:\n  " + "\n  ".join(problems))
+    got = [
+        {
+            "message_id": e.get("message_id"),
+            "sender": e.get("customer", {}).get("id"),
+            "text": e.get("text"),
+            "timestamp": e.get("timestamp"),
+            "account_id": e.get("account_id"),
+        }
+        for e in events
+        if e.get("type") == "message"
+    ]
+    want = [
+        {
+            "message_id": renamed.get(m.message_id, m.message_id),
+            "sender": m.sender_id,
+            "text": m.text,
+            "timestamp": m.timestamp.isoformat().replace("+00:00", "Z"),
+            "account_id": t.manifest.account_id,
+        }
+        for m in SIMULATED
+    ]
+    if got != want:
+        raise ContractViolation(
+            "the simulated webhook does not normalize back to the simulated messages:\n"
+            + json_diff(want, got, expected_name="simulated", actual_name="normalize()")
+        )
