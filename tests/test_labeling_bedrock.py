@@ -1,7 +1,7 @@
 """The Bedrock labeler replayed from recorded Converse answers (vcrpy, record_mode none).
 
-Cassettes: siu_core/data/bedrock_contract/ (see cases.yaml there; shipped for the contract suite). Every returned label must validate
-against the labels schema of the taxonomy the cassettes were recorded with.
+Cassettes: siu_core/data/bedrock_contract/ (see cases.yaml there; shipped for the contract suite).
+Every returned label must validate against the labels schema of the taxonomy the cassettes were recorded with.
 """
 
 from __future__ import annotations
