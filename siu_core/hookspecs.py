@@ -31,8 +31,9 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 #: The contract version this core implements. A plugin must declare the same major version and a
-#: minor version no newer than this one.
-CONTRACT_VERSION = "1.0"
+#: minor version no newer than this one. 1.1 added ``normalize(account_id=...)`` and let
+#: ``simulate_webhook`` return one request per message (both needed by Telegram).
+CONTRACT_VERSION = "1.1"
 
 #: Hooks every channel plugin must implement; the others are optional.
 REQUIRED_HOOKS = ("channel_info", "handshake", "verify_signature", "normalize", "send_reply")
@@ -79,6 +80,7 @@ class ChannelSpec:
         body: bytes,
         headers: Mapping[str, str],
         settings: Mapping[str, Any],
+        account_id: str | None,
     ) -> list[Event]:
         """Turn a verified webhook body into normalized events, every entry and event of a batch.
 
@@ -86,6 +88,11 @@ class ChannelSpec:
         are none of the contract's kinds (typing, opt-ins, unknown fields) yield nothing. A body the
         channel cannot read raises :class:`~siu_core.errors.MalformedPayload`; no other exception
         may escape for any input.
+
+        ``account_id`` is the business account this endpoint serves (the value of the secret named
+        by ``ChannelInfo.account_secret_field``, or ``None`` when the channel names none), for
+        platforms whose webhook bodies do not say which account they are for (Telegram). Channels
+        whose bodies carry the account id (Meta's) ignore it.
         """
 
     @hookspec(firstresult=True)
@@ -125,11 +132,14 @@ class ChannelSpec:
         account_id: str,
         secrets: Mapping[str, str],
         settings: Mapping[str, Any],
-    ) -> WebhookRequest:
+    ) -> WebhookRequest | list[WebhookRequest]:
         """Build a realistic, correctly signed webhook carrying these customer messages (optional hook).
 
         Used by ``siu simulate``, ``siu demo`` and the contract suite's round-trip check: the
-        result must verify and normalize back into exactly these messages.
+        result must verify and normalize back into exactly these messages. A platform that POSTs
+        one update per request (Telegram) returns a list, one request per POST. Where the platform
+        cannot carry a simulated message id verbatim (Telegram's per-chat integer ids), each
+        request's ``message_ids`` maps the simulated id to the channel message id normalize gives.
         """
 
     @hookspec(firstresult=True)

@@ -413,6 +413,9 @@ class WebhookRequest(BaseModel):
 
     body: bytes
     headers: dict[str, str]
+    #: Simulated message id -> the channel message id normalize gives it, for a platform that cannot
+    #: carry the simulated id verbatim (Telegram's per-chat integer ids). Unlisted ids are unchanged.
+    message_ids: dict[str, str] = {}
 
 
 # --- the intake queue ----------------------------------------------------------------------------

@@ -112,12 +112,14 @@ class Channel:
             raise SignatureError("signature not accepted")
 
     def normalize(
-        self, body: bytes, headers: Mapping[str, str], settings: Mapping[str, Any] | None = None
+        self, body: bytes, headers: Mapping[str, str], settings: Mapping[str, Any] | None = None,
+        account_id: str | None = None,
     ) -> list[Event]:
         """Normalize a verified body; a plugin answering anything but a list of events is a bug."""
         if not isinstance(headers, Headers):
             headers = Headers(headers)
-        events = self._call("normalize", body=body, headers=headers, settings=self.settings(settings))
+        events = self._call("normalize", body=body, headers=headers, settings=self.settings(settings),
+                            account_id=account_id)
         if events is None:
             return []
         if not isinstance(events, list):
@@ -165,17 +167,37 @@ class Channel:
         secrets: Mapping[str, str],
         settings: Mapping[str, Any] | None = None,
     ) -> WebhookRequest:
-        """Build a signed webhook for these messages (raises UnknownChannel-style error if unsupported)."""
+        """Build one signed webhook POST for these messages (NotImplementedError if unsupported).
+
+        A channel that delivers one update per POST can carry several messages only with
+        :meth:`simulate_webhooks`; asked for one request, it must get one message.
+        """
+        requests = self.simulate_webhooks(messages, account_id, secrets, settings)
+        if len(requests) != 1:
+            raise ValueError(
+                f"channel {self.name!r} needs {len(requests)} webhook POSTs for {len(messages)} message(s): "
+                "use simulate_webhooks"
+            )
+        return requests[0]
+
+    def simulate_webhooks(
+        self,
+        messages: Sequence[SimulatedMessage],
+        account_id: str,
+        secrets: Mapping[str, str],
+        settings: Mapping[str, Any] | None = None,
+    ) -> list[WebhookRequest]:
+        """The signed webhook POSTs the platform would send for these messages, in order."""
         if not self.has_hook("simulate_webhook"):
             raise NotImplementedError(f"channel {self.name!r} does not implement simulate_webhook")
-        result: WebhookRequest = self._call(
+        result: WebhookRequest | list[WebhookRequest] = self._call(
             "simulate_webhook",
             messages=list(messages),
             account_id=account_id,
             secrets=secrets,
             settings=self.settings(settings),
         )
-        return result
+        return list(result) if isinstance(result, list) else [result]
 
     def stand_in_response(
         self, method: str, path: str, query: Mapping[str, str], body: bytes,

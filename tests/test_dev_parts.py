@@ -94,8 +94,11 @@ def test_standin_answers_through_the_plugin_records_and_injects_failures() -> No
     assert failed.status == 400
     assert s.handle("GET", "/platform/demo/unknown", {}, {}, b"").status == 404
     assert s.handle("GET", "/platform/nope/x", {}, {}, b"").status == 404
+    s.secrets = {"demo": {"bot_token": "123456:SECRET-token", "page_id": "12345678"}}
+    s.handle("POST", "/platform/demo/bot123456:SECRET-token/sendMessage", {}, {}, b"{}")
     calls = s.outbox()
-    assert len(calls) == 4
+    assert len(calls) == 5
+    assert calls[-1]["path"] == "/bot<bot_token>/sendMessage"
     assert calls[0]["headers"]["Authorization"] == "<redacted>"
     assert calls[0]["body"] == {"x": 1} and calls[1]["status"] == 400
 

@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "simulate": "siu_core.cli.simulate:simulate",
     "dev": "siu_core.cli.dev:dev",
     "demo": "siu_core.cli.demo:demo",
+    "new-channel": "siu_core.cli.new_channel:new_channel",
 }
 
 

@@ -110,6 +110,7 @@ class DevStack:
         wiring.push_config(config_to_parameters(self.config))
         wiring.seed_roster(self.config)
         self.secrets = self._load_secrets()
+        self.standin.secrets = self.secrets
         for name, values in self.secrets.items():
             wiring.put_channel_secret(name, values)
         wiring.reset_caches()

@@ -1,0 +1,104 @@
+"""What the core knows about the Telegram channel, and the settings and secrets each call reads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from siu_core import CONTRACT_VERSION, ChannelInfo, PermanentSendError, ReplyWindowPolicy
+
+CHANNEL = "telegram"
+DISTRIBUTION = "siu-telegram"
+#: ``bot_token`` authenticates API calls (it sits in the URL path, as Telegram requires);
+#: ``secret_token`` is what ``setWebhook`` was given and Telegram sends back on every POST;
+#: ``bot_id`` (the number before the token's colon) names the account every event belongs to.
+SECRET_FIELDS = ["bot_token", "secret_token", "bot_id"]
+SIGNING_SECRET_FIELDS = ["secret_token"]
+ACCOUNT_SECRET_FIELD = "bot_id"  # noqa: S105 - a field name, not a secret
+#: sendMessage text: 1-4096 characters.
+MAX_TEXT_LENGTH = 4096
+#: Telegram lets a bot answer a private chat at any time after the user started it: no window.
+REPLY_WINDOW = ReplyWindowPolicy(standard_hours=None, human_agent_days=None, template_when_closed=False)
+DEFAULT_API_BASE_URL = "https://api.telegram.org"
+DEFAULT_TIMEOUT_SECONDS = 10.0
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "api_base_url": DEFAULT_API_BASE_URL,
+    "timeout_seconds": DEFAULT_TIMEOUT_SECONDS,
+}
+
+#: What a bot token may contain; anything else would change the URL path it is placed in.
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9:_-]{1,200}$")
+
+
+def plugin_version() -> str:
+    """The installed distribution's version, so ``siu channels`` reports what is really deployed."""
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # running from a bare checkout
+        return "0+unknown"
+
+
+def channel_info() -> ChannelInfo:
+    """Describe Telegram to the core: three secrets, no reply window, no templates, 4096 characters."""
+    return ChannelInfo(
+        name=CHANNEL,
+        display_name="Telegram",
+        version=plugin_version(),
+        contract_version=CONTRACT_VERSION,
+        secret_fields=list(SECRET_FIELDS),
+        signing_secret_fields=list(SIGNING_SECRET_FIELDS),
+        account_secret_field=ACCOUNT_SECRET_FIELD,
+        settings=dict(DEFAULT_SETTINGS),
+        reply_window=REPLY_WINDOW,
+        max_text_length=MAX_TEXT_LENGTH,
+        text_length_unit="characters",
+        supports_templates=False,
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated deployment settings for Bot API calls."""
+
+    api_base_url: str
+    timeout: float
+
+    def method_url(self, token: str, method: str) -> str:
+        """``{base}/bot{token}/{method}``: Telegram authenticates by the token in the path."""
+        return f"{self.api_base_url}/bot{token}/{method}"
+
+    def file_url(self, token: str, file_path: str) -> str:
+        """``{base}/file/bot{token}/{file_path}``: where getFile's answer can be downloaded."""
+        return f"{self.api_base_url}/file/bot{token}/{file_path}"
+
+
+def read_settings(settings: Mapping[str, Any]) -> Settings:
+    """Check the merged settings once per call; a bad value is a permanent, named configuration error."""
+    merged = {**DEFAULT_SETTINGS, **dict(settings)}
+    base = merged["api_base_url"]
+    if not isinstance(base, str) or not base.startswith(("https://", "http://")):
+        raise PermanentSendError("setting api_base_url must be an http(s) URL")
+    timeout = merged["timeout_seconds"]
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 60:
+        raise PermanentSendError("setting timeout_seconds must be a number of seconds in (0, 60]")
+    return Settings(api_base_url=base.rstrip("/"), timeout=float(timeout))
+
+
+def secret(secrets: Mapping[str, str], name: str) -> str:
+    """A required secret by name; missing is a permanent error that names the field, never a value."""
+    value = secrets.get(name)
+    if not isinstance(value, str) or not value:
+        raise PermanentSendError(f"secret field {name!r} is missing from siu/{CHANNEL}")
+    return value
+
+
+def bot_token(secrets: Mapping[str, str]) -> str:
+    """The bot token, refused (without echoing it) when it could change the URL it is placed in."""
+    token = secret(secrets, "bot_token")
+    if not _TOKEN_RE.match(token):
+        raise PermanentSendError("secret field 'bot_token' has characters a Telegram bot token never has")
+    return token

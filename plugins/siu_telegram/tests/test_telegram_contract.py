@@ -1,0 +1,24 @@
+"""The deploy gate's exact checks for this plugin, the one line a plugin repository needs."""
+
+from __future__ import annotations
+
+from siu_contract import contract_suite
+from tg_testkit import manifest  # type: ignore[import-not-found, unused-ignore]  # tests/ is on sys.path
+
+TestContract = contract_suite("telegram")
+
+
+def test_only_the_checks_telegram_cannot_have_are_skipped() -> None:
+    skipped = manifest().skip
+    assert set(skipped) == {"signature.tampered_byte", "signature.escaped_unicode", "send.window_closed"}
+    assert manifest().handshake.unsupported
+
+
+def test_every_outcome_and_kind_is_covered_by_a_fixture() -> None:
+    m = manifest()
+    assert {c.outcome for c in m.send} == {"success", "permanent", "rate_limited", "transient", "invalid"}
+    assert {c.id for c in m.normalize} >= {
+        "text", "photo", "voice", "audio", "video", "document", "sticker", "location", "venue", "contact",
+        "reply", "forwarded", "edited", "reaction_added", "reaction_changed", "reaction_removed",
+    }
+    assert m.media and m.account_id == m.secrets["bot_id"]
