@@ -16,6 +16,10 @@ COMMANDS: dict[str, str] = {
     "simulate": "siu_core.cli.simulate:simulate",
     "dev": "siu_core.cli.dev:dev",
     "demo": "siu_core.cli.demo:demo",
+    "token": "siu_core.cli.token:token",
+    "digest": "siu_core.cli.digest:digest",
+    "sla": "siu_core.cli.sla:sla",
+    "taxonomy": "siu_core.cli.taxonomy:taxonomy",
     "new-channel": "siu_core.cli.new_channel:new_channel",
 }
 

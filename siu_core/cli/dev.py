@@ -51,12 +51,7 @@ def dev(host: str, port: int, config_path: Path | None, secrets_path: Path | Non
         except ConfigError as exc:
             stack.stop()
             raise click.ClickException(str(exc)) from None
-    write_session({
-        "base_url": stack.base_url,
-        "secrets": stack.secrets,
-        "accounts": {name: stack.account_id(name) for name in stack.channels.names()},
-        "settings": stack.standin.settings if stack.standin else {},
-    })
+    write_session(stack.session())
     console.print(f"[bold green]siu dev[/] is running on [bold]{stack.base_url}[/] (labeler: {labeler})")
     for name in stack.channels.names():
         console.print(f"\n[bold]{name}[/]  webhook URL: {stack.webhook_url(name)}")

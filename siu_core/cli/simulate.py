@@ -66,11 +66,13 @@ def simulate(channel: str, text: str, sender: str, sender_name: str, url: str | 
         raise click.ClickException(f"could not reach {target}: {type(exc).__name__} (is `siu dev` running?)") \
             from None
     message_id = webhook.message_ids.get(message.message_id, message.message_id)
-    result = {"url": target, "status": resp.status_code, "response": resp.text[:500], "message_id": message_id}
+    enqueued = resp.headers.get("x-siu-enqueued")
+    result = {"url": target, "status": resp.status_code, "response": resp.text[:500], "message_id": message_id,
+              "enqueued": int(enqueued) if enqueued else None}
     if as_json:
         click.echo(json.dumps(result))
     else:
         click.echo(f"POST {target} -> {resp.status_code} {resp.text[:200]}")
-        click.echo(f"message id {message_id}")
+        click.echo(f"message id {message_id}" + (f", {enqueued} event(s) queued" if enqueued else ""))
     if not 200 <= resp.status_code < 300:
         raise SystemExit(1)

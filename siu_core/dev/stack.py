@@ -82,6 +82,8 @@ class DevStack:
     _saved_env: dict[str, str | None] = field(default_factory=dict)
     standin: StandIn | None = None
     resources: Any = None
+    #: Where the AWS emulation listens (other `siu` commands reach the same state through it).
+    aws_endpoint: str = ""
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -113,6 +115,7 @@ class DevStack:
         self.standin.secrets = self.secrets
         for name, values in self.secrets.items():
             wiring.put_channel_secret(name, values)
+        wiring.ensure_inbox_key()
         wiring.reset_caches()
         app.mounts.update(wiring.inbox_mounts())
         self._poller = QueuePoller(
@@ -171,7 +174,7 @@ class DevStack:
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
+        endpoint = self.aws_endpoint = f"http://{host}:{port}"
         for service in EMULATED_SERVICES:
             self._setenv(f"AWS_ENDPOINT_URL_{service}", endpoint)
         self._setenv("AWS_DEFAULT_REGION", os.environ.get("AWS_DEFAULT_REGION") or "ap-southeast-1")
@@ -232,6 +235,17 @@ class DevStack:
         return wiring.queue_depths(self.resources)
 
     # --- helpers for demo and tests ------------------------------------------------------------------
+
+    def session(self) -> dict[str, Any]:
+        """What other `siu` commands need to reach this server: URLs, dev secrets, the emulation."""
+        return {
+            "base_url": self.base_url,
+            "aws_endpoint": self.aws_endpoint,
+            "region": wiring.region(),
+            "secrets": self.secrets,
+            "accounts": {name: self.account_id(name) for name in self.channels.names()},
+            "settings": self.standin.settings if self.standin else {},
+        }
 
     def webhook_url(self, channel: str) -> str:
         """Where this channel's platform should POST (paste into the Meta app dashboard via a tunnel)."""

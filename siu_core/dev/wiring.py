@@ -94,15 +94,24 @@ def put_channel_secret(channel: str, values: dict[str, str]) -> None:
         sm.put_secret_value(SecretId=name, SecretString=json.dumps(values))
 
 
+def ensure_inbox_key() -> None:
+    """The inbox's session-token signing key in Secrets Manager (``siu token issue`` signs with it)."""
+    from siu_core.auth import ensure_signing_key
+
+    ensure_signing_key()
+
+
 def reset_caches() -> None:
     """Forget every cold-start cache so handlers re-read config, secrets and clients."""
     from siu_core.aws import clients
     from siu_core.config import clear_config_cache
-    from siu_core.handlers import connector, labeler
+    from siu_core.handlers import connector, inbox, labeler, sla_sweeper
 
     clients.reset_clients()
     clear_config_cache()
     labeler.set_services(None)
+    inbox.set_services(None)
+    sla_sweeper.set_notifier(None)
     connector.reset()
     with _lock:
         _connectors.clear()

@@ -1,0 +1,151 @@
+"""Request bodies: strict models (unknown keys refused), parsed into a 422 that says what is wrong."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from siu_core.config import RosterId, WorkingHours
+from siu_core.inbox.errors import ApiError
+
+#: The largest body the API reads (a reply is at most a few KB; a roster entry less).
+MAX_BODY_BYTES = 64 * 1024
+#: Longest reply text accepted before the channel's own (smaller) limit is applied.
+MAX_TEXT = 20_000
+IDEMPOTENCY_HEADER = "idempotency-key"
+MAX_IDEMPOTENCY_KEY = 200
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TemplateBody(_Body):
+    """An approved template to send outside the 24-hour window (WhatsApp)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=512)]
+    language: Annotated[str, Field(min_length=1, max_length=20)]
+    params: Annotated[list[Annotated[str, Field(max_length=1024)]], Field(max_length=20)] = []
+
+
+class ReplyBody(_Body):
+    """``{"text": ...}`` or ``{"template": {...}}``: the teammate's own words, or an approved template."""
+
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)] | None = None
+    template: TemplateBody | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ReplyBody:
+        if (self.text is None) == (self.template is None):
+            raise ValueError("send exactly one of text or template")
+        if self.text is not None and not self.text.strip():
+            raise ValueError("the reply text is empty")
+        return self
+
+
+class ReassignBody(_Body):
+    """``{"to": ID}``: the teammate who takes the thread."""
+
+    to: RosterId
+
+
+class LabelsBody(_Body):
+    """A teammate's correction of the labeler's topic and/or urgency."""
+
+    topic: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)] | None = None
+    urgency: Literal["urgent", "normal"] | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> LabelsBody:
+        if self.topic is None and self.urgency is None:
+            raise ValueError("correct at least one of topic or urgency")
+        return self
+
+
+class RosterBody(_Body):
+    """A roster edit: any subset of a teammate's fields (a new teammate needs name and teams)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    teams: list[str] | None = None
+    status: Literal["available", "away", "off"] | None = None
+    working_hours: WorkingHours | None = None
+    time_zone: str | None = None
+    backup: RosterId | None = None
+    capacity: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    role: Literal["agent", "admin"] | None = None
+
+
+def _problems(exc: ValidationError) -> list[dict[str, str]]:
+    out = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "body"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown field"
+        out.append({"field": where, "problem": message})
+    return out
+
+
+def raw_body(event: Mapping[str, Any]) -> bytes:
+    """The request body bytes of a Function URL event (base64-decoded when flagged)."""
+    raw = event.get("body") or ""
+    if not isinstance(raw, str):
+        raise ApiError(422, "invalid_body", "the body is not text")
+    if len(raw) > MAX_BODY_BYTES * 2:
+        raise ApiError(413, "too_large", f"the body is larger than {MAX_BODY_BYTES} bytes")
+    if event.get("isBase64Encoded"):
+        try:
+            data = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise ApiError(422, "invalid_body", "the body is flagged base64 but is not") from None
+    else:
+        data = raw.encode("utf-8", "surrogatepass")
+    if len(data) > MAX_BODY_BYTES:
+        raise ApiError(413, "too_large", f"the body is larger than {MAX_BODY_BYTES} bytes")
+    return data
+
+
+def parse_json(event: Mapping[str, Any], *, allow_empty: bool = False) -> Any:
+    """The JSON body, or 422 when it is not JSON (an empty body is ``{}`` where allowed)."""
+    data = raw_body(event)
+    if not data.strip():
+        if allow_empty:
+            return {}
+        raise ApiError(422, "invalid_body", "the request needs a JSON body")
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        raise ApiError(422, "invalid_body", "the body is not valid JSON") from None
+
+
+def parse_body(event: Mapping[str, Any], model: type[M]) -> M:
+    """The body validated into ``model``, or 422 listing each problem by field."""
+    data = parse_json(event)
+    if not isinstance(data, dict):
+        raise ApiError(422, "invalid_body", "the body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = _problems(exc)
+        first = problems[0]
+        raise ApiError(422, "invalid_body", f"{first['field']}: {first['problem']}", problems=problems) from None
+
+
+def idempotency_key(headers: Mapping[str, str]) -> str:
+    """The ``Idempotency-Key`` header (required for replies): printable ASCII, at most 200 characters."""
+    value = next((v for k, v in headers.items() if k.lower() == IDEMPOTENCY_HEADER), None)
+    if value is None or not value.strip():
+        raise ApiError(422, "idempotency_key_required",
+                       "send an Idempotency-Key header (e.g. a UUID per reply) so a retry never sends twice")
+    value = value.strip()
+    if len(value) > MAX_IDEMPOTENCY_KEY or not all(33 <= ord(c) <= 126 for c in value):
+        raise ApiError(422, "invalid_idempotency_key",
+                       f"the Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters without spaces")
+    return value

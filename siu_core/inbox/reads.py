@@ -1,0 +1,152 @@
+"""What the inbox reads: the caller, a queue, a thread with its messages, history and reply window."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from siu_core import sla
+from siu_core.errors import UnknownChannel
+from siu_core.inbox import authz, views
+from siu_core.inbox.errors import forbidden, invalid, not_found
+from siu_core.store import assignments, ddb, keys, loadcount, messages, roster, threads
+
+if TYPE_CHECKING:
+    from siu_core.config import RosterEntry
+    from siu_core.inbox.authz import Actor
+    from siu_core.inbox.services import InboxServices
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+
+
+def me(services: InboxServices, actor: Actor) -> dict[str, Any]:
+    """The caller: id, role, roster facts and live open-thread count."""
+    entry = actor.entry
+    return {
+        "id": actor.id,
+        "role": actor.role,
+        "name": entry.name if entry else None,
+        "teams": sorted(actor.teams),
+        "status": entry.status if entry else None,
+        "on_roster": entry is not None,
+        "open_threads": loadcount.get(actor.id).open_threads if entry else 0,
+        "time_zone": entry.time_zone if entry else services.config.time_zone,
+    }
+
+
+def _shifts(services: InboxServices, entries: list[RosterEntry] | None, team: str | None) -> list[sla.Shift] | None:
+    if not services.config.sla.working_hours_only:
+        return None
+    return sla.team_shifts(services.config, entries if entries is not None else roster.all_entries(), team)
+
+
+def queue(services: InboxServices, actor: Actor, params: Mapping[str, str]) -> dict[str, Any]:
+    """Open threads of one holder, newest customer message first: mine, or (admins) anyone's or a team's queue.
+
+    ``?assignee=ID`` (admins), ``?team=T`` (the team's unassigned queue: admins, or agents of that team).
+    """
+    assignee, team = params.get("assignee"), params.get("team")
+    if assignee and team:
+        raise invalid("ask for either assignee or team, not both")
+    if team:
+        if team not in services.config.teams:
+            raise not_found("team", team)
+        if not actor.is_admin and team not in actor.teams:
+            raise forbidden(f"you are not on team {team}")
+        holder, label = keys.queue_assignee(team), {"team": team}
+    elif assignee and assignee != actor.id:
+        authz.require_admin(actor)
+        holder, label = assignee, {"assignee": assignee}
+    else:
+        holder, label = actor.id, {"assignee": actor.id}
+    rows = assignments.open_rows(holder)
+    found = ddb.batch_get([ddb.GetRequest(threads.table(), [threads.key(str(r["thread_id"])) for r in rows])]) \
+        if rows else {}
+    by_id = {str(t["thread_id"]): t for t in found.get(threads.table(), [])}
+    current = []
+    for row in rows:
+        thread = by_id.get(str(row["thread_id"]))
+        # The index is eventually consistent: trust the thread's own status and assignment sequence.
+        if thread is None or thread.get("status") != "open" or int(thread.get("assignment_seq", 0)) != int(row["seq"]):
+            continue
+        current.append(thread)
+    current.sort(key=lambda t: str(t.get("last_inbound_at") or t.get("opened_at") or ""), reverse=True)
+    now = services.clock()
+    entries = roster.all_entries() if services.config.sla.working_hours_only else None
+    items = [views.thread_summary(t, now=now, spec=services.config.sla,
+                                  shifts=_shifts(services, entries, authz.thread_team(t))) for t in current]
+    return {**label, "threads": items, "count": len(items)}
+
+
+def _cursor_out(key: ddb.Key | None) -> str | None:
+    if not key:
+        return None
+    plain = ddb.from_ddb(key)
+    return base64.urlsafe_b64encode(json.dumps(plain, sort_keys=True).encode()).decode().rstrip("=")
+
+
+def _cursor_in(text: str | None, thread_id: str) -> ddb.Key | None:
+    if not text:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (ValueError, binascii.Error):
+        raise invalid("the before cursor is not one this API issued") from None
+    if not isinstance(data, dict) or data.get("thread_id") != thread_id or set(data) != {
+            "thread_id", "sort_key", "message_key"}:
+        raise invalid("the before cursor is not one this API issued for this thread")
+    return {k: ddb.to_ddb(v) for k, v in data.items()}
+
+
+def _page_size(params: Mapping[str, str]) -> int:
+    raw = params.get("limit")
+    if raw is None:
+        return DEFAULT_PAGE
+    try:
+        value = int(raw)
+    except ValueError:
+        raise invalid("limit must be a whole number") from None
+    if not 1 <= value <= MAX_PAGE:
+        raise invalid(f"limit must be between 1 and {MAX_PAGE}")
+    return value
+
+
+def window_for_thread(services: InboxServices, thread: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The reply window of a thread's channel now (None when its plugin is not installed)."""
+    try:
+        channel = services.channel(str(thread.get("channel")))
+    except UnknownChannel:
+        return None
+    settings = services.channel_settings(channel.name)
+    state = views.window_state(channel.info.reply_window, settings, sla.parse_time(thread.get("last_inbound_at")),
+                               services.clock())
+    return views.window_view(state, supports_templates=channel.info.supports_templates, settings=settings)
+
+
+def thread_detail(services: InboxServices, actor: Actor, thread_id: str, params: Mapping[str, str]) -> dict[str, Any]:
+    """A thread: its messages (latest page, oldest first, ``before`` cursor for more), labels, assignee,
+    SLA, the customer's other threads and the reply window."""
+    thread = threads.get(thread_id)
+    if thread is None:
+        raise not_found("thread", thread_id)
+    authz.require_view(actor, thread)
+    limit = _page_size(params)
+    page, more = messages.page(thread_id, limit=limit, start=_cursor_in(params.get("before"), thread_id),
+                               newest_first=True)
+    history = threads.for_customer(str(thread["customer_key"])) if thread.get("customer_key") else []
+    summary = views.thread_summary(thread, now=services.clock(), spec=services.config.sla,
+                                   shifts=_shifts(services, None, authz.thread_team(thread)))
+    if thread.get("status") != "open" and summary["sla"] is None and thread.get("sla_breached_at"):
+        summary["sla"] = {"breached_at": thread.get("sla_breached_at"), "breached": True}
+    return {
+        **summary,
+        "messages": [views.message_view(m) for m in reversed(page)],
+        "before": _cursor_out(more),
+        "history": views.history_view(history, exclude=thread_id),
+        "window": window_for_thread(services, thread),
+        "can_act": authz.can_act(actor, thread),
+    }

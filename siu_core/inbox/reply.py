@@ -1,0 +1,288 @@
+"""The reply path: a teammate's own words (or an approved template) to the customer, sent at most once.
+
+Order of a reply, each step refusing before anything is sent:
+
+1. the thread exists (404) and the caller may act on it (403);
+2. a stored outcome for this ``Idempotency-Key`` is returned as it was (a different body under the
+   same key is a 422; a request still in flight is waited for, briefly);
+3. the thread is open (409), the body fits the channel (422), the reply window allows it (409,
+   saying what is possible), the channel's secrets are there (503);
+4. the key is claimed with a conditional put (:func:`siu_core.store.replies.begin`): of two racing
+   requests one sends, the other waits for its outcome;
+5. the plugin's ``send_reply`` is called; a 5xx answer is retried a bounded number of times;
+6. success is committed in one transaction (outbound message with the platform's id, thread
+   counters, ``replied`` audit row, the key's outcome).
+
+The guarantee: **one Idempotency-Key sends at most once**, and exactly once when nothing crashes.
+A process that dies after the platform accepted the reply but before step 6 leaves the key
+``pending``; once its lease (30 s) has run out, that key answers 409 ``reply_outcome_unknown`` and is
+never sent again: the teammate checks the thread (the platform's delivery statuses and echoes show
+a reply that did go out) and sends again with a new key if it did not. A platform that does not
+answer at all (timeout) is treated the same way, never retried: it may have delivered.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from siu_core import obs, sla
+from siu_core.errors import (
+    ConfigError,
+    InvalidReply,
+    PermanentSendError,
+    RateLimited,
+    TransientSendError,
+    UnknownChannel,
+    WindowClosed,
+)
+from siu_core.inbox import authz, views
+from siu_core.inbox.bodies import ReplyBody
+from siu_core.inbox.errors import Answer, ApiError, not_found
+from siu_core.models import Participant, ReplyRequest, SendResult, TemplateRef
+from siu_core.store import audit, ddb, replies, threads
+
+if TYPE_CHECKING:
+    from siu_core.inbox.authz import Actor
+    from siu_core.inbox.services import InboxServices
+    from siu_core.models import ChannelInfo
+    from siu_core.plugins import Channel
+
+SERVICE = "inbox"
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+class _Unanswered(Exception):
+    """The platform gave no answer: the reply may have been delivered, so it must not be sent again."""
+
+    def __init__(self, cause: TransientSendError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _log() -> Any:
+    return obs.get_logger(SERVICE)
+
+
+def _retry_after(seconds: float | None) -> str:
+    return str(max(1, math.ceil(seconds if seconds is not None else 1)))
+
+
+def check_content(info: ChannelInfo, body: ReplyBody, settings: Mapping[str, Any]) -> None:
+    """422 for a reply the channel cannot carry: too long, or a template where there are none."""
+    if body.text is not None and info.max_text_length is not None:
+        size = len(body.text.encode("utf-8")) if info.text_length_unit == "bytes" else len(body.text)
+        if size > info.max_text_length:
+            raise ApiError(422, "text_too_long",
+                           f"{info.display_name} accepts at most {info.max_text_length} {info.text_length_unit}; "
+                           f"this reply has {size} (siu never splits a reply)",
+                           limit=info.max_text_length, size=size)
+    if body.template is not None:
+        if not info.supports_templates:
+            raise ApiError(422, "templates_unsupported", f"{info.display_name} has no message templates")
+        approved = views.approved_templates(settings, True)
+        if approved and not any(t["name"] == body.template.name and t["language"] == body.template.language
+                                for t in approved):
+            raise ApiError(422, "unknown_template",
+                           f"template {body.template.name!r} ({body.template.language}) is not configured",
+                           templates=approved)
+
+
+def _replay(services: InboxServices, record: replies.ReplyRecord, wanted_hash: str) -> Answer:
+    """The stored outcome of a key (after waiting a little for one still in flight)."""
+    if record.request_hash != wanted_hash:
+        raise ApiError(422, "idempotency_key_reused",
+                       "this Idempotency-Key was used for a different reply; use a new key for a new reply")
+    waited = 0.0
+    current: replies.ReplyRecord | None = record
+    while current is not None and current.state == "pending" and not current.lease_expired(services.clock()):
+        if waited >= services.peer_wait:
+            raise ApiError(409, "reply_in_progress", "a request with this Idempotency-Key is still sending",
+                           headers={"Retry-After": "1"})
+        services.sleep(services.peer_poll)
+        waited += services.peer_poll
+        current = replies.get(record.key, services.clock())
+    if current is None:
+        raise ApiError(409, "reply_not_sent",
+                       "an earlier request with this Idempotency-Key sent nothing (rate limited or the platform "
+                       "was unavailable); send it again", headers={"Retry-After": "1"})
+    if current.state == "pending":
+        raise ApiError(409, "reply_outcome_unknown",
+                       "an earlier request with this Idempotency-Key stopped after calling the platform; the reply "
+                       "may have been delivered. Check the thread, and send again with a new key if it was not",
+                       thread_id=current.thread_id)
+    headers = dict(current.headers or {})
+    headers[REPLAYED_HEADER] = "true"
+    return Answer(current.status or 200, current.body, headers)
+
+
+def _send(services: InboxServices, channel: Channel, request: ReplyRequest, secrets: Mapping[str, str],
+          settings: Mapping[str, Any]) -> SendResult:
+    """Call the plugin; retry a transient error the platform *answered* with, within the budget.
+
+    Another attempt starts only if it can finish (judged by how long the last one took) before the
+    budget runs out, so retries never push the Lambda past its timeout.
+    """
+    deadline = services.monotonic() + services.send_budget
+    attempt = 0
+    while True:
+        attempt += 1
+        started = services.monotonic()
+        try:
+            return channel.send_reply(request, secrets, services.http(), settings)
+        except TransientSendError as exc:
+            if exc.http_status is None:
+                raise _Unanswered(exc) from exc
+            took = services.monotonic() - started
+            pause = 0.5 * 2 ** (attempt - 1)
+            if attempt >= services.send_attempts or services.monotonic() + pause + took > deadline:
+                raise
+            _log().warning("transient send error; retrying",
+                           extra={"channel": channel.name, "attempt": attempt, "http_status": exc.http_status})
+            services.sleep(pause)
+
+
+def _failure(services: InboxServices, *, key: str, owner: str, thread_id: str, actor: Actor, channel: str,
+             status: int, code: str, message: str, state: replies.State = "failed",
+             headers: Mapping[str, str] | None = None, **details: Any) -> Answer:
+    """Store a refusal the key must replay (with a ``reply_failed`` audit row) and answer it."""
+    now = services.clock()
+    body = {"error": {"code": code, "message": message, **details}}
+    row = audit.row_op(thread_id, "reply_failed" if state == "failed" else "reply_unknown", by=actor.by, at=now,
+                       ref=owner, after={"code": code, "status": status, "channel": channel})
+    replies.finish(key, owner, state=state, status=status, body=body, headers=headers, at=now, audit_row=row)
+    return Answer(status, body, headers)
+
+
+def reply(services: InboxServices, actor: Actor, thread_id: str, body: ReplyBody, idempotency_key: str) -> Answer:
+    """Send a teammate's reply on a thread once per Idempotency-Key (see the module docstring)."""
+    now = services.clock()
+    thread = threads.get(thread_id)
+    if thread is None:
+        raise not_found("thread", thread_id)
+    authz.require_act(actor, thread)
+    payload = body.model_dump(mode="json", exclude_none=True)
+    wanted = replies.request_hash(payload)
+    key = replies.record_key(thread_id, actor.id, idempotency_key)
+    existing = replies.get(key, now)
+    if existing is not None:
+        return _replay(services, existing, wanted)
+
+    authz.require_open(thread)
+    try:
+        channel = services.channel(str(thread["channel"]))
+    except UnknownChannel as exc:
+        raise ApiError(503, "channel_unavailable", str(exc)) from None
+    settings = services.channel_settings(channel.name)
+    check_content(channel.info, body, settings)
+    last_inbound = sla.parse_time(thread.get("last_inbound_at"))
+    state = views.window_state(channel.info.reply_window, settings, last_inbound, now)
+    if body.text is not None and not state.can_send_text:
+        window = views.window_view(state, supports_templates=channel.info.supports_templates, settings=settings)
+        possible = "send an approved template" if "template" in window["allowed"] else "wait for the customer to write"
+        raise ApiError(409, "window_closed", f"{state.explanation}; you can {possible}", window=window)
+    try:
+        secrets = services.secrets.get(channel.name, required=channel.info.secret_fields)
+    except ConfigError as exc:
+        raise ApiError(503, "channel_misconfigured", str(exc)) from None
+
+    owner = uuid.uuid4().hex
+    existing = replies.begin(key, thread_id=thread_id, user=actor.id, idempotency_key=idempotency_key,
+                             request_hash=wanted, owner=owner, now=now)
+    if existing is not None:
+        return _replay(services, existing, wanted)
+    return _send_claimed(services, actor, thread, channel, settings, secrets, body, idempotency_key, key, owner,
+                         last_inbound, now, state.state)
+
+
+def _send_claimed(services: InboxServices, actor: Actor, thread: Mapping[str, Any], channel: Channel,
+                  settings: Mapping[str, Any], secrets: Mapping[str, str], body: ReplyBody, idempotency_key: str,
+                  key: str, owner: str, last_inbound: datetime | None, now: datetime, window_state: str) -> Answer:
+    thread_id = str(thread["thread_id"])
+    template = body.template
+    request = ReplyRequest(
+        channel=channel.name,
+        account_id=str(thread["account_id"]),
+        recipient=Participant(id=str(thread["customer_id"]), name=thread.get("customer_name")),
+        text=body.text,
+        template=TemplateRef(name=template.name, language=template.language, params=list(template.params))
+        if template is not None else None,
+        idempotency_key=idempotency_key,
+        last_inbound_at=last_inbound,
+        requested_at=now,
+    )
+    common: dict[str, Any] = {"key": key, "owner": owner, "thread_id": thread_id, "actor": actor,
+                              "channel": channel.name}
+    log = _log()
+    try:
+        result = _send(services, channel, request, secrets, settings)
+    except RateLimited as exc:
+        replies.release(key, owner)
+        obs.metric("SendFailures", channel=channel.name, reason="rate_limited")
+        log.warning("reply rate limited", extra={"thread_id": thread_id, "channel": channel.name})
+        raise ApiError(429, "rate_limited", f"the platform is throttling replies: {exc.message}",
+                       headers={"Retry-After": _retry_after(exc.retry_after)}, retry_after=exc.retry_after) from None
+    except WindowClosed as exc:
+        obs.metric("SendFailures", channel=channel.name, reason="window_closed")
+        return _failure(services, status=409, code="window_closed", message=exc.message,
+                        allowed=list(exc.allowed), **common)
+    except InvalidReply as exc:
+        obs.metric("SendFailures", channel=channel.name, reason="invalid")
+        return _failure(services, status=422, code="invalid_reply", message=exc.message, **common)
+    except PermanentSendError as exc:
+        obs.metric("SendFailures", channel=channel.name, reason="permanent")
+        log.error("platform refused the reply",
+                  extra={"thread_id": thread_id, "channel": channel.name, "code": exc.code, "subcode": exc.subcode})
+        return _failure(services, status=502, code="platform_error", message=exc.message,
+                        platform_code=exc.code, platform_subcode=exc.subcode, **common)
+    except _Unanswered as exc:
+        obs.metric("SendFailures", channel=channel.name, reason="no_answer")
+        log.error("platform did not answer; the reply may have been delivered",
+                  extra={"thread_id": thread_id, "channel": channel.name})
+        return _failure(services, status=503, code="reply_outcome_unknown", state="unknown",
+                        message=f"{exc.cause.message}; the reply may have been delivered. Check the thread before "
+                                "sending again (with a new Idempotency-Key)", **common)
+    except TransientSendError as exc:
+        replies.release(key, owner)
+        obs.metric("SendFailures", channel=channel.name, reason="transient")
+        log.error("platform unavailable after retries", extra={"thread_id": thread_id, "channel": channel.name,
+                                                                "http_status": exc.http_status})
+        raise ApiError(503, "platform_unavailable", f"the platform is unavailable ({exc.message}); nothing was "
+                       "sent, try again", headers={"Retry-After": "30"}) from None
+    except ConfigError as exc:
+        replies.release(key, owner)
+        obs.metric("SendFailures", channel=channel.name, reason="misconfigured")
+        raise ApiError(503, "channel_misconfigured", str(exc)) from None
+    except Exception as exc:
+        obs.metric("SendFailures", channel=channel.name, reason="plugin_error")
+        log.exception("channel plugin failed while sending", extra={"thread_id": thread_id, "channel": channel.name})
+        return _failure(services, status=500, code="send_failed", state="unknown",
+                        message=f"the {channel.name} plugin failed ({type(exc).__name__}); the reply may or may "
+                                "not have been sent: check the thread", **common)
+
+    at = services.clock()
+    item = replies.outbound_item(thread=thread, message_id=result.message_id, at=at, text=body.text,
+                                 template=template.model_dump(mode="json") if template is not None else None,
+                                 user=actor.id, idempotency_key=idempotency_key, platform_status=result.status)
+    response = {"thread_id": thread_id, "message": views.message_view(item), "window": window_state}
+    obs.metric("RepliesSent", channel=channel.name)
+    try:
+        replies.commit_sent(key=key, owner=owner, item=item, by=actor.by, at=at, response_body=response,
+                            window_state=window_state)
+    except Exception:
+        log.exception("reply sent but not recorded; storing the key's outcome alone",
+                      extra={"thread_id": thread_id, "message_id": result.message_id})
+        try:
+            replies.finish(key, owner, state="sent", status=200, body=response, at=at)
+        except ddb.TransactionConflict:
+            pass
+        except Exception:
+            log.exception("reply outcome not recorded either", extra={"thread_id": thread_id})
+        raise ApiError(500, "sent_not_recorded",
+                       f"the reply was sent (platform id {result.message_id}) but could not be recorded; "
+                       "do not send it again", message_id=result.message_id) from None
+    log.info("reply sent", extra={"thread_id": thread_id, "channel": channel.name, "message_id": result.message_id})
+    return Answer(200, response)

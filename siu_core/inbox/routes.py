@@ -1,0 +1,157 @@
+"""HTTP wiring of the inbox API on Powertools' ``LambdaFunctionUrlResolver`` (Function URL payload 2.0).
+
+Every answer is JSON; every error is ``{"error": {"code", "message", ...}}``. Checks run in this
+order: token (401), body (422), thread exists (404), caller allowed (403), state (409).
+
+Powertools keeps the current request in a class attribute shared by every resolver, so a process
+must resolve one request at a time: the handler (:mod:`siu_core.handlers.inbox`) holds a lock around
+:meth:`resolve`. A Lambda runs one request at a time anyway; ``siu dev`` serves the API on threads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from siu_core import obs
+from siu_core.auth import AuthError, bearer_token
+from siu_core.inbox import actions, admin, authz, bodies, reads, reply
+from siu_core.inbox.errors import Answer, ApiError
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
+
+    Reply = Response[str]
+    from siu_core.inbox.authz import Actor
+    from siu_core.inbox.services import InboxServices
+
+SERVICE = "inbox"
+PREFIX = "/api"
+#: Every endpoint (docs/inbox-api.md documents each; a test keeps the two in step).
+ENDPOINTS: tuple[tuple[str, str], ...] = (
+    ("GET", "/api/me"), ("GET", "/api/queue"), ("GET", "/api/threads/{id}"),
+    ("POST", "/api/threads/{id}/reply"), ("POST", "/api/threads/{id}/reassign"),
+    ("POST", "/api/threads/{id}/close"), ("POST", "/api/threads/{id}/claim"),
+    ("POST", "/api/threads/{id}/labels"), ("GET", "/api/roster"), ("PUT", "/api/roster/{id}"),
+    ("GET", "/api/audit"),
+)
+
+
+def _json(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Reply:
+    from aws_lambda_powertools.event_handler import Response
+
+    return Response(status_code=status, content_type="application/json",
+                    body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+                    headers={"Cache-Control": "no-store", **dict(headers or {})})
+
+
+def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
+    """A resolver with every route; ``services_of()`` returns the cold-start services."""
+    from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver
+
+    app = LambdaFunctionUrlResolver()
+    log = obs.get_logger(SERVICE)
+
+    def svc() -> InboxServices:
+        result: InboxServices = services_of()
+        return result
+
+    def headers() -> Mapping[str, str]:
+        return app.current_event.headers or {}
+
+    def params() -> Mapping[str, str]:
+        return app.current_event.query_string_parameters or {}
+
+    def actor() -> Actor:
+        from siu_core.store import roster
+
+        services = svc()
+        session = services.keys.verify(bearer_token(headers()), services.clock())
+        found = authz.actor_for(session.user, session.role, roster.get(session.user))
+        log.append_keys(user=found.id, role=found.role)
+        return found
+
+    def event() -> Mapping[str, Any]:
+        return app.current_event.raw_event
+
+    @app.get(f"{PREFIX}/me")
+    def get_me() -> Reply:
+        return _json(200, reads.me(svc(), actor()))
+
+    @app.get(f"{PREFIX}/queue")
+    def get_queue() -> Reply:
+        return _json(200, reads.queue(svc(), actor(), params()))
+
+    @app.get(f"{PREFIX}/threads/<thread_id>")
+    def get_thread(thread_id: str) -> Reply:
+        return _json(200, reads.thread_detail(svc(), actor(), thread_id, params()))
+
+    @app.post(f"{PREFIX}/threads/<thread_id>/reply")
+    def post_reply(thread_id: str) -> Reply:
+        who = actor()
+        body = bodies.parse_body(event(), bodies.ReplyBody)
+        key = bodies.idempotency_key(headers())
+        answer: Answer = reply.reply(svc(), who, thread_id, body, key)
+        return _json(answer.status, answer.body, answer.headers)
+
+    @app.post(f"{PREFIX}/threads/<thread_id>/reassign")
+    def post_reassign(thread_id: str) -> Reply:
+        who = actor()
+        return _json(200, actions.reassign(svc(), who, thread_id, bodies.parse_body(event(), bodies.ReassignBody)))
+
+    @app.post(f"{PREFIX}/threads/<thread_id>/close")
+    def post_close(thread_id: str) -> Reply:
+        return _json(200, actions.close(svc(), actor(), thread_id))
+
+    @app.post(f"{PREFIX}/threads/<thread_id>/claim")
+    def post_claim(thread_id: str) -> Reply:
+        return _json(200, actions.claim(svc(), actor(), thread_id))
+
+    @app.post(f"{PREFIX}/threads/<thread_id>/labels")
+    def post_labels(thread_id: str) -> Reply:
+        who = actor()
+        body = bodies.parse_body(event(), bodies.LabelsBody)
+        return _json(200, actions.correct_labels(svc(), who, thread_id, body))
+
+    @app.get(f"{PREFIX}/roster")
+    def get_roster() -> Reply:
+        return _json(200, admin.list_roster(svc(), actor()))
+
+    @app.put(f"{PREFIX}/roster/<teammate>")
+    def put_roster(teammate: str) -> Reply:
+        who = actor()
+        authz.require_admin(who)
+        body = bodies.parse_body(event(), bodies.RosterBody)
+        return _json(200, admin.put_teammate(svc(), who, unquote(teammate), body))
+
+    @app.get(f"{PREFIX}/audit")
+    def get_audit() -> Reply:
+        return _json(200, admin.audit_trail(svc(), actor(), params()))
+
+    def on_api_error(exc: ApiError) -> Reply:
+        if exc.status >= 500:
+            log.error("request failed", extra={"code": exc.code, "status": exc.status})
+        else:
+            log.info("request refused", extra={"code": exc.code, "status": exc.status})
+        return _json(exc.status, exc.body(), exc.headers)
+
+    def on_auth_error(exc: AuthError) -> Reply:
+        log.info("request unauthenticated", extra={"code": exc.code})
+        return _json(401, {"error": {"code": exc.code, "message": exc.message}},
+                     {"WWW-Authenticate": 'Bearer realm="siu-inbox"'})
+
+    @app.not_found
+    def on_not_found(exc: Exception) -> Reply:
+        where = f"{app.current_event.http_method} {app.current_event.path}"
+        return _json(404, {"error": {"code": "not_found", "message": f"no endpoint {where}"}})
+
+    def on_error(exc: Exception) -> Reply:
+        log.exception("inbox request crashed", extra={"error": type(exc).__name__})
+        return _json(500, {"error": {"code": "internal", "message": "the inbox failed on this request; see its logs"}})
+
+    app.exception_handler(ApiError)(on_api_error)
+    app.exception_handler(AuthError)(on_auth_error)
+    app.exception_handler(Exception)(on_error)
+    return app
