@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
 
 # Set before any boto3 client exists: botocore signs requests even under moto and VCR.
 os.environ.update(
@@ -22,3 +26,40 @@ os.environ.update(
 )
 os.environ.pop("AWS_PROFILE", None)
 os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+# --- the shared AWS fixture (moto, provisioned from infra/template.yaml) -------------------------
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """moto with every template resource provisioned, the test config in SSM, the roster seeded.
+
+    Yields ``pipeline_support.AwsEnv``; ``SIU_*`` variables point the code at the resources, clients
+    and cached config/services are reset before and after.
+    """
+    from moto import mock_aws
+    from pipeline_support import AwsEnv, make_config
+
+    from siu_core.aws import clients
+    from siu_core.aws.provision import provision
+    from siu_core.config import clear_config_cache
+
+    def reset() -> None:
+        clients.reset_clients()
+        clear_config_cache()
+        try:
+            from siu_core.handlers import labeler
+
+            labeler.set_services(None)
+        except ImportError:  # pragma: no cover - handler not importable
+            pass
+
+    with mock_aws():
+        reset()
+        provisioned = provision()
+        for key, value in provisioned.env().items():
+            monkeypatch.setenv(key, value)
+        env = AwsEnv(provisioned=provisioned, config=make_config(), env=provisioned.env())
+        env.push_config(env.config)
+        yield env
+        reset()

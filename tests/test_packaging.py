@@ -35,3 +35,11 @@ def test_wheel_ships_the_schemas(core_wheel: zipfile.ZipFile) -> None:
 def test_wheel_declares_the_console_script(core_wheel: zipfile.ZipFile) -> None:
     (entry_points,) = [n for n in core_wheel.namelist() if n.endswith("entry_points.txt")]
     assert "siu = siu_core.cli:main" in core_wheel.read(entry_points).decode()
+
+
+def test_wheel_ships_the_template_and_the_example_config(core_wheel: zipfile.ZipFile) -> None:
+    names = set(core_wheel.namelist())
+    assert "siu_core/infra/template.yaml" in names  # siu dev provisions from it when installed
+    assert core_wheel.read("siu_core/infra/template.yaml") == (ROOT / "infra" / "template.yaml").read_bytes()
+    assert "siu_core/data/example.yaml" in names
+    assert "siu_core/data/bedrock_contract/cases.yaml" in names

@@ -1,0 +1,724 @@
+"""Process one batch of intake-queue events with an exactly-once effect.
+
+For each batch: parse, order per customer (then by event time), read what the batch needs in one
+strongly consistent BatchGetItem (stored messages, fingerprints, customer heads), label every new
+message in one ``label_batch`` call (the labeler runs the model calls concurrently), then apply
+events one by one. Each event's state change is a single DynamoDB transaction guarded by
+conditions, preceded only by idempotent snapshot writes to S3:
+
+- a message whose platform id is stored already changes nothing (the message create is conditional);
+- a repeated content fingerprint inside the dedupe window, on an open thread, is appended without
+  labels or routing;
+- otherwise the message opens, joins or reopens its customer's thread, and the thread is routed,
+  all in the same transaction as the message, fingerprint, head, assignment, counter and audit rows.
+
+So a crash between any two writes leaves either nothing or the whole change, and the redelivered
+event finishes the job or finds it done. When one event of a customer fails, that customer's later
+events in the batch fail too (without side effects), so redelivery keeps their order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from siu_core import obs
+from siu_core.fingerprint import message_fingerprint
+from siu_core.models import (
+    EditEvent,
+    Event,
+    Labels,
+    MessageEvent,
+    PlatformErrorEvent,
+    QueueMessage,
+    ReactionEvent,
+    StatusEvent,
+    UnsendEvent,
+    dump_event,
+)
+from siu_core.pipeline import reopen
+from siu_core.pipeline.notices import UnassignedNotice, notify_unassigned
+from siu_core.pipeline.router import PIPELINE_ACTOR, Router, first_response_due
+from siu_core.store import audit, customers, ddb, dedupe, keys, lifecycle, messages, snapshots, threads
+from siu_core.store.customers import Head
+from siu_core.store.dedupe import Fingerprint
+
+if TYPE_CHECKING:
+    from siu_core.config import SiuConfig
+    from siu_core.labeling import Labeler
+    from siu_core.plugins import ChannelRegistry
+
+SERVICE = "labeler"
+MAX_ATTEMPTS = 5
+#: Attachment types whose bytes are worth keeping (shares and story links are only references).
+MEDIA_TYPES = frozenset({"image", "audio", "video", "file", "sticker"})
+
+Outcome = Literal[
+    "created", "appended", "reopened", "content_duplicate", "duplicate", "echo", "annotated", "stale",
+    "status", "platform_error",
+]
+
+
+class RetryLater(Exception):
+    """The event could not be applied now (contention, or an earlier event of its customer failed)."""
+
+
+@dataclass
+class Services:
+    """What the pipeline loads once per cold start."""
+
+    config: SiuConfig
+    labeler: Labeler
+    channels_loader: Callable[[], ChannelRegistry] | None = None
+    secrets: Any | None = None  # siu_core.secrets.SecretStore
+    session_factory: Callable[[], Any] | None = None
+    _session: Any = None
+    _channels: ChannelRegistry | None = None
+
+    def channels(self) -> ChannelRegistry | None:
+        """The channel plugins (loaded on first need: only media downloads use them here)."""
+        if self._channels is None and self.channels_loader is not None:
+            self._channels = self.channels_loader()
+        return self._channels
+
+    def session(self) -> Any:
+        """The HTTP session for media downloads (created on first use)."""
+        if self._session is None:
+            if self.session_factory is not None:
+                self._session = self.session_factory()
+            else:
+                import requests
+
+                self._session = requests.Session()
+        return self._session
+
+
+@dataclass
+class Entry:
+    """One queue record: its id and parsed message (or why it could not be parsed)."""
+
+    record_id: str
+    index: int
+    message: QueueMessage | None = None
+    error: str | None = None
+    receive_count: int = 1
+
+    @property
+    def event(self) -> Event:
+        """The normalized event (only for parsed entries)."""
+        assert self.message is not None
+        return self.message.event
+
+    @property
+    def customer_key(self) -> str:
+        """Whose conversation the event belongs to ("" for account-level events)."""
+        if self.message is None:
+            return ""
+        ev = self.message.event
+        if isinstance(ev, PlatformErrorEvent):
+            return ""
+        return keys.customer_key(ev.channel, ev.account_id, ev.customer.id)
+
+    def order(self) -> tuple[str, str, int]:
+        """Per customer, then by event time, then by arrival: the order events are applied in."""
+        when = keys.ts(self.message.event.timestamp) if self.message is not None else ""
+        return (self.customer_key, when, self.index)
+
+
+def parse_entry(record_id: str, index: int, body: str, receive_count: int = 1) -> Entry:
+    """An entry from a queue record body; a body that is not a QueueMessage is kept with its error."""
+    try:
+        message = QueueMessage.model_validate_json(body)
+    except ValueError as exc:
+        return Entry(record_id, index, error=f"not a queue message: {type(exc).__name__}",
+                     receive_count=receive_count)
+    return Entry(record_id, index, message=message, receive_count=receive_count)
+
+
+def _mkey(ev: MessageEvent | ReactionEvent | UnsendEvent | EditEvent, message_id: str | None = None) -> str:
+    return keys.message_key(ev.channel, ev.account_id, message_id or str(getattr(ev, "message_id", "")))
+
+
+def _label_fields(labels: Labels) -> dict[str, Any]:
+    return {"topic": labels.topic, "urgency": labels.urgency, "language": labels.language,
+            "summary": labels.summary, "labeler": labels.labeler, "fallback": labels.fallback}
+
+
+def _describe_conflict(ops: Sequence[ddb.TxItem], conflict: ddb.TransactionConflict) -> str:
+    """Which writes of a cancelled transaction met a changed item (table and action), for the logs."""
+    parts = []
+    for i in conflict.failed:
+        kind, body = next(iter(ops[i].items()))
+        parts.append(f"{kind} {body['TableName']}")
+    return ", ".join(parts)
+
+
+def _scope(stored: Mapping[str, Any] | None, message_key: str) -> str:
+    """Audit rows of an annotation go to the message's thread, or to the message while it is unknown."""
+    if stored is not None and messages.is_stored(stored):
+        return str(stored["thread_id"])
+    return audit.message_scope(message_key)
+
+
+def _stronger(a: str | None, b: str | None) -> str:
+    return "urgent" if "urgent" in (a, b) else (a or b or "normal")
+
+
+@dataclass
+class _Plan:
+    ops: list[ddb.TxItem]
+    head: Head
+    outcome: Outcome
+    thread_id: str
+    fingerprint: Fingerprint | None = None
+    assignee: str | None = None
+    queued_team: str | None = None
+    urgency: str = "normal"
+
+
+@dataclass
+class Batch:
+    """One batch of events being applied; holds the batch's reads and routing view."""
+
+    entries: list[Entry]
+    services: Services
+    now: datetime
+    heads: dict[str, Head | None] = field(default_factory=dict)
+    stored: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    fingerprints: dict[str, Fingerprint | None] = field(default_factory=dict)
+    labels: dict[str, Labels] = field(default_factory=dict)
+    failed_customers: set[str] = field(default_factory=set)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    router: Router | None = None
+
+    def __post_init__(self) -> None:
+        self.entries = sorted(self.entries, key=Entry.order)
+        self.router = Router(self.services.config)
+        self.log = obs.get_logger(SERVICE)
+
+    # --- reading what the batch needs -------------------------------------------------------------
+
+    def prefetch(self) -> None:
+        """One strongly consistent BatchGetItem: stored messages and targets, fingerprints, heads."""
+        message_keys: list[str] = []
+        fps: list[str] = []
+        heads: list[str] = []
+        for entry in self.entries:
+            if entry.message is None:
+                continue
+            ev = entry.event
+            if entry.customer_key:
+                heads.append(entry.customer_key)
+            if isinstance(ev, MessageEvent):
+                message_keys.append(_mkey(ev))
+                fp = message_fingerprint(ev) if ev.type == "message" else None
+                if fp:
+                    fps.append(fp)
+            elif isinstance(ev, ReactionEvent | UnsendEvent | EditEvent):
+                message_keys.append(_mkey(ev, ev.target_message_id))
+            elif isinstance(ev, StatusEvent):
+                message_keys += [keys.message_key(ev.channel, ev.account_id, m) for m in ev.message_ids]
+        if not (message_keys or fps or heads):
+            return
+        requests = [
+            ddb.GetRequest(messages.table(), [messages.key(k) for k in message_keys]),
+            ddb.GetRequest(dedupe.table(), [dedupe.key(f) for f in fps]),
+            ddb.GetRequest(customers.table(), [customers.key(c) for c in heads]),
+        ]
+        found = ddb.batch_get([r for r in requests if r.keys])
+        self.stored = {k: None for k in message_keys}
+        self.stored.update({str(d["message_key"]): d for d in found.get(messages.table(), [])})
+        self.fingerprints = {f: None for f in fps}
+        self.fingerprints.update({str(d["fingerprint"]): dedupe.from_item(d) for d in found.get(dedupe.table(), [])})
+        self.heads = {c: None for c in heads}
+        self.heads.update({str(d["customer_key"]): customers.from_item(d) for d in found.get(customers.table(), [])})
+
+    def _refresh(self, customer_key: str, mkey: str | None, fp: str | None) -> None:
+        self.heads[customer_key] = customers.get(customer_key)
+        if mkey is not None:
+            self.stored[mkey] = messages.get(mkey)
+        if fp is not None:
+            self.fingerprints[fp] = dedupe.get(fp)
+        assert self.router is not None
+        self.router.refresh()
+
+    # --- labels -------------------------------------------------------------------------------------
+
+    def _needs_labels(self) -> list[MessageEvent]:
+        """New customer messages, as far as the batch can tell before applying (a guess is harmless:
+        a message found to need labels later is labeled then)."""
+        seen_fps: set[str] = set()
+        out: list[MessageEvent] = []
+        for entry in self.entries:
+            if entry.message is None or not isinstance(entry.event, MessageEvent) or entry.event.type != "message":
+                continue
+            ev = entry.event
+            if messages.is_stored(self.stored.get(_mkey(ev))):
+                continue
+            fp = message_fingerprint(ev)
+            head = self.heads.get(entry.customer_key)
+            rec = self.fingerprints.get(fp) if fp else None
+            live_dup = (rec is not None and rec.message_key != _mkey(ev) and rec.live_at(ev.timestamp)
+                        and head is not None and head.status == "open")
+            if fp and (fp in seen_fps or live_dup):
+                continue
+            if fp:
+                seen_fps.add(fp)
+            out.append(ev)
+        return out
+
+    def label_all(self) -> None:
+        """Label every new message of the batch in one call (model calls run concurrently inside)."""
+        todo = self._needs_labels()
+        if todo:
+            self._label(todo)
+
+    def _label(self, events: Sequence[MessageEvent]) -> None:
+        from siu_core.labeling import LabelInput
+
+        inputs = [LabelInput.from_event(ev) for ev in events]
+        try:
+            results = list(self.services.labeler.label_batch(inputs))
+            if len(results) != len(inputs):
+                raise ValueError(f"labeler returned {len(results)} labels for {len(inputs)} messages")
+        except Exception as exc:  # the contract says never raises; a broken labeler must not lose messages
+            obs.metric("LabelerErrors", len(inputs))
+            self.log.error("labeler failed; using the rule-based labels", extra={"error": type(exc).__name__})
+            from siu_core.labeling import build_labeler
+
+            results = list(build_labeler(self.services.config, kind="rules").label_batch(inputs))
+        for ev, labels in zip(events, results, strict=True):
+            self.labels[_mkey(ev)] = labels
+            if labels.fallback:
+                obs.metric("FallbackLabels", channel=ev.channel)
+
+    def _labels_for(self, ev: MessageEvent) -> Labels:
+        mkey = _mkey(ev)
+        if mkey not in self.labels:
+            self._label([ev])
+        return self.labels[mkey]
+
+    # --- applying -----------------------------------------------------------------------------------
+
+    def apply(self, entry: Entry) -> Outcome:
+        """Apply one event (raises to fail its record; the queue redelivers it)."""
+        if entry.message is None:
+            raise ValueError(entry.error or "unreadable record")
+        ckey = entry.customer_key
+        if ckey and ckey in self.failed_customers:
+            raise RetryLater("an earlier event of this customer failed in this batch")
+        try:
+            outcome = self._apply(entry.event, entry.message.received_at)
+        except Exception:
+            if ckey:
+                self.failed_customers.add(ckey)
+            # A failure may come after a write landed (a lost response): re-read loads before routing again.
+            assert self.router is not None
+            self.router.refresh()
+            raise
+        self.outcomes[entry.record_id] = outcome
+        return outcome
+
+    def _apply(self, ev: Event, received_at: datetime) -> Outcome:
+        if isinstance(ev, MessageEvent):
+            if ev.type == "echo":
+                return self._echo(ev, received_at)
+            return self._inbound(ev, received_at)
+        if isinstance(ev, ReactionEvent | UnsendEvent | EditEvent):
+            return self._annotate(ev, received_at)
+        if isinstance(ev, StatusEvent):
+            return self._status(ev, received_at)
+        return self._platform_error(ev, received_at)
+
+    def _log(self, what: str, ev: Event, **ids: Any) -> None:
+        self.log.info(what, extra={"channel": ev.channel, "event_type": ev.type, **ids})
+
+    # inbound customer messages ---------------------------------------------------------------------
+
+    def _inbound(self, ev: MessageEvent, received_at: datetime) -> Outcome:
+        mkey = _mkey(ev)
+        if messages.is_stored(self.stored.get(mkey)):
+            obs.metric("Duplicates", channel=ev.channel)
+            self._log("duplicate delivery ignored", ev, message_id=ev.message_id)
+            return "duplicate"
+        ckey = keys.customer_key(ev.channel, ev.account_id, ev.customer.id)
+        fp = message_fingerprint(ev)
+        snapshot = snapshots.put_event(ev, received_at)
+        attachments = self._media(ev)
+        conflicts: list[str] = []
+        for _ in range(MAX_ATTEMPTS):
+            plan = self._plan_inbound(ev, ckey, mkey, fp, received_at, snapshot, attachments)
+            try:
+                ddb.transact(plan.ops)
+            except ddb.TransactionConflict as conflict:
+                if 0 in conflict.failed:  # the message itself is stored: a concurrent delivery won
+                    obs.metric("Duplicates", channel=ev.channel)
+                    return "duplicate"
+                conflicts.append(_describe_conflict(plan.ops, conflict))
+                self._refresh(ckey, mkey, fp)
+                continue
+            self._committed(plan, ckey, mkey, fp)
+            if plan.queued_team is not None:
+                notify_unassigned(UnassignedNotice(plan.thread_id, plan.queued_team, plan.urgency, ev.channel))
+            if plan.outcome != "content_duplicate":
+                obs.metric("MessagesIn", channel=ev.channel)
+            self._log(f"message {plan.outcome}", ev, message_id=ev.message_id, thread_id=plan.thread_id,
+                      assignee=plan.assignee)
+            return plan.outcome
+        raise RetryLater(f"message {ev.message_id}: still conflicting after {MAX_ATTEMPTS} attempts: "
+                         f"{'; '.join(conflicts)}")
+
+    def _committed(self, plan: _Plan, ckey: str, mkey: str, fp: str | None) -> None:
+        self.heads[ckey] = plan.head
+        self.stored[mkey] = {"message_key": mkey, "thread_id": plan.thread_id}
+        if fp and plan.fingerprint is not None:
+            self.fingerprints[fp] = plan.fingerprint
+        if plan.assignee is not None:
+            assert self.router is not None
+            self.router.assigned(plan.assignee, self.now)
+
+    def _message_item(self, ev: MessageEvent, mkey: str, thread_id: str, received_at: datetime, snapshot: str,
+                      attachments: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+        raw = dump_event(ev)
+        for dropped in ("text", "attachments"):
+            raw.pop(dropped, None)
+        return {
+            "message_key": mkey,
+            "message_id": ev.message_id,
+            "thread_id": thread_id,
+            "sort_key": keys.sort_key(ev.timestamp, ev.message_id),
+            "channel": ev.channel,
+            "account_id": ev.account_id,
+            "customer_key": keys.customer_key(ev.channel, ev.account_id, ev.customer.id),
+            "direction": "in" if ev.type == "message" else "out",
+            "type": ev.type,
+            "kind": ev.kind,
+            "timestamp": keys.ts(ev.timestamp),
+            "received_at": keys.ts(received_at),
+            "attachments": attachments or None,
+            "event": raw,
+            "snapshot_key": snapshot,
+            **extra,
+        }
+
+    def _text_for(self, ev: MessageEvent, mkey: str) -> str | None:
+        stub = self.stored.get(mkey)
+        if stub and stub.get("deleted"):
+            return None  # the customer unsent it before we saw it
+        return ev.text
+
+    def _plan_inbound(self, ev: MessageEvent, ckey: str, mkey: str, fp: str | None, received_at: datetime,
+                      snapshot: str, attachments: list[dict[str, Any]]) -> _Plan:
+        config = self.services.config
+        head = self.heads.get(ckey)
+        record = self.fingerprints.get(fp) if fp else None
+        repeated = record is not None and record.message_key != mkey and record.live_at(ev.timestamp)
+        # Repeated content on an open thread is a duplicate; on a closed thread it is a new message (it
+        # reopens or starts a thread) and the live fingerprint keeps its first owner.
+        duplicate = repeated and head is not None and head.status == "open"
+        where = reopen.placement(head, ev.timestamp, config.reopen_window())
+        when = keys.ts(ev.timestamp)
+        last_inbound = max(when, head.last_inbound_at or "") if head is not None and where != "new" else when
+        labels = None if duplicate else self._labels_for(ev)
+        ops: list[ddb.TxItem] = []
+        audit_rows: list[ddb.TxItem] = []
+
+        if where == "new":
+            seq = (head.seq + 1) if head is not None else 1
+            thread_id = keys.thread_id(ckey, seq)
+        else:
+            assert head is not None
+            seq, thread_id = head.seq, head.thread_id
+
+        extra: dict[str, Any] = {"fingerprint": fp}
+        if labels is not None:
+            extra["labels"] = labels.model_dump(mode="json")
+        if duplicate and record is not None:
+            extra["duplicate_of"] = record.message_key
+        ops.append(messages.create_op(
+            self._message_item(ev, mkey, thread_id, received_at, snapshot, attachments, **extra),
+            text=self._text_for(ev, mkey),
+        ))
+        new_fp: Fingerprint | None = None
+        if fp and not repeated:
+            claim = dedupe.claim_op(fp, thread_id=thread_id, message_key=mkey, seen=ev.timestamp,
+                                    window=config.dedupe_window())
+            ops.append(claim)
+            new_fp = dedupe.from_item(ddb.from_ddb(claim["Put"]["Item"]))
+        audit_rows.append(audit.row_op(thread_id, "message_in", by=PIPELINE_ACTOR, at=self.now, ref=ev.message_id,
+                                       after={"message_key": mkey, "kind": ev.kind,
+                                              "duplicate_of": record.message_key if duplicate and record else None}))
+
+        change: lifecycle.AssignmentChange | None = None
+        assert self.router is not None
+        if where == "new":
+            assert labels is not None
+            team = config.team_for_topic(labels.topic)
+            decision = self.router.decide(team, labels.urgency, self.now,
+                                          previous=head.assignee if head is not None else None)
+            change = self._assignment(thread_id, 0, None, False, decision.assignee, team, decision.reason,
+                                      labels.urgency, ev.timestamp)
+            thread = {
+                "thread_id": thread_id, "customer_key": ckey, "channel": ev.channel, "account_id": ev.account_id,
+                "customer_id": ev.customer.id, "customer_name": ev.customer.name, "seq": seq, "status": "open",
+                "opened_at": when, "started_by": "customer", **_label_fields(labels),
+                "message_count": 1, "inbound_count": 1, "last_message_at": when, "last_inbound_at": when,
+                "first_message_key": mkey, **change.thread_fields,
+            }
+            ops.append(threads.create_op({k: v for k, v in thread.items() if v is not None}))
+            audit_rows.append(audit.row_op(thread_id, "thread_opened", by=PIPELINE_ACTOR, at=self.now, ref=str(seq),
+                                           after={"customer_key": ckey, **_label_fields(labels), "team": team}))
+            new_head = Head(
+                customer_key=ckey, channel=ev.channel, account_id=ev.account_id, customer_id=ev.customer.id,
+                thread_id=thread_id, seq=seq, status="open", version=(head.version + 1) if head else 1,
+                assignment_seq=change.head_fields["assignment_seq"], assignee=change.new_assignee, team=team,
+                topic=labels.topic, urgency=labels.urgency, closed_at=None, last_inbound_at=when,
+                customer_name=ev.customer.name or (head.customer_name if head else None),
+            )
+            outcome: Outcome = "created"
+        else:
+            assert head is not None
+            sets: dict[str, Any] = {"last_message_at": last_inbound, "last_inbound_at": last_inbound}
+            adds = {"message_count": 1, "inbound_count": 1}
+            head_changes: dict[str, Any] = {"last_inbound_at": last_inbound}
+            if ev.customer.name:
+                sets["customer_name"] = head_changes["customer_name"] = ev.customer.name
+            if where == "reopen":
+                assert labels is not None
+                team = head.team or config.team_for_topic(labels.topic)
+                urgency = _stronger(head.urgency, labels.urgency)
+                decision = self.router.decide(team, urgency, self.now, previous=head.assignee)
+                change = self._assignment(thread_id, head.assignment_seq, head.assignee, False, decision.assignee,
+                                          team, decision.reason, urgency, ev.timestamp)
+                sets.update({"status": "open", "closed_at": None, "reopened_at": keys.ts(self.now),
+                             "urgency": urgency})
+                if head.topic is None:  # a thread the business started: the customer's first words label it
+                    sets.update(_label_fields(labels))
+                    head_changes["topic"] = labels.topic
+                adds["reopen_count"] = 1
+                head_changes.update({"status": "open", "closed_at": None, "urgency": urgency})
+                expect = ddb.Cond.eq("status", "closed")
+                audit_rows.append(audit.row_op(thread_id, "reopened", by=PIPELINE_ACTOR, at=self.now,
+                                               ref=ev.message_id, before={"status": "closed",
+                                                                          "closed_at": head.closed_at},
+                                               after={"status": "open"}))
+                outcome = "reopened"
+            else:
+                expect = ddb.Cond.eq("status", "open")
+                outcome = "content_duplicate" if duplicate else "appended"
+                if labels is not None and labels.urgency == "urgent" and head.urgency != "urgent":
+                    sets["urgency"] = head_changes["urgency"] = "urgent"
+                    audit_rows.append(audit.row_op(thread_id, "escalated", by=PIPELINE_ACTOR, at=self.now,
+                                                   ref=ev.message_id, before={"urgency": head.urgency},
+                                                   after={"urgency": "urgent"}))
+                if labels is not None and head.assignee is None and head.team:
+                    # Still in the team's queue: a new message is a chance to hand it out.
+                    urgency = _stronger(head.urgency, labels.urgency)
+                    decision = self.router.decide(head.team, urgency, self.now, previous=None)
+                    if decision.assignee is not None:
+                        change = self._assignment(thread_id, head.assignment_seq, keys.queue_assignee(head.team),
+                                                  head.assignment_seq > 0, decision.assignee, head.team,
+                                                  decision.reason, urgency, ev.timestamp)
+            if change is not None:
+                sets.update(change.thread_fields)
+                head_changes.update(change.head_fields)
+            expect = expect & ddb.Cond.eq("assignment_seq", head.assignment_seq)
+            ops.append(threads.change_op(thread_id, set_=sets, add=adds, expect=expect))
+            new_head = head.evolve(**head_changes)
+        ops.append(customers.put_op(new_head, head.version if head is not None else None))
+        if change is not None:
+            ops += change.ops
+        ops += audit_rows
+        queued = change is not None and change.new_assignee is None
+        return _Plan(ops=ops, head=new_head, outcome=outcome, thread_id=thread_id, fingerprint=new_fp,
+                     assignee=change.new_assignee if change is not None else None,
+                     queued_team=new_head.team if queued else None, urgency=new_head.urgency or "normal")
+
+    def _assignment(self, thread_id: str, seq: int, current: str | None, current_open: bool, assignee: str | None,
+                    team: str, reason: str, urgency: str, since: datetime) -> lifecycle.AssignmentChange:
+        assert self.router is not None
+        return lifecycle.change_assignment(
+            thread_id, current_seq=seq, current_assignee=current, current_open=current_open, assignee=assignee,
+            team=team, reason=reason, urgency=urgency, at=self.now,
+            sla_due=first_response_due(urgency, since, self.services.config), by=PIPELINE_ACTOR,
+            capacity=self.router.capacity(assignee) if assignee else None, waiting_since=since,
+        )
+
+    # media ---------------------------------------------------------------------------------------
+
+    def _media(self, ev: MessageEvent) -> list[dict[str, Any]]:
+        """Each attachment as stored: its fields, plus the snapshot key of its bytes when downloaded."""
+        out: list[dict[str, Any]] = []
+        channel = None
+        for index, att in enumerate(ev.attachments):
+            data = att.model_dump(mode="json", exclude_none=True)
+            if att.type in MEDIA_TYPES and (att.media_id or att.url) and self.services.channels_loader is not None:
+                media = None
+                try:
+                    if channel is None:
+                        registry = self.services.channels()
+                        assert registry is not None
+                        channel = registry.get(ev.channel)
+                    if channel.has_hook("download_media"):
+                        secrets = self.services.secrets.get(ev.channel) if self.services.secrets else {}
+                        media = channel.download_media(
+                            att, secrets, self.services.session(),
+                            self.services.config.channel_settings(ev.channel),
+                        )
+                except Exception as exc:  # the platform refused: keep the message, say why the media is missing
+                    data["media_error"] = type(exc).__name__
+                    self.log.warning("media download failed", extra={
+                        "channel": ev.channel, "message_id": ev.message_id, "error": type(exc).__name__})
+                if media is not None:
+                    # Our own storage failing is not the platform's fault: let the event be retried.
+                    key = snapshots.media_key(ev, index)
+                    snapshots.put_media(key, media.content, media.mime_type or att.mime_type)
+                    data["media_key"] = key
+                    data["media_size"] = len(media.content)
+            out.append(data)
+        return out
+
+    # echoes of the business's own messages --------------------------------------------------------
+
+    def _echo(self, ev: MessageEvent, received_at: datetime) -> Outcome:
+        mkey = _mkey(ev)
+        if messages.is_stored(self.stored.get(mkey)):
+            # A redelivery, or the echo of a reply the inbox stored already under the same id.
+            return "duplicate"
+        ckey = keys.customer_key(ev.channel, ev.account_id, ev.customer.id)
+        snapshot = snapshots.put_event(ev, received_at)
+        for _ in range(MAX_ATTEMPTS):
+            head = self.heads.get(ckey)
+            when = keys.ts(ev.timestamp)
+            ops: list[ddb.TxItem] = []
+            if head is None:
+                # The business wrote first: a thread that waits for the customer (closed, unrouted),
+                # which their reply reopens and routes.
+                thread_id = keys.thread_id(ckey, 1)
+                thread = {
+                    "thread_id": thread_id, "customer_key": ckey, "channel": ev.channel,
+                    "account_id": ev.account_id, "customer_id": ev.customer.id, "seq": 1, "status": "closed",
+                    "opened_at": when, "closed_at": when, "started_by": "business", "assignment_seq": 0,
+                    "message_count": 1, "outbound_count": 1, "last_message_at": when, "last_outbound_at": when,
+                    "first_message_key": mkey, "customer_name": ev.customer.name,
+                }
+                new_head = Head(
+                    customer_key=ckey, channel=ev.channel, account_id=ev.account_id, customer_id=ev.customer.id,
+                    thread_id=thread_id, seq=1, status="closed", version=1, closed_at=when,
+                    customer_name=ev.customer.name,
+                )
+                thread_op = threads.create_op({k: v for k, v in thread.items() if v is not None})
+                head_op = customers.put_op(new_head, None)
+            else:
+                thread_id, new_head = head.thread_id, head
+                thread_op = threads.change_op(thread_id, set_={"last_outbound_at": when},
+                                              add={"message_count": 1, "outbound_count": 1})
+                head_op = ddb.condition_check_op(customers.table(), customers.key(ckey),
+                                                 ddb.Cond.eq("thread_id", thread_id))
+            sent_by = "siu" if ev.own_app else "business_app"
+            ops.append(messages.create_op(
+                self._message_item(ev, mkey, thread_id, received_at, snapshot, self._attachments_only(ev),
+                                   sent_by=sent_by),
+                text=self._text_for(ev, mkey),
+            ))
+            ops += [thread_op, head_op,
+                    audit.row_op(thread_id, "message_out", by=PIPELINE_ACTOR, at=self.now, ref=ev.message_id,
+                                 after={"message_key": mkey, "kind": ev.kind, "sent_by": sent_by})]
+            try:
+                ddb.transact(ops)
+            except ddb.TransactionConflict as conflict:
+                if 0 in conflict.failed:
+                    return "duplicate"
+                self._refresh(ckey, mkey, None)
+                continue
+            self.heads[ckey] = new_head
+            self.stored[mkey] = {"message_key": mkey, "thread_id": thread_id}
+            self._log("echo stored", ev, message_id=ev.message_id, thread_id=thread_id)
+            return "echo"
+        raise RetryLater(f"echo {ev.message_id}: still conflicting after {MAX_ATTEMPTS} attempts")
+
+    @staticmethod
+    def _attachments_only(ev: MessageEvent) -> list[dict[str, Any]]:
+        return [a.model_dump(mode="json", exclude_none=True) for a in ev.attachments]
+
+    # annotations: reactions, unsends, edits ------------------------------------------------------
+
+    def _annotate(self, ev: ReactionEvent | UnsendEvent | EditEvent, received_at: datetime) -> Outcome:
+        target = _mkey(ev, ev.target_message_id)
+        snapshots.put_event(ev, received_at)
+        stored = self.stored.get(target)
+        scope = _scope(stored, target)
+        after: dict[str, Any]
+        if isinstance(ev, ReactionEvent):
+            op = messages.reaction_op(target, by=ev.by, emoji=ev.emoji or ev.reaction,
+                                      removed=ev.action == "unreact", at=ev.timestamp)
+            action, after = "reaction", {"by": ev.by, "action": ev.action}
+        elif isinstance(ev, UnsendEvent):
+            op, action, after = messages.unsend_op(target, at=ev.timestamp), "unsent", {"deleted": True}
+        else:
+            op, action, after = messages.edit_op(target, text=ev.text, at=ev.timestamp), "edited", {"edited": True}
+        row = audit.row_op(scope, action, by=PIPELINE_ACTOR, at=self.now, ref=ev.target_message_id,
+                           after={"message_key": target, **after})
+        try:
+            ddb.transact([op, row])
+        except ddb.TransactionConflict:
+            self._log("stale annotation ignored", ev, message_id=ev.target_message_id)
+            return "stale"
+        if isinstance(ev, UnsendEvent):
+            self.stored[target] = {**(stored or {"message_key": target}), "deleted": True}
+        self._log(f"message {action}", ev, message_id=ev.target_message_id)
+        return "annotated"
+
+    # delivery status of outbound messages --------------------------------------------------------
+
+    def _status(self, ev: StatusEvent, received_at: datetime) -> Outcome:
+        snapshots.put_event(ev, received_at)
+        error = ev.error.model_dump(mode="json", exclude_none=True) if ev.error else None
+        changed = False
+        for message_id in ev.message_ids:
+            target = keys.message_key(ev.channel, ev.account_id, message_id)
+            scope = _scope(self.stored.get(target), target)
+            try:
+                ddb.transact([
+                    messages.status_op(target, status=ev.status, at=ev.timestamp, error=error),
+                    audit.row_op(scope, "status", by=PIPELINE_ACTOR, at=self.now, ref=f"{message_id}#{ev.status}",
+                                 after={"message_key": target, "status": ev.status}),
+                ])
+                changed = True
+            except ddb.TransactionConflict:
+                continue  # not forward (a later status is recorded): nothing to do
+        if ev.watermark is not None:
+            head = self.heads.get(keys.customer_key(ev.channel, ev.account_id, ev.customer.id))
+            if head is not None:
+                try:
+                    ddb.transact([
+                        threads.watermark_op(head.thread_id, ev.status, ev.watermark),
+                        audit.row_op(head.thread_id, f"watermark_{ev.status}", by=PIPELINE_ACTOR, at=self.now,
+                                     ref=keys.ts(ev.watermark), after={"watermark": keys.ts(ev.watermark)}),
+                    ])
+                    changed = True
+                except ddb.TransactionConflict:
+                    pass
+        return "status" if changed else "stale"
+
+    # account-level platform errors ----------------------------------------------------------------
+
+    def _platform_error(self, ev: PlatformErrorEvent, received_at: datetime) -> Outcome:
+        key = snapshots.put_event(ev, received_at)
+        codes = [str(e.code) for e in ev.errors]
+        ddb.transact([audit.row_op(audit.account_scope(ev.channel, ev.account_id), "platform_error",
+                                   by=PIPELINE_ACTOR, at=ev.timestamp, ref=keys.short_hash(key, 16),
+                                   after={"codes": codes, "snapshot_key": key})])
+        self.log.warning("platform reported an account error", extra={"channel": ev.channel, "codes": codes})
+        return "platform_error"
+
+
+def describe(outcomes: Mapping[str, Outcome]) -> dict[str, int]:
+    """Counts per outcome (for logs and the local runner)."""
+    counts: dict[str, int] = {}
+    for outcome in outcomes.values():
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+

@@ -1,0 +1,75 @@
+"""The customers table: per conversation (channel + account + customer), which thread is current.
+
+The head mirrors what the pipeline must know to place the next message without reading the thread
+(its status, assignee, assignment sequence, close time). Every change is a whole-item Put guarded by
+``version``, inside the same transaction that changes the thread, so two writers can never both act
+on the same stale view (the loser retries on fresh data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Literal
+
+from siu_core.aws.names import resource_names
+from siu_core.store import ddb
+
+ThreadStatus = Literal["open", "closed"]
+
+
+@dataclass(frozen=True)
+class Head:
+    """A customer's current thread and the facts routing and reopening need about it."""
+
+    customer_key: str
+    channel: str
+    account_id: str
+    customer_id: str
+    thread_id: str
+    seq: int
+    status: ThreadStatus
+    version: int
+    assignment_seq: int = 0
+    assignee: str | None = None
+    team: str | None = None
+    topic: str | None = None
+    urgency: str | None = None
+    closed_at: str | None = None
+    last_inbound_at: str | None = None
+    customer_name: str | None = None
+
+    def evolve(self, **changes: Any) -> Head:
+        """A copy with changes and the version bumped (what the guarded Put will store)."""
+        return replace(self, version=self.version + 1, **changes)
+
+
+def table() -> str:
+    """The table's physical name."""
+    return resource_names().customers
+
+
+def key(customer_key: str) -> ddb.Key:
+    """The item key of a customer."""
+    return {"customer_key": customer_key}
+
+
+def from_item(data: dict[str, Any] | None) -> Head | None:
+    """A head from a stored item (None stays None)."""
+    if data is None:
+        return None
+    fields = Head.__dataclass_fields__
+    return Head(**{k: v for k, v in data.items() if k in fields})
+
+
+def get(customer_key: str) -> Head | None:
+    """The current head, strongly consistent."""
+    return from_item(ddb.get(table(), key(customer_key)))
+
+
+def put_op(head: Head, expected_version: int | None) -> ddb.TxItem:
+    """Store ``head``; only if the stored version is still ``expected_version`` (None: no head yet)."""
+    condition = (
+        ddb.Cond.missing("customer_key") if expected_version is None
+        else ddb.Cond.eq("version", expected_version)
+    )
+    return ddb.put_op(table(), asdict(head), condition)
