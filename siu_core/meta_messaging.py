@@ -4,9 +4,11 @@ Both channels deliver ``{"object": ..., "entry": [{"messaging": [...], "standby"
 "changes": [...]}]}`` webhooks with the same item shapes (``message``, ``postback``, ``reaction``,
 ``delivery``, ``read``, ``message_edit``), and both send through ``POST /{id}/messages``. This module
 parses those items into siu events, builds and sends Send API requests, downloads attachments and
-builds signed sample webhooks, once, for both plugins. Channel differences (names, hosts, limits,
-error codes) come in through :class:`MessagingProfile`. Signatures, the hub handshake, timestamps
-and Graph error mapping live in :mod:`siu_core.graph`; nothing here re-implements them.
+builds signed sample webhooks, once, for both plugins, and :class:`MessagingChannel` implements
+the hooks on top of that for both. Channel differences (names, hosts, limits, error codes) come in
+through :class:`MessagingProfile` (and, for hosts and the Send API node, a subclass). Signatures,
+the hub handshake, timestamps and Graph error mapping live in :mod:`siu_core.graph`; nothing here
+re-implements them.
 
 Public plugin API (like :mod:`siu_core.graph`).
 """
@@ -32,20 +34,26 @@ from siu_core.errors import (
     WindowClosed,
 )
 from siu_core.graph import (
+    DEFAULT_GRAPH_BASE_URL,
     DEFAULT_GRAPH_VERSION,
     GraphErrorPolicy,
     classify_graph_error,
     graph_post,
+    hub_handshake,
     load_json_body,
     parse_graph_error,
     parse_timestamp,
     sign_body,
+    verify_hub_signature,
 )
+from siu_core.hookspecs import hookimpl
 from siu_core.models import (
     Attachment,
     AttachmentType,
+    ChannelInfo,
     EditEvent,
     Event,
+    HandshakeResponse,
     Interaction,
     MediaContent,
     MessageEvent,
@@ -839,3 +847,134 @@ def stand_in_answer(method: str, path: str, body: bytes, profile: MessagingProfi
     if text_problem(text, profile.max_text, profile.text_unit, profile.display_name):
         return _stand_in_error(100, f"Length of param message[text] must be at most {profile.max_text}")
     return StandInResponse(body={"recipient_id": rid, "message_id": "m_" + secrets.token_urlsafe(24)})
+
+
+# =================================================================================================
+# Hook implementations
+# =================================================================================================
+
+
+class MessagingChannel:
+    """The hooks Messenger and Instagram implement alike, bound to one channel's profile.
+
+    A plugin module (the object its entry point names, which pluggy registers) creates one instance
+    and binds the instance's hooks to module names, next to its own ``channel_info``. A subclass
+    overrides :meth:`platform_base_url` and :meth:`send_node` where its hosts or Send API node differ.
+    """
+
+    def __init__(
+        self, profile: MessagingProfile, reply_window: ReplyWindowPolicy, *, account_field: str, account_noun: str
+    ) -> None:
+        self.profile = profile
+        self.reply_window = reply_window
+        #: The secret naming the business account this deployment sends as (e.g. ``page_id``).
+        self.account_field = account_field
+        #: How an error message names that account to a teammate (e.g. ``Page``).
+        self.account_noun = account_noun
+
+    def describe(
+        self,
+        *,
+        display_name: str,
+        version: str,
+        contract_version: str,
+        secret_fields: Sequence[str],
+        settings: Mapping[str, Any],
+        optional_secret_fields: Sequence[str] = (),
+    ) -> ChannelInfo:
+        """The plugin's ``channel_info``, taking limits, window and account field from here so they never drift."""
+        return ChannelInfo(
+            name=self.profile.channel,
+            display_name=display_name,
+            version=version,
+            contract_version=contract_version,
+            secret_fields=list(secret_fields),
+            optional_secret_fields=list(optional_secret_fields),
+            signing_secret_fields=["app_secret"],
+            account_secret_field=self.account_field,
+            settings=dict(settings),
+            reply_window=self.reply_window,
+            max_text_length=self.profile.max_text,
+            text_length_unit=self.profile.text_unit,
+            supports_templates=False,
+        )
+
+    def platform_base_url(self, settings: Mapping[str, Any]) -> str:
+        """The platform's own Graph host, where sends go unless ``api_base_url`` points elsewhere."""
+        return DEFAULT_GRAPH_BASE_URL
+
+    def base_url(self, settings: Mapping[str, Any]) -> str:
+        """The base URL to call: ``api_base_url`` when set (the ``siu dev`` stand-in), else the platform's."""
+        configured = str(settings.get("api_base_url") or "").strip()
+        return configured or self.platform_base_url(settings)
+
+    def send_node(self, account: str, secrets: Mapping[str, str], settings: Mapping[str, Any]) -> str:
+        """The Graph node whose ``/messages`` edge sends: by default the business account itself."""
+        return account
+
+    @hookimpl
+    def handshake(self, query: Mapping[str, str], secrets: Mapping[str, str]) -> HandshakeResponse:
+        """Let Meta verify the callback URL only with our verify token."""
+        return hub_handshake(query, secrets.get("verify_token"))
+
+    @hookimpl
+    def verify_signature(self, body: bytes, headers: Mapping[str, str], secrets: Mapping[str, str]) -> bool:
+        """Accept only POSTs Meta signed with the app secret, checked on the raw bytes."""
+        return verify_hub_signature(body, headers, secrets.get("app_secret"))
+
+    @hookimpl
+    def normalize(self, body: bytes, settings: Mapping[str, Any]) -> list[Event]:
+        """Turn every entry and item of the channel's webhook into inbox events."""
+        return normalize_body(body, settings, self.profile)
+
+    @hookimpl
+    def send_reply(
+        self, request: ReplyRequest, secrets: Mapping[str, str], settings: Mapping[str, Any], session: Any
+    ) -> SendResult:
+        """Deliver a teammate's reply through the Send API, or say why it cannot go."""
+        channel = self.profile.channel
+        account = require_secret(secrets, self.account_field, channel)
+        if request.account_id != account:
+            noun = self.account_noun
+            raise InvalidReply(
+                f"the reply is addressed from {noun} {request.account_id}, "
+                f"but this deployment sends as {noun} {account}"
+            )
+        check_reply(request, self.profile, self.reply_window, settings)  # refuse before touching secrets or network
+        url = send_url(self.base_url(settings), graph_version(settings), self.send_node(account, secrets, settings))
+        return send_text(
+            request,
+            profile=self.profile,
+            window_policy=self.reply_window,
+            url=url,
+            access_token=require_secret(secrets, "access_token", channel),
+            settings=settings,
+            session=session,
+        )
+
+    @hookimpl
+    def download_media(
+        self, attachment: Attachment, secrets: Mapping[str, str], settings: Mapping[str, Any], session: Any
+    ) -> MediaContent | None:
+        """Keep a copy of an inbound attachment before Meta's CDN URL expires."""
+        return download_attachment(
+            attachment,
+            session=session,
+            access_token=secrets.get("access_token"),
+            token_origins=[self.base_url(settings)],
+            policy=self.profile.error_policy,
+        )
+
+    @hookimpl
+    def simulate_webhook(
+        self, messages: Sequence[SimulatedMessage], account_id: str, secrets: Mapping[str, str]
+    ) -> WebhookRequest:
+        """Build the signed webhook that ``siu demo`` and the contract round trip replay."""
+        app_secret = require_secret(secrets, "app_secret", self.profile.channel)
+        # The module-level builder of the same name (a method's name is not in scope in its body).
+        return simulate_webhook(messages, account_id, app_secret, self.profile)
+
+    @hookimpl
+    def stand_in_response(self, method: str, path: str, body: bytes) -> StandInResponse | None:
+        """Answer like the channel's Send API so ``siu dev`` can reply with no Meta account."""
+        return stand_in_answer(method, path, body, self.profile)

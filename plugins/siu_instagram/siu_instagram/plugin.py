@@ -1,6 +1,6 @@
 """The Instagram channel: hook implementations (entry point ``instagram``).
 
-Webhook parsing, sending and media download are shared with Messenger in
+Webhook parsing, sending, media download and the hooks on top of them are shared with Messenger in
 :mod:`siu_core.meta_messaging`; this module holds only what is Instagram's own: the two hosts
 (a Page token on graph.facebook.com or an Instagram-login token on graph.instagram.com), the
 1000-byte text limit and Instagram's error codes.
@@ -8,34 +8,14 @@ Webhook parsing, sending and media download are shared with Messenger in
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from importlib.metadata import version
 from typing import Any
 
-from siu_core import (
-    CONTRACT_VERSION,
-    Attachment,
-    ChannelInfo,
-    Event,
-    HandshakeResponse,
-    MediaContent,
-    ReplyRequest,
-    ReplyWindowPolicy,
-    SendResult,
-    SimulatedMessage,
-    WebhookRequest,
-    hookimpl,
-)
+from siu_core import CONTRACT_VERSION, ChannelInfo, ReplyWindowPolicy, hookimpl
 from siu_core import meta_messaging as mm
-from siu_core.errors import ConfigError, InvalidReply
-from siu_core.graph import (
-    DEFAULT_GRAPH_BASE_URL,
-    DEFAULT_GRAPH_VERSION,
-    GraphErrorPolicy,
-    hub_handshake,
-    verify_hub_signature,
-)
-from siu_core.models import StandInResponse
+from siu_core.errors import ConfigError
+from siu_core.graph import DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION, GraphErrorPolicy
 
 CHANNEL = "instagram"
 DISTRIBUTION = "siu-instagram"
@@ -85,106 +65,43 @@ def host(settings: Mapping[str, Any]) -> str:
     return value
 
 
-def base_url(settings: Mapping[str, Any]) -> str:
-    """The base URL to call: ``api_base_url`` when set (dev stand-in), else the configured host's."""
-    configured = str(settings.get("api_base_url") or "").strip()
-    return configured or HOSTS[host(settings)]
+class InstagramChannel(mm.MessagingChannel):
+    """Instagram's differences from Messenger's sending: which host, and which node sends."""
+
+    def platform_base_url(self, settings: Mapping[str, Any]) -> str:
+        """The configured host's Graph base URL (a Page token and an Instagram token live apart)."""
+        return HOSTS[host(settings)]
+
+    def send_node(self, account: str, secrets: Mapping[str, str], settings: Mapping[str, Any]) -> str:
+        """The IG account on graph.instagram.com, or the Page (``me``) with Facebook Login."""
+        if host(settings) == "instagram":
+            return account
+        # With Facebook Login the Send API lives on the Page linked to the account; ``me`` is the Page
+        # the Page access token belongs to, unless the Page id is configured explicitly.
+        return secrets.get("page_id") or "me"
 
 
-def send_node(secrets: Mapping[str, str], settings: Mapping[str, Any]) -> str:
-    """The Graph node whose ``/messages`` edge sends: the IG account, or the Page (``me``) on Facebook."""
-    if host(settings) == "instagram":
-        return mm.require_secret(secrets, "ig_account_id", CHANNEL)
-    # With Facebook Login the Send API lives on the Page linked to the account; ``me`` is the Page
-    # the Page access token belongs to, unless the Page id is configured explicitly.
-    return secrets.get("page_id") or "me"
+INSTAGRAM = InstagramChannel(PROFILE, REPLY_WINDOW, account_field="ig_account_id", account_noun="Instagram account")
 
 
 @hookimpl
 def channel_info() -> ChannelInfo:
     """Tell the core how to load, configure and gate Instagram replies."""
-    return ChannelInfo(
-        name=CHANNEL,
+    return INSTAGRAM.describe(
         display_name="Instagram",
         version=version(DISTRIBUTION),
         contract_version=CONTRACT_VERSION,
         secret_fields=["app_secret", "verify_token", "access_token", "ig_account_id"],
         optional_secret_fields=["page_id"],
-        signing_secret_fields=["app_secret"],
-        account_secret_field="ig_account_id",  # noqa: S106 - a field name, not a secret
-        settings=dict(DEFAULT_SETTINGS),
-        reply_window=REPLY_WINDOW,
-        max_text_length=MAX_TEXT_BYTES,
-        text_length_unit="bytes",
-        supports_templates=False,
+        settings=DEFAULT_SETTINGS,
     )
 
 
-@hookimpl
-def handshake(query: Mapping[str, str], secrets: Mapping[str, str]) -> HandshakeResponse:
-    """Let Meta verify the callback URL only with our verify token."""
-    return hub_handshake(query, secrets.get("verify_token"))
-
-
-@hookimpl
-def verify_signature(body: bytes, headers: Mapping[str, str], secrets: Mapping[str, str]) -> bool:
-    """Accept only POSTs Meta signed with the app secret, checked on the raw bytes."""
-    return verify_hub_signature(body, headers, secrets.get("app_secret"))
-
-
-@hookimpl
-def normalize(body: bytes, settings: Mapping[str, Any]) -> list[Event]:
-    """Turn every entry and item of an Instagram webhook into inbox events."""
-    return mm.normalize_body(body, settings, PROFILE)
-
-
-@hookimpl
-def send_reply(
-    request: ReplyRequest, secrets: Mapping[str, str], settings: Mapping[str, Any], session: Any
-) -> SendResult:
-    """Deliver a teammate's reply through Instagram's Send API, or say why it cannot go."""
-    account = mm.require_secret(secrets, "ig_account_id", CHANNEL)
-    if request.account_id != account:
-        raise InvalidReply(
-            f"the reply is addressed from Instagram account {request.account_id}, "
-            f"but this deployment sends as {account}"
-        )
-    mm.check_reply(request, PROFILE, REPLY_WINDOW, settings)  # refuse before touching secrets or network
-    url = mm.send_url(base_url(settings), mm.graph_version(settings), send_node(secrets, settings))
-    return mm.send_text(
-        request,
-        profile=PROFILE,
-        window_policy=REPLY_WINDOW,
-        url=url,
-        access_token=mm.require_secret(secrets, "access_token", CHANNEL),
-        settings=settings,
-        session=session,
-    )
-
-
-@hookimpl
-def download_media(
-    attachment: Attachment, secrets: Mapping[str, str], settings: Mapping[str, Any], session: Any
-) -> MediaContent | None:
-    """Keep a copy of an inbound attachment before Instagram's CDN URL expires."""
-    return mm.download_attachment(
-        attachment,
-        session=session,
-        access_token=secrets.get("access_token"),
-        token_origins=[base_url(settings)],
-        policy=ERROR_POLICY,
-    )
-
-
-@hookimpl
-def simulate_webhook(
-    messages: Sequence[SimulatedMessage], account_id: str, secrets: Mapping[str, str]
-) -> WebhookRequest:
-    """Build the signed Instagram webhook that ``siu demo`` and the contract round-trip replay."""
-    return mm.simulate_webhook(messages, account_id, mm.require_secret(secrets, "app_secret", CHANNEL), PROFILE)
-
-
-@hookimpl
-def stand_in_response(method: str, path: str, body: bytes) -> StandInResponse | None:
-    """Answer like Instagram's Send API so ``siu dev`` can reply with no Meta account."""
-    return mm.stand_in_answer(method, path, body, PROFILE)
+# pluggy registers this module, so the shared hooks are bound to module names here.
+handshake = INSTAGRAM.handshake
+verify_signature = INSTAGRAM.verify_signature
+normalize = INSTAGRAM.normalize
+send_reply = INSTAGRAM.send_reply
+download_media = INSTAGRAM.download_media
+simulate_webhook = INSTAGRAM.simulate_webhook
+stand_in_response = INSTAGRAM.stand_in_response

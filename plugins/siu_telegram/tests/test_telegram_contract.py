@@ -1,11 +1,14 @@
-"""The deploy gate's exact checks for this plugin, the one line a plugin repository needs."""
+"""What the contract suite does not check on Telegram's manifest: exactly which checks it skips, and
+which update kinds and send outcomes its fixtures must cover.
+
+The suite itself runs on these fixtures in ``make test`` (``--siu-channel all``) and in
+``siu contract-test telegram``. The ``contract_suite(...)`` one-liner a plugin repository adds is
+tested in ``contract_tests/tests``; here it would only run the whole suite a second time.
+"""
 
 from __future__ import annotations
 
-from siu_contract import contract_suite
 from tg_testkit import manifest  # type: ignore[import-not-found, unused-ignore]  # tests/ is on sys.path
-
-TestContract = contract_suite("telegram")
 
 
 def test_only_the_checks_telegram_cannot_have_are_skipped() -> None:

@@ -1,4 +1,10 @@
-"""The plugin against its own shipped fixtures: what the contract suite will check, checked here first."""
+"""What the contract suite does not check on the WhatsApp plugin's shipped fixtures.
+
+The suite (``siu contract-test whatsapp``) already runs handshake, signatures, normalize, send, media
+and hygiene on these fixtures. What stays here is stricter than the suite or WhatsApp's own: the
+reference's message types all covered, 403 refusals, lowercased headers, a missing app secret,
+templates still allowed when the window is closed, names and Meta's escaping in simulated webhooks.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 import vcr
-from siu_contract.manifest import HandshakeCase, MediaCase, NormalizeCase, SendCase, SignedSample
+from siu_contract.manifest import HandshakeCase, NormalizeCase, SendCase, SignedSample
 from wa_testkit import (  # type: ignore[import-not-found, unused-ignore]  # tests/ is on sys.path, not mypy's
     channel,
     contract_dir,
@@ -17,21 +23,11 @@ from wa_testkit import (  # type: ignore[import-not-found, unused-ignore]  # tes
     settings,
 )
 
-from siu_core import Attachment, MalformedPayload, ReplyRequest, SignatureError, SimulatedMessage
-from siu_core.errors import InvalidReply, PermanentSendError, RateLimited, TransientSendError, WindowClosed
-from siu_core.models import dump_event
-from siu_core.plugins import Headers
-from siu_core.schemas import schema_errors
+from siu_core import ReplyRequest, SignatureError, SimulatedMessage
+from siu_core.errors import WindowClosed
 
 M = manifest()
 SECRETS = M.secrets
-OUTCOMES = {
-    "window_closed": WindowClosed,
-    "rate_limited": RateLimited,
-    "permanent": PermanentSendError,
-    "invalid": InvalidReply,
-    "transient": TransientSendError,
-}
 
 
 def replayer() -> vcr.VCR:
@@ -40,12 +36,6 @@ def replayer() -> vcr.VCR:
 
 
 # --- handshake -----------------------------------------------------------------------------------
-
-
-def test_handshake_echoes_challenge_byte_for_byte() -> None:
-    assert M.handshake.valid is not None
-    answer = channel().handshake(M.handshake.valid.query, SECRETS)
-    assert (answer.status, answer.body) == (200, M.handshake.challenge)
 
 
 @pytest.mark.parametrize("case", M.handshake.refused, ids=lambda c: c.why)
@@ -59,32 +49,16 @@ def test_handshake_refuses(case: HandshakeCase) -> None:
 
 
 @pytest.mark.parametrize("sample", M.signature.valid, ids=lambda s: s.body)
-def test_golden_vectors_verify(sample: SignedSample) -> None:
-    body = fixture_bytes(sample.body)
-    channel().verify_signature(body, sample.headers, SECRETS)
+def test_golden_vectors_verify_with_lowercased_header_names(sample: SignedSample) -> None:
     # Function URLs lowercase header names: still verified.
-    channel().verify_signature(body, {k.lower(): v for k, v in sample.headers.items()}, SECRETS)
+    channel().verify_signature(fixture_bytes(sample.body), {k.lower(): v for k, v in sample.headers.items()}, SECRETS)
 
 
 @pytest.mark.parametrize("sample", M.signature.valid, ids=lambda s: s.body)
-def test_tampered_wrong_secret_missing_header_fail(sample: SignedSample) -> None:
+def test_missing_app_secret_fails_as_a_signature_error(sample: SignedSample) -> None:
     body = fixture_bytes(sample.body)
-    tampered = bytearray(body)
-    tampered[len(body) // 2] ^= 0x01
-    with pytest.raises(SignatureError):
-        channel().verify_signature(bytes(tampered), sample.headers, SECRETS)
-    with pytest.raises(SignatureError):
-        channel().verify_signature(body, sample.headers, {**SECRETS, "app_secret": "another-secret"})
-    with pytest.raises(SignatureError):
-        channel().verify_signature(body, {"Content-Type": "application/json"}, SECRETS)
     with pytest.raises(SignatureError):
         channel().verify_signature(body, sample.headers, {k: v for k, v in SECRETS.items() if k != "app_secret"})
-
-
-@pytest.mark.parametrize("sample", M.signature.invalid, ids=lambda s: s.why)
-def test_invalid_samples_fail(sample: SignedSample) -> None:
-    with pytest.raises(SignatureError):
-        channel().verify_signature(fixture_bytes(sample.body), sample.headers, SECRETS)
 
 
 def test_escaped_unicode_vector_is_escaped_on_the_wire() -> None:
@@ -97,16 +71,10 @@ def test_escaped_unicode_vector_is_escaped_on_the_wire() -> None:
 
 
 @pytest.mark.parametrize("case", M.normalize, ids=lambda c: c.id)
-def test_normalize_matches_golden_and_schema(case: NormalizeCase) -> None:
-    events = channel().normalize(fixture_bytes(case.webhook), Headers({"Content-Type": "application/json"}))
-    dumped = [dump_event(e) for e in events]
-    for item in dumped:
-        assert schema_errors("event", item) == []
+def test_every_normalize_case_yields_events(case: NormalizeCase) -> None:
+    # The suite holds normalize to the expected file; an empty expectation would pass there.
     expected = json.loads((contract_dir() / case.expected).read_text(encoding="utf-8"))
-    assert dumped == expected
     assert expected, "every normalize case yields at least one event"
-    # Deterministic: the same bytes give the same events.
-    assert [dump_event(e) for e in channel().normalize(fixture_bytes(case.webhook), {})] == dumped
 
 
 def test_every_message_type_of_the_reference_is_covered() -> None:
@@ -171,17 +139,6 @@ def test_batch_yields_every_event_in_order() -> None:
     assert len(payload["entry"]) == 2
 
 
-@pytest.mark.parametrize("rel", M.unknown)
-def test_unknown_bodies_yield_nothing(rel: str) -> None:
-    assert channel().normalize(fixture_bytes(rel), {}) == []
-
-
-@pytest.mark.parametrize("rel", M.malformed)
-def test_malformed_bodies_raise_malformed_payload(rel: str) -> None:
-    with pytest.raises(MalformedPayload):
-        channel().normalize(fixture_bytes(rel), {})
-
-
 def test_simulate_round_trips_through_verify_and_normalize() -> None:
     sent = [
         SimulatedMessage(
@@ -210,22 +167,13 @@ def test_simulate_round_trips_through_verify_and_normalize() -> None:
 # --- send ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", M.send, ids=lambda c: c.id)
-def test_send_cases_replay_their_cassettes(case: SendCase) -> None:
+@pytest.mark.parametrize("case", [c for c in M.send if c.outcome == "window_closed"], ids=lambda c: c.id)
+def test_window_closed_still_allows_a_template(case: SendCase) -> None:
     request = ReplyRequest.model_validate(case.request)
-    with replayer().use_cassette(str(contract_dir() / case.cassette)) as cassette, requests.Session() as session:
-        if case.outcome == "success":
-            result = channel().send_reply(request, SECRETS, session, settings())
-            assert result.model_dump() == case.result
-        else:
-            with pytest.raises(OUTCOMES[case.outcome]) as info:
-                channel().send_reply(request, SECRETS, session, settings())
-            if case.outcome == "window_closed":
-                assert info.value.allowed == ("template",)  # type: ignore[attr-defined]
-            if case.retry_after is not None:
-                assert info.value.retry_after == case.retry_after  # type: ignore[attr-defined]
-        assert cassette.all_played
-        assert cassette.play_count == len(cassette.data)
+    cassette = str(contract_dir() / case.cassette)
+    with replayer().use_cassette(cassette), requests.Session() as session, pytest.raises(WindowClosed) as info:
+        channel().send_reply(request, SECRETS, session, settings())
+    assert info.value.allowed == ("template",)
 
 
 def test_send_outcomes_cover_the_contract() -> None:
@@ -241,30 +189,12 @@ def test_send_outcomes_cover_the_contract() -> None:
     }
 
 
-def test_cassettes_hold_no_token_secret_or_authorization() -> None:
-    secrets = [v for k, v in SECRETS.items() if k != "phone_number_id"]
+def test_cassettes_name_no_authorization_or_bearer_at_all() -> None:
+    # Stricter than the suite's scan (headers and token shapes): neither word is left anywhere.
     for path in sorted((contract_dir() / "cassettes").glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
         assert "authorization" not in text.lower(), path.name
         assert "bearer" not in text.lower(), path.name
-        for value in secrets:
-            assert value not in text, path.name
-
-
-# --- media ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("case", M.media, ids=lambda c: c.id)
-def test_media_download_replays(case: MediaCase) -> None:
-    import hashlib
-
-    attachment = Attachment.model_validate(case.attachment)
-    with replayer().use_cassette(str(contract_dir() / case.cassette)) as cassette, requests.Session() as session:
-        media = channel().download_media(attachment, SECRETS, session, settings())
-        assert cassette.all_played
-    assert media is not None
-    assert hashlib.sha256(media.content).hexdigest() == case.sha256
-    assert media.mime_type == case.mime_type
 
 
 def test_manifest_covers_every_check_and_skips_none() -> None:
