@@ -74,7 +74,8 @@ def test_me_shows_roster_facts_and_the_live_load(inbox) -> None:
     deliver([inbound("m1", "Where is my order?")], inbox.config)
     me = call("GET", "/api/me", token=token_for("ana")).body
     assert me == {"id": "ana", "role": "agent", "name": "Ana", "teams": ["care"], "status": "available",
-                  "on_roster": True, "open_threads": 1, "time_zone": "Asia/Singapore"}
+                  "on_roster": True, "open_threads": 1, "time_zone": "Asia/Singapore",
+                  "topics": inbox.config.topics, "all_teams": sorted(inbox.config.teams)}
 
 
 def test_my_queue_lists_open_threads_newest_customer_message_first(inbox) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -61,6 +62,12 @@ def dev(host: str, port: int, config_path: Path | None, secrets_path: Path | Non
         f"\nThreads: {stack.base_url}/dev/threads   Outbox: {stack.base_url}/dev/outbox   "
         f"Health: {stack.base_url}/healthz"
     )
+    admin = next((e.id for e in (stack.config.roster if stack.config else []) if e.role == "admin"), "admin")
+    from siu_core.auth import issue_token, read_signing_key
+
+    link = f"{stack.base_url}/inbox/#token={issue_token(admin, 'admin', key=read_signing_key(), now=datetime.now(UTC))}"
+    console.print(f"\nInbox (signed in as {admin}, admin, for 12 h; others: siu token issue --user ID --role agent):")
+    console.print(f"[bold]{link}[/]", soft_wrap=True)  # one line, so it copies and clicks whole
     console.print("Try: [bold]siu simulate whatsapp --text 'Where is my order?'[/]   (Ctrl-C stops)")
     stopped = threading.Event()
 

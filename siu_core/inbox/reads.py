@@ -35,6 +35,9 @@ def me(services: InboxServices, actor: Actor) -> dict[str, Any]:
         "on_roster": entry is not None,
         "open_threads": loadcount.get(actor.id).open_threads if entry else 0,
         "time_zone": entry.time_zone if entry else services.config.time_zone,
+        # What the UI offers in its pickers (label corrections, the roster editor's teams).
+        "topics": services.config.topics,
+        "all_teams": sorted(services.config.teams),
     }
 
 

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from siu_core import obs
 from siu_core.auth import AuthError, bearer_token
-from siu_core.inbox import actions, admin, authz, bodies, reads, reply
+from siu_core.inbox import actions, admin, authz, bodies, eligible, media, reads, reply
 from siu_core.inbox.errors import Answer, ApiError
 
 if TYPE_CHECKING:
@@ -29,13 +29,15 @@ if TYPE_CHECKING:
 
 SERVICE = "inbox"
 PREFIX = "/api"
+#: Where the inbox web UI (:mod:`siu_core.ui`) is served, by this same function.
+UI_PREFIX = "/inbox"
 #: Every endpoint (docs/inbox-api.md documents each; a test keeps the two in step).
 ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("GET", "/api/me"), ("GET", "/api/queue"), ("GET", "/api/threads/{id}"),
     ("POST", "/api/threads/{id}/reply"), ("POST", "/api/threads/{id}/reassign"),
     ("POST", "/api/threads/{id}/close"), ("POST", "/api/threads/{id}/claim"),
     ("POST", "/api/threads/{id}/labels"), ("GET", "/api/roster"), ("PUT", "/api/roster/{id}"),
-    ("GET", "/api/audit"),
+    ("GET", "/api/audit"), ("GET", "/api/threads/{id}/eligible"), ("GET", "/api/threads/{id}/media"),
 )
 
 
@@ -129,6 +131,40 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
     @app.get(f"{PREFIX}/audit")
     def get_audit() -> Reply:
         return _json(200, admin.audit_trail(svc(), actor(), params()))
+
+    @app.get(f"{PREFIX}/threads/<thread_id>/eligible")
+    def get_eligible(thread_id: str) -> Reply:
+        return _json(200, eligible.for_thread(svc(), actor(), thread_id))
+
+    @app.get(f"{PREFIX}/threads/<thread_id>/media")
+    def get_media(thread_id: str) -> Response[bytes]:
+        from aws_lambda_powertools.event_handler import Response
+
+        body, sent = media.attachment(svc(), actor(), thread_id, params())
+        return Response(status_code=200, content_type=sent["Content-Type"], body=body, headers=sent)
+
+    # The inbox web UI: public static files (the data behind them needs the Bearer token).
+    @app.get(UI_PREFIX)
+    @app.get(f"{UI_PREFIX}/")
+    def get_ui_page() -> Response[bytes]:
+        return _ui("")
+
+    @app.get(f"{UI_PREFIX}/<name>")
+    def get_ui_file(name: str) -> Response[bytes]:
+        return _ui(name)
+
+    def _ui(name: str) -> Response[bytes]:
+        from aws_lambda_powertools.event_handler import Response
+
+        from siu_core import ui
+
+        sent = {k.lower(): v for k, v in headers().items()}
+        found = ui.asset(name, accept_encoding=sent.get("accept-encoding"), if_none_match=sent.get("if-none-match"))
+        if found is None:
+            raise ApiError(404, "not_found", f"no inbox file {name!r}")
+        status, answer_headers, body = found
+        return Response(status_code=status, content_type=answer_headers["Content-Type"], body=body,
+                        headers=answer_headers)
 
     def on_api_error(exc: ApiError) -> Reply:
         if exc.status >= 500:

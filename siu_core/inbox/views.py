@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from siu_core import sla
 from siu_core.models import ReplyWindowPolicy, rfc3339
@@ -85,6 +86,21 @@ def _reactions(item: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def media_url(thread_id: str, message_id: str, index: int) -> str:
+    """Where the inbox UI fetches a stored attachment (``GET /api/threads/{id}/media``)."""
+    return (f"/api/threads/{quote(thread_id, safe='')}/media?message={quote(message_id, safe='')}"
+            f"&index={index}")
+
+
+def _attachments(item: Mapping[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for index, att in enumerate(item.get("attachments") or []):
+        if isinstance(att, Mapping) and att.get("media_key") and item.get("thread_id") and item.get("message_id"):
+            att = {**att, "media_url": media_url(str(item["thread_id"]), str(item["message_id"]), index)}
+        out.append(att)
+    return out
+
+
 def message_view(item: Mapping[str, Any]) -> dict[str, Any]:
     """One message of a thread: who sent it, what, when, and (outbound) its delivery status."""
     deleted = bool(item.get("deleted"))
@@ -95,7 +111,7 @@ def message_view(item: Mapping[str, Any]) -> dict[str, Any]:
         "kind": item.get("kind"),
         "text": None if deleted else item.get("text"),
         "template": item.get("template"),
-        "attachments": item.get("attachments") or [],
+        "attachments": _attachments(item),
         "timestamp": item.get("timestamp"),
         "sent_by": item.get("sent_by"),
         "delivery": _status(item),

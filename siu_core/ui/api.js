@@ -1,0 +1,140 @@
+// The inbox API, and the session token it needs. The UI talks to nothing else.
+//
+// The login link carries the token in the URL fragment (#token=…), which browsers never send to a
+// server: the page moves it to sessionStorage (gone when the tab closes) and strips it from the
+// address bar and history at once.
+
+const TOKEN_KEY = "siu.inbox.token";
+const REQUEST_TIMEOUT_MS = 30_000;
+const SAFE_IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+
+/** A refusal or failure the API (or the network) reported, with the API's code and message. */
+export class ApiError extends Error {
+  constructor(status, code, message, details = {}, retryAfter = null) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.retryAfter = retryAfter;
+  }
+}
+
+let onSignedOut = () => {};
+
+/** Register what happens when the API refuses the token (expired, rotated key, malformed). */
+export function whenSignedOut(callback) {
+  onSignedOut = callback;
+}
+
+/** Take a token from a #token=… login link into sessionStorage and clean the address bar. */
+export function takeTokenFromUrl() {
+  const hash = window.location.hash;
+  if (!hash.startsWith("#token=")) return false;
+  const token = new URLSearchParams(hash.slice(1)).get("token");
+  history.replaceState(null, "", `${window.location.pathname}${window.location.search}#/queue`);
+  if (token) sessionStorage.setItem(TOKEN_KEY, token.trim());
+  return Boolean(token);
+}
+
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function forgetToken() {
+  sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/** The token's claims, read without verifying (the API verifies): who, role, expiry for the UI. */
+export function claims() {
+  const value = token();
+  if (!value) return null;
+  try {
+    const part = value.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const binary = atob(part + "=".repeat((4 - (part.length % 4)) % 4));
+    const data = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+    return typeof data === "object" && data ? data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A fresh key for one composed reply: the API sends a key at most once, however often it is retried. */
+export function newIdempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function headersFor(extra) {
+  return { Accept: "application/json", Authorization: `Bearer ${token() || ""}`, ...extra };
+}
+
+async function send(method, path, { body, headers = {}, raw = false } = {}) {
+  if (!token()) {
+    onSignedOut({ code: "missing_token", message: "no sign-in link was opened in this tab" });
+    throw new ApiError(401, "missing_token", "Not signed in.");
+  }
+  // A request that hangs must not stall polling for minutes; a timed-out reply is retried with its key.
+  const init = { method, headers: headersFor(headers), cache: "no-store", credentials: "omit", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers["Content-Type"] = "application/json";
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, "network", "The inbox could not be reached: check your connection and try again.");
+  }
+  if (raw && response.ok) return response;
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (response.ok) return data;
+  const error = (data && data.error) || {};
+  const code = error.code || `http_${response.status}`;
+  const message = error.message || `The inbox answered ${response.status} ${response.statusText}`.trim();
+  if (response.status === 401) {
+    forgetToken();
+    onSignedOut({ code, message });
+  }
+  throw new ApiError(response.status, code, message, error, response.headers.get("Retry-After"));
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  me: () => send("GET", "/api/me"),
+  queue: (params = {}) => {
+    const query = new URLSearchParams(params).toString();
+    return send("GET", `/api/queue${query ? `?${query}` : ""}`);
+  },
+  thread: (id) => send("GET", `/api/threads/${enc(id)}`),
+  olderMessages: (id, before) => send("GET", `/api/threads/${enc(id)}?before=${enc(before)}`),
+  reply: (id, body, key) => send("POST", `/api/threads/${enc(id)}/reply`, { body, headers: { "Idempotency-Key": key } }),
+  reassign: (id, to) => send("POST", `/api/threads/${enc(id)}/reassign`, { body: { to } }),
+  close: (id) => send("POST", `/api/threads/${enc(id)}/close`, { body: {} }),
+  claim: (id) => send("POST", `/api/threads/${enc(id)}/claim`, { body: {} }),
+  labels: (id, body) => send("POST", `/api/threads/${enc(id)}/labels`, { body }),
+  eligible: (id) => send("GET", `/api/threads/${enc(id)}/eligible`),
+  roster: () => send("GET", "/api/roster"),
+  putTeammate: (id, body) => send("PUT", `/api/roster/${enc(id)}`, { body }),
+  audit: (threadId) => send("GET", `/api/audit?thread=${enc(threadId)}`),
+  /** An attachment's bytes from the API (with the token), as an object URL for <img>/<a>.
+   * Only raster images keep their type: a blob URL runs in this page's origin, so an HTML or SVG
+   * file a customer sent must never be openable as a document. */
+  media: async (path) => {
+    if (!String(path).startsWith("/api/")) throw new ApiError(0, "bad_media_url", "This attachment has no inbox address.");
+    const response = await send("GET", path, { raw: true, headers: { Accept: "image/*, */*" } });
+    const blob = await response.blob();
+    const type = SAFE_IMAGE_TYPES.has(blob.type) ? blob.type : "application/octet-stream";
+    return URL.createObjectURL(new Blob([blob], { type }));
+  },
+};

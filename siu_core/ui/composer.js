@@ -1,0 +1,240 @@
+// The reply box. It knows the platform's reply window (open, human-agent period, template only,
+// closed) and sends each composed reply at most once: one Idempotency-Key per reply, reused when
+// the same reply is retried, a new one only when the teammate writes something else or the API
+// says that key is spent.
+
+import { api, newIdempotencyKey } from "./api.js";
+import { h, icon, replace } from "./dom.js";
+import { errorBox, say, showError } from "./feedback.js";
+import { channelName, clock, duration, parseTime, since } from "./format.js";
+
+/** Errors after which the same key can never succeed: a new attempt is a new, deliberate send. */
+const KEY_SPENT = new Set([
+  "platform_error", "invalid_reply", "window_closed", "reply_outcome_unknown", "send_failed",
+  "idempotency_key_reused", "text_too_long", "unknown_template", "templates_unsupported", "invalid_body",
+]);
+
+function windowNote(win, now) {
+  if (!win) return null;
+  const until = (text) => {
+    const t = parseTime(text);
+    return t ? `${clock(text, now)} (${duration(t.getTime() - now)} left)` : "";
+  };
+  switch (win.state) {
+    case "open":
+      return { level: "info", text: win.open_until ? `Reply window open until ${until(win.open_until)}.` : "Reply window open." };
+    case "unlimited":
+      return { level: "info", text: "This channel has no reply window." };
+    case "human_agent":
+      return {
+        level: "notice",
+        text: `The 24-hour window has passed. Your reply goes out with Meta's HUMAN_AGENT tag, allowed until ${until(win.human_agent && win.human_agent.until)}: answer the customer yourself; no promotions or automated messages.`,
+      };
+    case "template_only":
+      return {
+        level: "notice",
+        text: `The 24-hour window closed ${win.open_until ? since(win.open_until, now) : ""}. WhatsApp only accepts an approved template until the customer writes again.`,
+      };
+    default:
+      return { level: "blocked", text: `${capitalise(win.explanation || "The reply window is closed")}. You cannot reply until the customer writes again.` };
+  }
+}
+
+function capitalise(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
+export class Composer {
+  /** ``onSent(result)`` runs after a reply went out (the thread refreshes). */
+  constructor(onSent) {
+    this.onSent = onSent;
+    this.el = h("section", { class: "composer", "aria-labelledby": "composer-title" });
+    this.thread = null;
+    this.signature = "";
+    this.pending = null; // {key, sig}: the key of the reply being sent, kept until it went out
+    this.inFlight = false;
+    this.drafts = new Map(); // thread id -> unsent text
+    this.errorEl = errorBox("composer-error"); // kept across re-renders: a refusal stays readable
+  }
+
+  /** Show the box for a thread (re-rendered only when what may be sent changes; the draft survives). */
+  update(thread, me) {
+    const win = thread.window;
+    const sig = JSON.stringify([thread.id, thread.status, thread.can_act, win && win.state, win && win.allowed,
+      win && win.templates, thread.assignee]);
+    const same = sig === this.signature;
+    if (this.thread && this.thread.id !== thread.id) {
+      this.saveDraft();
+      this.pending = null;
+      showError(this.errorEl, null);
+    }
+    this.thread = thread;
+    this.me = me;
+    if (same) {
+      this.refreshNote();
+      return;
+    }
+    this.signature = sig;
+    this.render();
+  }
+
+  saveDraft() {
+    if (this.thread && this.textarea) this.drafts.set(this.thread.id, this.textarea.value);
+  }
+
+  focus() {
+    const target = this.el.querySelector("textarea:not([disabled]), select:not([disabled]), input:not([disabled])");
+    if (target) {
+      target.focus();
+      return true;
+    }
+    return false;
+  }
+
+  refreshNote() {
+    if (!this.noteEl || !this.thread) return;
+    const note = windowNote(this.thread.window, Date.now());
+    if (note) this.noteEl.lastChild.textContent = ` ${note.text}`;
+  }
+
+  render() {
+    const t = this.thread;
+    const win = t.window;
+    this.textarea = null;
+    this.noteEl = null;
+    const title = h("h3", { id: "composer-title", class: "composer-title" }, `Reply to ${t.customer && t.customer.name ? t.customer.name : "the customer"} on ${channelName(t.channel)}`);
+    if (t.status !== "open") {
+      replace(this.el, title, h("p", { class: "window-note window-blocked" }, icon("lock"), " This thread is closed. It reopens when the customer writes again."), this.errorEl);
+      return;
+    }
+    if (!t.can_act) {
+      const who = t.assignee ? `${t.assignee} (or an admin)` : "a teammate of its team";
+      replace(this.el, title, h("p", { class: "window-note window-blocked" }, icon("lock"), ` Only ${who} can reply to this thread.`), this.errorEl);
+      return;
+    }
+    if (!win) {
+      replace(this.el, title, h("p", { class: "window-note window-blocked" }, icon("alert"), ` The ${channelName(t.channel)} plugin is not installed on this inbox, so replies cannot be sent.`), this.errorEl);
+      return;
+    }
+    const note = windowNote(win, Date.now());
+    this.noteEl = h("p", { class: `window-note window-${note.level}`, "data-window": win.state },
+      icon(note.level === "info" ? "clock" : "alert"), ` ${note.text}`);
+    const allowed = new Set(win.allowed || []);
+    const parts = [title, this.noteEl];
+    if (allowed.has("text") && ["open", "unlimited", "human_agent"].includes(win.state)) parts.push(this.textForm(win));
+    if (win.state === "template_only" || (win.state === "closed" && allowed.has("template"))) parts.push(this.templateForm(win));
+    parts.push(this.errorEl);
+    replace(this.el, parts);
+  }
+
+  textForm(win) {
+    const area = h("textarea", { id: "reply-text", name: "text", rows: 3, required: true, "aria-describedby": "reply-hint", autocomplete: "off", spellcheck: "true" });
+    area.value = this.drafts.get(this.thread.id) || "";
+    area.addEventListener("input", () => this.drafts.set(this.thread.id, area.value));
+    const button = h("button", { type: "submit", class: "primary", id: "send-reply" }, icon("send"), win.state === "human_agent" ? " Send with HUMAN_AGENT tag" : " Send");
+    const error = this.errorEl;
+    const form = h("form", { class: "reply-form", "aria-label": "Reply" },
+      h("label", { for: "reply-text" }, "Your reply"),
+      area,
+      h("div", { class: "composer-foot" },
+        h("span", { id: "reply-hint", class: "muted small" }, "Ctrl+Enter sends. siu sends exactly what you write."),
+        button));
+    area.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        form.requestSubmit(button);
+      }
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = area.value;
+      if (!text.trim()) {
+        showError(error, { status: 422, message: "Write a reply first." });
+        area.focus();
+        return;
+      }
+      this.send({ text }, button, error, () => {
+        area.value = "";
+        this.drafts.delete(this.thread.id);
+      });
+    });
+    this.textarea = area;
+    return form;
+  }
+
+  templateForm(win) {
+    const templates = Array.isArray(win.templates) ? win.templates : [];
+    const error = this.errorEl;
+    const button = h("button", { type: "submit", class: "primary", id: "send-template" }, icon("send"), " Send template");
+    const params = h("div", { class: "template-params-inputs" });
+    const fields = [];
+    let chooser;
+    const drawParams = (count) => {
+      params.replaceChildren();
+      for (let i = 0; i < count; i += 1) {
+        const id = `template-param-${i + 1}`;
+        params.append(h("label", { for: id }, `Parameter {{${i + 1}}}`), h("input", { id, name: id, type: "text", required: true, maxlength: 1024 }));
+      }
+    };
+    if (templates.length) {
+      chooser = h("select", { id: "template-name", name: "template", required: true },
+        templates.map((tpl, i) => h("option", { value: String(i) }, `${tpl.name} (${tpl.language})${tpl.param_count ? ` · ${tpl.param_count} parameter${tpl.param_count > 1 ? "s" : ""}` : ""}`)));
+      chooser.addEventListener("change", () => drawParams(templates[Number(chooser.value)].param_count || 0));
+      fields.push(h("label", { for: "template-name" }, "Approved template"), chooser);
+      drawParams(templates[0].param_count || 0);
+    } else {
+      fields.push(
+        h("p", { class: "muted small" }, "No templates are listed in this inbox's config: type the name and language of a template approved in WhatsApp Manager."),
+        h("label", { for: "template-free-name" }, "Template name"), h("input", { id: "template-free-name", required: true, maxlength: 512 }),
+        h("label", { for: "template-free-language" }, "Language code"), h("input", { id: "template-free-language", required: true, maxlength: 20, placeholder: "en_US" }));
+      const count = h("input", { id: "template-free-count", type: "number", min: 0, max: 20, value: 0 });
+      count.addEventListener("change", () => drawParams(Math.max(0, Math.min(20, Number(count.value) || 0))));
+      fields.push(h("label", { for: "template-free-count" }, "Parameters"), count);
+    }
+    const form = h("form", { class: "template-form", "aria-label": "Send a template" },
+      h("fieldset", {}, h("legend", {}, "Send an approved template"), fields, params), h("div", { class: "composer-foot" }, button));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const values = Array.from(params.querySelectorAll("input"), (input) => input.value);
+      let template;
+      if (chooser) {
+        const tpl = templates[Number(chooser.value)];
+        template = { name: tpl.name, language: tpl.language, params: values };
+      } else {
+        template = { name: form.querySelector("#template-free-name").value.trim(), language: form.querySelector("#template-free-language").value.trim(), params: values };
+      }
+      this.send({ template }, button, error, () => params.querySelectorAll("input").forEach((input) => { input.value = ""; }));
+    });
+    return form;
+  }
+
+  /** Send once: the button is disabled while in flight and the key is reused on a retry of the same reply. */
+  async send(body, button, error, clear) {
+    if (this.inFlight) return;
+    const threadId = this.thread.id;
+    const sig = JSON.stringify([threadId, body]);
+    if (!this.pending || this.pending.sig !== sig) this.pending = { key: newIdempotencyKey(), sig };
+    const key = this.pending.key;
+    this.inFlight = true;
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    showError(error, null);
+    say("Sending…");
+    try {
+      const result = await api.reply(threadId, body, key);
+      this.pending = null;
+      clear();
+      say("Reply sent.");
+      this.onSent(result);
+    } catch (err) {
+      if (KEY_SPENT.has(err.code)) this.pending = null;
+      showError(error, err);
+      say("The reply was not sent.");
+      if (err.code === "window_closed") this.onSent(null);
+    } finally {
+      this.inFlight = false;
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    }
+  }
+}

@@ -1,0 +1,157 @@
+// The list pane: my queue and my teams' unassigned threads (with Claim), or, for admins, every
+// team's unassigned queue and any teammate's queue. Redrawn only when the threads change.
+
+import { api } from "./api.js";
+import { busyWhile, h, icon, replace, srOnly } from "./dom.js";
+import { explain, say } from "./feedback.js";
+import { channelName, firstLine, languageName, topicName } from "./format.js";
+import { sinceEl, slaEl } from "./live.js";
+
+export class QueuePane {
+  /** ``hooks``: href(id) for a row's link, claimed(id) after a claim, counted(n) with my queue's size. */
+  constructor(root, hooks) {
+    this.root = root;
+    this.hooks = hooks;
+    this.mode = "mine";
+    this.me = null;
+    this.sig = "";
+    this.selected = null;
+    this.teammate = "";
+    this.teams = [];
+    this.roster = null;
+  }
+
+  setMode(mode, me) {
+    if (mode !== this.mode || me !== this.me) this.sig = "";
+    this.mode = mode;
+    this.me = me;
+  }
+
+  sections() {
+    if (this.mode === "all") {
+      const list = this.teams.map((team) => ({ key: `team:${team}`, title: `Unassigned · ${team}`, params: { team }, claim: true, empty: "Nobody waiting." }));
+      if (this.teammate) list.unshift({ key: `who:${this.teammate}`, title: `Queue of ${this.teammate}`, params: { assignee: this.teammate }, claim: false, empty: "No open threads." });
+      return list;
+    }
+    const teams = (this.me && this.me.teams) || [];
+    return [
+      { key: "mine", title: "Assigned to me", params: {}, claim: false, empty: "Nothing assigned to you right now." },
+      ...teams.map((team) => ({ key: `team:${team}`, title: `Unassigned · ${team}`, params: { team }, claim: true, empty: "Nobody waiting." })),
+    ];
+  }
+
+  /** Fetch every section; redraw when something changed. Throws the first network error (for the banner). */
+  async refresh() {
+    if (this.mode === "all") await this.loadTeams();
+    const sections = this.sections();
+    const results = await Promise.all(sections.map((s) => api.queue(s.params).then((data) => ({ data }), (error) => ({ error }))));
+    const network = results.find((r) => r.error && r.error.status === 0);
+    if (network) throw network.error;
+    const sig = JSON.stringify([this.mode, this.teammate, sections.map((s) => s.key), results.map((r) => (r.error ? r.error.message : r.data.threads))]);
+    const mine = results[0] && results[0].data && sections[0].key === "mine" ? results[0].data.count : null;
+    if (mine !== null) this.hooks.counted(mine);
+    if (sig === this.sig) return;
+    this.sig = sig;
+    this.draw(sections, results);
+  }
+
+  async loadTeams() {
+    if (this.roster) return;
+    const teams = new Set([...(this.me.all_teams || []), ...(this.me.teams || [])]);
+    try {
+      this.roster = (await api.roster()).roster || [];
+      for (const entry of this.roster) (entry.teams || []).forEach((t) => teams.add(t));
+    } catch {
+      this.roster = [];
+    }
+    this.teams = Array.from(teams).sort();
+  }
+
+  draw(sections, results) {
+    const parts = [h("h1", { id: "list-title", class: "pane-title" }, this.mode === "all" ? "All queues" : "Inbox")];
+    if (this.mode === "all") parts.push(this.teammatePicker());
+    sections.forEach((section, i) => {
+      const result = results[i];
+      const titleId = `section-${i}`;
+      const threads = result.data ? result.data.threads || [] : [];
+      parts.push(h("section", { class: "queue-section", "aria-labelledby": titleId },
+        h("h2", { id: titleId, class: "section-title" }, section.title, h("span", { class: "count" }, result.data ? ` ${threads.length}` : "")),
+        result.error
+          ? h("p", { class: "error" }, explain(result.error))
+          : threads.length
+            ? h("ul", { class: "rows" }, threads.map((t) => this.row(t, section.claim)))
+            : h("p", { class: "muted empty-section" }, section.empty)));
+    });
+    const focused = document.activeElement && this.root.contains(document.activeElement) ? document.activeElement.closest("[data-id]") : null;
+    replace(this.root, parts);
+    this.select(this.selected);
+    if (focused) {
+      const again = this.root.querySelector(`[data-id="${CSS.escape(focused.dataset.id)}"] a`);
+      if (again) again.focus();
+    }
+  }
+
+  teammatePicker() {
+    const select = h("select", { id: "teammate-queue" }, h("option", { value: "" }, "Nobody"),
+      (this.roster || []).map((p) => h("option", { value: p.id }, `${p.name} (${p.id}) · ${p.open_threads} open`)));
+    select.value = this.teammate;
+    select.addEventListener("change", () => {
+      this.teammate = select.value;
+      this.refresh().catch(() => {});
+    });
+    return h("div", { class: "field-inline" }, h("label", { for: "teammate-queue" }, "Also show the queue of"), select);
+  }
+
+  row(t, claimable) {
+    const labels = t.labels || {};
+    const customer = (t.customer && (t.customer.name || t.customer.id)) || "Customer";
+    const line = firstLine(t.preview || labels.summary) || "(no text)";
+    const sla = slaEl(t.sla);
+    const overdue = sla && sla.dataset.overdue === "true";
+    const li = h("li", { class: `row${overdue ? " row-overdue" : ""}${labels.urgency === "urgent" ? " row-urgent" : ""}`, "data-id": t.id },
+      h("a", { class: "row-link", href: this.hooks.href(t.id) },
+        h("span", { class: `row-icon channel-${t.channel}` }, icon(t.channel, channelName(t.channel))),
+        h("span", { class: "row-main" },
+          h("span", { class: "row-top" }, h("span", { class: "customer" }, customer), sinceEl(t.last_inbound_at || t.opened_at)),
+          h("span", { class: "row-line" }, line),
+          h("span", { class: "row-tags" },
+            h("span", { class: "tag tag-topic" }, srOnly("Topic: "), topicName(labels.topic)),
+            labels.urgency === "urgent" ? h("span", { class: "tag tag-urgent" }, "Urgent") : null,
+            labels.language ? h("span", { class: "tag tag-lang", title: languageName(labels.language) }, srOnly("Language: "), labels.language) : null,
+            sla,
+            t.flagged ? h("span", { class: "tag tag-overdue" }, "flagged") : null))));
+    if (claimable) {
+      const button = h("button", { type: "button", class: "claim small", "aria-label": `Claim the thread of ${customer}` }, "Claim");
+      button.addEventListener("click", async () => {
+        try {
+          await busyWhile(button, api.claim(t.id));
+          say(`Claimed the thread of ${customer}.`);
+          this.sig = "";
+          this.hooks.claimed(t.id);
+        } catch (err) {
+          say(explain(err));
+          li.append(h("p", { class: "error small", role: "alert" }, explain(err)));
+        }
+      });
+      li.append(button);
+    }
+    return li;
+  }
+
+  /** Thread ids in the order shown (j/k walk them). */
+  ids() {
+    return Array.from(this.root.querySelectorAll(".row[data-id]"), (el) => el.dataset.id);
+  }
+
+  /** Mark the open thread's row. */
+  select(id) {
+    this.selected = id;
+    for (const el of this.root.querySelectorAll(".row")) {
+      const on = el.dataset.id === id;
+      el.classList.toggle("row-selected", on);
+      const link = el.querySelector(".row-link");
+      if (on) link.setAttribute("aria-current", "true");
+      else link.removeAttribute("aria-current");
+    }
+  }
+}

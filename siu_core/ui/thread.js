@@ -1,0 +1,418 @@
+// The thread view: header with the actions (claim, reassign, close), the messages, the reply box,
+// and the side panel (labels and their correction, SLA, the customer's earlier threads, audit trail).
+
+import { api } from "./api.js";
+import { Composer } from "./composer.js";
+import { busyWhile, h, icon, replace, srOnly } from "./dom.js";
+import { confirmDialog, errorBox, explain, say, showError } from "./feedback.js";
+import { actorName, channelName, clock, fullTime, languageName, topicName } from "./format.js";
+import { sinceEl, slaEl } from "./live.js";
+import { forgetMedia, messageItem } from "./messages.js";
+
+const NEAR_BOTTOM = 80;
+
+export class ThreadView {
+  /** ``hooks``: changed() after an action, closed(id) after a close, href(id) for a thread link. */
+  constructor(root, hooks) {
+    this.root = root;
+    this.hooks = hooks;
+    this.me = null;
+    this.id = null;
+    this.data = null;
+    this.older = [];
+    this.sigs = {};
+    this.composer = new Composer((result) => this.afterReply(result));
+    this.editing = { reassign: false, labels: false };
+  }
+
+  /** Show a thread (fetches it); the reply draft of the previous one is kept. */
+  async open(id, me) {
+    this.me = me;
+    if (id !== this.id) {
+      forgetMedia();
+      this.id = id;
+      this.data = null;
+      this.older = [];
+      this.sigs = {};
+      this.editing = { reassign: false, labels: false };
+      replace(this.root, h("p", { class: "empty", role: "status" }, "Loading the thread…"));
+    }
+    await this.refresh(true);
+  }
+
+  /** Nothing selected. */
+  clear(message = "Pick a thread from the list, or press j.") {
+    this.id = null;
+    this.data = null;
+    forgetMedia();
+    replace(this.root, h("div", { class: "empty" }, icon("inbox"), h("p", {}, message)));
+  }
+
+  /** Fetch again and redraw only what changed (polling calls this every few seconds). */
+  async refresh(first = false) {
+    const id = this.id;
+    if (!id) return;
+    let data;
+    try {
+      data = await api.thread(id);
+    } catch (err) {
+      if (id !== this.id) return;
+      if (first || err.status === 404 || err.status === 403) {
+        this.data = null;
+        replace(this.root, h("div", { class: "empty" }, icon("alert"), h("p", { role: "alert" }, explain(err)),
+          h("p", {}, h("a", { href: this.hooks.href(null) }, "Back to the queue"))));
+      }
+      if (!first) throw err;
+      return;
+    }
+    if (id !== this.id) return;
+    const had = this.data;
+    this.data = data;
+    if (!had || !this.article) this.build();
+    this.draw();
+  }
+
+  build() {
+    this.head = h("header", { class: "thread-head" });
+    this.olderEl = h("div", { class: "older" });
+    this.list = h("ol", { class: "messages", "aria-label": "Messages", tabindex: "-1" });
+    this.scroller = h("div", { class: "conversation" }, this.olderEl, this.list);
+    this.side = h("aside", { class: "thread-side", "aria-label": "Thread details" });
+    this.article = h("article", { class: "thread", "aria-labelledby": "thread-title", "data-thread": this.id },
+      this.head,
+      h("div", { class: "thread-main" }, h("div", { class: "thread-conv" }, this.scroller, this.composer.el), this.side));
+    replace(this.root, this.article);
+  }
+
+  draw() {
+    const d = this.data;
+    const headSig = JSON.stringify([d.customer, d.channel, d.status, d.team, d.assignee, d.sla, d.flagged, d.can_act, d.labels && d.labels.urgency]);
+    if (headSig !== this.sigs.head && !this.editing.reassign) {
+      this.sigs.head = headSig;
+      this.drawHead();
+    }
+    const messages = this.allMessages();
+    const listSig = JSON.stringify([messages, d.before]);
+    if (listSig !== this.sigs.list) {
+      const atBottom = !this.sigs.list || this.scroller.scrollHeight - this.scroller.scrollTop - this.scroller.clientHeight < NEAR_BOTTOM;
+      const grew = this.sigs.list && messages.length > (this.shownCount || 0);
+      this.sigs.list = listSig;
+      this.drawMessages(messages);
+      if (atBottom) this.scroller.scrollTop = this.scroller.scrollHeight;
+      if (grew && messages[messages.length - 1].direction === "in") say(`New message from ${d.customer && d.customer.name ? d.customer.name : "the customer"}.`);
+    }
+    const sideSig = JSON.stringify([d.labels, d.history, d.sla, d.status, d.can_act]);
+    if (sideSig !== this.sigs.side && !this.editing.labels) {
+      this.sigs.side = sideSig;
+      this.drawSide();
+    }
+    this.composer.update(d, this.me);
+  }
+
+  allMessages() {
+    const seen = new Set(this.data.messages.map((m) => m.id));
+    return [...this.older.filter((m) => !seen.has(m.id)), ...this.data.messages];
+  }
+
+  drawHead() {
+    const d = this.data;
+    const name = (d.customer && d.customer.name) || (d.customer && d.customer.id) || "Customer";
+    const actions = h("div", { class: "actions", role: "group", "aria-label": "Thread actions" });
+    this.actionError = errorBox();
+    const open = d.status === "open";
+    if (open && d.can_act && !d.assignee) {
+      actions.append(h("button", { type: "button", class: "primary", id: "claim-thread", onclick: (e) => this.claim(e.currentTarget) }, "Claim"));
+    }
+    if (open && d.can_act) {
+      actions.append(
+        h("button", { type: "button", id: "reassign-thread", "aria-expanded": "false", "aria-controls": "reassign-panel", onclick: () => this.toggleReassign() }, icon("user"), " Reassign…"),
+        h("button", { type: "button", id: "close-thread", "aria-keyshortcuts": "e c", onclick: (e) => this.close(e.currentTarget) }, icon("check"), " Close"));
+    }
+    const who = d.assignee ? `assigned to ${d.assignee}${this.me && d.assignee === this.me.id ? " (you)" : ""}` : `unassigned, waiting in ${d.team || "a team"}'s queue`;
+    this.reassignPanel = h("div", { id: "reassign-panel", class: "reassign-panel", hidden: true });
+    replace(this.head,
+      h("h2", { id: "thread-title", class: "thread-title" }, icon(d.channel, channelName(d.channel)), " ", h("span", { class: "customer" }, name),
+        d.customer && d.customer.name && d.customer.id ? h("span", { class: "muted customer-id" }, ` ${d.customer.id}`) : null),
+      h("p", { class: "thread-meta" },
+        h("span", { class: `tag tag-status-${d.status}` }, d.status === "open" ? "Open" : "Closed"), " ",
+        d.labels && d.labels.urgency === "urgent" ? h("span", { class: "tag tag-urgent" }, "Urgent") : null, " ",
+        slaEl(d.sla), d.flagged ? h("span", { class: "tag tag-overdue" }, " flagged: no one eligible") : null, " ",
+        h("span", {}, `${channelName(d.channel)} · team ${d.team || "none"} · ${who}`),
+        d.last_inbound_at ? h("span", { class: "muted" }, " · customer wrote ", sinceEl(d.last_inbound_at)) : null),
+      actions, this.reassignPanel, this.actionError);
+  }
+
+  drawMessages(messages) {
+    const byId = new Map(messages.map((m) => [m.id, m]));
+    const customer = this.data.customer && this.data.customer.name;
+    const now = Date.now();
+    this.shownCount = messages.length;
+    replace(this.list, messages.map((m) => messageItem(m, { customer, byId, now })));
+    const cursor = this.olderCursor === undefined ? this.data.before : this.olderCursor;
+    if (cursor) {
+      replace(this.olderEl, h("button", { type: "button", class: "link", onclick: (e) => this.loadOlder(e.currentTarget, cursor) }, "Show earlier messages"));
+    } else {
+      this.olderEl.replaceChildren();
+    }
+    if (!messages.length) this.list.append(h("li", { class: "muted" }, "No messages yet."));
+  }
+
+  async loadOlder(button, cursor) {
+    try {
+      const page = await busyWhile(button, api.olderMessages(this.id, cursor));
+      const top = this.scroller.scrollHeight - this.scroller.scrollTop;
+      this.older = [...page.messages, ...this.older];
+      this.olderCursor = page.before || null;
+      this.sigs.list = "";
+      this.drawMessages(this.allMessages());
+      this.scroller.scrollTop = this.scroller.scrollHeight - top;
+    } catch (err) {
+      showError(this.actionError, err);
+    }
+  }
+
+  drawSide() {
+    const d = this.data;
+    const labels = d.labels || {};
+    const parts = [];
+    const labelsSection = h("section", { class: "side-section", "aria-labelledby": "labels-title" },
+      h("h3", { id: "labels-title" }, "Labels", labels.corrected ? h("span", { class: "tag tag-ok small" }, " corrected") : null),
+      h("dl", { class: "facts" },
+        h("dt", {}, "Topic"), h("dd", { "data-label": "topic" }, topicName(labels.topic)),
+        h("dt", {}, "Urgency"), h("dd", { "data-label": "urgency" }, labels.urgency || "—"),
+        h("dt", {}, "Language"), h("dd", {}, labels.language ? `${languageName(labels.language)} (${labels.language})` : "—"),
+        h("dt", {}, "Summary"), h("dd", {}, labels.summary || "—", h("span", { class: "muted small block" }, "for staff only, never sent")),
+        h("dt", {}, "Labeled by"), h("dd", {}, labels.labeler || "—", labels.fallback ? " (fallback rules)" : "")));
+    if (d.can_act) {
+      labelsSection.append(h("button", { type: "button", id: "correct-labels", class: "small", "aria-expanded": "false", onclick: (e) => this.editLabels(labelsSection, e.currentTarget) }, "Correct labels"));
+    }
+    parts.push(labelsSection);
+    if (d.sla) {
+      parts.push(h("section", { class: "side-section", "aria-labelledby": "sla-title" },
+        h("h3", { id: "sla-title" }, "First response"),
+        h("dl", { class: "facts" },
+          d.sla.started_at ? [h("dt", {}, "Clock started"), h("dd", {}, fullTime(d.sla.started_at))] : null,
+          d.sla.due_at ? [h("dt", {}, "Due"), h("dd", {}, fullTime(d.sla.due_at))] : null,
+          h("dt", {}, "State"), h("dd", {}, d.sla.answered ? "answered" : d.sla.breached ? `breached${d.sla.breached_at ? ` at ${fullTime(d.sla.breached_at)}` : ""}` : "waiting for a first reply"))));
+    }
+    const history = Array.isArray(d.history) ? d.history : [];
+    parts.push(h("section", { class: "side-section", "aria-labelledby": "history-title" },
+      h("h3", { id: "history-title" }, "Earlier threads with this customer"),
+      history.length
+        ? h("ul", { class: "history" }, history.map((t) => h("li", {},
+          h("a", { href: this.hooks.href(t.id) }, `${clock(t.opened_at)} · ${topicName(t.labels && t.labels.topic)}`),
+          h("span", { class: "muted small block" }, `${t.status === "open" ? "open" : "closed"} · ${t.message_count} message${t.message_count === 1 ? "" : "s"}${t.assignee ? ` · ${t.assignee}` : ""}`))))
+        : h("p", { class: "muted" }, "None: this is the first.")));
+    if (this.me && this.me.role === "admin") parts.push(this.auditSection());
+    replace(this.side, parts);
+  }
+
+  auditSection() {
+    const body = h("div", { class: "audit-body" }, h("p", { class: "muted" }, "Open to load."));
+    const details = h("details", { class: "side-section audit", id: "audit" }, h("summary", {}, h("h3", { class: "inline" }, "Audit trail")), body);
+    details.addEventListener("toggle", async () => {
+      if (!details.open) return;
+      replace(body, h("p", { class: "muted", role: "status" }, "Loading…"));
+      try {
+        const trail = await api.audit(this.id);
+        const rows = trail.rows || [];
+        replace(body, rows.length ? h("ol", { class: "audit-list" }, rows.map((r) => h("li", {},
+          h("span", { class: "audit-action" }, String(r.action || "").replace(/_/g, " ")),
+          h("span", { class: "muted small block" }, `${fullTime(r.at)} · ${actorName(r.by) || "—"}`),
+          describeChange(r)))) : h("p", { class: "muted" }, "No audit rows."));
+      } catch (err) {
+        replace(body, h("p", { class: "error", role: "alert" }, explain(err)));
+      }
+    });
+    return details;
+  }
+
+  editLabels(section, button) {
+    if (this.editing.labels) return;
+    this.editing.labels = true;
+    button.setAttribute("aria-expanded", "true");
+    button.hidden = true;
+    const d = this.data;
+    const topics = knownTopics(this.me, d.labels && d.labels.topic);
+    const topic = h("select", { id: "label-topic" }, topics.map((t) => h("option", { value: t }, topicName(t))));
+    topic.value = (d.labels && d.labels.topic) || topics[0];
+    const urgency = h("select", { id: "label-urgency" }, h("option", { value: "normal" }, "normal"), h("option", { value: "urgent" }, "urgent"));
+    urgency.value = (d.labels && d.labels.urgency) || "normal";
+    const error = errorBox();
+    const done = () => {
+      this.editing.labels = false;
+      this.sigs.side = "";
+      this.drawSide();
+      const again = document.getElementById("correct-labels");
+      if (again) again.focus();
+    };
+    const save = h("button", { type: "submit", class: "primary small" }, "Save correction");
+    const form = h("form", { class: "labels-form", "aria-label": "Correct labels" },
+      h("label", { for: "label-topic" }, "Topic"), topic,
+      h("label", { for: "label-urgency" }, "Urgency"), urgency,
+      h("p", { class: "muted small" }, "Corrections are audited and feed the taxonomy review."),
+      h("div", { class: "form-actions" }, h("button", { type: "button", class: "small", onclick: done }, "Cancel"), save), error);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = {};
+      if (topic.value !== (d.labels && d.labels.topic)) body.topic = topic.value;
+      if (urgency.value !== (d.labels && d.labels.urgency)) body.urgency = urgency.value;
+      if (!Object.keys(body).length) {
+        done();
+        return;
+      }
+      try {
+        await busyWhile(save, api.labels(this.id, body));
+        say("Labels corrected.");
+        done();
+        await this.refresh();
+        this.hooks.changed();
+      } catch (err) {
+        showError(error, err);
+      }
+    });
+    section.append(form);
+    topic.focus();
+  }
+
+  async toggleReassign() {
+    const button = document.getElementById("reassign-thread");
+    const panel = this.reassignPanel;
+    if (this.editing.reassign) {
+      this.editing.reassign = false;
+      panel.hidden = true;
+      panel.replaceChildren();
+      button.setAttribute("aria-expanded", "false");
+      button.focus();
+      return;
+    }
+    this.editing.reassign = true;
+    button.setAttribute("aria-expanded", "true");
+    panel.hidden = false;
+    replace(panel, h("p", { class: "muted", role: "status" }, "Finding who can take it…"));
+    const choices = await this.reassignChoices();
+    if (!this.editing.reassign) return;
+    const error = errorBox();
+    let field;
+    if (choices) {
+      field = h("select", { id: "reassign-to", required: true },
+        h("option", { value: "" }, "Choose a teammate"),
+        choices.map((c) => h("option", { value: c.id, disabled: c.disabled || null }, c.label)));
+    } else {
+      field = h("input", { id: "reassign-to", required: true, pattern: "[A-Za-z0-9_.@+\\-]+", autocomplete: "off" });
+    }
+    const submit = h("button", { type: "submit", class: "primary" }, "Reassign");
+    const form = h("form", { class: "reassign-form", "aria-label": "Reassign the thread" },
+      h("label", { for: "reassign-to" }, choices ? "Reassign to (eligible now listed first)" : "Reassign to (teammate id)"), field,
+      h("div", { class: "form-actions" }, h("button", { type: "button", onclick: () => this.toggleReassign() }, "Cancel"), submit), error);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const to = field.value.trim();
+      if (!to) return;
+      try {
+        await busyWhile(submit, api.reassign(this.id, to));
+        say(`Reassigned to ${to}.`);
+        this.editing.reassign = false;
+        this.sigs.head = "";
+        await this.refresh();
+        this.hooks.changed();
+      } catch (err) {
+        showError(error, err);
+        field.focus();
+      }
+    });
+    replace(panel, form);
+    field.focus();
+  }
+
+  /** Who can take this thread now, eligible first; null when the inbox cannot say (then an id is typed). */
+  async reassignChoices() {
+    const d = this.data;
+    try {
+      const answer = await api.eligible(this.id);
+      const people = (answer.teammates || []).filter((p) => !this.me || p.id !== d.assignee);
+      return people.map((p) => ({
+        id: p.id,
+        disabled: p.can_take === false,
+        label: `${p.name || p.id} (${p.id}) · ${p.reason || p.status}${p.capacity ? ` · ${p.open_threads || 0}/${p.capacity} open` : ""}`,
+      }));
+    } catch (err) {
+      if (!(err.status === 404 && /no endpoint/.test(err.message))) {
+        if (err.status !== 403) showError(this.actionError, err);
+      }
+    }
+    if (this.me && this.me.role === "admin") {
+      try {
+        const roster = (await api.roster()).roster || [];
+        return roster.filter((p) => p.id !== d.assignee).map((p) => ({
+          id: p.id,
+          disabled: p.status === "off",
+          label: `${p.name} (${p.id}) · ${p.status}${d.team && !(p.teams || []).includes(d.team) ? ` · not on ${d.team}` : ""} · ${p.open_threads}/${p.capacity} open`,
+        }));
+      } catch (err) {
+        showError(this.actionError, err);
+      }
+    }
+    return null;
+  }
+
+  async claim(button) {
+    try {
+      await busyWhile(button, api.claim(this.id));
+      say("Claimed: the thread is yours.");
+      await this.refresh();
+      this.hooks.changed();
+    } catch (err) {
+      await this.refresh().catch(() => {});
+      showError(this.actionError, err);
+    }
+  }
+
+  /** Close after confirming (the e / c shortcuts land here too). */
+  async close(button) {
+    const d = this.data;
+    if (!d || d.status !== "open" || !d.can_act) return;
+    const name = (d.customer && d.customer.name) || "this customer";
+    const ok = await confirmDialog("Close this thread?", `The conversation with ${name} leaves the queue. It reopens if they write again.`, "Close thread");
+    if (!ok) return;
+    const target = button || document.getElementById("close-thread");
+    try {
+      await busyWhile(target || document.createElement("button"), api.close(this.id));
+      say("Thread closed.");
+      const id = this.id;
+      this.hooks.changed();
+      this.hooks.closed(id);
+    } catch (err) {
+      await this.refresh().catch(() => {});
+      showError(this.actionError, err);
+    }
+  }
+
+  afterReply() {
+    this.refresh().catch(() => {});
+    this.hooks.changed();
+  }
+
+  focusReply() {
+    if (this.composer.focus()) return true;
+    const note = this.composer.el.querySelector(".window-note");
+    if (note) say(note.textContent.trim());
+    return false;
+  }
+}
+
+function knownTopics(me, current) {
+  const topics = new Set(me && Array.isArray(me.topics) ? me.topics : []);
+  if (current) topics.add(current);
+  topics.add("other");
+  return Array.from(topics).sort();
+}
+
+function describeChange(row) {
+  const parts = [];
+  const show = (value) => (value && typeof value === "object" ? Object.entries(value).filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ") : value);
+  if (row.before) parts.push(`before ${show(row.before)}`);
+  if (row.after) parts.push(`after ${show(row.after)}`);
+  if (row.notes) parts.push(String(row.notes));
+  return parts.length ? h("span", { class: "small block audit-change" }, srOnly("Change: "), parts.join(" → ")) : null;
+}
