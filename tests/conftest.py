@@ -63,3 +63,32 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         env.push_config(env.config)
         yield env
         reset()
+
+
+# --- the inbox API on provisioned moto, with a platform stand-in and a fixed clock ---------------
+
+
+@pytest.fixture
+def stub() -> Iterator[Any]:
+    """A loopback stand-in for the platforms' send APIs (records every call)."""
+    from inbox_support import stub_server
+
+    yield from stub_server()
+
+
+@pytest.fixture
+def inbox(aws: Any, stub: Any) -> Iterator[Any]:
+    """The inbox handler's services on the ``aws`` fixture: test config pushed, secrets stored, clock fixed."""
+    from types import SimpleNamespace
+
+    from inbox_support import Clock, build_services, inbox_config, put_secrets
+
+    from siu_core.handlers import inbox as handler
+
+    config = inbox_config(stub.url)
+    aws.push_config(config)
+    put_secrets()
+    clock = Clock()
+    services = build_services(config, clock)
+    yield SimpleNamespace(config=config, clock=clock, services=services, stub=stub, aws=aws)
+    handler.set_services(None)

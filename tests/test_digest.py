@@ -15,7 +15,6 @@ from inbox_support import (
     inbox_config,
     put_secrets,
     slack_server,
-    stub_server,
     thread_of,
     token_for,
 )
@@ -92,10 +91,6 @@ def test_day_bounds_follow_the_time_zone_and_dst() -> None:
 
 # --- a day under moto --------------------------------------------------------------------------
 
-
-@pytest.fixture
-def stub():
-    yield from stub_server()
 
 
 @pytest.fixture

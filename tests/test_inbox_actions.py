@@ -3,44 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 
-import pytest
 from inbox_support import (
-    Clock,
     atomic_dynamodb,
     audit_actions,
-    build_services,
     call,
     concurrently,
     deliver,
-    inbox_config,
-    put_secrets,
-    stub_server,
     thread_of,
     token_for,
 )
 from pipeline_support import NOW, counters, dump_state, inbound, open_rows_by_assignee, open_threads_by_assignee
 
 from siu_core.store import assignments, corrections, loadcount, roster
-
-
-@pytest.fixture
-def stub():
-    yield from stub_server()
-
-
-@pytest.fixture
-def inbox(aws, stub):
-    from siu_core.handlers import inbox as handler
-
-    config = inbox_config(stub.url)
-    aws.push_config(config)
-    put_secrets()
-    clock = Clock()
-    services = build_services(config, clock)
-    yield SimpleNamespace(config=config, clock=clock, services=services)
-    handler.set_services(None)
 
 
 def invariant() -> None:

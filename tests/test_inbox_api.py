@@ -3,41 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 
-import pytest
 from inbox_support import (
-    Clock,
-    build_services,
     call,
     deliver,
-    inbox_config,
-    put_secrets,
-    stub_server,
     thread_of,
     token_for,
 )
 from pipeline_support import NOW, dump_state, inbound
 
 from siu_core.store import roster
-
-
-@pytest.fixture
-def stub():
-    yield from stub_server()
-
-
-@pytest.fixture
-def inbox(aws, stub):
-    from siu_core.handlers import inbox as handler
-
-    config = inbox_config(stub.url)
-    aws.push_config(config)
-    put_secrets()
-    clock = Clock()
-    services = build_services(config, clock)
-    yield SimpleNamespace(config=config, clock=clock, services=services, stub=stub, aws=aws)
-    handler.set_services(None)
 
 
 def test_every_endpoint_needs_a_valid_token(inbox) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from inbox_support import (
@@ -25,7 +24,6 @@ from inbox_support import (
     inbox_config,
     put_secrets,
     reply_directly,
-    stub_server,
     thread_of,
     token_for,
 )
@@ -36,25 +34,14 @@ from siu_core.store import replies
 
 
 @pytest.fixture
-def stub():
-    yield from stub_server()
-
-
-@pytest.fixture
-def inbox(aws, stub):
-    from siu_core.handlers import inbox as handler
-
+def inbox(inbox):
+    """The shared inbox fixture with one customer message delivered five minutes ago."""
     obs.discard_metrics()
-    config = inbox_config(stub.url)
-    aws.push_config(config)
-    put_secrets()
-    clock = Clock()
-    services = build_services(config, clock)
-    deliver([inbound("m1", "Where is my order?", at=NOW - timedelta(minutes=5))], config)
+    deliver([inbound("m1", "Where is my order?", at=NOW - timedelta(minutes=5))], inbox.config)
     thread = thread_of()
-    yield SimpleNamespace(config=config, clock=clock, services=services, stub=stub, aws=aws,
-                          tid=thread["thread_id"], token=token_for(thread["assignee"]), assignee=thread["assignee"])
-    handler.set_services(None)
+    inbox.tid, inbox.assignee = thread["thread_id"], thread["assignee"]
+    inbox.token = token_for(thread["assignee"])
+    yield inbox
     obs.discard_metrics()
 
 

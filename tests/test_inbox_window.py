@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from inbox_support import (
-    Clock,
-    build_services,
     call,
     deliver,
-    inbox_config,
-    put_secrets,
-    stub_server,
     thread_of,
     token_for,
 )
@@ -83,22 +77,6 @@ def test_meta_messaging_without_the_tag_closes_at_24_hours_and_says_how_to_get_m
 # --- enforced before any HTTP call, through the API ----------------------------------------------
 
 
-@pytest.fixture
-def stub():
-    yield from stub_server()
-
-
-@pytest.fixture
-def inbox(aws, stub):
-    from siu_core.handlers import inbox as handler
-
-    config = inbox_config(stub.url)
-    aws.push_config(config)
-    put_secrets()
-    clock = Clock()
-    build_services(config, clock)
-    yield SimpleNamespace(config=config, clock=clock, stub=stub)
-    handler.set_services(None)
 
 
 def reply(thread, text: str, key: str, now):

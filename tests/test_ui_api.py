@@ -12,13 +12,8 @@ from typing import Any
 
 import pytest
 from inbox_support import (
-    Clock,
-    build_services,
     call,
     deliver,
-    inbox_config,
-    put_secrets,
-    stub_server,
     thread_of,
     token_for,
 )
@@ -30,22 +25,6 @@ from siu_core.models import Attachment, MediaContent
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC")
 
 
-@pytest.fixture
-def stub() -> Any:
-    yield from stub_server()
-
-
-@pytest.fixture
-def inbox(aws: Any, stub: Any) -> Any:
-    from siu_core.handlers import inbox as handler
-
-    config = inbox_config(stub.url)
-    aws.push_config(config)
-    put_secrets()
-    clock = Clock()
-    services = build_services(config, clock)
-    yield SimpleNamespace(config=config, clock=clock, services=services)
-    handler.set_services(None)
 
 
 def raw_call(path: str, *, token: str | None = None, query: str = "", headers: dict[str, str] | None = None) -> Any:
