@@ -21,6 +21,9 @@ COMMANDS: dict[str, str] = {
     "sla": "siu_core.cli.sla:sla",
     "taxonomy": "siu_core.cli.taxonomy:taxonomy",
     "new-channel": "siu_core.cli.new_channel:new_channel",
+    "build": "siu_core.cli.build:build",
+    "deploy": "siu_core.cli.deploy:deploy",
+    "cost": "siu_core.cli.cost:cost",
 }
 
 

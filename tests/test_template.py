@@ -1,0 +1,261 @@
+"""The templates, offline: SAM translated and cfn-lint clean, the build sheet's inventory, every function's shape.
+
+Translation uses aws-sam-translator (region set, no managed policies, local code paths rewritten to
+``s3://``); cfn-lint then checks the CloudFormation SAM would deploy. ``sam validate --lint`` runs
+too when the SAM CLI is on PATH (it is not a dev dependency: its pins clash with this venv's).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from siu_core.config import SiuConfig
+from siu_core.deploy import connectors, validate
+from siu_core.deploy.build import channel_secret_fields
+from siu_core.deploy.stacks import CORE_FUNCTIONS, core_template, core_template_path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHANNELS = ["whatsapp", "instagram", "facebook"]
+
+
+@pytest.fixture(scope="module")
+def core() -> dict[str, Any]:
+    return json.loads(json.dumps(core_template()))
+
+
+@pytest.fixture(scope="module")
+def conn() -> dict[str, Any]:
+    return connectors.connectors_template(CHANNELS, channel_secret_fields(CHANNELS))
+
+
+@pytest.fixture(scope="module")
+def core_cfn(core: dict[str, Any]) -> dict[str, Any]:
+    return validate.translate(core)
+
+
+@pytest.fixture(scope="module")
+def conn_cfn(conn: dict[str, Any]) -> dict[str, Any]:
+    return validate.translate(conn)
+
+
+def _of_type(template: dict[str, Any], rtype: str) -> dict[str, Any]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == rtype}
+
+
+# --- translation and lint ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["core_cfn", "conn_cfn"])
+def test_translated_cloudformation_passes_cfn_lint(which: str, request: pytest.FixtureRequest) -> None:
+    cfn = request.getfixturevalue(which)
+    findings = validate.lint(cfn)
+    assert not validate.errors(findings), "\n".join(map(str, findings))
+    assert not findings, "\n".join(map(str, findings))  # warnings too: the templates are kept clean
+
+
+def test_the_linter_would_catch_a_bogus_iam_action(core: dict[str, Any]) -> None:
+    bad = json.loads(json.dumps(core))
+    statement = bad["Resources"]["LabelerRole"]["Properties"]["Policies"][-1]["PolicyDocument"]["Statement"][0]
+    statement["Action"] = "bedrock:Converse"  # not an IAM action: Converse is authorised by InvokeModel
+    findings = validate.lint(validate.translate(bad))  # W3037: the clean-template test allows no warning either
+    assert any(f.rule == "W3037" and "converse" in f.message for f in findings), findings
+
+
+def test_the_translator_would_catch_a_bad_runtime(core: dict[str, Any]) -> None:
+    bad = json.loads(json.dumps(core))
+    bad["Globals"]["Function"]["Runtime"] = "python2.7-nope"
+    findings = validate.errors(validate.lint(validate.translate(bad)))
+    assert any("Runtime" in f.path or "python2.7-nope" in f.message for f in findings), findings
+
+
+@pytest.mark.skipif(shutil.which("sam") is None, reason="the SAM CLI is not installed (not a dev dependency)")
+def test_sam_validate_lint_where_the_sam_cli_is_installed(tmp_path: Path) -> None:
+    for template in (core_template_path(), ROOT / "infra" / "connectors.yaml"):
+        done = subprocess.run(["sam", "validate", "--lint", "--template-file", str(template), "--region",
+                               "ap-southeast-1"], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --- the build sheet's inventory ---------------------------------------------------------------------
+
+
+def test_inventory_matches_the_build_sheet(core_cfn: dict[str, Any], conn_cfn: dict[str, Any]) -> None:
+    both = {**core_cfn["Resources"], **conn_cfn["Resources"]}
+    counts = Counter(v["Type"] for v in both.values())
+    # Functions: labeler (router + reopen folded in), inbox (reply-handler), sla-sweeper, digest, one
+    # connector per channel. Queue + DLQ; eight tables (the sheet's six + messages + customers, see
+    # docs/architecture.md); one bucket; two schedules; one budget; one alarm topic.
+    assert counts["AWS::Lambda::Function"] == 4 + len(CHANNELS)
+    assert counts["AWS::SQS::Queue"] == 2
+    assert counts["AWS::DynamoDB::Table"] == 8
+    assert counts["AWS::S3::Bucket"] == 1
+    assert counts["AWS::Scheduler::Schedule"] == 2
+    assert counts["AWS::Budgets::Budget"] == 1
+    assert counts["AWS::SNS::Topic"] == 1
+    assert counts["AWS::Lambda::Url"] == 1 + len(CHANNELS)
+    assert counts["AWS::Lambda::EventSourceMapping"] == 1
+    assert counts["AWS::SecretsManager::Secret"] == 2 + len(CHANNELS)  # inbox key, Slack, one per channel
+    assert counts["AWS::CloudWatch::Alarm"] == 3 + len(CHANNELS)
+    assert counts["AWS::Logs::LogGroup"] == counts["AWS::Lambda::Function"]
+    assert set(CORE_FUNCTIONS.values()) <= set(core_cfn["Resources"])
+
+
+def test_every_function_is_arm64_python314_with_its_own_7_day_log_group_and_role(
+        core_cfn: dict[str, Any], conn_cfn: dict[str, Any]) -> None:
+    for cfn in (core_cfn, conn_cfn):
+        functions = _of_type(cfn, "AWS::Lambda::Function")
+        logs = _of_type(cfn, "AWS::Logs::LogGroup")
+        roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()]
+        assert len(set(roles)) == len(roles), "a role is shared"
+        for name, fn in functions.items():
+            props = fn["Properties"]
+            assert props["Runtime"] == "python3.14" and props["Architectures"] == ["arm64"], name
+            group = props["LoggingConfig"]["LogGroup"]["Ref"]
+            assert logs[group]["Properties"]["RetentionInDays"] == 7, name
+            role = cfn["Resources"][props["Role"]["Fn::GetAtt"][0]]["Properties"]
+            assert not role.get("ManagedPolicyArns"), f"{name}: no managed policy (least privilege)"
+            assert "VpcConfig" not in props and "TracingConfig" not in props
+
+
+def test_memory_and_timeouts_follow_the_build_sheet(core_cfn: dict[str, Any], conn_cfn: dict[str, Any]) -> None:
+    fns = {**_of_type(core_cfn, "AWS::Lambda::Function"), **_of_type(conn_cfn, "AWS::Lambda::Function")}
+    shape = {k: (v["Properties"]["MemorySize"], v["Properties"]["Timeout"]) for k, v in fns.items()}
+    assert shape["LabelerFunction"] == (512, 30)
+    assert shape["InboxFunction"] == (256, 15)
+    assert shape["SlaSweeperFunction"] == (256, 30)
+    assert shape["DigestFunction"][0] == 256
+    for name in CHANNELS:
+        assert shape[connectors.function_logical_id(name)] == (256, 10)
+
+
+def test_the_labeler_reads_the_queue_in_batches_of_10_with_partial_failures(core_cfn: dict[str, Any]) -> None:
+    (esm,) = _of_type(core_cfn, "AWS::Lambda::EventSourceMapping").values()
+    props = esm["Properties"]
+    assert props["BatchSize"] == 10
+    assert props["MaximumBatchingWindowInSeconds"] == 5
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = core_cfn["Resources"]["IntakeQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= core_cfn["Resources"]["LabelerFunction"]["Properties"]["Timeout"]
+
+
+def test_schedules_sweep_every_5_minutes_and_digest_at_18_local(core_cfn: dict[str, Any]) -> None:
+    schedules = {s["Properties"]["ScheduleExpression"]: s["Properties"]
+                 for s in _of_type(core_cfn, "AWS::Scheduler::Schedule").values()}
+    assert set(schedules) == {"rate(5 minutes)", "cron(0 18 * * ? *)"}
+    assert schedules["cron(0 18 * * ? *)"]["ScheduleExpressionTimezone"] == {"Ref": "TimeZone"}
+    assert core_cfn["Parameters"]["TimeZone"]["Default"] == "Asia/Singapore"
+
+
+def test_every_config_key_is_an_ssm_parameter(core: dict[str, Any]) -> None:
+    from siu_core.deploy.plan import config_parameter_name
+
+    params = _of_type(core, "AWS::SSM::Parameter")
+    names = {p["Properties"]["Name"]["Fn::Sub"] for p in params.values()}
+    assert names == {f"/${{NamePrefix}}/config/{key}" for key in SiuConfig.model_fields}
+    for key in SiuConfig.model_fields:
+        assert config_parameter_name(key) in core["Parameters"], key
+
+
+def test_secrets_are_created_empty_and_one_per_channel(core: dict[str, Any], conn: dict[str, Any]) -> None:
+    slack = core["Resources"]["SlackSecret"]["Properties"]
+    assert slack["SecretString"] == "{}"
+    assert core["Resources"]["InboxSecret"]["Properties"]["GenerateSecretString"]["GenerateStringKey"] == "signing_key"
+    for name in CHANNELS:
+        secret = conn["Resources"][f"{connectors.logical_name(name)}Secret"]
+        assert secret["Properties"]["SecretString"] == "{}"
+        assert secret["Properties"]["Name"] == {"Fn::Sub": "${NamePrefix}/" + name}
+        assert secret["DeletionPolicy"] == "Retain"
+
+
+def test_bucket_versioned_lifecycle_private_tls_only(core: dict[str, Any]) -> None:
+    bucket = core["Resources"]["SnapshotBucket"]["Properties"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["Transitions"] == [{"StorageClass": "GLACIER", "TransitionInDays": 90}]
+    assert rule["ExpirationInDays"] == 730
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    deny = core["Resources"]["SnapshotBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_budget_alerts_at_80_and_100_percent_to_the_alarm_topic(core: dict[str, Any]) -> None:
+    assert core["Parameters"]["MonthlyBudgetUsd"]["Default"] == 20
+    budget = core["Resources"]["MonthlyBudget"]["Properties"]
+    assert budget["Budget"]["BudgetLimit"]["Amount"] == {"Ref": "MonthlyBudgetUsd"}
+    thresholds = sorted(n["Notification"]["Threshold"] for n in budget["NotificationsWithSubscribers"])
+    assert thresholds == [80, 100]
+    for n in budget["NotificationsWithSubscribers"]:
+        assert n["Subscribers"] == [{"SubscriptionType": "SNS", "Address": {"Ref": "AlarmTopic"}}]
+
+
+def test_alarm_thresholds_are_the_build_sheets(core: dict[str, Any], conn: dict[str, Any]) -> None:
+    r = core["Resources"]
+    assert (r["DlqDepthAlarm"]["Properties"]["Threshold"], r["DlqDepthAlarm"]["Properties"]["Period"]) == (0, 300)
+    sig = r["SignatureFailuresAlarm"]["Properties"]
+    assert (sig["Threshold"], sig["Metrics"][0]["Period"]) == (5, 3600)
+    assert r["SendFailuresAlarm"]["Properties"]["Threshold"] == 0
+    for name in CHANNELS:
+        rate = conn["Resources"][f"{connectors.logical_name(name)}LabelerErrorRateAlarm"]["Properties"]
+        assert rate["Threshold"] == 1
+        assert {q["MetricStat"]["Period"] for q in rate["Metrics"] if "MetricStat" in q} == {86400}
+    alarms = [*_of_type(core, "AWS::CloudWatch::Alarm").values(), *_of_type(conn, "AWS::CloudWatch::Alarm").values()]
+    for alarm in alarms:
+        assert alarm["Properties"]["AlarmActions"], "every alarm notifies the topic"
+
+
+def test_outputs_give_each_webhook_url_and_the_inbox_url(core: dict[str, Any], conn: dict[str, Any]) -> None:
+    assert core["Outputs"]["InboxUrl"]["Value"] == {"Fn::Sub": "${InboxFunctionUrl.FunctionUrl}inbox/"}
+    for name in CHANNELS:
+        stem = connectors.logical_name(name)
+        assert conn["Outputs"][f"{stem}WebhookUrl"]["Value"] == {"Fn::GetAtt": [f"{stem}ConnectorFunctionUrl",
+                                                                                  "FunctionUrl"]}
+
+
+def test_function_urls_are_public_and_checked_in_the_handler(core_cfn: dict[str, Any],
+                                                             conn_cfn: dict[str, Any]) -> None:
+    for cfn in (core_cfn, conn_cfn):
+        for url in _of_type(cfn, "AWS::Lambda::Url").values():
+            assert url["Properties"]["AuthType"] == "NONE"
+
+
+# --- the connectors stack is generated ---------------------------------------------------------------
+
+
+def test_the_committed_connectors_template_is_current() -> None:
+    expected = connectors.render(connectors.connectors_template(CHANNELS, channel_secret_fields(CHANNELS)))
+    assert (ROOT / "infra" / "connectors.yaml").read_text(encoding="utf-8") == expected, \
+        "regenerate infra/connectors.yaml (see siu_core/deploy/connectors.py)"
+
+
+def test_a_third_party_channel_gets_the_same_stack_without_editing_a_template() -> None:
+    template = connectors.connectors_template(["my_shop_chat"], {"my_shop_chat": ["api_key"]})
+    cfn = validate.translate(template)
+    assert not validate.lint(cfn)
+    fn = cfn["Resources"]["MyShopChatConnectorFunction"]["Properties"]
+    assert fn["Environment"]["Variables"]["SIU_CHANNEL"] == "my_shop_chat"
+    assert "api_key" in template["Resources"]["MyShopChatSecret"]["Properties"]["Description"]
+
+
+@pytest.mark.parametrize("bad", [[], ["Bad-Name"], ["a_b", "a__b"], ["x" * 40]])
+def test_bad_channel_lists_are_refused_by_name(bad: list[str]) -> None:
+    from siu_core.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        connectors.connectors_template(bad)
+
+
+# --- the local emulator still provisions from the same file ------------------------------------------
+
+
+def test_the_local_emulator_provisions_from_the_complete_template(aws: Any) -> None:
+    skipped = aws.provisioned.skipped
+    assert {"LabelerFunction", "InboxFunction", "MonthlyBudget", "SlackSecret", "ConfigTaxonomyParameter"} <= set(
+        skipped)
+    assert set(aws.provisioned.physical) >= {"IntakeQueue", "IntakeDLQ", "SnapshotBucket", "ThreadsTable"}
