@@ -70,7 +70,7 @@ TARGET_ENVIRONMENT: dict[str, str] = {
     "implementation_version": f"{PYTHON_VERSION}.0",
 }
 #: Distributions only the operator's CLI uses: never in a Lambda artifact.
-CLI_ONLY = frozenset({"click", "rich"})
+CLI_ONLY = frozenset({"click", "rich", "packaging"})  # packaging: siu build itself
 #: Distributions the code can run without, fetched on their own so a missing target wheel drops
 #: only them (with the reason ``siu build`` prints): name -> what is lost without it.
 LAMBDA_OPTIONAL: dict[str, str] = {
@@ -79,7 +79,7 @@ LAMBDA_OPTIONAL: dict[str, str] = {
 #: The root of what the boto3 layer carries (with its own dependencies).
 LAYER_ROOT = "boto3"
 #: Top-level modules of what the artifacts leave out (the IAM test makes them unimportable).
-LAMBDA_EXCLUDED_MODULES = ("click", "rich", "pygments", "markdown_it", "mdurl")
+LAMBDA_EXCLUDED_MODULES = ("click", "rich", "pygments", "markdown_it", "mdurl", "packaging")
 #: siu-core dependencies a connector never imports (the same test runs every connector with their
 #: modules unimportable). Only siu-core's closure skips them: a plugin that needs one declares it
 #: and its connector keeps it.
