@@ -112,6 +112,15 @@ def _sub(arg: Any, lookup: Lookup, where: str) -> str:
         text, local = str(arg[0]), {k: resolve(v, lookup, where) for k, v in dict(arg[1]).items()}
     else:
         text, local = str(arg), {}
+    return substitute(text, local, lookup)
+
+
+def substitute(text: str, local: Mapping[str, Any], lookup: Lookup) -> str:
+    """``Fn::Sub``'s ``${...}``: the local names first, ``${Res.Attr}`` as a GetAtt, anything else a Ref.
+
+    Shared by the local provisioner and the deploy tooling's template evaluator, which differ only
+    in how they resolve the local values and the lookups.
+    """
 
     def one(match: re.Match[str]) -> str:
         ref = match.group(1).strip()

@@ -180,23 +180,17 @@ class Stack:
 
 
 def _sub(stack: Stack, arg: Any) -> str:
-    import re
+    from siu_core.aws.template import substitute
 
     if isinstance(arg, list):
         text, local = str(arg[0]), {k: stack.value(v) for k, v in dict(arg[1]).items()}
     else:
         text, local = str(arg), {}
 
-    def one(match: re.Match[str]) -> str:
-        ref = match.group(1).strip()
-        if ref in local:
-            return str(local[ref])
-        if "." in ref and not ref.startswith("AWS::"):
-            resource, attribute = ref.split(".", 1)
-            return str(stack.getatt(resource, attribute))
-        return str(stack.ref(ref))
+    def lookup(kind: str, name: str, attribute: str | None) -> Any:
+        return stack.getatt(name, str(attribute)) if kind == "GetAtt" else stack.ref(name)
 
-    return re.sub(r"\$\{([^}!]+)\}", one, text)
+    return substitute(text, local, lookup)
 
 
 def _getatt(stack: Stack, arg: Any) -> Any:
