@@ -448,3 +448,31 @@ def test_a_thread_with_5000_messages_keeps_working(pipeline) -> None:
 
 def test_an_empty_batch_is_fine(pipeline) -> None:
     assert run_batch([]) == {"batchItemFailures": []}
+
+
+class _RefusingBedrock:
+    """A Converse client whose every answer is a refusal: the labeler must fall back to its rules."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def converse(self, **_: Any) -> dict[str, Any]:
+        self.calls += 1
+        return {"output": {"message": {"role": "assistant", "content": [{"text": "I can't help with that."}]}},
+                "stopReason": "end_turn", "usage": {"inputTokens": 10, "outputTokens": 5, "totalTokens": 15}}
+
+
+def test_a_fallback_label_is_counted_once_for_its_channel(
+    aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from siu_core.labeling import build_labeler
+
+    seen: list[tuple[str, float, dict[str, str]]] = []
+    monkeypatch.setattr(obs, "metric", lambda name, value=1, unit="Count", **dims: seen.append((name, value, dims)))
+    client = _RefusingBedrock()
+    install_services(aws.config, labeler=build_labeler(aws.config, kind="bedrock", bedrock_client=client))
+    assert failed_ids(run_batch([inbound("m1", "Where is my order?")])) == set()
+    assert client.calls >= 2  # retried before falling back
+    stored = threads.get(customers.get(CUST).thread_id)  # type: ignore[union-attr]
+    assert stored is not None and stored["fallback"] is True
+    assert [(v, d) for n, v, d in seen if n == "FallbackLabels"] == [(1, {"channel": "whatsapp"})]

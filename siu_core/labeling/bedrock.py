@@ -286,21 +286,23 @@ _UNUSABLE_ANSWERS = frozenset({"invalid_output", "refusal", "max_tokens", "malfo
 
 def _report(outcomes: Sequence[LabelOutcome], items: Sequence[LabelInput]) -> None:
     """Metrics and logs of a batch, from the calling thread (never message text)."""
+    by_id = {item.message_id: item for item in items}
     errors: Counter[str] = Counter()
-    fallbacks = 0
+    fallbacks: Counter[str] = Counter()  # per channel: the labeler error-rate alarms are per channel
     for outcome in outcomes:
         errors.update(outcome.errors)
-        fallbacks += outcome.labels.fallback
+        if outcome.labels.fallback:
+            item = by_id.get(outcome.message_id)
+            fallbacks[item.channel if item is not None else "unknown"] += 1
     if not errors and not fallbacks:
         return
     from siu_core.obs import get_logger, metric
 
     for kind, count in sorted(errors.items()):
         metric("LabelerErrors", count, reason=kind)
-    if fallbacks:
-        metric("FallbackLabels", fallbacks)
+    for channel, count in sorted(fallbacks.items()):
+        metric("FallbackLabels", count, channel=channel)
     logger = get_logger(LOG_SERVICE)
-    by_id = {item.message_id: item for item in items}
     for outcome in outcomes:
         if outcome.labels.fallback:
             item = by_id.get(outcome.message_id)

@@ -290,9 +290,7 @@ class Batch:
 
             results = list(build_labeler(self.services.config, kind="rules").label_batch(inputs))
         for ev, labels in zip(events, results, strict=True):
-            self.labels[_mkey(ev)] = labels
-            if labels.fallback:
-                obs.metric("FallbackLabels", channel=ev.channel)
+            self.labels[_mkey(ev)] = labels  # FallbackLabels is counted by the labeler, per channel
 
     def _labels_for(self, ev: MessageEvent) -> Labels:
         mkey = _mkey(ev)
