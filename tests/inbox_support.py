@@ -266,26 +266,27 @@ def concurrently(n: int, fn: Callable[[int], Any]) -> list[Any]:
 
 
 def atomic_dynamodb(monkeypatch: Any) -> None:
-    """Make moto's DynamoDB apply each request atomically, as DynamoDB does.
+    """Make moto's DynamoDB answer each request atomically, as DynamoDB does.
 
-    moto checks a transaction's conditions and then writes without a lock, and restores whole tables
-    when one fails; under threads that interleaves requests in ways real DynamoDB never does. One
-    lock around each backend call gives the service's per-request atomicity, and nothing more: the
-    code under test still interleaves between its requests.
+    moto checks a transaction's conditions and then writes without a lock, restores whole tables
+    when one fails, and serializes a read's answer from the live item after its backend call
+    returns; under threads that interleaves requests in ways real DynamoDB never does (a read can
+    even fail while a concurrent write adds an attribute). One lock around each whole request,
+    reading and answering, gives the service's per-request atomicity, and nothing more: the code
+    under test still interleaves between its requests.
     """
-    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
 
     lock = threading.RLock()
     for name in ("put_item", "update_item", "delete_item", "get_item", "query", "scan", "transact_write_items",
-                 "batch_get_item", "transact_get_items"):
-        original = getattr(DynamoDBBackend, name)
+                 "batch_get_item", "transact_get_items", "batch_write_item"):
+        original = getattr(DynamoHandler, name)
 
         def locked(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
             with lock:
                 return _original(self, *args, **kwargs)
 
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
-
+        monkeypatch.setattr(DynamoHandler, name, locked)
 
 
 def emitted_metrics(stdout: str) -> dict[str, float]:

@@ -61,7 +61,8 @@ def test_twenty_concurrent_closes_decrement_once(inbox, monkeypatch) -> None:
             return exc.code
 
     results = concurrently(20, close)
-    assert results.count(True) == 1 and results.count("thread_closed") == 19, results
+    odd = [r for r in results if r is not True and r != "thread_closed"]
+    assert results.count(True) == 1 and results.count("thread_closed") == 19, odd
     after = counters()
     assert after.get(who, 0) == before[who] - 1
     assert audit_actions(tid).count("closed") == 1

@@ -173,3 +173,39 @@ def test_timestamps_sort_as_text() -> None:
 def test_a_malformed_roster_entry_is_skipped_not_fatal(aws) -> None:
     ddb.run(ddb.put_op(roster.table(), {"assignee": "zed", "teams": "not-a-list"}))
     assert [e.id for e in roster.all_entries()] == ["ana", "ben", "cho", "mei"]
+
+
+def _contended(monkeypatch: pytest.MonkeyPatch, times: int) -> list[int]:
+    """DynamoDB cancels the next ``times`` transactions for contention (another transaction on the item)."""
+    client = clients.dynamodb()
+    real = client.transact_write_items
+    calls: list[int] = []
+
+    def transact_write_items(**kwargs: Any) -> Any:
+        calls.append(len(kwargs["TransactItems"]))
+        if len(calls) <= times:
+            error = {"Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+                     "CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}]}
+            raise client.exceptions.TransactionCanceledException(error, "TransactWriteItems")
+        return real(**kwargs)
+
+    monkeypatch.setattr(client, "transact_write_items", transact_write_items)
+    monkeypatch.setattr(ddb, "CONTENTION_BACKOFF_S", 0.0)
+    return calls
+
+
+def test_contention_with_another_transaction_is_retried_and_lands_once(aws, monkeypatch) -> None:
+    calls = _contended(monkeypatch, times=ddb.CONTENTION_ATTEMPTS - 1)
+    ddb.transact([messages.create_op(_message("k"), text="hello"),
+                  loadcount.increment_op("ana", at=NOW, capacity=None)])
+    assert len(calls) == ddb.CONTENTION_ATTEMPTS
+    assert messages.get("k")["text"] == "hello"  # type: ignore[index]
+    assert loadcount.get("ana").open_threads == 1
+
+
+def test_contention_that_outlasts_the_retries_reaches_the_caller_having_written_nothing(aws, monkeypatch) -> None:
+    client = clients.dynamodb()
+    calls = _contended(monkeypatch, times=ddb.CONTENTION_ATTEMPTS)
+    with pytest.raises(client.exceptions.TransactionCanceledException):
+        ddb.transact([messages.create_op(_message("k"), text="hello")])
+    assert len(calls) == ddb.CONTENTION_ATTEMPTS and messages.get("k") is None

@@ -7,6 +7,8 @@ on the way in and numbers come back as ``int`` (or ``float``) rather than ``Deci
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -93,23 +95,37 @@ class TransactionConflict(SiuError):
         self.old = old
 
 
+#: Attempts of one TransactWriteItems that DynamoDB cancels only for contention with another
+#: transaction on the same item (code ``TransactionConflict``); AWS advises retrying it with backoff.
+CONTENTION_ATTEMPTS = 4
+CONTENTION_BACKOFF_S = 0.025
+
+
 def transact(items: Sequence[TxItem]) -> None:
-    """Run TransactWriteItems; a failed condition raises TransactionConflict naming the items."""
+    """Run TransactWriteItems; a failed condition raises TransactionConflict naming the items.
+
+    A cancellation caused only by another transaction in flight on the same item is retried with
+    jittered backoff (a cancelled transaction wrote nothing, so the same request is safe to repeat).
+    """
     if not items:
         return
     if len(items) > MAX_TRANSACTION_ITEMS:
         raise ValueError(f"a transaction holds at most {MAX_TRANSACTION_ITEMS} items, not {len(items)}")
     client = clients.dynamodb()
-    try:
-        client.transact_write_items(TransactItems=list(items))
-    except client.exceptions.TransactionCanceledException as exc:
-        reasons = exc.response.get("CancellationReasons") or []
-        codes = [str(r.get("Code", "None")) for r in reasons]
-        failed = [i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
-        if not failed:
-            raise  # throttling, conflicts with another transaction, validation: let the caller retry
-        old = {i: from_ddb(reasons[i].get("Item")) or {} for i in failed}
-        raise TransactionConflict(failed, codes, old) from exc
+    for attempt in range(CONTENTION_ATTEMPTS):
+        try:
+            client.transact_write_items(TransactItems=list(items))
+            return
+        except client.exceptions.TransactionCanceledException as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            codes = [str(r.get("Code", "None")) for r in reasons]
+            failed = [i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
+            if failed:
+                old = {i: from_ddb(reasons[i].get("Item")) or {} for i in failed}
+                raise TransactionConflict(failed, codes, old) from exc
+            if "TransactionConflict" not in codes or attempt == CONTENTION_ATTEMPTS - 1:
+                raise  # throttling, validation, or contention that outlasted the retries: the caller's retry
+        time.sleep(random.uniform(0, CONTENTION_BACKOFF_S * 2**attempt))
 
 
 @dataclass(frozen=True)
