@@ -33,7 +33,9 @@ INDEX: dict[str, tuple[str, list[str], dict[str, int]]] = {
     "urllib3": ("2.5.0", [], {"urllib3/__init__.py": 50}),
     "requests": ("2.34.2", ["urllib3>=1.21", "idna"], {"requests/__init__.py": 60}),
     "idna": ("3.20", [], {"idna/__init__.py": 5}),
-    "slack-sdk": ("3.48.0", [], {"slack_sdk/__init__.py": 700}),
+    "slack-sdk": ("3.48.0", [], {"slack_sdk/__init__.py": 700, "slack_sdk/web/client.py": 240,
+                                 "slack_sdk/web/async_client.py": 240, "slack_sdk/oauth/__init__.py": 280,
+                                 "slack/__init__.py": 200}),
     "pyyaml": ("6.0.4", [], {"yaml/__init__.py": 30, "yaml/_yaml.cpython-314-aarch64-linux-gnu.so": 2700}),
     "jsonschema": ("4.26.0", ["referencing"], {"jsonschema/__init__.py": 300}),
     "referencing": ("0.37.0", [], {"referencing/__init__.py": 40}),
@@ -141,6 +143,20 @@ def test_unread_files_are_pruned(built: tuple[b.Result, FakePip]) -> None:
     core = result.artifacts["core"].path
     assert (core / "yaml" / "__init__.py").is_file()
     assert not list(core.glob("yaml/_yaml.*.so"))
+    assert (core / "slack_sdk" / "web" / "client.py").is_file()
+    assert not (core / "slack_sdk" / "web" / "async_client.py").exists()
+    assert not (core / "slack_sdk" / "oauth").exists() and not (core / "slack").exists()
+
+
+def test_what_is_pruned_cannot_be_imported_and_nothing_else_is_hit() -> None:
+    """The IAM test blocks exactly these imports while every handler runs."""
+    assert b.pruned_module("slack") and b.pruned_module("slack.web.client")
+    assert b.pruned_module("slack_sdk.web.async_client") and b.pruned_module("slack_sdk.oauth.state_store")
+    assert b.pruned_module("aws_lambda_powertools.utilities.idempotency.persistence")
+    for kept in ("slack_sdk", "slack_sdk.web", "slack_sdk.web.client", "slack_sdk.errors", "yaml",
+                 "aws_lambda_powertools.utilities.batch", "aws_lambda_powertools.utilities.parser.models",
+                 "aws_lambda_powertools.utilities.data_classes.sqs_event"):
+        assert not b.pruned_module(kept), kept
 
 
 def test_the_deployable_templates_point_at_the_artifacts_and_still_lint(built: tuple[b.Result, FakePip]) -> None:

