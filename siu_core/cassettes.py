@@ -48,6 +48,12 @@ MATCH_ON: tuple[str, ...] = ("method", "scheme", "host", "port", "path", "query"
 
 #: A Meta access token (user, page or system-user): ``EAA`` and a long base62 tail.
 META_TOKEN = re.compile(r"EAA[A-Za-z0-9]{30,}")
+#: Other credentials with a recognisable shape, found wherever they are written out (a URL path
+#: included: Telegram puts its bot token there): what it is -> its shape.
+TOKEN_SHAPES: dict[str, re.Pattern[str]] = {
+    "a Telegram bot token": re.compile(r"(?<!\d)\d{6,12}:AA[A-Za-z0-9_-]{30,}"),
+    "a Slack token": re.compile(r"\bxox[abeoprs]-(?!REDACTED\b)[A-Za-z0-9-]{10,}"),
+}
 #: A bearer credential written out anywhere (a header value copied into a body, a log line...).
 BEARER_TOKEN = re.compile(r"(?i)\bbearer\s+(?!REDACTED\b|<)[A-Za-z0-9\-._~+/]{8,}=*")
 #: A token-bearing query parameter or JSON field that was not redacted.
@@ -263,6 +269,8 @@ def find_leaks(text: str, secrets: Mapping[str, str] | None = None) -> list[Leak
         leaks.append(Leak(f"a Meta access token ({match.group()[:6]}...)", _line_of(text, match.start())))
     for match in BEARER_TOKEN.finditer(text):
         leaks.append(Leak("a bearer token", _line_of(text, match.start())))
+    for what, shape in TOKEN_SHAPES.items():
+        leaks += [Leak(what, _line_of(text, match.start())) for match in shape.finditer(text)]
     for match in TOKEN_FIELD.finditer(text):
         name = re.match(r"[A-Za-z_]+", match.group())
         leaks.append(Leak(f"an unredacted {name.group() if name else 'token'} value", _line_of(text, match.start())))

@@ -109,6 +109,9 @@ def test_identifiers_are_not_treated_as_secrets() -> None:
         ("uri: https://x.test/v1/me?access_token=abc123&x=1", "an unredacted access_token value"),
         ('string: \'{"client_secret": "s3cr3t"}\'', "an unredacted client_secret value"),
         ("body: fake-app-secret-0000", "the value of secret 'app_secret'"),
+        ("uri: https://api.telegram.org/bot7123456789:AAH4kq9ZlX0bT2yR8vW1mN5cP3sJ6dF7gQe/sendMessage",
+         "a Telegram bot token"),
+        ("token: xoxb-2048-1024-AbCdEfGhIjKl", "a Slack token"),
     ],
 )
 def test_find_leaks_spots_credentials(text: str, what: str) -> None:
@@ -126,6 +129,9 @@ def test_find_leaks_spots_credentials(text: str, what: str) -> None:
         "uri: https://x.test/?access_token=<access_token>",
         "message: Invalid OAuth access token - Cannot parse access token",
         "id: 1029384756",
+        "uri: https://api.telegram.org/bot<bot_token>/sendMessage",
+        "text: 'meet at 10:30 tomorrow'",
+        "token: xoxb-REDACTED",
     ],
 )
 def test_find_leaks_accepts_placeholders_and_identifiers(text: str) -> None:
