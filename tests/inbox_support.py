@@ -266,27 +266,16 @@ def concurrently(n: int, fn: Callable[[int], Any]) -> list[Any]:
 
 
 def atomic_dynamodb(monkeypatch: Any) -> None:
-    """Make moto's DynamoDB answer each request atomically, as DynamoDB does.
+    """Make moto's DynamoDB answer each request atomically, as DynamoDB does (what ``siu dev`` installs).
 
-    moto checks a transaction's conditions and then writes without a lock, restores whole tables
-    when one fails, and serializes a read's answer from the live item after its backend call
-    returns; under threads that interleaves requests in ways real DynamoDB never does (a read can
-    even fail while a concurrent write adds an attribute). One lock around each whole request,
-    reading and answering, gives the service's per-request atomicity, and nothing more: the code
-    under test still interleaves between its requests.
+    The code under test still interleaves between its requests; see :mod:`siu_core.dev.emulation`.
     """
     from moto.dynamodb.responses import DynamoHandler
 
-    lock = threading.RLock()
-    for name in ("put_item", "update_item", "delete_item", "get_item", "query", "scan", "transact_write_items",
-                 "batch_get_item", "transact_get_items", "batch_write_item"):
-        original = getattr(DynamoHandler, name)
+    from siu_core.dev.emulation import atomic_dynamodb_actions
 
-        def locked(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoHandler, name, locked)
+    for name, handler in atomic_dynamodb_actions(threading.RLock()).items():
+        monkeypatch.setattr(DynamoHandler, name, handler)
 
 
 def emitted_metrics(stdout: str) -> dict[str, float]:

@@ -169,6 +169,9 @@ class DevStack:
             raise ConfigError(
                 "siu dev needs the AWS emulation: pip install 'siu-core[local]' (moto's server)"
             ) from None
+        from siu_core.dev.emulation import make_dynamodb_atomic
+
+        make_dynamodb_atomic()
         # werkzeug logs every emulated AWS call at INFO: keep the console for siu's own lines.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
