@@ -270,12 +270,10 @@ def atomic_dynamodb(monkeypatch: Any) -> None:
 
     The code under test still interleaves between its requests; see :mod:`siu_core.dev.emulation`.
     """
-    from moto.dynamodb.responses import DynamoHandler
+    from siu_core.dev.emulation import emulator_patches
 
-    from siu_core.dev.emulation import atomic_dynamodb_actions
-
-    for name, handler in atomic_dynamodb_actions(threading.RLock()).items():
-        monkeypatch.setattr(DynamoHandler, name, handler)
+    for target, name, value in emulator_patches():
+        monkeypatch.setattr(target, name, value)
 
 
 def emitted_metrics(stdout: str) -> dict[str, float]:

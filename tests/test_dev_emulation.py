@@ -76,3 +76,60 @@ def test_the_dev_stack_installs_it_before_the_emulator_starts() -> None:
 
     source = inspect.getsource(DevStack._start_emulation)
     assert source.index("make_dynamodb_atomic()") < source.index("ThreadedMotoServer(")
+
+
+def _state(client: Any) -> dict[str, list[dict[str, Any]]]:
+    out = {}
+    for table in ("hashed", "ranged"):
+        items = [i for page in client.get_paginator("scan").paginate(TableName=table) for i in page["Items"]]
+        out[table] = sorted(items, key=lambda i: repr(sorted(i.items())))
+    return out
+
+
+def test_a_failed_transaction_restores_exactly_what_it_touched_and_nothing_else(monkeypatch) -> None:
+    """The lighter rollback: every kind of write, then a failing condition, leaves the tables as they were."""
+    from siu_core.dev.emulation import emulator_patches
+
+    for target, name, value in emulator_patches():
+        monkeypatch.setattr(target, name, value)
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="ap-southeast-1")
+        client.create_table(TableName="hashed", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                            BillingMode="PAY_PER_REQUEST")
+        client.create_table(TableName="ranged", KeySchema=[{"AttributeName": "p", "KeyType": "HASH"},
+                                                           {"AttributeName": "s", "KeyType": "RANGE"}],
+                            AttributeDefinitions=[{"AttributeName": "p", "AttributeType": "S"},
+                                                  {"AttributeName": "s", "AttributeType": "S"}],
+                            BillingMode="PAY_PER_REQUEST")
+        for i in range(5):
+            client.put_item(TableName="hashed", Item={"k": {"S": f"h{i}"}, "n": {"N": str(i)},
+                                                      "m": {"M": {"tags": {"L": [{"S": "a"}]}}}})
+            client.put_item(TableName="ranged", Item={"p": {"S": "thread"}, "s": {"S": f"{i:03d}"},
+                                                      "text": {"S": f"message {i}"}})
+        before = _state(client)
+        with pytest.raises(client.exceptions.TransactionCanceledException):
+            client.transact_write_items(TransactItems=[
+                {"Update": {"TableName": "hashed", "Key": {"k": {"S": "h1"}},
+                            "UpdateExpression": "SET n = n + :one, m.tags = list_append(m.tags, :more)",
+                            "ExpressionAttributeValues": {":one": {"N": "1"}, ":more": {"L": [{"S": "b"}]}}}},
+                {"Put": {"TableName": "hashed", "Item": {"k": {"S": "new"}}}},
+                {"Delete": {"TableName": "hashed", "Key": {"k": {"S": "h2"}}}},
+                {"Update": {"TableName": "ranged", "Key": {"p": {"S": "thread"}, "s": {"S": "001"}},
+                            "UpdateExpression": "SET #t = :t", "ExpressionAttributeNames": {"#t": "text"},
+                            "ExpressionAttributeValues": {":t": {"S": "edited"}}}},
+                {"Put": {"TableName": "ranged", "Item": {"p": {"S": "thread"}, "s": {"S": "999"}}}},
+                {"Delete": {"TableName": "ranged", "Key": {"p": {"S": "thread"}, "s": {"S": "003"}}}},
+                {"ConditionCheck": {"TableName": "hashed", "Key": {"k": {"S": "h4"}},
+                                    "ConditionExpression": "n = :zero",
+                                    "ExpressionAttributeValues": {":zero": {"N": "0"}}}},
+            ])
+        assert _state(client) == before
+        client.transact_write_items(TransactItems=[
+            {"Update": {"TableName": "hashed", "Key": {"k": {"S": "h1"}}, "UpdateExpression": "SET n = :n",
+                        "ExpressionAttributeValues": {":n": {"N": "42"}}}},
+            {"Delete": {"TableName": "ranged", "Key": {"p": {"S": "thread"}, "s": {"S": "003"}}}},
+        ])
+        after = _state(client)
+        assert {i["k"]["S"]: i["n"]["N"] for i in after["hashed"]}["h1"] == "42"
+        assert len(after["ranged"]) == 4
