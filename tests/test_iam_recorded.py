@@ -55,8 +55,6 @@ class _Blocked(importlib.abc.MetaPathFinder):
         self.recorder = recorder
 
     def blocked(self, label: str) -> tuple[str, ...]:
-        if label == "test":
-            return ()
         if label.startswith("connector:"):
             return LAMBDA_EXCLUDED_MODULES + CONNECTOR_EXCLUDED_MODULES
         return LAMBDA_EXCLUDED_MODULES
