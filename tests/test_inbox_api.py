@@ -215,3 +215,34 @@ def test_roster_ids_with_email_characters_round_trip(inbox) -> None:
     assert roster.get("li.na+sg@shop.example") is not None
     bad = call("PUT", "/api/roster/has%20space", token=admin, body={"name": "X", "teams": ["care"]})
     assert bad.status == 422
+
+
+def test_queue_rows_preview_the_customers_newest_message(inbox) -> None:
+    from pipeline_support import unsend
+
+    from siu_core.inbox.views import PREVIEW_CHARS
+    from siu_core.models import Attachment
+
+    long_text = "I ordered the blue kettle and " + "it still has not arrived " * 12
+    deliver([inbound("a1", "Where is my order?", customer="c1", at=NOW - timedelta(minutes=30)),
+             inbound("a3", "Hello?\nAnyone there", customer="c1", at=NOW - timedelta(minutes=5)),
+             inbound("b1", long_text, customer="c2", at=NOW - timedelta(minutes=25)),
+             inbound("c1", None, customer="c3", at=NOW - timedelta(minutes=20), kind="image",
+                     attachments=[Attachment(type="image", media_id="photo-1")]),
+             inbound("d1", "my card number is 4111", customer="c4", at=NOW - timedelta(minutes=15))], inbox.config)
+    # Delivered last but written earlier: the preview stays on the newest message.
+    deliver([inbound("a2", "Any news?", customer="c1", at=NOW - timedelta(minutes=10)),
+             unsend("d1", customer="c4", at=NOW - timedelta(minutes=14))], inbox.config)
+    admin = token_for("boss", "admin")
+    rows = {}
+    for who in ("ana", "ben", "cho"):
+        rows.update({t["customer"]["id"]: t for t in call("GET", "/api/queue", token=admin,
+                                                         query=f"assignee={who}").body["threads"]})
+    for team in inbox.config.teams:
+        rows.update({t["customer"]["id"]: t for t in call("GET", "/api/queue", token=admin,
+                                                         query=f"team={team}").body["threads"]})
+    assert rows["c1"]["preview"] == "Hello?\nAnyone there"
+    assert rows["c2"]["preview"].endswith("…") and len(rows["c2"]["preview"]) <= PREVIEW_CHARS
+    assert rows["c2"]["preview"].startswith("I ordered the blue kettle")
+    assert rows["c3"]["preview"] == "[image]"
+    assert rows["c4"]["preview"] == "(message deleted)", "an unsent message's words leave the queue too"

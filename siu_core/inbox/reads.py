@@ -80,9 +80,25 @@ def queue(services: InboxServices, actor: Actor, params: Mapping[str, str]) -> d
     current.sort(key=lambda t: str(t.get("last_inbound_at") or t.get("opened_at") or ""), reverse=True)
     now = services.clock()
     entries = roster.all_entries() if services.config.sla.working_hours_only else None
+    previews = _previews(current)
     items = [views.thread_summary(t, now=now, spec=services.config.sla,
-                                  shifts=_shifts(services, entries, authz.thread_team(t))) for t in current]
+                                  shifts=_shifts(services, entries, authz.thread_team(t)),
+                                  preview=previews.get(views.preview_key(t) or "")) for t in current]
     return {**label, "threads": items, "count": len(items)}
+
+
+def _previews(threads_: list[dict[str, Any]]) -> dict[str, str]:
+    """Message key -> preview of each row's newest customer message, in one batched read."""
+    wanted = [k for k in (views.preview_key(t) for t in threads_) if k]
+    if not wanted:
+        return {}
+    found = ddb.batch_get([ddb.GetRequest(messages.table(), [messages.key(k) for k in wanted])])
+    out: dict[str, str] = {}
+    for item in found.get(messages.table(), []):
+        preview = views.message_preview(item)
+        if preview is not None:
+            out[str(item["message_key"])] = preview
+    return out
 
 
 def _cursor_out(key: ddb.Key | None) -> str | None:

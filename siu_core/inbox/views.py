@@ -50,7 +50,7 @@ def sla_view(state: sla.SlaState | None) -> dict[str, Any] | None:
 
 
 def thread_summary(thread: Mapping[str, Any], *, now: datetime | None = None, spec: SlaSpec | None = None,
-                   shifts: Sequence[sla.Shift] | None = None) -> dict[str, Any]:
+                   shifts: Sequence[sla.Shift] | None = None, preview: str | None = None) -> dict[str, Any]:
     """One thread as a queue row or history entry (the SLA only when a clock and config are given)."""
     state = sla.sla_state(thread, now, spec, shifts) if now is not None and spec is not None else None
     return {
@@ -66,9 +66,34 @@ def thread_summary(thread: Mapping[str, Any], *, now: datetime | None = None, sp
         "last_inbound_at": thread.get("last_inbound_at"),
         "last_outbound_at": thread.get("last_outbound_at"),
         "message_count": int(thread.get("message_count", 0) or 0),
+        "preview": preview,
         "sla": sla_view(state),
         "flagged": bool(thread.get("sla_flagged", False)),
     }
+
+
+#: How much of the newest customer message a queue row carries (the row shows its first line).
+PREVIEW_CHARS = 160
+
+
+def preview_key(thread: Mapping[str, Any]) -> str | None:
+    """The message a queue row previews: the customer's newest, else the thread's first (the business's own)."""
+    found = thread.get("last_inbound_key") or thread.get("first_message_key")
+    return str(found) if found else None
+
+
+def message_preview(item: Mapping[str, Any] | None) -> str | None:
+    """What a queue row says of a message, so a teammate can triage without opening the thread."""
+    if not item:
+        return None
+    if item.get("deleted"):
+        return "(message deleted)"
+    text = str(item.get("text") or "").strip()
+    if text:
+        return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1].rstrip() + "…"
+    count = len(item.get("attachments") or [])
+    kind = str(item.get("kind") or "attachment")
+    return f"[{count} attachments]" if count > 1 else f"[{kind}]"
 
 
 def _status(item: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -463,7 +463,7 @@ class Batch:
                 "customer_id": ev.customer.id, "customer_name": ev.customer.name, "seq": seq, "status": "open",
                 "opened_at": when, "started_by": "customer", **_label_fields(labels),
                 "message_count": 1, "inbound_count": 1, "last_message_at": when, "last_inbound_at": when,
-                "first_message_key": mkey, **change.thread_fields,
+                "first_message_key": mkey, "last_inbound_key": mkey, **change.thread_fields,
             }
             ops.append(threads.create_op({k: v for k, v in thread.items() if v is not None}))
             audit_rows.append(audit.row_op(thread_id, "thread_opened", by=PIPELINE_ACTOR, at=self.now, ref=str(seq),
@@ -479,6 +479,8 @@ class Batch:
         else:
             assert head is not None
             sets: dict[str, Any] = {"last_message_at": last_inbound, "last_inbound_at": last_inbound}
+            if when >= (head.last_inbound_at or ""):  # the newest customer message: the queue previews it
+                sets["last_inbound_key"] = mkey
             adds = {"message_count": 1, "inbound_count": 1}
             head_changes: dict[str, Any] = {"last_inbound_at": last_inbound}
             if ev.customer.name:

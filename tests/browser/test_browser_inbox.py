@@ -89,7 +89,7 @@ def test_sign_in_keeps_the_token_out_of_the_address_bar_and_shows_new_messages_w
                           name="Rita Wong")
     line = row(page, "Rita Wong")
     expect(line).to_be_visible(timeout=POLL_WAIT)  # no reload: the page polls
-    # The first line of the message (or the labeler's one-line summary, until the API lists a preview).
+    # The first line of the customer's newest message (the queue's preview).
     expect(line.locator(".row-line")).to_contain_text("Where is my order #1042?")
     expect(line.get_by_role("img", name="WhatsApp")).to_be_visible()
     expect(line.locator(".tag-topic")).to_contain_text("orders shipping")
