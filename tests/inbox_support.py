@@ -40,8 +40,31 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+class _Loopback:
+    """A threaded HTTP server on 127.0.0.1 with a free port, for the stand-ins below."""
+
+    _server: ThreadingHTTPServer | None = None
+    url_path = ""
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}{self.url_path}"
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
 @dataclass
-class PlatformStub:
+class PlatformStub(_Loopback):
     """A loopback HTTP server answering like Meta's send APIs; scripted answers first, then success."""
 
     script: list[Answer] = field(default_factory=list)
@@ -49,14 +72,7 @@ class PlatformStub:
     #: When set, every request waits for it before answering (to hold a send in flight).
     gate: threading.Event | None = None
     arrived: threading.Event = field(default_factory=threading.Event)
-    _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     def start(self) -> PlatformStub:
         stub = self
@@ -92,17 +108,13 @@ class PlatformStub:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._serve(Handler)
         return self
 
     def stop(self) -> None:
         if self.gate is not None:
             self.gate.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        super().stop()
 
 
 def _success(path: str, number: int) -> dict[str, Any]:
@@ -306,18 +318,12 @@ def reply_directly(user: str, role: str, thread_id: str, body: dict[str, Any], k
 
 
 @dataclass
-class SlackStub:
+class SlackStub(_Loopback):
     """A loopback stand-in for Slack's Web API (``chat.postMessage``); scripted errors, recorded posts."""
 
     posts: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    _server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/api/"
+    url_path = "/api/"
 
     def start(self) -> SlackStub:
         stub = self
@@ -341,15 +347,8 @@ class SlackStub:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
 
 
 def slack_server() -> Iterator[SlackStub]:
