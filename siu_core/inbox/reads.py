@@ -83,13 +83,13 @@ def queue(services: InboxServices, actor: Actor, params: Mapping[str, str]) -> d
     previews = _previews(current)
     items = [views.thread_summary(t, now=now, spec=services.config.sla,
                                   shifts=_shifts(services, entries, authz.thread_team(t)),
-                                  preview=previews.get(views.preview_key(t) or "")) for t in current]
+                                  preview=previews.get(str(t["thread_id"]))) for t in current]
     return {**label, "threads": items, "count": len(items)}
 
 
 def _previews(threads_: list[dict[str, Any]]) -> dict[str, str]:
-    """Message key -> preview of each row's newest customer message, in one batched read."""
-    wanted = [k for k in (views.preview_key(t) for t in threads_) if k]
+    """Thread id -> preview of its newest customer message, for a whole page in one batched read."""
+    wanted = {key: str(t["thread_id"]) for t in threads_ if (key := views.preview_key(t))}
     if not wanted:
         return {}
     found = ddb.batch_get([ddb.GetRequest(messages.table(), [messages.key(k) for k in wanted])])
@@ -97,7 +97,7 @@ def _previews(threads_: list[dict[str, Any]]) -> dict[str, str]:
     for item in found.get(messages.table(), []):
         preview = views.message_preview(item)
         if preview is not None:
-            out[str(item["message_key"])] = preview
+            out[wanted[str(item["message_key"])]] = preview
     return out
 
 
