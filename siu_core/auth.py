@@ -1,11 +1,18 @@
-"""Inbox sessions: signed bearer tokens (PyJWT, HS256) carrying the teammate id, role and expiry.
+"""Inbox sessions: signed bearer tokens (PyJWT, HS256) that prove who is calling, never what they may do.
+
+A token carries the teammate id, their session generation (``gen``), issue and expiry times. What the
+caller may do (role, teams, whether they are active) is read from the roster on every request
+(:mod:`siu_core.inbox.identity`); a token whose generation is older than the roster's was revoked
+(``siu token revoke``, "sign out everywhere"). A lifetime above :data:`MAX_TTL` is refused when a
+token is issued and again when it is verified, whoever signed it.
 
 The signing key is the JSON secret ``siu/inbox`` (``{"signing_key": ...}``) in Secrets Manager.
 Rotating it (``siu token rotate``, or putting a new value) retires every token signed with the old
 key: each token names its key (``kid``, a hash of the key, never the key), a warm process re-reads
-the secret at most every :data:`KEY_MAX_AGE` seconds and at once (rate limited) when a token names
-a key it does not hold, so after a rotation old tokens are refused within that bound and new ones
-work immediately.
+the secret at most every :data:`KEY_MAX_AGE` seconds, and at once when a token names a key id it has
+not looked for lately (each unknown id at most once per :data:`UNKNOWN_KID_REFRESH` seconds, all of
+them together at most :data:`UNKNOWN_KID_BURST` times in that period, so forged ids cannot flood the
+secret store), so after a rotation old tokens are refused within that bound and new ones work at once.
 
 Expiry is checked against the caller's clock (tests and the SLA code run on a fixed clock), not
 PyJWT's: PyJWT still verifies signature, algorithm, issuer and audience.
@@ -22,13 +29,11 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from siu_core.errors import ConfigError, SiuError
 from siu_core.secrets import parse_secret, secret_id
 
-Role = Literal["agent", "admin"]
-ROLES: tuple[Role, ...] = ("agent", "admin")
 ALGORITHM = "HS256"
 ISSUER = "siu"
 AUDIENCE = "siu-inbox"
@@ -41,8 +46,10 @@ DEFAULT_TTL = timedelta(hours=12)
 MAX_TTL = timedelta(days=30)
 #: A warm process re-reads the key this often, so a rotated key retires old tokens within this bound.
 KEY_MAX_AGE = 60.0
-#: At most one extra read for an unknown key id in this many seconds (forged tokens cannot flood it).
+#: An unknown key id triggers at most one extra read in this many seconds ...
 UNKNOWN_KID_REFRESH = 10.0
+#: ... and all unknown ids together at most this many (forged tokens cannot flood the secret store).
+UNKNOWN_KID_BURST = 5
 #: Tolerated clock skew for a token issued "in the future" by another machine.
 SKEW = timedelta(minutes=5)
 
@@ -60,18 +67,13 @@ class AuthError(SiuError):
 
 @dataclass(frozen=True)
 class Session:
-    """Who is calling: the verified claims of a token."""
+    """Who is calling: the verified claims of a token (what they may do comes from the roster)."""
 
     user: str
-    role: Role
+    generation: int
     issued_at: datetime
     expires_at: datetime
     token_id: str
-
-    @property
-    def is_admin(self) -> bool:
-        """Admins act on every thread and edit the roster."""
-        return self.role == "admin"
 
 
 def parse_ttl(text: str) -> timedelta:
@@ -105,22 +107,22 @@ def check_key(key: str) -> str:
     return key
 
 
-def issue_token(user: str, role: str, *, key: str, now: datetime, ttl: timedelta = DEFAULT_TTL) -> str:
-    """Sign a session token for ``user`` with ``role``, valid from ``now`` for ``ttl``."""
+def issue_token(user: str, *, key: str, now: datetime, ttl: timedelta = DEFAULT_TTL, generation: int = 0) -> str:
+    """Sign a session token for ``user`` (at their current session ``generation``), valid from ``now`` for ``ttl``."""
     import jwt
 
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if not user or not user.strip():
         raise ValueError("a token needs a teammate id")
     if ttl <= timedelta(0) or ttl > MAX_TTL:
         raise ValueError(f"token lifetime must be between 1 second and {MAX_TTL.days} days")
+    if isinstance(generation, bool) or not isinstance(generation, int) or generation < 0:
+        raise ValueError("a session generation is a whole number from 0")
     issued = now.astimezone(UTC)
     claims = {
         "iss": ISSUER,
         "aud": AUDIENCE,
         "sub": user,
-        "role": role,
+        "gen": generation,
         "iat": int(issued.timestamp()),
         "exp": int((issued + ttl).timestamp()),
         "jti": uuid.uuid4().hex,
@@ -158,19 +160,29 @@ def verify_token(token: str, *, key: str, now: datetime) -> Session:
         raise AuthError("invalid_token", "the token's signature does not match the current key") from None
     except jwt.PyJWTError as exc:
         raise AuthError("invalid_token", f"the token is not valid: {exc}") from None
-    sub, role = claims.get("sub"), claims.get("role")
+    sub, gen = claims.get("sub"), claims.get("gen", 0)
     iat, exp = claims.get("iat"), claims.get("exp")
-    if not isinstance(sub, str) or not sub or role not in ROLES:
-        raise AuthError("invalid_token", "the token carries no teammate id or no valid role")
-    if not isinstance(iat, int | float) or not isinstance(exp, int | float):
+    if not isinstance(sub, str) or not sub.strip():
+        raise AuthError("invalid_token", "the token carries no teammate id")
+    if isinstance(gen, bool) or not isinstance(gen, int) or gen < 0:
+        raise AuthError("invalid_token", "the token's session generation is not a whole number")
+    if isinstance(iat, bool) or isinstance(exp, bool) or not isinstance(iat, int | float) \
+            or not isinstance(exp, int | float):
         raise AuthError("invalid_token", "the token's times are not numbers")
-    issued = datetime.fromtimestamp(iat, tz=UTC)
-    expires = datetime.fromtimestamp(exp, tz=UTC)
+    try:
+        issued = datetime.fromtimestamp(iat, tz=UTC)
+        expires = datetime.fromtimestamp(exp, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise AuthError("invalid_token", "the token's times are out of range") from None
+    if expires - issued > MAX_TTL:
+        raise AuthError("invalid_token", f"the token's lifetime is longer than the {MAX_TTL.days}-day cap; "
+                                         "ask for a new one")
     if now >= expires:
         raise AuthError("expired_token", f"the token expired at {expires.isoformat()}; ask for a new one")
     if issued > now + SKEW:
         raise AuthError("invalid_token", "the token was issued in the future")
-    return Session(user=sub, role=role, issued_at=issued, expires_at=expires, token_id=str(claims.get("jti") or ""))
+    return Session(user=sub, generation=gen, issued_at=issued, expires_at=expires,
+                   token_id=str(claims.get("jti") or ""))
 
 
 def bearer_token(headers: Mapping[str, str]) -> str:
@@ -267,13 +279,17 @@ class SigningKeys:
     """The signing key of this process: read lazily, re-read when old or when a token names another key."""
 
     def __init__(self, loader: Callable[[], str] | None = None, *, max_age: float = KEY_MAX_AGE,
-                 unknown_refresh: float = UNKNOWN_KID_REFRESH, monotonic: Callable[[], float] = time.monotonic) -> None:
+                 unknown_refresh: float = UNKNOWN_KID_REFRESH, unknown_burst: int = UNKNOWN_KID_BURST,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self._loader = loader or read_signing_key
         self._max_age = max_age
         self._unknown_refresh = unknown_refresh
+        self._unknown_burst = unknown_burst
         self._monotonic = monotonic
         self._key: str | None = None
         self._read_at = 0.0
+        #: Unknown key id -> when it last caused a re-read (pruned to the refresh period).
+        self._looked_for: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def _load(self) -> str:
@@ -288,14 +304,23 @@ class SigningKeys:
                 return self._load()
             return self._key
 
+    def _may_look_for(self, kid: str) -> bool:
+        """Whether an unknown key id may cause a re-read now (once per id and period, a few ids per period)."""
+        now = self._monotonic()
+        recent = {k: t for k, t in self._looked_for.items() if now - t < self._unknown_refresh}
+        self._looked_for = recent
+        if kid in recent or len(recent) >= self._unknown_burst:
+            return False
+        recent[kid] = now
+        return True
+
     def key_for(self, kid: str | None) -> str:
-        """The key a token's ``kid`` names; re-read once if it is not the cached key (after a rotation)."""
+        """The key a token's ``kid`` names; re-read if it is not the cached key (a rotation happened)."""
         key = self.current()
         if kid is None or kid == key_id(key):
             return key
         with self._lock:
-            fresh_enough = self._monotonic() - self._read_at < self._unknown_refresh
-            key = (self._key or key) if fresh_enough else self._load()
+            key = self._load() if self._may_look_for(kid) else (self._key or key)
         if key_id(key) != kid:
             raise AuthError("invalid_token", "the token was signed with a key that is no longer in use; "
                                              "ask for a new token")
@@ -305,6 +330,6 @@ class SigningKeys:
         """Verify a token against the key it names (if that is the current one)."""
         return verify_token(token, key=self.key_for(token_key_id(token)), now=now)
 
-    def issue(self, user: str, role: str, *, now: datetime, ttl: timedelta = DEFAULT_TTL) -> str:
+    def issue(self, user: str, *, now: datetime, ttl: timedelta = DEFAULT_TTL, generation: int = 0) -> str:
         """Sign a token with the current key."""
-        return issue_token(user, role, key=self.current(), now=now, ttl=ttl)
+        return issue_token(user, key=self.current(), now=now, ttl=ttl, generation=generation)

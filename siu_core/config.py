@@ -153,6 +153,8 @@ class RosterEntry(_Strict):
     backup: RosterId | None = None
     capacity: int = Field(default=25, ge=1, le=10_000)
     role: Literal["agent", "admin"] = "agent"
+    #: False signs the teammate out everywhere and takes them out of routing, keeping their history.
+    active: bool = True
 
     @field_validator("time_zone")
     @classmethod

@@ -53,9 +53,11 @@ def candidates(
     config: SiuConfig,
     loads: Mapping[str, tuple[int, str | None]],
 ) -> list[Candidate]:
-    """Routing's view of the roster: each entry with its hours (own or default) and live load."""
+    """Routing's view of the roster: each active entry with its hours (own or default) and live load."""
     out = []
     for entry in roster:
+        if not entry.active:
+            continue  # deactivated teammates keep their history but take no new threads
         open_threads, last = loads.get(entry.id, (0, None))
         out.append(
             Candidate(

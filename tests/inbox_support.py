@@ -217,10 +217,23 @@ def call(method: str, path: str, *, token: str | None = None, body: Any = None, 
 
 
 def token_for(user: str, role: str = "agent", *, ttl: timedelta = timedelta(hours=12), now: datetime = NOW) -> str:
-    """A token signed with the current key in (moto's) Secrets Manager."""
-    from siu_core.auth import issue_token, read_signing_key
+    """A token as ``siu token issue --user USER [--role admin]`` makes it: at the teammate's session generation.
 
-    return issue_token(user, role, key=read_signing_key(), now=now, ttl=ttl)
+    The token carries no role: ``role="admin"`` for someone not on the roster adds them as an admin
+    first (status off, the first team of the roster), as the CLI bootstraps a first admin.
+    """
+    from siu_core.auth import issue_token, read_signing_key
+    from siu_core.config import RosterEntry
+    from siu_core.store import roster, roster_edits
+
+    member = roster.member(user)
+    if member is None and role == "admin":
+        teams = sorted({t for e in roster.all_entries() for t in e.teams})[:1] or ["care"]
+        roster_edits.put_entry(RosterEntry(id=user, name=user, teams=teams, time_zone="UTC", role="admin",
+                                           status="off"), before=None, by="test", at=now)
+        member = roster.member(user)
+    return issue_token(user, key=read_signing_key(), now=now, ttl=ttl,
+                       generation=member.generation if member else 0)
 
 
 def deliver(events: list[Event], config: SiuConfig, *, now: datetime = NOW) -> None:
@@ -302,15 +315,26 @@ def emitted_metrics(stdout: str) -> dict[str, float]:
     return totals
 
 
-def reply_directly(user: str, role: str, thread_id: str, body: dict[str, Any], key: str) -> Any:
-    """The reply path below HTTP, as two Lambda instances would run it side by side (for races)."""
-    from siu_core.handlers import inbox
-    from siu_core.inbox import authz, reply
-    from siu_core.inbox.bodies import ReplyBody
-    from siu_core.inbox.errors import ApiError
+def actor_of(user: str) -> Any:
+    """The caller as the API resolves a valid token of ``user``: their rights read from the roster now."""
+    from siu_core.auth import Session
+    from siu_core.inbox import identity
     from siu_core.store import roster
 
-    actor = authz.actor_for(user, role, roster.get(user))
+    member = roster.member(user)
+    session = Session(user=user, generation=member.generation if member else 0, issued_at=NOW,
+                      expires_at=NOW + timedelta(hours=1), token_id="test")
+    return identity.actor_from(session, member)
+
+
+def reply_directly(user: str, thread_id: str, body: dict[str, Any], key: str) -> Any:
+    """The reply path below HTTP, as two Lambda instances would run it side by side (for races)."""
+    from siu_core.handlers import inbox
+    from siu_core.inbox import reply
+    from siu_core.inbox.bodies import ReplyBody
+    from siu_core.inbox.errors import ApiError
+
+    actor = actor_of(user)
     try:
         return reply.reply(inbox.services(), actor, thread_id, ReplyBody.model_validate(body), key)
     except ApiError as exc:

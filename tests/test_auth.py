@@ -26,27 +26,29 @@ from siu_core.errors import ConfigError
 
 KEY = "k" * 64
 OTHER = "o" * 64
+_T = int(NOW.timestamp())
 
 
-def test_a_token_round_trips_and_carries_user_role_and_expiry() -> None:
-    token = issue_token("ana", "agent", key=KEY, now=NOW, ttl=timedelta(hours=12))
+def test_a_token_round_trips_and_carries_who_their_session_generation_and_expiry_but_no_rights() -> None:
+    token = issue_token("ana", key=KEY, now=NOW, ttl=timedelta(hours=12), generation=3)
     session = verify_token(token, key=KEY, now=NOW + timedelta(hours=11, minutes=59))
-    assert (session.user, session.role, session.is_admin) == ("ana", "agent", False)
+    assert (session.user, session.generation) == ("ana", 3)
     assert session.expires_at == NOW + timedelta(hours=12)
+    assert "role" not in jwt.decode(token, options={"verify_signature": False})
     assert jwt.get_unverified_header(token)["kid"] == key_id(KEY) != KEY
     assert KEY not in token
 
 
 def test_expiry_is_checked_on_the_callers_clock_to_the_second() -> None:
-    token = issue_token("ana", "admin", key=KEY, now=NOW, ttl=timedelta(minutes=30))
-    assert verify_token(token, key=KEY, now=NOW + timedelta(minutes=29, seconds=59)).is_admin
+    token = issue_token("ana", key=KEY, now=NOW, ttl=timedelta(minutes=30))
+    assert verify_token(token, key=KEY, now=NOW + timedelta(minutes=29, seconds=59)).user == "ana"
     with pytest.raises(AuthError) as exc:
         verify_token(token, key=KEY, now=NOW + timedelta(minutes=30))
     assert exc.value.code == "expired_token"
 
 
 @pytest.mark.parametrize("forge", [
-    lambda: issue_token("ana", "agent", key=OTHER, now=NOW),
+    lambda: issue_token("ana", key=OTHER, now=NOW),
     lambda: jwt.encode({"sub": "ana", "role": "admin", "iss": "siu", "aud": "siu-inbox", "iat": 1, "exp": 2**40},
                        None, algorithm="none"),
     lambda: jwt.encode({"sub": "ana", "role": "admin", "iss": "siu", "aud": "siu-inbox", "iat": 1, "exp": 2**40},
@@ -55,13 +57,20 @@ def test_expiry_is_checked_on_the_callers_clock_to_the_second() -> None:
                        KEY, algorithm="HS256"),
     lambda: jwt.encode({"sub": "ana", "role": "admin", "iss": "siu", "aud": "other", "iat": 1, "exp": 2**40},
                        KEY, algorithm="HS256"),
-    lambda: jwt.encode({"sub": "ana", "role": "root", "iss": "siu", "aud": "siu-inbox", "iat": 1, "exp": 2**40},
+    lambda: jwt.encode({"sub": "ana", "gen": "x", "iss": "siu", "aud": "siu-inbox", "iat": _T, "exp": _T + 60},
+                       KEY, algorithm="HS256"),
+    lambda: jwt.encode({"sub": "ana", "gen": -1, "iss": "siu", "aud": "siu-inbox", "iat": _T, "exp": _T + 60},
+                       KEY, algorithm="HS256"),
+    lambda: jwt.encode({"sub": "ana", "iss": "siu", "aud": "siu-inbox", "iat": _T, "exp": _T + 400 * 86400},
+                       KEY, algorithm="HS256"),
+    lambda: jwt.encode({"sub": "ana", "iss": "siu", "aud": "siu-inbox", "iat": _T, "exp": 10**30},
                        KEY, algorithm="HS256"),
     lambda: jwt.encode({"role": "admin", "iss": "siu", "aud": "siu-inbox", "iat": 1, "exp": 2**40},
                        KEY, algorithm="HS256"),
     lambda: "not.a.token",
-    lambda: issue_token("ana", "agent", key=KEY, now=NOW)[:-3] + "AAA",
-], ids=["other-key", "alg-none", "hs512", "issuer", "audience", "role", "no-sub", "garbage", "tampered"])
+    lambda: issue_token("ana", key=KEY, now=NOW)[:-3] + "AAA",
+], ids=["other-key", "alg-none", "hs512", "issuer", "audience", "gen-text", "gen-negative", "lifetime-400d",
+        "exp-overflow", "no-sub", "garbage", "tampered"])
 def test_forged_or_foreign_tokens_are_refused(forge) -> None:
     with pytest.raises(AuthError) as exc:
         verify_token(forge(), key=KEY, now=NOW)
@@ -69,7 +78,7 @@ def test_forged_or_foreign_tokens_are_refused(forge) -> None:
 
 
 def test_a_token_from_the_future_is_refused_beyond_the_skew() -> None:
-    token = issue_token("ana", "agent", key=KEY, now=NOW + timedelta(hours=1))
+    token = issue_token("ana", key=KEY, now=NOW + timedelta(hours=1))
     with pytest.raises(AuthError, match="future"):
         verify_token(token, key=KEY, now=NOW)
 
@@ -89,12 +98,14 @@ def test_bad_ttl_texts_are_refused(text: str) -> None:
 
 
 def test_bad_issue_arguments_are_refused() -> None:
-    with pytest.raises(ValueError, match="role"):
-        issue_token("ana", "root", key=KEY, now=NOW)
+    with pytest.raises(ValueError, match="generation"):
+        issue_token("ana", key=KEY, now=NOW, generation=-1)
     with pytest.raises(ValueError, match="teammate"):
-        issue_token(" ", "agent", key=KEY, now=NOW)
+        issue_token(" ", key=KEY, now=NOW)
+    with pytest.raises(ValueError, match="30 days"):
+        issue_token("ana", key=KEY, now=NOW, ttl=timedelta(days=400))
     with pytest.raises(ConfigError, match="at least 32"):
-        issue_token("ana", "agent", key="short", now=NOW)
+        issue_token("ana", key="short", now=NOW)
 
 
 def test_bearer_header_parsing() -> None:
@@ -118,11 +129,10 @@ def test_rotation_retires_old_tokens_within_the_max_age_and_new_ones_work_at_onc
     keys = {"current": KEY}
     ticker = Ticker()
     store = SigningKeys(lambda: keys["current"], max_age=60, unknown_refresh=10, monotonic=ticker)
-    old = store.issue("ana", "agent", now=NOW)
+    old = store.issue("ana", now=NOW)
     assert store.verify(old, NOW).user == "ana"
-    keys["current"] = OTHER  # rotated elsewhere (siu token rotate)
-    ticker.t = 11
-    new = issue_token("ben", "agent", key=OTHER, now=NOW)
+    keys["current"] = OTHER  # rotated elsewhere (siu token rotate), right after a read
+    new = issue_token("ben", key=OTHER, now=NOW)
     assert store.verify(new, NOW).user == "ben"  # unknown kid: re-read at once
     with pytest.raises(AuthError, match="no longer in use"):
         store.verify(old, NOW)
@@ -132,7 +142,7 @@ def test_a_warm_process_drops_the_old_key_once_it_is_older_than_the_max_age() ->
     keys = {"current": KEY}
     ticker = Ticker()
     store = SigningKeys(lambda: keys["current"], max_age=60, monotonic=ticker)
-    old = store.issue("ana", "agent", now=NOW)
+    old = store.issue("ana", now=NOW)
     keys["current"] = OTHER
     ticker.t = 59
     assert store.verify(old, NOW).user == "ana"  # still the cached key: the documented bound
@@ -149,12 +159,21 @@ def test_unknown_key_ids_cannot_flood_the_secret_store() -> None:
         reads.append(ticker.t)
         return KEY
 
-    store = SigningKeys(loader, max_age=60, unknown_refresh=10, monotonic=ticker)
-    forged = issue_token("ana", "admin", key=OTHER, now=NOW)
+    store = SigningKeys(loader, max_age=60, unknown_refresh=10, unknown_burst=5, monotonic=ticker)
+    forged = issue_token("ana", key=OTHER, now=NOW)
     for _ in range(20):
         with pytest.raises(AuthError):
             store.verify(forged, NOW)
-    assert reads == [0.0]
+    assert reads == [0.0, 0.0]  # the first read, and one look for the unknown key id
+    many = [issue_token("ana", key=f"{i:02d}" * 32, now=NOW) for i in range(30)]  # 30 forged key ids
+    for token in many:
+        with pytest.raises(AuthError):
+            store.verify(token, NOW)
+    assert len(reads) == 2 + 4  # the burst allows 5 distinct ids per period, one already used
+    ticker.t = 10
+    with pytest.raises(AuthError):
+        store.verify(many[0], NOW)
+    assert len(reads) == 7  # a new period: looked for again, once
 
 
 def test_the_signing_key_secret_is_created_once_and_rotated(aws) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from inbox_support import (
+    actor_of,
     atomic_dynamodb,
     audit_actions,
     call,
@@ -49,10 +50,10 @@ def test_twenty_concurrent_closes_decrement_once(inbox, monkeypatch) -> None:
     before = counters()
     token = token_for(who)
     from siu_core.handlers import inbox as handler
-    from siu_core.inbox import actions, authz
+    from siu_core.inbox import actions
     from siu_core.inbox.errors import ApiError
 
-    actor = authz.actor_for(who, "agent", roster.get(who))
+    actor = actor_of(who)
 
     def close(i: int):
         try:
@@ -133,13 +134,13 @@ def test_concurrent_claims_give_the_thread_to_one_teammate(inbox, monkeypatch) -
     for who in ("ana", "ben"):
         roster.set_status(who, "available", by="user:test", at=NOW)
     from siu_core.handlers import inbox as handler
-    from siu_core.inbox import actions, authz
+    from siu_core.inbox import actions
     from siu_core.inbox.errors import ApiError
 
     def claim(i: int):
         who = ("ana", "ben")[i % 2]
         try:
-            actions.claim(handler.services(), authz.actor_for(who, "agent", roster.get(who)), tid)
+            actions.claim(handler.services(), actor_of(who), tid)
             return who
         except ApiError as exc:
             return exc.code

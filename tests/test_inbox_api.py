@@ -33,7 +33,7 @@ def test_every_endpoint_needs_a_valid_token(inbox) -> None:
     assert dump_state(include_s3=False) == before
 
 
-def test_expired_tokens_and_agents_off_the_roster_are_refused(inbox) -> None:
+def test_expired_tokens_and_people_off_the_roster_are_refused(inbox) -> None:
     token = token_for("ana", ttl=timedelta(hours=1))
     assert call("GET", "/api/me", token=token).status == 200
     inbox.clock.advance(hours=1)
@@ -41,8 +41,8 @@ def test_expired_tokens_and_agents_off_the_roster_are_refused(inbox) -> None:
     assert (expired.status, expired.code) == (401, "expired_token")
     stranger = call("GET", "/api/me", token=token_for("zed"))
     assert (stranger.status, stranger.code) == (403, "not_on_roster")
-    boss = call("GET", "/api/me", token=token_for("boss", "admin"))
-    assert boss.status == 200 and boss.body["on_roster"] is False and boss.body["role"] == "admin"
+    boss = call("GET", "/api/me", token=token_for("boss", "admin"))  # bootstrapped onto the roster as an admin
+    assert boss.status == 200 and boss.body["on_roster"] is True and boss.body["role"] == "admin"
 
 
 def test_me_shows_roster_facts_and_the_live_load(inbox) -> None:
@@ -138,7 +138,7 @@ def test_roster_is_admin_only_and_edits_are_validated_and_audited(inbox) -> None
     assert call("GET", "/api/roster", token=token_for("ana")).status == 403
     admin = token_for("boss", "admin")
     listed = call("GET", "/api/roster", token=admin).body["roster"]
-    assert [t["id"] for t in listed] == ["ana", "ben", "cho", "mei"]
+    assert [t["id"] for t in listed] == ["ana", "ben", "boss", "cho", "mei"]
     assert sum(t["open_threads"] for t in listed) == 1
     before = dump_state(include_s3=False)
     for body, problem in [

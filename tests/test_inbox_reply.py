@@ -108,7 +108,7 @@ def test_two_racing_requests_with_one_key_send_once(inbox, monkeypatch) -> None:
 
     releaser = threading.Thread(target=hold_then_release)
     releaser.start()
-    results = concurrently(2, lambda i: reply_directly(inbox.assignee, "agent", inbox.tid, {"text": "Only once"},
+    results = concurrently(2, lambda i: reply_directly(inbox.assignee, inbox.tid, {"text": "Only once"},
                                                        "race-key"))
     releaser.join()
     assert [r.status for r in results] == [200, 200], [getattr(r, "body", r) for r in results]
@@ -126,7 +126,7 @@ def test_many_racing_keys_of_one_teammate_each_send_once(inbox, monkeypatch) -> 
     import time
 
     inbox.services.sleep = time.sleep
-    results = concurrently(8, lambda i: reply_directly(inbox.assignee, "agent", inbox.tid, {"text": f"reply {i % 4}"},
+    results = concurrently(8, lambda i: reply_directly(inbox.assignee, inbox.tid, {"text": f"reply {i % 4}"},
                                                        f"k{i % 4}"))
     assert all(r.status == 200 for r in results), [getattr(r, "body", r) for r in results]
     assert len(inbox.stub.calls) == 4

@@ -62,12 +62,17 @@ def dev(host: str, port: int, config_path: Path | None, secrets_path: Path | Non
         f"\nThreads: {stack.base_url}/dev/threads   Outbox: {stack.base_url}/dev/outbox   "
         f"Health: {stack.base_url}/healthz"
     )
-    admin = next((e.id for e in (stack.config.roster if stack.config else []) if e.role == "admin"), "admin")
     from siu_core.auth import issue_token, read_signing_key
+    from siu_core.store import roster
 
-    link = f"{stack.base_url}/inbox/#token={issue_token(admin, 'admin', key=read_signing_key(), now=datetime.now(UTC))}"
-    console.print(f"\nInbox (signed in as {admin}, admin, for 12 h; others: siu token issue --user ID --role agent):")
-    console.print(f"[bold]{link}[/]", soft_wrap=True)  # one line, so it copies and clicks whole
+    admin = next((m for e in roster.all_entries() if e.role == "admin" and e.active
+                  and (m := roster.member(e.id)) is not None), None)
+    if admin is None:
+        console.print("\nInbox: no admin on the roster yet; sign in with: siu token issue --user ID --role admin")
+    else:
+        token = issue_token(admin.entry.id, key=read_signing_key(), now=datetime.now(UTC), generation=admin.generation)
+        console.print(f"\nInbox (signed in as {admin.entry.id}, admin, for 12 h; others: siu token issue --user ID):")
+        console.print(f"[bold]{stack.base_url}/inbox/#token={token}[/]", soft_wrap=True)  # one line: copies whole
     console.print("Try: [bold]siu simulate whatsapp --text 'Where is my order?'[/]   (Ctrl-C stops)")
     stopped = threading.Event()
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from siu_core.inbox import authz, views
 from siu_core.inbox.bodies import RosterBody
-from siu_core.inbox.errors import ApiError, conflict, invalid
+from siu_core.inbox.errors import ApiError, conflict, invalid, not_found
 from siu_core.store import audit, ddb, loadcount, roster, roster_edits
 
 if TYPE_CHECKING:
@@ -58,11 +58,34 @@ def put_teammate(services: InboxServices, actor: Actor, teammate: str, body: Ros
             raise invalid("a teammate cannot be their own backup")
         if roster.get(entry.backup) is None:
             raise invalid(f"backup {entry.backup!r} is not on the roster")
+    other_admin = _other_active_admin(entry) if roster_edits.is_active_admin(before) \
+        and not roster_edits.is_active_admin(entry) else None
     try:
-        changed = roster_edits.put_entry(entry, before=before, by=actor.by, at=services.clock())
+        changed = roster_edits.put_entry(entry, before=before, by=actor.by, at=services.clock(),
+                                         other_admin=other_admin)
     except ddb.TransactionConflict:
-        raise conflict("roster_changed", "the teammate was created or removed meanwhile; reload and retry") from None
+        raise conflict("roster_changed", "the roster changed meanwhile (a teammate was created, removed, or "
+                                         "another admin demoted); reload and retry") from None
     return {"changed": changed, "teammate": views.roster_view(entry, loadcount.get(entry.id).open_threads)}
+
+
+def _other_active_admin(entry: RosterEntry) -> str:
+    """Another active admin who keeps the roster administrable, or 409 when ``entry`` is the last one."""
+    others = [e.id for e in roster.all_entries() if e.id != entry.id and roster_edits.is_active_admin(e)]
+    if not others:
+        raise conflict("last_admin", f"{entry.id} is the last active admin; make someone else an admin first")
+    return others[0]
+
+
+def sign_out_everywhere(services: InboxServices, actor: Actor, teammate: str) -> dict[str, Any]:
+    """End every session a teammate holds (an admin for anyone, anyone for themself): their tokens get 401."""
+    if teammate != actor.id:
+        authz.require_admin(actor)
+    try:
+        generation = roster.revoke_sessions(teammate, by=actor.by, at=services.clock())
+    except KeyError:
+        raise not_found("teammate", teammate) from None
+    return {"teammate": teammate, "signed_out": True, "session_generation": generation}
 
 
 def audit_trail(services: InboxServices, actor: Actor, params: Mapping[str, str]) -> dict[str, Any]:

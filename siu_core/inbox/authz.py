@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from siu_core.inbox.errors import ApiError, conflict, forbidden
+from siu_core.inbox.errors import conflict, forbidden
 
 if TYPE_CHECKING:
     from siu_core.config import RosterEntry
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Actor:
-    """The verified caller: their id, role, and (when on the roster) their teams."""
+    """The verified caller with the rights their roster entry gives them now (see :mod:`siu_core.inbox.identity`)."""
 
     id: str
     role: str
@@ -36,13 +36,6 @@ class Actor:
     def by(self) -> str:
         """How the audit trail names this caller."""
         return f"user:{self.id}"
-
-
-def actor_for(user: str, role: str, entry: RosterEntry | None) -> Actor:
-    """The caller from a verified session and their roster entry; agents must be on the roster."""
-    if role != "admin" and entry is None:
-        raise ApiError(403, "not_on_roster", f"{user!r} is not on the roster (an admin can add them)")
-    return Actor(id=user, role=role, teams=frozenset(entry.teams) if entry else frozenset(), entry=entry)
 
 
 def thread_team(thread: Mapping[str, Any]) -> str | None:
@@ -101,8 +94,8 @@ def check_reassign_target(actor: Actor, thread: Mapping[str, Any], target: Roste
     """409 when ``to`` cannot take the thread: not on the roster, off, or (for agents) not on its team."""
     if target is None:
         raise conflict("ineligible_target", f"{to!r} is not on the roster")
-    if target.status == "off":
-        raise conflict("ineligible_target", f"{to} is off")
+    if target.status == "off" or not target.active:
+        raise conflict("ineligible_target", f"{to} is {'off' if target.active else 'deactivated'}")
     team = thread_team(thread)
     if not actor.is_admin and team is not None and team not in target.teams:
         raise conflict("ineligible_target", f"{to} is not on team {team}; an admin can assign across teams")

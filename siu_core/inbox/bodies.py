@@ -80,6 +80,7 @@ class RosterBody(_Body):
     backup: RosterId | None = None
     capacity: Annotated[int, Field(ge=1, le=10_000)] | None = None
     role: Literal["agent", "admin"] | None = None
+    active: bool | None = None
 
 
 def _problems(exc: ValidationError) -> list[dict[str, str]]:

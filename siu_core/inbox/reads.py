@@ -146,6 +146,14 @@ def window_for_thread(services: InboxServices, thread: Mapping[str, Any]) -> dic
     return views.window_view(state, supports_templates=channel.info.supports_templates, settings=settings)
 
 
+def _history(actor: Actor, history: list[dict[str, Any]], *, exclude: str) -> dict[str, Any]:
+    """The customer's other threads the caller may read; the rest only as a count, without text or summary."""
+    others = [t for t in history if t.get("thread_id") != exclude]
+    visible = [t for t in others if authz.can_view(actor, t)]
+    hidden = len(others) - len(visible)
+    return {"history": views.history_view(visible, exclude=exclude), "history_hidden": hidden}
+
+
 def thread_detail(services: InboxServices, actor: Actor, thread_id: str, params: Mapping[str, str]) -> dict[str, Any]:
     """A thread: its messages (latest page, oldest first, ``before`` cursor for more), labels, assignee,
     SLA, the customer's other threads and the reply window."""
@@ -165,7 +173,7 @@ def thread_detail(services: InboxServices, actor: Actor, thread_id: str, params:
         **summary,
         "messages": [views.message_view(m) for m in reversed(page)],
         "before": _cursor_out(more),
-        "history": views.history_view(history, exclude=thread_id),
+        **_history(actor, history, exclude=thread_id),
         "window": window_for_thread(services, thread),
         "can_act": authz.can_act(actor, thread),
     }

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from siu_core import obs
 from siu_core.auth import AuthError, bearer_token
-from siu_core.inbox import actions, admin, authz, bodies, eligible, media, reads, reply
+from siu_core.inbox import actions, admin, authz, bodies, eligible, identity, media, reads, reply
 from siu_core.inbox.errors import Answer, ApiError
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("POST", "/api/threads/{id}/close"), ("POST", "/api/threads/{id}/claim"),
     ("POST", "/api/threads/{id}/labels"), ("GET", "/api/roster"), ("PUT", "/api/roster/{id}"),
     ("GET", "/api/audit"), ("GET", "/api/threads/{id}/eligible"), ("GET", "/api/threads/{id}/media"),
+    ("POST", "/api/me/sign-out"), ("POST", "/api/roster/{id}/sign-out"),
 )
 
 
@@ -67,12 +68,11 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
         return app.current_event.query_string_parameters or {}
 
     def actor() -> Actor:
-        from siu_core.store import roster
-
         services = svc()
         session = services.keys.verify(bearer_token(headers()), services.clock())
-        found = authz.actor_for(session.user, session.role, roster.get(session.user))
-        log.append_keys(user=found.id, role=found.role)
+        log.append_keys(user=session.user)
+        found = identity.current_actor(session)
+        log.append_keys(role=found.role)
         return found
 
     def event() -> Mapping[str, Any]:
@@ -128,6 +128,15 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
         body = bodies.parse_body(event(), bodies.RosterBody)
         return _json(200, admin.put_teammate(svc(), who, unquote(teammate), body))
 
+    @app.post(f"{PREFIX}/me/sign-out")
+    def post_sign_out() -> Reply:
+        who = actor()
+        return _json(200, admin.sign_out_everywhere(svc(), who, who.id))
+
+    @app.post(f"{PREFIX}/roster/<teammate>/sign-out")
+    def post_roster_sign_out(teammate: str) -> Reply:
+        return _json(200, admin.sign_out_everywhere(svc(), actor(), unquote(teammate)))
+
     @app.get(f"{PREFIX}/audit")
     def get_audit() -> Reply:
         return _json(200, admin.audit_trail(svc(), actor(), params()))
@@ -169,6 +178,12 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
     def on_api_error(exc: ApiError) -> Reply:
         if exc.status >= 500:
             log.error("request failed", extra={"code": exc.code, "status": exc.status})
+        elif exc.status == 403:
+            # The actor (user, role) is in the logger's keys once the token verified.
+            log.warning("request forbidden", extra={"code": exc.code, "status": exc.status,
+                                                    "method": app.current_event.http_method,
+                                                    "path": app.current_event.path})
+            obs.metric("Forbidden")
         else:
             log.info("request refused", extra={"code": exc.code, "status": exc.status})
         return _json(exc.status, exc.body(), exc.headers)

@@ -12,11 +12,24 @@ if TYPE_CHECKING:
     from siu_core.config import RosterEntry
 
 
-def put_entry(entry: RosterEntry, *, before: RosterEntry | None, by: str, at: datetime) -> bool:
+def is_active_admin(entry: RosterEntry | None) -> bool:
+    """An admin who can still sign in: the roster must always keep one."""
+    return entry is not None and entry.role == "admin" and entry.active
+
+
+def active_admin_condition() -> ddb.Cond:
+    """The condition an item must meet to count as an active admin (checked inside a transaction)."""
+    return ddb.Cond.eq("role", "admin") & (ddb.Cond.eq("active", True) | ddb.Cond.missing("active"))
+
+
+def put_entry(entry: RosterEntry, *, before: RosterEntry | None, by: str, at: datetime,
+              other_admin: str | None = None) -> bool:
     """Create or replace a teammate (``before`` is what the admin saw); False when nothing changes.
 
     A create fails (ConditionFailed-style TransactionConflict) if someone created the teammate
-    meanwhile; a replace requires the teammate to still exist.
+    meanwhile; a replace requires the teammate to still exist. ``other_admin``, when given, must
+    still be an active admin as the write commits: demoting or deactivating an admin can then never
+    leave the roster without one, even when two admins demote each other at the same moment.
     """
     after = roster.to_item(entry)
     previous = roster.to_item(before) if before is not None else None
@@ -24,9 +37,14 @@ def put_entry(entry: RosterEntry, *, before: RosterEntry | None, by: str, at: da
         return False
     condition = ddb.Cond.missing("assignee") if before is None else ddb.Cond.exists("assignee")
     ref = keys.short_hash(json.dumps(after, sort_keys=True, default=str), 12)
-    ddb.transact([
-        ddb.put_op(roster.table(), after, condition),
+    # Deactivating also ends the person's sessions, so reactivating them later needs a new token.
+    deactivated = before is not None and before.active and not entry.active
+    ops = [
+        roster.entry_op(entry, condition, end_sessions=deactivated),
         audit.row_op(audit.roster_scope(entry.id), "roster_created" if before is None else "roster_updated",
                      by=by, at=at, ref=ref, before=previous, after=after),
-    ])
+    ]
+    if other_admin is not None:
+        ops.append(ddb.condition_check_op(roster.table(), roster.key(other_admin), active_admin_condition()))
+    ddb.transact(ops)
     return True

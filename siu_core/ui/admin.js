@@ -49,7 +49,7 @@ export class RosterEditor {
 
   draw() {
     const rows = this.roster.map((p) => h("tr", { "data-id": p.id },
-      h("th", { scope: "row" }, p.name, h("span", { class: "muted small block" }, `${p.id}${p.role === "admin" ? " · admin" : ""}`)),
+      h("th", { scope: "row" }, p.name, h("span", { class: "muted small block" }, `${p.id}${p.role === "admin" ? " · admin" : ""}${p.active === false ? " · deactivated" : ""}`)),
       h("td", {}, (p.teams || []).join(", ")),
       h("td", {}, h("span", { class: `tag tag-person-${p.status}` }, p.status)),
       h("td", {}, hoursText(p)),
@@ -73,12 +73,13 @@ export class RosterEditor {
   /** The form for one teammate (null: a new one). */
   edit(entry) {
     const isNew = entry === null;
-    const p = entry || { id: "", name: "", teams: [], status: "available", time_zone: (this.me && this.me.time_zone) || "UTC", capacity: 25, role: "agent", backup: null, working_hours: null };
+    const p = entry || { id: "", name: "", teams: [], status: "available", time_zone: (this.me && this.me.time_zone) || "UTC", capacity: 25, role: "agent", active: true, backup: null, working_hours: null };
     const field = (id, label, input, hint) => h("div", { class: "field" }, h("label", { for: id }, label), input, hint ? h("span", { class: "muted small block", id: `${id}-hint` }, hint) : null);
     const idInput = h("input", { id: "tm-id", required: true, pattern: "[A-Za-z0-9_.@+\\-]+", maxlength: 128, value: p.id, readonly: !isNew || null, autocomplete: "off" });
     const name = h("input", { id: "tm-name", required: true, maxlength: 200, value: p.name, autocomplete: "off" });
     const role = h("select", { id: "tm-role" }, h("option", { value: "agent" }, "agent"), h("option", { value: "admin" }, "admin"));
     role.value = p.role || "agent";
+    const active = h("input", { type: "checkbox", id: "tm-active", checked: p.active === false ? null : true });
     const status = h("select", { id: "tm-status" }, ["available", "away", "off"].map((s) => h("option", { value: s }, s)));
     status.value = p.status;
     const teamBoxes = this.teams.map((t) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "team", value: t, checked: (p.teams || []).includes(t) || null }), ` ${t}`));
@@ -118,15 +119,19 @@ export class RosterEditor {
         field("tm-zone", "Time zone", zone),
         field("tm-capacity", "Capacity (open threads at most)", capacity),
         field("tm-backup", "Backup", backup, "Takes their threads that break the SLA.")),
+      h("label", { class: "check" }, active, " Active (unticked: signed out everywhere, no new threads, history kept)"),
       h("fieldset", { class: "teams" }, h("legend", {}, "Teams"), teamBoxes),
       hours, zoneList,
-      h("div", { class: "form-actions" }, h("button", { type: "button", onclick: () => this.closeForm() }, "Cancel"), save),
+      h("div", { class: "form-actions" },
+        isNew ? null : h("button", { type: "button", id: "sign-out-teammate", onclick: (e) => this.signOut(p, e.currentTarget, error) }, "Sign out everywhere"),
+        h("button", { type: "button", onclick: () => this.closeForm() }, "Cancel"), save),
       error);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const body = {
         name: name.value.trim(),
         role: role.value,
+        active: active.checked,
         status: status.value,
         time_zone: zone.value.trim(),
         capacity: Number(capacity.value),
@@ -159,6 +164,16 @@ export class RosterEditor {
     replace(this.formSlot, form);
     form.scrollIntoView({ block: "nearest" });
     (isNew ? idInput : name).focus();
+  }
+
+  /** End every session a teammate holds: their links stop working at once; they need a new one. */
+  async signOut(p, button, error) {
+    try {
+      await busyWhile(button, api.signOutEverywhere(p.id));
+      say(`${p.name} is signed out everywhere; send them a new link when they should come back.`);
+    } catch (err) {
+      showError(error, err);
+    }
   }
 
   closeForm() {

@@ -45,7 +45,7 @@ export function forgetToken() {
   sessionStorage.removeItem(TOKEN_KEY);
 }
 
-/** The token's claims, read without verifying (the API verifies): who, role, expiry for the UI. */
+/** The token's claims, read without verifying (the API verifies): who and until when; rights come from /api/me. */
 export function claims() {
   const value = token();
   if (!value) return null;
@@ -101,7 +101,8 @@ async function send(method, path, { body, headers = {}, raw = false } = {}) {
   const error = (data && data.error) || {};
   const code = error.code || `http_${response.status}`;
   const message = error.message || `The inbox answered ${response.status} ${response.statusText}`.trim();
-  if (response.status === 401) {
+  // Signed out, or deactivated on the roster while working: either way this tab can do nothing more.
+  if (response.status === 401 || code === "deactivated") {
     forgetToken();
     onSignedOut({ code, message });
   }
@@ -126,6 +127,8 @@ export const api = {
   eligible: (id) => send("GET", `/api/threads/${enc(id)}/eligible`),
   roster: () => send("GET", "/api/roster"),
   putTeammate: (id, body) => send("PUT", `/api/roster/${enc(id)}`, { body }),
+  /** Ends every session of a teammate (an admin), or of the caller with "me": their links stop working. */
+  signOutEverywhere: (id) => send("POST", id === "me" ? "/api/me/sign-out" : `/api/roster/${enc(id)}/sign-out`),
   audit: (threadId) => send("GET", `/api/audit?thread=${enc(threadId)}`),
   /** An attachment's bytes from the API (with the token), as an object URL for <img>/<a>.
    * Only raster images keep their type: a blob URL runs in this page's origin, so an HTML or SVG

@@ -36,6 +36,8 @@ const SIGNED_OUT = {
   expired_token: ["Your sign-in link has expired", "Links last a working day or so. Ask your admin for a new link."],
   invalid_token: ["This sign-in link does not work", "It may be incomplete, or the inbox's key was changed since it was made. Ask your admin for a new link."],
   not_on_roster: ["You are not on the roster yet", "Ask an admin to add you to the roster, then open your link again."],
+  deactivated: ["Your account is deactivated", "An admin turned your access off. Ask them to reactivate you on the roster."],
+  revoked_token: ["You were signed out", "Your sessions were ended (by you on another device, or by an admin). Ask your admin for a new link."],
   unreachable: ["The inbox cannot be reached", "Check your connection, then reload this page. Your sign-in stays valid until it expires."],
   signed_out: ["You signed out", "Open your sign-in link again to come back, or ask your admin for a new one."],
 };
@@ -52,7 +54,7 @@ function signedOut({ code, message } = {}) {
       h("h1", { id: "gate-title", tabindex: "-1" }, title),
       h("p", {}, text),
       code && !["signed_out", "missing_token"].includes(code) && message ? h("p", { class: "muted small" }, `The inbox said: ${message}`) : null,
-      h("p", { class: "muted small" }, "Admins issue links with ", h("code", {}, "siu token issue --user ID --role agent"), ".")));
+      h("p", { class: "muted small" }, "Admins issue links with ", h("code", {}, "siu token issue --user ID"), ".")));
   page.hidden = false;
   el("gate-title").focus();
 }
@@ -227,7 +229,13 @@ async function boot() {
     // A new login link pasted into this tab: take its token and start over with it.
     if (takeTokenFromUrl()) window.location.reload();
   });
-  el("signout").addEventListener("click", () => {
+  el("signout").addEventListener("click", async () => {
+    // Ends this person's sessions on the server too (every device), so a copied link stops working.
+    try {
+      await api.signOutEverywhere("me");
+    } catch {
+      // Already signed out or unreachable: forgetting the token here is all that is left to do.
+    }
     forgetToken();
     signedOut({ code: "signed_out" });
   });
@@ -251,8 +259,8 @@ async function boot() {
     state.me = await api.me();
   } catch (err) {
     if (err.status === 401) return; // the sign-out page is showing
-    if (err.code === "not_on_roster") {
-      signedOut({ code: "not_on_roster", message: err.message });
+    if (err.code === "not_on_roster" || err.code === "deactivated") {
+      signedOut({ code: err.code, message: err.message });
       return;
     }
     signedOut({ code: "unreachable", message: explain(err) });

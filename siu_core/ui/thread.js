@@ -101,7 +101,7 @@ export class ThreadView {
       if (atBottom) this.scroller.scrollTop = this.scroller.scrollHeight;
       if (grew && messages[messages.length - 1].direction === "in") say(`New message from ${d.customer && d.customer.name ? d.customer.name : "the customer"}.`);
     }
-    const sideSig = JSON.stringify([d.labels, d.history, d.sla, d.status, d.can_act]);
+    const sideSig = JSON.stringify([d.labels, d.history, d.history_hidden, d.sla, d.status, d.can_act]);
     if (sideSig !== this.sigs.side && !this.editing.labels) {
       this.sigs.side = sideSig;
       this.drawSide();
@@ -202,7 +202,8 @@ export class ThreadView {
         ? h("ul", { class: "history" }, history.map((t) => h("li", {},
           h("a", { href: this.hooks.href(t.id) }, `${clock(t.opened_at)} · ${topicName(t.labels && t.labels.topic)}`),
           h("span", { class: "muted small block" }, `${t.status === "open" ? "open" : "closed"} · ${t.message_count} message${t.message_count === 1 ? "" : "s"}${t.assignee ? ` · ${t.assignee}` : ""}`))))
-        : h("p", { class: "muted" }, "None: this is the first.")));
+        : h("p", { class: "muted" }, d.history_hidden ? "None you can open." : "None: this is the first."),
+      d.history_hidden ? h("p", { class: "muted small", id: "history-hidden" }, hiddenHistory(d.history_hidden)) : null));
     if (this.me && this.me.role === "admin") parts.push(this.auditSection());
     replace(this.side, parts);
   }
@@ -415,4 +416,9 @@ function describeChange(row) {
   if (row.after) parts.push(`after ${show(row.after)}`);
   if (row.notes) parts.push(String(row.notes));
   return parts.length ? h("span", { class: "small block audit-change" }, srOnly("Change: "), parts.join(" → ")) : null;
+}
+
+/** Earlier threads handled by teams the reader is not on: a count only, never their text. */
+function hiddenHistory(count) {
+  return `${count} earlier conversation${count === 1 ? "" : "s"} with other teams`;
 }

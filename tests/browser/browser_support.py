@@ -78,9 +78,9 @@ class Inbox:
 
     def token(self, user: str, role: str, *, ttl: timedelta = timedelta(hours=2), now: datetime | None = None) -> str:
         """A session token signed with the stack's key, as ``siu token issue`` makes it."""
-        from siu_core.auth import issue_token, read_signing_key
+        from inbox_support import token_for
 
-        return issue_token(user, role, key=read_signing_key(), now=now or datetime.now(UTC), ttl=ttl)
+        return token_for(user, role, now=now or datetime.now(UTC), ttl=ttl)
 
     def login_url(self, token: str) -> str:
         """The login link ``siu token issue`` prints: the token in the fragment, never sent to a server."""

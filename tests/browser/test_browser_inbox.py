@@ -63,7 +63,7 @@ def test_a_bad_or_expired_link_sends_you_to_your_admin(page: Page, inbox: Inbox)
     # Signed with another key: only the API can tell, and it answers 401.
     from siu_core.auth import issue_token
 
-    forged = issue_token("ana", "admin", key="k" * 48, now=datetime.now(UTC))
+    forged = issue_token("ana", key="k" * 48, now=datetime.now(UTC))
     page.goto(inbox.login_url(forged))
     expect(page.get_by_role("heading", name="This sign-in link does not work")).to_be_visible()
     expect(page.locator("#gate")).to_contain_text("Ask your admin for a new link")
@@ -412,6 +412,20 @@ def test_the_admin_edits_the_roster_and_sees_every_queue_and_the_audit_trail(pag
     trail = page.locator("#audit .audit-list")
     expect(trail).to_contain_text("message in")
     expect(trail).to_contain_text("assigned")
+
+
+def test_an_admin_signs_a_teammate_out_everywhere_and_their_open_tab_says_so(page: Page, inbox: Inbox) -> None:
+    sign_in(page, inbox, "priya")
+    admin = page.context.new_page()
+    sign_in(admin, inbox, "mei", "admin")
+    admin.get_by_role("navigation", name="Views").get_by_role("link", name="Roster").click()
+    admin.get_by_role("table", name="Roster").get_by_role("button", name="Edit Priya Nair").click()
+    admin.get_by_role("form", name="Edit Priya Nair").get_by_role("button", name="Sign out everywhere").click()
+    expect(admin.locator("#status")).to_contain_text("Priya Nair is signed out everywhere")
+    # Priya's tab learns at its next poll: the API answers 401 revoked_token.
+    expect(page.get_by_role("heading", name="You were signed out")).to_be_visible(timeout=POLL_WAIT)
+    assert page.evaluate("sessionStorage.length") == 0
+    admin.close()
 
 
 def test_the_pages_pass_an_accessibility_audit(page: Page, inbox: Inbox) -> None:
