@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class SiuError(Exception):
     """Base class so callers can catch everything siu raises on purpose."""
@@ -9,6 +11,15 @@ class SiuError(Exception):
 
 class ConfigError(SiuError):
     """A configuration value is missing or malformed; the message names it."""
+
+
+class MissingSecret(ConfigError):
+    """Secret fields a channel cannot work without are absent or empty; the message names them, never a value."""
+
+    def __init__(self, secret: str, fields: Sequence[str]) -> None:
+        super().__init__(f"secret {secret} is missing field(s): {', '.join(fields)}")
+        self.secret = secret
+        self.fields = tuple(fields)
 
 
 class PluginLoadError(SiuError):
