@@ -13,15 +13,6 @@ class ConfigError(SiuError):
     """A configuration value is missing or malformed; the message names it."""
 
 
-class MissingSecret(ConfigError):
-    """Secret fields a channel cannot work without are absent or empty; the message names them, never a value."""
-
-    def __init__(self, secret: str, fields: Sequence[str]) -> None:
-        super().__init__(f"secret {secret} is missing field(s): {', '.join(fields)}")
-        self.secret = secret
-        self.fields = tuple(fields)
-
-
 class PluginLoadError(SiuError):
     """A channel plugin could not be loaded; the message names the plugin and why."""
 
@@ -99,6 +90,19 @@ class PermanentSendError(SendError):
 
 class InvalidReply(PermanentSendError):
     """The reply was refused before any HTTP call (too long, empty, unsupported template)."""
+
+
+class MissingSecret(ConfigError, PermanentSendError):
+    """Secret fields a channel cannot work without are absent or empty; the message names them, never a value.
+
+    A configuration error (the operator must fill ``siu/<channel>``) and, raised from ``send_reply``, a
+    permanent send error (retrying cannot help), so every caller that handles either handles it.
+    """
+
+    def __init__(self, secret: str, fields: Sequence[str]) -> None:
+        super().__init__(f"secret {secret} is missing field(s): {', '.join(fields)}")
+        self.secret = secret
+        self.fields = tuple(fields)
 
 
 class TransientSendError(SendError):
