@@ -19,6 +19,7 @@ from siu_contract.checks import normalize as nz
 from siu_contract.checks import properties as pr
 from siu_contract.checks import send as sd
 from siu_contract.checks import signature as sg
+from siu_contract.checks import standin as si
 from siu_contract.target import ChannelUnderTest
 
 
@@ -76,7 +77,8 @@ class Planner:
 
 
 def plan_checks(t: ChannelUnderTest) -> list[PlannedCheck]:
-    """Every check for this channel, in a stable order: load, handshake, signature, normalize, send, media, hygiene."""
+    """Every check for this channel, in a stable order: load, handshake, signature, normalize, send, media, stand-in,
+    hygiene."""
     p = Planner(t)
     m = t.manifest
     p.checks.append(PlannedCheck("load.secrets", functools.partial(ld.check_secrets, m, t.registry, t.name)))
@@ -141,6 +143,14 @@ def plan_checks(t: ChannelUnderTest) -> list[PlannedCheck]:
                   "the plugin implements download_media but the manifest has no media case")
         for mcase in m.media:
             p.add("media", f"media[{mcase.id}]", functools.partial(md.check_media, t, mcase))
+
+    if t.channel.has_hook("stand_in_response"):
+        success = [case for case in m.send if case.outcome == "success"]
+        p.require("stand_in", bool(success),
+                  "the plugin implements stand_in_response but the manifest has no success send case to send "
+                  "through it")
+        for scase in success[:1]:
+            p.add("stand_in", f"stand_in.send[{scase.id}]", functools.partial(si.check_send, t, scase))
 
     for relative in hy.cassette_files(t):
         p.checks.append(PlannedCheck(f"hygiene[{relative}]", functools.partial(hy.check_cassette, t, relative)))
