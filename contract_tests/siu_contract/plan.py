@@ -22,6 +22,21 @@ from siu_contract.checks import signature as sg
 from siu_contract.checks import standin as si
 from siu_contract.target import ChannelUnderTest
 
+#: Hook -> the checks that exercise it. ``tests/test_hook_docs.py`` fails when a hook of the contract
+#: has no entry here, or an entry names a check the suite never schedules: a new hook needs a case.
+HOOK_CHECKS: dict[str, tuple[Callable[..., None], ...]] = {
+    "channel_info": (ld.check_load, ld.check_secrets),
+    "handshake": (hs.check_valid, hs.check_refused, hs.check_wrong_secret, hs.check_empty, hs.check_unsupported),
+    "verify_signature": (sg.check_valid, sg.check_tampered, sg.check_wrong_secret, sg.check_missing_header,
+                         sg.check_invalid, sg.check_escaped_unicode),
+    "normalize": (nz.check_case, nz.check_batch, nz.check_unknown, nz.check_malformed, nz.check_no_secrets,
+                  pr.check_property),
+    "send_reply": (sd.check_send,),
+    "download_media": (md.check_media,),
+    "simulate_webhook": (nz.check_simulate_roundtrip,),
+    "stand_in_response": (si.check_send,),
+}
+
 
 @dataclass(frozen=True)
 class PlannedCheck:
