@@ -5,7 +5,7 @@ How (:func:`plan`, then :func:`run`):
 1. **Local wheels.** siu-core and every chosen plugin that is installed from a directory (this
    checkout's ``plugins/*``, or a third party's checkout) are built into a wheel (``pip wheel
    --no-deps``), and so is every library a chosen plugin requires that is installed from a
-   directory (siu-meta, which the Meta plugins require, is no channel). A plugin installed from an
+   directory (a library such as siu-meta, which is no channel). A plugin installed from an
    index is fetched by ``name==version`` instead.
 2. **Target wheels.** ``pip download --platform manylinux2014_aarch64 --implementation cp
    --python-version 3.14 --only-binary=:all:`` resolves, for Lambda's platform, the dependencies the
@@ -174,7 +174,7 @@ def channel_sources(channels: Sequence[str]) -> dict[str, Source]:
 def library_sources(plugins: Mapping[str, Source]) -> dict[str, Source]:
     """Libraries the plugins require (transitively) that are installed from a directory, by name.
 
-    They are built like the plugins (siu-meta, required by the Meta plugins, is in no index). A
+    They are built like the plugins (a library such as siu-meta is in no index). A
     requirement installed from an index is left to the dependency download.
     """
     skip = {canonical(CORE_DISTRIBUTION), *(canonical(s.distribution) for s in plugins.values())}
