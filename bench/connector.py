@@ -95,8 +95,7 @@ def _webhook(channel: Any, n: int) -> tuple[bytes, dict[str, Any]]:
         body, headers = req.body, {k.lower(): v for k, v in req.headers.items()}
     else:
         from connector_support import payload
-
-        from siu_core.graph import sign_body
+        from siu_meta.graph import sign_body
 
         body = payload(n, text=TEXT.format(i=0))
         headers = {"content-type": "application/json", "x-hub-signature-256": sign_body(body, SECRETS["app_secret"])}

@@ -1,8 +1,7 @@
 """siu, the social inbox unifier: the core.
 
-The public API for channel plugins is this module's names: the ``hookimpl`` marker, the models
-and the errors. Plugins import nothing else from ``siu_core`` except :mod:`siu_core.graph`
-(shared Meta Graph mechanics).
+The public API for channel plugins is :mod:`siu_core.plugin`: a plugin imports from it and from no
+other ``siu_core`` module. The names below stay for code written before it existed.
 """
 
 from siu_core.errors import (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class SiuError(Exception):
     """Base class so callers can catch everything siu raises on purpose."""
@@ -88,6 +90,19 @@ class PermanentSendError(SendError):
 
 class InvalidReply(PermanentSendError):
     """The reply was refused before any HTTP call (too long, empty, unsupported template)."""
+
+
+class MissingSecret(ConfigError, PermanentSendError):
+    """Secret fields a channel cannot work without are absent or empty; the message names them, never a value.
+
+    A configuration error (the operator must fill ``siu/<channel>``) and, raised from ``send_reply``, a
+    permanent send error (retrying cannot help), so every caller that handles either handles it.
+    """
+
+    def __init__(self, secret: str, fields: Sequence[str]) -> None:
+        super().__init__(f"secret {secret} is missing field(s): {', '.join(fields)}")
+        self.secret = secret
+        self.fields = tuple(fields)
 
 
 class TransientSendError(SendError):

@@ -59,7 +59,7 @@ class _Timestamped(Model):
 
 
 class Participant(Model):
-    """A customer as the platform identifies them (platform-scoped id, business-scoped on WhatsApp)."""
+    """A customer as the platform identifies them (a platform- or business-scoped id, as the platform gives it)."""
 
     id: NonEmpty
     name: str | None = None
@@ -73,7 +73,7 @@ AttachmentType = Literal[
 
 
 class Attachment(Model):
-    """A media item: by URL (Messenger, Instagram) or by media id to download (WhatsApp)."""
+    """A media item: by URL, or by a platform media id the plugin downloads."""
 
     type: AttachmentType
     url: str | None = None
@@ -341,7 +341,7 @@ class HandshakeResponse(Model):
 
 
 class TemplateRef(Model):
-    """An approved message template and its parameters (WhatsApp, outside the 24-hour window)."""
+    """An approved message template and its parameters (what some platforms allow outside the reply window)."""
 
     name: NonEmpty
     language: NonEmpty
@@ -414,7 +414,7 @@ class WebhookRequest(BaseModel):
     body: bytes
     headers: dict[str, str]
     #: Simulated message id -> the channel message id normalize gives it, for a platform that cannot
-    #: carry the simulated id verbatim (Telegram's per-chat integer ids). Unlisted ids are unchanged.
+    #: carry the simulated id verbatim (e.g. per-chat integer ids). Unlisted ids are unchanged.
     message_ids: dict[str, str] = {}
 
 

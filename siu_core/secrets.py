@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from siu_core.errors import ConfigError
+from siu_core.errors import ConfigError, MissingSecret
 
 SECRET_PREFIX_ENV = "SIU_SECRET_PREFIX"  # noqa: S105 - a variable name, not a secret
 DEFAULT_SECRET_PREFIX = "siu/"  # noqa: S105 - a name prefix, not a secret
@@ -50,7 +50,15 @@ def require_fields(name: str, secret: Mapping[str, str], fields: Sequence[str]) 
     """Fail with the names of the fields a plugin needs that the secret lacks or leaves empty."""
     missing = [f for f in fields if not secret.get(f)]
     if missing:
-        raise ConfigError(f"secret {name} is missing field(s): {', '.join(missing)}")
+        raise MissingSecret(name, missing)
+
+
+def require_secret(secrets: Mapping[str, str], field: str, channel: str) -> str:
+    """A secret field a hook cannot work without, so every plugin fails one way: MissingSecret naming it."""
+    value = secrets.get(field)
+    if not isinstance(value, str) or not value:
+        raise MissingSecret(secret_id(channel), [field])
+    return value
 
 
 class SecretStore:

@@ -28,7 +28,7 @@ class WindowState:
 
     @property
     def needs_human_agent_tag(self) -> bool:
-        """Text must go out with Meta's HUMAN_AGENT message tag."""
+        """Text must go out with the platform's HUMAN_AGENT message tag."""
         return self.state == "human_agent"
 
 
@@ -65,7 +65,7 @@ def reply_window(
     hint = (
         "the reply window is closed; the customer must write again"
         if policy.human_agent_days is None or human_agent_enabled
-        else "the reply window is closed; enabling the HUMAN_AGENT tag (needs Meta's approval) "
+        else "the reply window is closed; enabling the HUMAN_AGENT tag (needs the platform's approval) "
         "would allow answers up to 7 days after the customer's last message"
     )
     return WindowState("closed", open_until, human_until, (), hint)

@@ -1,7 +1,7 @@
 """Test helpers for the connector: a tiny Graph-style channel plugin and Function URL events.
 
 The fake channel signs and verifies like Meta (``X-Hub-Signature-256`` over the raw bytes, through
-``siu_core.graph``) and normalizes ``{"object": "fake", "entry": [{"messages": [...]}]}``.
+``siu_meta.graph``) and normalizes ``{"object": "fake", "entry": [{"messages": [...]}]}``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from siu_core import graph
+from siu_meta import graph
+
 from siu_core.errors import MalformedPayload
 from siu_core.hookspecs import CONTRACT_VERSION, hookimpl
 from siu_core.models import (

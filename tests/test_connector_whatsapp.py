@@ -11,9 +11,9 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from siu_meta.graph import sign_body
 
 import siu_core.handlers.connector as conn_mod
-from siu_core.graph import sign_body
 from siu_core.models import QueueMessage, SimulatedMessage
 from siu_core.plugins import load_channels
 

@@ -11,8 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from siu_core.errors import ConfigError
-from siu_core.secrets import SecretStore, parse_secret, secret_id
+from siu_core.errors import ConfigError, MissingSecret, PermanentSendError
+from siu_core.secrets import SecretStore, parse_secret, require_secret, secret_id
 
 FIELDS = {"app_secret": "s3cr3t-value-1", "verify_token": "tok-value-2", "phone_number_id": "106540352242922"}
 
@@ -48,11 +48,24 @@ def test_client_is_created_lazily_inside_moto(sm: Any) -> None:
 
 def test_missing_field_names_the_field_never_a_value(sm: Any) -> None:
     store = SecretStore(sm)
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(MissingSecret) as err:
         store.get("whatsapp", required=["app_secret", "access_token", "verify_token"])
     message = str(err.value)
     assert message == "secret siu/whatsapp is missing field(s): access_token"
     assert all(v not in message for v in FIELDS.values())
+
+
+@pytest.mark.parametrize("value", [None, "", 7])
+def test_a_hook_asking_for_a_missing_secret_field_gets_the_same_error_as_the_store(value: Any) -> None:
+    secrets: dict[str, Any] = {"app_secret": "s3cr3t-value-1"}
+    if value is not None:
+        secrets["access_token"] = value
+    with pytest.raises(MissingSecret) as err:
+        require_secret(secrets, "access_token", "whatsapp")
+    assert str(err.value) == "secret siu/whatsapp is missing field(s): access_token"
+    assert isinstance(err.value, ConfigError) and isinstance(err.value, PermanentSendError)
+    assert err.value.fields == ("access_token",)
+    assert require_secret(secrets, "app_secret", "whatsapp") == "s3cr3t-value-1"
 
 
 def test_empty_field_counts_as_missing(sm: Any) -> None:

@@ -19,7 +19,23 @@ from siu_contract.checks import normalize as nz
 from siu_contract.checks import properties as pr
 from siu_contract.checks import send as sd
 from siu_contract.checks import signature as sg
+from siu_contract.checks import standin as si
 from siu_contract.target import ChannelUnderTest
+
+#: Hook -> the checks that exercise it. ``tests/test_hook_docs.py`` fails when a hook of the contract
+#: has no entry here, or an entry names a check the suite never schedules: a new hook needs a case.
+HOOK_CHECKS: dict[str, tuple[Callable[..., None], ...]] = {
+    "channel_info": (ld.check_load, ld.check_secrets),
+    "handshake": (hs.check_valid, hs.check_refused, hs.check_wrong_secret, hs.check_empty, hs.check_unsupported),
+    "verify_signature": (sg.check_valid, sg.check_tampered, sg.check_wrong_secret, sg.check_missing_header,
+                         sg.check_invalid, sg.check_escaped_unicode),
+    "normalize": (nz.check_case, nz.check_batch, nz.check_unknown, nz.check_malformed, nz.check_no_secrets,
+                  pr.check_property),
+    "send_reply": (sd.check_send,),
+    "download_media": (md.check_media,),
+    "simulate_webhook": (nz.check_simulate_roundtrip,),
+    "stand_in_response": (si.check_send,),
+}
 
 
 @dataclass(frozen=True)
@@ -76,7 +92,8 @@ class Planner:
 
 
 def plan_checks(t: ChannelUnderTest) -> list[PlannedCheck]:
-    """Every check for this channel, in a stable order: load, handshake, signature, normalize, send, media, hygiene."""
+    """Every check for this channel, in a stable order: load, handshake, signature, normalize, send, media, stand-in,
+    hygiene."""
     p = Planner(t)
     m = t.manifest
     p.checks.append(PlannedCheck("load.secrets", functools.partial(ld.check_secrets, m, t.registry, t.name)))
@@ -141,6 +158,14 @@ def plan_checks(t: ChannelUnderTest) -> list[PlannedCheck]:
                   "the plugin implements download_media but the manifest has no media case")
         for mcase in m.media:
             p.add("media", f"media[{mcase.id}]", functools.partial(md.check_media, t, mcase))
+
+    if t.channel.has_hook("stand_in_response"):
+        success = [case for case in m.send if case.outcome == "success"]
+        p.require("stand_in", bool(success),
+                  "the plugin implements stand_in_response but the manifest has no success send case to send "
+                  "through it")
+        for scase in success[:1]:
+            p.add("stand_in", f"stand_in.send[{scase.id}]", functools.partial(si.check_send, t, scase))
 
     for relative in hy.cassette_files(t):
         p.checks.append(PlannedCheck(f"hygiene[{relative}]", functools.partial(hy.check_cassette, t, relative)))

@@ -4,7 +4,9 @@ How (:func:`plan`, then :func:`run`):
 
 1. **Local wheels.** siu-core and every chosen plugin that is installed from a directory (this
    checkout's ``plugins/*``, or a third party's checkout) are built into a wheel (``pip wheel
-   --no-deps``). A plugin installed from an index is fetched by ``name==version`` instead.
+   --no-deps``), and so is every library a chosen plugin requires that is installed from a
+   directory (a library such as siu-meta, which is no channel). A plugin installed from an
+   index is fetched by ``name==version`` instead.
 2. **Target wheels.** ``pip download --platform manylinux2014_aarch64 --implementation cp
    --python-version 3.14 --only-binary=:all:`` resolves, for Lambda's platform, the dependencies the
    first-party wheels declare (network: PyPI), plus boto3. Distributions in :data:`LAMBDA_OPTIONAL`
@@ -17,7 +19,7 @@ How (:func:`plan`, then :func:`run`):
 
    - ``core/``: siu-core + every chosen plugin (labeler, inbox, SLA sweeper, digest share it: one
      upload; the inbox sends through any channel, the labeler downloads any channel's media);
-   - ``connector-<channel>/``: siu-core + that one plugin;
+   - ``connector-<channel>/``: siu-core + that one plugin (with what it requires, e.g. siu-meta);
    - ``layer-boto3/python/``: boto3 and botocore (see below).
 
    Left out of every function: ``click`` and ``rich`` (the operator's CLI only; the IAM test runs
@@ -169,6 +171,35 @@ def channel_sources(channels: Sequence[str]) -> dict[str, Source]:
     return found
 
 
+def library_sources(plugins: Mapping[str, Source]) -> dict[str, Source]:
+    """Libraries the plugins require (transitively) that are installed from a directory, by name.
+
+    They are built like the plugins (a library such as siu-meta is in no index). A
+    requirement installed from an index is left to the dependency download.
+    """
+    skip = {canonical(CORE_DISTRIBUTION), *(canonical(s.distribution) for s in plugins.values())}
+    found: dict[str, Source] = {}
+    todo = [src.distribution for src in plugins.values()]
+    while todo:
+        try:
+            requires = metadata.distribution(todo.pop()).requires or []
+        except metadata.PackageNotFoundError:
+            continue
+        for line in requires:
+            child = _requirement_children(line, frozenset())
+            if child is None or child[0] in skip or child[0] in found:
+                continue
+            try:
+                dist = metadata.distribution(child[0])
+            except metadata.PackageNotFoundError:
+                continue
+            path = _local_path(dist)
+            if path is not None:
+                found[child[0]] = Source(dist.metadata["Name"], dist.version, path)
+                todo.append(child[0])
+    return found
+
+
 def core_source() -> Source:
     """siu-core's own source: this checkout when it has one, else the installed version by name."""
     dist = metadata.distribution(CORE_DISTRIBUTION)
@@ -205,6 +236,8 @@ class Plan:
     core: Source
     plugins: dict[str, Source]
     python: str = sys.executable
+    #: Libraries the plugins require, built from their directories (:func:`library_sources`).
+    libraries: dict[str, Source] = field(default_factory=dict)
     wheel_steps: list[Step] = field(default_factory=list)
 
     @property
@@ -214,7 +247,7 @@ class Plan:
 
     @property
     def local_wheels(self) -> Path:
-        """The first-party wheels (siu-core, the chosen plugins)."""
+        """The first-party wheels (siu-core, the chosen plugins, their local libraries)."""
         return self.wheelhouse / "local"
 
     @property
@@ -265,10 +298,11 @@ def plan(channels: Sequence[str], out: str | Path, *, python: str | None = None)
 
     for name in chosen:
         logical_name(name)
-    result = Plan(channels=chosen, out=Path(out).resolve(), core=core_source(), plugins=channel_sources(chosen),
-                  python=python or sys.executable)
+    plugins = channel_sources(chosen)
+    result = Plan(channels=chosen, out=Path(out).resolve(), core=core_source(), plugins=plugins,
+                  python=python or sys.executable, libraries=library_sources(plugins))
     local_dir = result.local_wheels
-    for src in [result.core, *result.plugins.values()]:
+    for src in [result.core, *result.plugins.values(), *result.libraries.values()]:
         if src.path is not None:
             result.wheel_steps.append(Step(
                 _pip(result.python, "wheel", "--no-deps", *_build_isolation_args(), "--quiet", "-w", str(local_dir),

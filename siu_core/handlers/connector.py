@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl
 
 from siu_core.aws.names import QUEUE_URL_ENV, resource_names
 from siu_core.errors import ConfigError, MalformedPayload, MissingSignature, SignatureError, SiuError
-from siu_core.graph import MAX_BODY_BYTES
+from siu_core.limits import MAX_WEBHOOK_BODY_BYTES as MAX_BODY_BYTES
 from siu_core.models import Event, MessageEvent, QueueMessage
 from siu_core.obs import get_logger, instrument, metric
 from siu_core.plugins import Channel, Headers, load_channels

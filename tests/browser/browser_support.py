@@ -18,10 +18,10 @@ from typing import Any
 
 import requests
 import yaml
+from siu_meta.graph import SIGNATURE_HEADER, sign_body
 
 from siu_core.config import example_config
 from siu_core.dev.stack import DevOptions, DevStack
-from siu_core.graph import SIGNATURE_HEADER, sign_body
 from siu_core.models import SimulatedMessage
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -13,9 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
-
-from siu_core.errors import InvalidReply, PermanentSendError, SignatureError, WindowClosed
-from siu_core.graph import (
+from siu_meta.graph import (
     GraphErrorPolicy,
     graph_get,
     graph_post,
@@ -25,6 +23,8 @@ from siu_core.graph import (
     sign_body,
     verify_hub_signature,
 )
+
+from siu_core.errors import InvalidReply, PermanentSendError, SignatureError, WindowClosed
 from siu_core.hookspecs import CONTRACT_VERSION, hookimpl
 from siu_core.models import (
     Attachment,

@@ -1,7 +1,7 @@
 """The Facebook Messenger channel: hook implementations (entry point ``facebook``).
 
 Webhook parsing, sending, media download and the hooks on top of them are shared with Instagram in
-:mod:`siu_core.meta_messaging`; this module holds only what is Messenger's own: the channel's
+:mod:`siu_meta.messaging`; this module holds only what is Messenger's own: the channel's
 description, its Send API node (the Page), its text limit and its error codes.
 """
 
@@ -10,9 +10,10 @@ from __future__ import annotations
 from importlib.metadata import version
 from typing import Any
 
-from siu_core import CONTRACT_VERSION, ChannelInfo, ReplyWindowPolicy, hookimpl
-from siu_core import meta_messaging as mm
-from siu_core.graph import DEFAULT_GRAPH_VERSION, GraphErrorPolicy
+from siu_meta import messaging as mm
+from siu_meta.graph import DEFAULT_GRAPH_VERSION, GraphErrorPolicy
+
+from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, ReplyWindowPolicy, hookimpl
 
 CHANNEL = "facebook"
 DISTRIBUTION = "siu-facebook"

@@ -3,7 +3,7 @@
 The suite (``siu contract-test facebook instagram``) already runs handshake, signatures, normalize,
 send, media and hygiene on these fixtures. What stays here is stricter than the suite or specific
 to Meta's Messenger Platform, written once for Messenger and Instagram (they share the hooks, in
-``siu_core.meta_messaging``, and the fixture layout).
+``siu_meta.messaging``, and the fixture layout).
 """
 
 from __future__ import annotations

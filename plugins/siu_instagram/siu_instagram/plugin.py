@@ -1,7 +1,7 @@
 """The Instagram channel: hook implementations (entry point ``instagram``).
 
 Webhook parsing, sending, media download and the hooks on top of them are shared with Messenger in
-:mod:`siu_core.meta_messaging`; this module holds only what is Instagram's own: the two hosts
+:mod:`siu_meta.messaging`; this module holds only what is Instagram's own: the two hosts
 (a Page token on graph.facebook.com or an Instagram-login token on graph.instagram.com), the
 1000-byte text limit and Instagram's error codes.
 """
@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from importlib.metadata import version
 from typing import Any
 
-from siu_core import CONTRACT_VERSION, ChannelInfo, ReplyWindowPolicy, hookimpl
-from siu_core import meta_messaging as mm
-from siu_core.errors import ConfigError
-from siu_core.graph import DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION, GraphErrorPolicy
+from siu_meta import messaging as mm
+from siu_meta.graph import DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION, GraphErrorPolicy
+
+from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, ConfigError, ReplyWindowPolicy, hookimpl
 
 CHANNEL = "instagram"
 DISTRIBUTION = "siu-instagram"

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from siu_core import InvalidReply, PermanentSendError, RateLimited, SendError, TransientSendError
+from siu_core.plugin import InvalidReply, PermanentSendError, RateLimited, SendError, TransientSendError
 from siu_telegram.config import Settings
 
 #: When a 429 says nothing about how long to wait (Telegram normally does).

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from siu_core import CONTRACT_VERSION, ChannelInfo, PermanentSendError, ReplyWindowPolicy
+from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, PermanentSendError, ReplyWindowPolicy, require_secret
 
 CHANNEL = "telegram"
 DISTRIBUTION = "siu-telegram"
@@ -88,17 +88,9 @@ def read_settings(settings: Mapping[str, Any]) -> Settings:
     return Settings(api_base_url=base.rstrip("/"), timeout=float(timeout))
 
 
-def secret(secrets: Mapping[str, str], name: str) -> str:
-    """A required secret by name; missing is a permanent error that names the field, never a value."""
-    value = secrets.get(name)
-    if not isinstance(value, str) or not value:
-        raise PermanentSendError(f"secret field {name!r} is missing from siu/{CHANNEL}")
-    return value
-
-
 def bot_token(secrets: Mapping[str, str]) -> str:
     """The bot token, refused (without echoing it) when it could change the URL it is placed in."""
-    token = secret(secrets, "bot_token")
+    token = require_secret(secrets, "bot_token", CHANNEL)
     if not _TOKEN_RE.match(token):
         raise PermanentSendError("secret field 'bot_token' has characters a Telegram bot token never has")
     return token

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from siu_core import Attachment, MediaContent, PermanentSendError
+from siu_core.plugin import Attachment, MediaContent, PermanentSendError
 from siu_telegram import api
 from siu_telegram.config import bot_token, read_settings
 

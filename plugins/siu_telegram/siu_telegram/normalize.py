@@ -16,19 +16,19 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from siu_core import (
+from siu_core.plugin import (
     Attachment,
+    ConfigError,
     ContactCard,
     EditEvent,
     Event,
     Location,
     MalformedPayload,
     MessageEvent,
+    MessageKind,
     Participant,
     ReactionEvent,
 )
-from siu_core.errors import ConfigError
-from siu_core.models import MessageKind
 from siu_telegram import updates as tg
 from siu_telegram.config import CHANNEL
 

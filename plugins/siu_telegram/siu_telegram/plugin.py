@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from siu_core import (
+from siu_core.plugin import (
     Attachment,
     ChannelInfo,
     Event,
@@ -17,10 +17,10 @@ from siu_core import (
     ReplyRequest,
     SendResult,
     SimulatedMessage,
+    StandInResponse,
     WebhookRequest,
     hookimpl,
 )
-from siu_core.models import StandInResponse
 from siu_telegram import auth, config, media, send, simulate, standin
 from siu_telegram import normalize as normalize_mod
 

@@ -10,9 +10,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from siu_core import InvalidReply, PermanentSendError, ReplyRequest, SendResult
+from siu_core.plugin import InvalidReply, PermanentSendError, ReplyRequest, SendResult, require_secret
 from siu_telegram import api
-from siu_telegram.config import MAX_TEXT_LENGTH, bot_token, read_settings, secret
+from siu_telegram.config import CHANNEL, MAX_TEXT_LENGTH, bot_token, read_settings
 
 _CHAT_ID_RE = re.compile(r"^-?\d{1,16}$")
 _MESSAGE_ID_RE = re.compile(r"^(-?\d{1,16}):(\d{1,16})$")
@@ -55,7 +55,7 @@ def send_reply(
 ) -> SendResult:
     """Send one reply; return ``"{chat_id}:{message_id}"`` of the sent message or raise a typed SendError."""
     config = read_settings(settings)
-    bot_id = secret(secrets, "bot_id")
+    bot_id = require_secret(secrets, "bot_id", CHANNEL)
     if request.account_id != bot_id:
         raise InvalidReply(f"the thread belongs to bot {request.account_id}, but this deployment is bot {bot_id}")
     payload = build_payload(request)

@@ -13,9 +13,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from siu_core import SimulatedMessage, WebhookRequest
-from siu_core.errors import ConfigError
+from siu_core.plugin import ConfigError, SimulatedMessage, WebhookRequest, require_secret
 from siu_telegram.auth import SECRET_HEADER
+from siu_telegram.config import CHANNEL
 from siu_telegram.normalize import message_id as channel_message_id
 from siu_telegram.updates import Chat
 
@@ -67,9 +67,7 @@ def simulate_webhook(
     settings: Mapping[str, Any],
 ) -> list[WebhookRequest]:
     """One POST per message, each with the secret-token header; it verifies and normalizes back."""
-    token = secrets.get("secret_token")
-    if not isinstance(token, str) or not token:
-        raise ConfigError("secret field 'secret_token' is needed to simulate a Telegram webhook")
+    token = require_secret(secrets, "secret_token", CHANNEL)
     requests: list[WebhookRequest] = []
     for index, msg in enumerate(messages):
         update_id = (int(msg.timestamp.timestamp()) % 100_000_000) * 10 + index % 10

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from siu_core.models import StandInResponse
+from siu_core.plugin import StandInResponse
 from siu_telegram.config import MAX_TEXT_LENGTH
 
 #: The bot the stand-in plays when its token does not start with a bot id.

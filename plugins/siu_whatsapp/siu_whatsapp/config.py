@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from siu_core import CONTRACT_VERSION, ChannelInfo, PermanentSendError, ReplyWindowPolicy
-from siu_core.graph import DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION
+from siu_meta.graph import DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION
+
+from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, PermanentSendError, ReplyWindowPolicy
 
 CHANNEL = "whatsapp"
 DISTRIBUTION = "siu-whatsapp"
@@ -114,10 +115,3 @@ def _templates(raw: Any) -> tuple[ApprovedTemplate, ...]:
         out.append(ApprovedTemplate(name=name, language=language, param_count=count))
     return tuple(out)
 
-
-def secret(secrets: Mapping[str, str], name: str) -> str:
-    """A required secret by name; missing is a permanent error that names the field, never a value."""
-    value = secrets.get(name)
-    if not isinstance(value, str) or not value:
-        raise PermanentSendError(f"secret field {name!r} is missing from siu/{CHANNEL}")
-    return value

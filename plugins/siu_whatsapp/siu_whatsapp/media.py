@@ -11,9 +11,10 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from siu_core import Attachment, MediaContent, PermanentSendError, TransientSendError
-from siu_core.graph import graph_get
-from siu_whatsapp.config import Settings, read_settings, secret
+from siu_meta.graph import graph_get
+
+from siu_core.plugin import Attachment, MediaContent, PermanentSendError, TransientSendError, require_secret
+from siu_whatsapp.config import CHANNEL, Settings, read_settings
 from siu_whatsapp.send import POLICY
 
 #: Media calls have no reply window: every other mapping is the send path's.
@@ -27,7 +28,7 @@ def download_media(
     if not attachment.media_id:
         return None  # a plain URL needs no token and is not ours to fetch
     config = read_settings(settings)
-    token = secret(secrets, "access_token")
+    token = require_secret(secrets, "access_token", CHANNEL)
     meta = graph_get(
         session,
         config.url(quote(attachment.media_id, safe="")),

@@ -25,8 +25,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
+from siu_meta.graph import load_json_body, parse_timestamp
 
-from siu_core import (
+from siu_core.plugin import (
     Attachment,
     ContactCard,
     Event,
@@ -43,7 +44,6 @@ from siu_core import (
     Referral,
     StatusEvent,
 )
-from siu_core.graph import load_json_body, parse_timestamp
 from siu_whatsapp._fields import flag, nonempty, number, obj, objects, text
 
 log = logging.getLogger(__name__)

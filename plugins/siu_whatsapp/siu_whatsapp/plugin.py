@@ -1,7 +1,7 @@
 """The siu channel plugin for the WhatsApp Cloud API (entry point ``whatsapp`` in ``siu.channels``).
 
 Thin: each hook hands over to a small module. The Meta mechanics shared with Messenger and
-Instagram (hub handshake, ``X-Hub-Signature-256``, Graph errors) come from :mod:`siu_core.graph`.
+Instagram (hub handshake, ``X-Hub-Signature-256``, Graph errors) come from :mod:`siu_meta.graph`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from siu_core import (
+from siu_meta.graph import hub_handshake, verify_hub_signature
+
+from siu_core.plugin import (
     Attachment,
     ChannelInfo,
     Event,
@@ -18,11 +20,10 @@ from siu_core import (
     ReplyRequest,
     SendResult,
     SimulatedMessage,
+    StandInResponse,
     WebhookRequest,
     hookimpl,
 )
-from siu_core.graph import hub_handshake, verify_hub_signature
-from siu_core.models import StandInResponse
 from siu_whatsapp import config, media, send, simulate, standin
 from siu_whatsapp import normalize as normalize_mod
 

@@ -9,10 +9,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from siu_core import InvalidReply, PermanentSendError, RateLimited, ReplyRequest, SendResult, TemplateRef, WindowClosed
-from siu_core.graph import GraphError, GraphErrorPolicy, graph_post
-from siu_core.window import reply_window
-from siu_whatsapp.config import MAX_TEXT_LENGTH, REPLY_WINDOW, Settings, read_settings, secret
+from siu_meta.graph import GraphError, GraphErrorPolicy, graph_post
+
+from siu_core.plugin import (
+    InvalidReply,
+    PermanentSendError,
+    RateLimited,
+    ReplyRequest,
+    SendResult,
+    TemplateRef,
+    WindowClosed,
+    reply_window,
+    require_secret,
+)
+from siu_whatsapp.config import CHANNEL, MAX_TEXT_LENGTH, REPLY_WINDOW, Settings, read_settings
 
 #: WhatsApp's (business, consumer) pair limit lets about one message through every 6 seconds.
 PAIR_RATE_LIMIT_RETRY_SECONDS = 6.0
@@ -116,14 +126,14 @@ def send_reply(
 ) -> SendResult:
     """Send one reply; return the platform's message id or raise a typed SendError."""
     config = read_settings(settings)
-    phone_number_id = secret(secrets, "phone_number_id")
+    phone_number_id = require_secret(secrets, "phone_number_id", CHANNEL)
     if request.account_id != phone_number_id:
         raise InvalidReply(
             f"the thread belongs to phone number id {request.account_id}, "
             f"but this deployment sends from {phone_number_id}"
         )
     payload = build_payload(request, config)
-    token = secret(secrets, "access_token")
+    token = require_secret(secrets, "access_token", CHANNEL)
     answer = graph_post(
         session,
         config.url(phone_number_id, "messages"),

@@ -11,9 +11,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from siu_core import SimulatedMessage, WebhookRequest
-from siu_core.errors import ConfigError
-from siu_core.graph import SIGNATURE_HEADER, sign_body
+from siu_meta.graph import SIGNATURE_HEADER, sign_body
+
+from siu_core.plugin import SimulatedMessage, WebhookRequest, require_secret
+from siu_whatsapp.config import CHANNEL
 from siu_whatsapp.normalize import FIELD_MESSAGES, OBJECT
 
 _PHONE_RE = re.compile(r"^\d{6,20}$")
@@ -69,9 +70,7 @@ def simulate_webhook(
     settings: Mapping[str, Any],
 ) -> WebhookRequest:
     """A signed POST carrying these messages; it verifies and normalizes back to them."""
-    app_secret = secrets.get("app_secret")
-    if not isinstance(app_secret, str) or not app_secret:
-        raise ConfigError("secret field 'app_secret' is needed to sign a simulated webhook")
+    app_secret = require_secret(secrets, "app_secret", CHANNEL)
     body = meta_json(webhook_payload(messages, account_id, settings))
     return WebhookRequest(
         body=body,

@@ -16,8 +16,9 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
-from siu_core.graph import DEFAULT_GRAPH_BASE_URL
-from siu_core.models import StandInResponse
+from siu_meta.graph import DEFAULT_GRAPH_BASE_URL
+
+from siu_core.plugin import StandInResponse
 from siu_whatsapp.config import MAX_TEXT_LENGTH
 
 _VERSION_RE = re.compile(r"^v\d+\.\d+$")

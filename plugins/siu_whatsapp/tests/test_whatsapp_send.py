@@ -8,12 +8,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from siu_meta.graph import sign_body
 from siu_whatsapp import send, standin
 from wa_testkit import FakeSession, channel, manifest, response, settings  # type: ignore[import-not-found, unused-ignore]
 
 from siu_core import Attachment, ReplyRequest
 from siu_core.errors import InvalidReply, PermanentSendError, RateLimited, TransientSendError, WindowClosed
-from siu_core.graph import sign_body
 
 SECRETS = manifest().secrets
 PNID = SECRETS["phone_number_id"]

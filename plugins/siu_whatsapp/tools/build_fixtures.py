@@ -22,11 +22,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from siu_meta.graph import sign_body
 from siu_whatsapp.normalize import normalize_body
 from siu_whatsapp.simulate import meta_json
 from vcr.serializers import yamlserializer
 
-from siu_core.graph import sign_body
 from siu_core.models import dump_event
 
 ROOT = Path(__file__).resolve().parent.parent / "siu_whatsapp" / "contract"

@@ -7,10 +7,8 @@ parses those items into siu events, builds and sends Send API requests, download
 builds signed sample webhooks, once, for both plugins, and :class:`MessagingChannel` implements
 the hooks on top of that for both. Channel differences (names, hosts, limits, error codes) come in
 through :class:`MessagingProfile` (and, for hosts and the Send API node, a subclass). Signatures,
-the hub handshake, timestamps and Graph error mapping live in :mod:`siu_core.graph`; nothing here
+the hub handshake, timestamps and Graph error mapping live in :mod:`siu_meta.graph`; nothing here
 re-implements them.
-
-Public plugin API (like :mod:`siu_core.graph`).
 """
 
 from __future__ import annotations
@@ -25,15 +23,41 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import ValidationError
 
-from siu_core.errors import (
+from siu_core.plugin import (
+    Attachment,
+    AttachmentType,
+    ChannelInfo,
     ConfigError,
+    EditEvent,
+    Event,
+    HandshakeResponse,
+    Interaction,
     InvalidReply,
     MalformedPayload,
+    MediaContent,
+    MessageEvent,
+    MessageKind,
+    Participant,
     PermanentSendError,
+    ReactionEvent,
+    Referral,
+    ReplyRequest,
+    ReplyWindowPolicy,
+    SendResult,
+    SimulatedMessage,
+    StandInResponse,
+    StatusEvent,
+    Story,
     TransientSendError,
+    UnsendEvent,
+    WebhookRequest,
     WindowClosed,
+    WindowState,
+    hookimpl,
+    reply_window,
+    require_secret,
 )
-from siu_core.graph import (
+from siu_meta.graph import (
     DEFAULT_GRAPH_BASE_URL,
     DEFAULT_GRAPH_VERSION,
     GraphErrorPolicy,
@@ -46,32 +70,6 @@ from siu_core.graph import (
     sign_body,
     verify_hub_signature,
 )
-from siu_core.hookspecs import hookimpl
-from siu_core.models import (
-    Attachment,
-    AttachmentType,
-    ChannelInfo,
-    EditEvent,
-    Event,
-    HandshakeResponse,
-    Interaction,
-    MediaContent,
-    MessageEvent,
-    MessageKind,
-    Participant,
-    ReactionEvent,
-    Referral,
-    ReplyRequest,
-    ReplyWindowPolicy,
-    SendResult,
-    SimulatedMessage,
-    StandInResponse,
-    StatusEvent,
-    Story,
-    UnsendEvent,
-    WebhookRequest,
-)
-from siu_core.window import WindowState, reply_window
 
 #: Every reply siu sends carries ``metadata = OWN_MARKER + idempotency key`` (Messenger echoes it
 #: back), so the echo of siu's own reply is recognised and never shown twice in the thread.
@@ -694,14 +692,6 @@ def send_url(base_url: str, version: str, node: str) -> str:
     if not node or "/" in node:
         raise ConfigError(f"account id {node!r} is not a Graph node id")
     return f"{base_url.rstrip('/')}/{version}/{node}/messages"
-
-
-def require_secret(secrets: Mapping[str, str], name: str, channel: str) -> str:
-    """A secret the channel cannot work without; ConfigError naming it (never its value) otherwise."""
-    value = secrets.get(name)
-    if not value:
-        raise ConfigError(f"{channel}: secret field {name!r} is missing (siu/{channel} in Secrets Manager)")
-    return value
 
 
 # =================================================================================================

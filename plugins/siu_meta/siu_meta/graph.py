@@ -1,6 +1,6 @@
 """Shared mechanics of Meta's Graph webhooks and send APIs (WhatsApp, Messenger, Instagram).
 
-Public plugin API: the hub handshake, ``X-Hub-Signature-256`` verification on raw bytes in constant
+For the three Meta plugins: the hub handshake, ``X-Hub-Signature-256`` verification on raw bytes in constant
 time, timestamp parsing, and the mapping of Graph error envelopes to siu's typed send errors.
 Written once here so the three Meta channel plugins do not each carry a copy.
 """
@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from siu_core.errors import (
+from siu_core.plugin import (
+    HandshakeResponse,
     MalformedPayload,
     MissingSignature,
     PermanentSendError,
@@ -25,7 +26,6 @@ from siu_core.errors import (
     TransientSendError,
     WindowClosed,
 )
-from siu_core.models import HandshakeResponse
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 SIGNATURE_PREFIX = "sha256="

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from siu_meta import graph
 
-from siu_core import graph
 from siu_core.errors import (
     MalformedPayload,
     PermanentSendError,
