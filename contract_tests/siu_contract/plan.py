@@ -19,6 +19,7 @@ from siu_contract.checks import normalize as nz
 from siu_contract.checks import properties as pr
 from siu_contract.checks import send as sd
 from siu_contract.checks import signature as sg
+from siu_contract.checks import templates as tp
 from siu_contract.target import ChannelUnderTest
 
 
@@ -76,7 +77,8 @@ class Planner:
 
 
 def plan_checks(t: ChannelUnderTest) -> list[PlannedCheck]:
-    """Every check for this channel, in a stable order: load, handshake, signature, normalize, send, media, hygiene."""
+    """Every check for this channel, in a stable order: load, handshake, signature, normalize, send, media,
+    templates, hygiene."""
     p = Planner(t)
     m = t.manifest
     p.checks.append(PlannedCheck("load.secrets", functools.partial(ld.check_secrets, m, t.registry, t.name)))
@@ -141,6 +143,14 @@ def plan_checks(t: ChannelUnderTest) -> list[PlannedCheck]:
                   "the plugin implements download_media but the manifest has no media case")
         for mcase in m.media:
             p.add("media", f"media[{mcase.id}]", functools.partial(md.check_media, t, mcase))
+
+    if t.channel.has_hook("message_templates") or m.templates:
+        p.require("templates", bool(m.templates),
+                  "the plugin implements message_templates but the manifest has no templates case")
+        for tcase in m.templates:
+            p.add("templates", f"templates[{tcase.id}]", functools.partial(tp.check_templates, t, tcase))
+    else:
+        p.checks.append(PlannedCheck("templates", skip=tp.NO_HOOK))
 
     for relative in hy.cassette_files(t):
         p.checks.append(PlannedCheck(f"hygiene[{relative}]", functools.partial(hy.check_cassette, t, relative)))

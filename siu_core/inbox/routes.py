@@ -38,6 +38,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("POST", "/api/threads/{id}/close"), ("POST", "/api/threads/{id}/claim"),
     ("POST", "/api/threads/{id}/labels"), ("GET", "/api/roster"), ("PUT", "/api/roster/{id}"),
     ("GET", "/api/audit"), ("GET", "/api/threads/{id}/eligible"), ("GET", "/api/threads/{id}/media"),
+    ("GET", "/api/channels/{id}/templates"),
 )
 
 
@@ -142,6 +143,11 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
 
         body, sent = media.attachment(svc(), actor(), thread_id, params())
         return Response(status_code=200, content_type=sent["Content-Type"], body=body, headers=sent)
+
+    @app.get(f"{PREFIX}/channels/<channel>/templates")
+    def get_templates(channel: str) -> Reply:
+        actor()
+        return _json(200, reply.templates_view(svc(), unquote(channel), refresh=params().get("refresh") == "1"))
 
     # The inbox web UI: public static files (the data behind them needs the Bearer token).
     @app.get(UI_PREFIX)
