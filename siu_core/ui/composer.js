@@ -4,7 +4,7 @@
 // says that key is spent.
 
 import { api, newIdempotencyKey } from "./api.js";
-import { h, icon, replace } from "./dom.js";
+import { customerText, h, icon, replace } from "./dom.js";
 import { errorBox, say, showError } from "./feedback.js";
 import { channelName, clock, duration, parseTime, since } from "./format.js";
 
@@ -102,7 +102,8 @@ export class Composer {
     const win = t.window;
     this.textarea = null;
     this.noteEl = null;
-    const title = h("h3", { id: "composer-title", class: "composer-title" }, `Reply to ${t.customer && t.customer.name ? t.customer.name : "the customer"} on ${channelName(t.channel)}`);
+    const title = h("h3", { id: "composer-title", class: "composer-title" }, "Reply to ",
+      t.customer && t.customer.name ? customerText(t.customer.name) : "the customer", ` on ${channelName(t.channel)}`);
     if (t.status !== "open") {
       replace(this.el, title, h("p", { class: "window-note window-blocked" }, icon("lock"), " This thread is closed. It reopens when the customer writes again."), this.errorEl);
       return;

@@ -2,8 +2,9 @@
 
 The inbox checks a template reply against this list (name, language, status, body parameters)
 before sending. The WhatsApp Business Account id comes from the optional secret field
-``business_account_id``; without it the deployment cannot ask, and the hook answers ``None`` (the
-inbox then uses the ``templates`` setting, as before).
+``business_account_id`` (else the setting of that name, which simulated webhooks use too); without
+it the deployment cannot ask, and the hook answers ``None`` (the inbox then uses the ``templates``
+setting, as before).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def message_templates(
     secrets: Mapping[str, str], settings: Mapping[str, Any], session: Any
 ) -> list[dict[str, Any]] | None:
     """Every template of the account with its status and body parameter count (None: no account id set)."""
-    waba = secrets.get(BUSINESS_ACCOUNT_FIELD)
+    waba = secrets.get(BUSINESS_ACCOUNT_FIELD) or settings.get(BUSINESS_ACCOUNT_FIELD)
     if not isinstance(waba, str) or not waba:
         return None
     config = read_settings(settings)

@@ -73,6 +73,9 @@ def test_without_the_business_account_id_the_hook_cannot_ask() -> None:
     required = {k: v for k, v in SECRETS.items() if k != "business_account_id"}
     session = FakeSession([])
     assert channel().message_templates(required, session, settings()) is None and session.calls == []
+    from_setting = FakeSession([response(200, page(tpl("a", "x")))])
+    assert channel().message_templates(required, from_setting, settings(business_account_id="waba-9"))
+    assert "/waba-9/message_templates" in from_setting.calls[0]["url"]
 
 
 def test_errors_map_to_typed_send_errors() -> None:
