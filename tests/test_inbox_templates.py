@@ -206,3 +206,17 @@ def test_without_the_account_id_the_setting_is_the_list_as_before(inbox: Any) ->
     listed = call("GET", "/api/channels/whatsapp/templates", token=token).body
     assert listed["source"] == "config" and listed["templates"][0]["name"] == "order_update"
     assert inbox.stub.template_gets == []
+
+
+def test_siu_devs_stand_in_answers_the_template_list_through_the_plugin() -> None:
+    from siu_whatsapp.templates import read_template
+
+    from siu_core.dev.standin import StandIn
+    from siu_core.plugins import load_channels
+
+    standin = StandIn(load_channels(["whatsapp"]))
+    answer = standin.handle("GET", "/platform/whatsapp/v25.0/100000000000001/message_templates", {}, {}, b"")
+    assert answer.status == 200 and isinstance(answer.body, dict)
+    listed = tpl.read_reported([t for t in (read_template(item) for item in answer.body["data"]) if t])
+    assert [t.name for t in tpl.offered(listed, [])] == ["order_update", "appointment_reminder", "hello_world"]
+    assert standin.outbox()[-1]["path"].endswith("/message_templates")
