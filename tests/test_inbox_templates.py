@@ -83,10 +83,20 @@ def test_the_cache_lives_for_its_ttl_refreshes_on_demand_and_keeps_the_last_list
     assert cache.get("wa", fetch, 10.0, refresh=True) == ([info("a")], True) and len(asked) == 1  # too soon
     assert cache.get("wa", fetch, 40.0, refresh=True) == ([info("b")], True) and len(asked) == 2
     assert cache.get("wa", fetch, 400.0) == ([info("b")], False) and len(asked) == 3  # failed: stale
-    assert cache.get("wa", fetch, 401.0) == ([info("c")], True)
+    assert cache.get("wa", fetch, 429.0) == ([info("b")], False) and len(asked) == 3  # not asked again yet
+    assert cache.get("wa", fetch, 430.0) == ([info("c")], True) and len(asked) == 4
     cache.clear("wa")
+    failures: list[int] = []
+
+    def down() -> list[tpl.TemplateInfo] | None:
+        failures.append(1)
+        raise RuntimeError("down")
+
     with pytest.raises(RuntimeError):
-        cache.get("wa", lambda: (_ for _ in ()).throw(RuntimeError("down")), 402.0)
+        cache.get("wa", down, 500.0)
+    with pytest.raises(tpl.TemplatesUnavailable):  # a platform that just failed is not waited for again
+        cache.get("wa", down, 510.0)
+    assert len(failures) == 1
 
 
 def test_a_malformed_entry_is_skipped_and_statuses_are_upper_cased() -> None:

@@ -123,13 +123,22 @@ class _Entry:
     fetched_at: float
 
 
+class TemplatesUnavailable(Exception):
+    """The platform's list could not be read a moment ago, and there is no earlier list to fall back on."""
+
+
 @dataclass
 class TemplateCache:
-    """Per-channel platform template lists, each trusted for ``ttl`` seconds; thread-safe."""
+    """Per-channel platform template lists, each trusted for ``ttl`` seconds; thread-safe.
+
+    A failed ask is remembered for ``min_refresh`` seconds: while the platform is down, reads (every
+    thread view) get the last list, or fail at once, instead of each waiting for a timeout.
+    """
 
     ttl: float = TTL
     min_refresh: float = MIN_REFRESH
     _entries: dict[str, _Entry] = field(default_factory=dict)
+    _failed: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self, channel: str, fetch: Callable[[], list[TemplateInfo] | None], now: float, *,
@@ -137,17 +146,25 @@ class TemplateCache:
         """The channel's list (None: the platform cannot be asked) and whether it is fresh.
 
         Asks the platform when there is no entry, when it is older than ``ttl``, or when ``refresh``
-        is asked for and the last ask is at least ``min_refresh`` old. A failed ask keeps the last
-        list and says it is stale; with no list to keep, the error propagates.
+        is asked for and the last ask is at least ``min_refresh`` old, unless an ask failed less than
+        ``min_refresh`` ago. A failed ask keeps the last list and says it is stale; with no list to
+        keep, the error propagates (:class:`TemplatesUnavailable` while the failure is remembered).
         """
         with self._lock:
             entry = self._entries.get(channel)
+            failed_at = self._failed.get(channel)
         age = None if entry is None else now - entry.fetched_at
         if entry is not None and age is not None and age < self.ttl and not (refresh and age >= self.min_refresh):
             return entry.templates, True
+        if failed_at is not None and now - failed_at < self.min_refresh:
+            if entry is not None and entry.templates is not None:
+                return entry.templates, False
+            raise TemplatesUnavailable(f"the platform's template list failed {now - failed_at:.0f} s ago")
         try:
             fetched = fetch()
         except Exception:
+            with self._lock:
+                self._failed[channel] = now
             if entry is None or entry.templates is None:
                 raise
             obs.get_logger(SERVICE).warning("template list refresh failed; using the last one",
@@ -155,6 +172,7 @@ class TemplateCache:
             return entry.templates, False
         with self._lock:
             self._entries[channel] = _Entry(fetched, now)
+            self._failed.pop(channel, None)
         return fetched, True
 
     def clear(self, channel: str | None = None) -> None:
@@ -162,5 +180,7 @@ class TemplateCache:
         with self._lock:
             if channel is None:
                 self._entries.clear()
+                self._failed.clear()
             else:
                 self._entries.pop(channel, None)
+                self._failed.pop(channel, None)
