@@ -32,8 +32,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 #: The contract version this core implements. A plugin must declare the same major version and a
 #: minor version no newer than this one. 1.1 added ``normalize(account_id=...)`` and let
-#: ``simulate_webhook`` return one request per message (both needed by Telegram).
-CONTRACT_VERSION = "1.1"
+#: ``simulate_webhook`` return one request per message (both needed by Telegram). 1.2 added the
+#: optional ``message_templates`` hook (a 1.1 plugin, which lacks it, loads unchanged).
+CONTRACT_VERSION = "1.2"
 
 #: Hooks every channel plugin must implement; the others are optional.
 REQUIRED_HOOKS = ("channel_info", "handshake", "verify_signature", "normalize", "send_reply")
@@ -157,4 +158,28 @@ class ChannelSpec:
         hook for the answer, so replies and media downloads work with no platform account. ``path``
         is relative to ``api_base_url`` (e.g. ``/v25.0/106540352242922/messages``). Return ``None``
         for a call the platform would not understand (the stand-in answers 404).
+        """
+
+    @hookspec(firstresult=True)
+    def message_templates(
+        self,
+        secrets: Mapping[str, str],
+        settings: Mapping[str, Any],
+        session: Any,
+    ) -> list[Mapping[str, Any]] | None:
+        """List the message templates the platform has for this account, with their review status (optional hook).
+
+        The inbox checks a template reply against this list (cached for a few minutes) before
+        sending, so a name the platform does not know, or has not approved, is refused with the list
+        instead of failing at the platform. Return one mapping per template and language::
+
+            {"name": "order_update", "language": "en_US", "status": "APPROVED",
+             "category": "UTILITY", "param_count": 1}
+
+        ``status`` is the platform's word upper-cased (only ``APPROVED`` ones can be sent);
+        ``param_count`` is how many body parameters a send must carry. Return ``None`` when the
+        deployment lacks what the call needs (e.g. an optional account id secret): the core then
+        falls back to the ``templates`` setting. Raise a ``SendError`` subclass when the platform
+        refuses or fails (``TransientSendError`` for 5xx and timeouts). Added in contract 1.2;
+        implement it with ``@hookimpl(optionalhook=True)`` to keep loading on a 1.1 core.
         """

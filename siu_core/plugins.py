@@ -213,6 +213,18 @@ class Channel:
         return result
 
 
+    def message_templates(
+        self, secrets: Mapping[str, str], session: Any, settings: Mapping[str, Any] | None = None,
+    ) -> list[Mapping[str, Any]] | None:
+        """The platform's templates for this account, or None when the plugin (or the deployment) cannot list them."""
+        if not self.has_hook("message_templates"):
+            return None
+        result = self._call("message_templates", secrets=secrets, settings=self.settings(settings), session=session)
+        if result is not None and not isinstance(result, list):
+            raise TypeError(f"{self.name}: message_templates returned {type(result).__name__}, not a list")
+        return result
+
+
 @dataclass
 class ChannelRegistry:
     """The loaded channels, and the ones that failed to load with the reason for each."""

@@ -72,6 +72,9 @@ class PlatformStub(_Loopback):
     #: When set, every request waits for it before answering (to hold a send in flight).
     gate: threading.Event | None = None
     arrived: threading.Event = field(default_factory=threading.Event)
+    #: What ``GET /{version}/{waba}/message_templates`` answers (a Graph ``data`` list), or an error Answer.
+    templates: list[dict[str, Any]] | Answer = field(default_factory=list)
+    template_gets: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> PlatformStub:
@@ -80,6 +83,21 @@ class PlatformStub(_Loopback):
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, format: str, *args: Any) -> None:
                 pass
+
+            def do_GET(self) -> None:
+                with stub._lock:
+                    stub.template_gets.append(self.path)
+                    listed = stub.templates
+                found = "/message_templates" in self.path
+                answer = listed if isinstance(listed, Answer) else Answer(body={"data": listed, "paging": {}})
+                if not found:
+                    answer = Answer(status=404, body=graph_error(100, "Unknown path"))
+                data = json.dumps(answer.body).encode()
+                self.send_response(answer.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -355,6 +373,21 @@ class SlackStub(_Loopback):
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, format: str, *args: Any) -> None:
                 pass
+
+            def do_GET(self) -> None:
+                with stub._lock:
+                    stub.template_gets.append(self.path)
+                    listed = stub.templates
+                found = "/message_templates" in self.path
+                answer = listed if isinstance(listed, Answer) else Answer(body={"data": listed, "paging": {}})
+                if not found:
+                    answer = Answer(status=404, body=graph_error(100, "Unknown path"))
+                data = json.dumps(answer.body).encode()
+                self.send_response(answer.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

@@ -89,7 +89,8 @@ def test_the_suite_fails_exactly_where_a_todo_is_left(installed: Installed) -> N
         "normalize.property[mutated]", "normalize.property[bytes]", "send[success]", "send[rate_limited]",
         "send[permanent]", "send[window_closed]",
     }
-    assert row["passed"] >= 3 and row["skipped"] == 0  # manifest, load, load.secrets, hygiene[...]
+    assert row["passed"] >= 3  # manifest, load, load.secrets, hygiene[...]
+    assert row["skipped"] == 1  # templates: the optional message_templates hook (contract 1.2) is not implemented
     assert "verify the platform's signature header" in failures["signature[message]"]
 
 

@@ -30,6 +30,7 @@ CheckName = Literal[
     "send.permanent",
     "send.transient",
     "media",
+    "templates",
 ]
 
 SendOutcome = Literal["success", "window_closed", "rate_limited", "permanent", "invalid", "transient"]
@@ -117,6 +118,15 @@ class MediaCase(Strict):
     mime_type: str | None = None
 
 
+class TemplatesCase(Strict):
+    """The account's template list fetched through a cassette, and the entries it must read as."""
+
+    id: str = Field(pattern=r"^[a-z0-9_.-]+$")
+    cassette: str
+    expected: list[dict[str, Any]] = Field(description="the entries message_templates returns, in order")
+    why: str = ""
+
+
 class Manifest(Strict):
     """Everything the contract suite needs to check one channel plugin."""
 
@@ -132,6 +142,7 @@ class Manifest(Strict):
     malformed: list[str] = Field(default=[], description="bodies that must raise MalformedPayload")
     send: list[SendCase] = []
     media: list[MediaCase] = []
+    templates: list[TemplatesCase] = Field(default=[], description="cases for the optional message_templates hook")
     skip: dict[CheckName, str] = {}
 
     @model_validator(mode="after")

@@ -20,6 +20,7 @@ from siu_contract.checks import properties as pr
 from siu_contract.checks import send as sd
 from siu_contract.checks import signature as sg
 from siu_contract.checks import standin as si
+from siu_contract.checks import templates as tp
 from siu_contract.target import ChannelUnderTest
 
 #: Hook -> the checks that exercise it. ``tests/test_hook_docs.py`` fails when a hook of the contract
@@ -35,6 +36,7 @@ HOOK_CHECKS: dict[str, tuple[Callable[..., None], ...]] = {
     "download_media": (md.check_media,),
     "simulate_webhook": (nz.check_simulate_roundtrip,),
     "stand_in_response": (si.check_send,),
+    "message_templates": (tp.check_templates,),
 }
 
 
@@ -93,7 +95,7 @@ class Planner:
 
 def plan_checks(t: ChannelUnderTest) -> list[PlannedCheck]:
     """Every check for this channel, in a stable order: load, handshake, signature, normalize, send, media, stand-in,
-    hygiene."""
+    templates, hygiene."""
     p = Planner(t)
     m = t.manifest
     p.checks.append(PlannedCheck("load.secrets", functools.partial(ld.check_secrets, m, t.registry, t.name)))
@@ -166,6 +168,14 @@ def plan_checks(t: ChannelUnderTest) -> list[PlannedCheck]:
                   "through it")
         for scase in success[:1]:
             p.add("stand_in", f"stand_in.send[{scase.id}]", functools.partial(si.check_send, t, scase))
+
+    if t.channel.has_hook("message_templates") or m.templates:
+        p.require("templates", bool(m.templates),
+                  "the plugin implements message_templates but the manifest has no templates case")
+        for tcase in m.templates:
+            p.add("templates", f"templates[{tcase.id}]", functools.partial(tp.check_templates, t, tcase))
+    else:
+        p.checks.append(PlannedCheck("templates", skip=tp.NO_HOOK))
 
     for relative in hy.cassette_files(t):
         p.checks.append(PlannedCheck(f"hygiene[{relative}]", functools.partial(hy.check_cassette, t, relative)))

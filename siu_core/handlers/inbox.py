@@ -2,6 +2,11 @@
 
 Thin: verify nothing here, route everything through :mod:`siu_core.inbox.routes`. Config, channel
 plugins, secrets and the signing key are loaded on the first request (cold start) and kept.
+
+Every answer leaves through :func:`siu_core.inbox.errors.finish`: ``nosniff``, ``Referrer-Policy``,
+a CSP and ``Cache-Control: no-store`` on API answers, an ``X-Request-Id``, and on a 5xx the request
+id in the body, never an exception's text, also when the failure happened before any route ran
+(building the app or the services).
 ``siu dev`` mounts :func:`handler` at ``/api/``; tests install services with :func:`set_services`.
 """
 
@@ -46,7 +51,28 @@ def set_services(value: InboxServices | None) -> None:
 @obs.instrument(SERVICE, correlation_id_path="requestContext.requestId")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Lambda entry point: one Function URL request in, one JSON answer out."""
+    from siu_core.inbox import errors
+
+    rid = errors.request_id(event, context)
+    token = errors.CURRENT_REQUEST_ID.set(rid)
+    try:
+        result = _answer(event, context)
+    except Exception as exc:
+        obs.get_logger(SERVICE).exception("inbox request failed outside its route",
+                                          extra={"error": type(exc).__name__, "request_id": rid})
+        result = errors.internal_error(rid)
+    finally:
+        errors.CURRENT_REQUEST_ID.reset(token)
+    return errors.finish(result, rid)
+
+
+def _answer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _app
+    http = (event.get("requestContext") or {}).get("http") or {}
+    if str(http.get("method", "")).upper() == "OPTIONS":
+        from siu_core.inbox.routes import options_answer
+
+        return options_answer(str(event.get("rawPath") or http.get("path") or "/"))
     with _resolve_lock:
         if _app is None:
             from siu_core.inbox.routes import build_app

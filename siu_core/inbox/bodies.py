@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -22,6 +23,25 @@ MAX_IDEMPOTENCY_KEY = 200
 
 M = TypeVar("M", bound=BaseModel)
 
+#: Characters that show nothing (or only steer direction) although they are not whitespace: zero-width
+#: spaces and joiners, the BOM, word joiner and invisible operators, bidi marks, embeddings, overrides
+#: and isolates, the Arabic letter mark, soft hyphen, variation selectors and the Hangul fillers.
+INVISIBLE: frozenset[str] = frozenset(
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f"
+    "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069"
+    "\u3164\ufeff\uffa0"
+) | frozenset(chr(c) for c in range(0xFE00, 0xFE10))
+
+
+def is_invisible(char: str) -> bool:
+    """Whether a character shows nothing to the customer: whitespace, a listed invisible, or a format character."""
+    return char.isspace() or char in INVISIBLE or unicodedata.category(char) == "Cf" or 0xE0100 <= ord(char) <= 0xE01EF
+
+
+def is_blank(text: str) -> bool:
+    """True when a reply (or template parameter) would show the customer nothing at all."""
+    return not any(not is_invisible(c) for c in text)
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -34,6 +54,13 @@ class TemplateBody(_Body):
     language: Annotated[str, Field(min_length=1, max_length=20)]
     params: Annotated[list[Annotated[str, Field(max_length=1024)]], Field(max_length=20)] = []
 
+    @model_validator(mode="after")
+    def _visible_params(self) -> TemplateBody:
+        blank = [i + 1 for i, p in enumerate(self.params) if is_blank(p)]
+        if blank:
+            raise ValueError(f"template parameter(s) {blank} show nothing (only spaces or invisible characters)")
+        return self
+
 
 class ReplyBody(_Body):
     """``{"text": ...}`` or ``{"template": {...}}``: the teammate's own words, or an approved template."""
@@ -45,8 +72,8 @@ class ReplyBody(_Body):
     def _one(self) -> ReplyBody:
         if (self.text is None) == (self.template is None):
             raise ValueError("send exactly one of text or template")
-        if self.text is not None and not self.text.strip():
-            raise ValueError("the reply text is empty")
+        if self.text is not None and is_blank(self.text):
+            raise ValueError("the reply text is empty (only spaces, zero-width or direction characters)")
         return self
 
 

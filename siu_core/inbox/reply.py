@@ -39,8 +39,8 @@ from siu_core.errors import (
     UnknownChannel,
     WindowClosed,
 )
-from siu_core.inbox import authz, views
-from siu_core.inbox.bodies import ReplyBody
+from siu_core.inbox import authz, templates, views
+from siu_core.inbox.bodies import ReplyBody, TemplateBody
 from siu_core.inbox.errors import Answer, ApiError, not_found
 from siu_core.models import Participant, ReplyRequest, SendResult, TemplateRef
 from siu_core.store import audit, ddb, replies, threads
@@ -71,7 +71,7 @@ def _retry_after(seconds: float | None) -> str:
     return str(max(1, math.ceil(seconds if seconds is not None else 1)))
 
 
-def check_content(info: ChannelInfo, body: ReplyBody, settings: Mapping[str, Any]) -> None:
+def check_content(info: ChannelInfo, body: ReplyBody) -> None:
     """422 for a reply the channel cannot carry: too long, or a template where there are none."""
     if body.text is not None and info.max_text_length is not None:
         size = len(body.text.encode("utf-8")) if info.text_length_unit == "bytes" else len(body.text)
@@ -80,15 +80,43 @@ def check_content(info: ChannelInfo, body: ReplyBody, settings: Mapping[str, Any
                            f"{info.display_name} accepts at most {info.max_text_length} {info.text_length_unit}; "
                            f"this reply has {size} (siu never splits a reply)",
                            limit=info.max_text_length, size=size)
-    if body.template is not None:
-        if not info.supports_templates:
-            raise ApiError(422, "templates_unsupported", f"{info.display_name} has no message templates")
-        approved = views.approved_templates(settings, True)
-        if approved and not any(t["name"] == body.template.name and t["language"] == body.template.language
-                                for t in approved):
-            raise ApiError(422, "unknown_template",
-                           f"template {body.template.name!r} ({body.template.language}) is not configured",
-                           templates=approved)
+    if body.template is not None and not info.supports_templates:
+        raise ApiError(422, "templates_unsupported", f"{info.display_name} has no message templates")
+
+
+def check_template(services: InboxServices, channel: str, template: TemplateBody) -> None:
+    """422 unless the platform approved this template and it gets its number of parameters.
+
+    A name the cached list does not know makes the inbox ask the platform again (rate-limited by the
+    cache) before refusing: a template approved a minute ago is sendable at once.
+    """
+    catalog = services.templates(channel)
+    if catalog is None:
+        return
+    if not catalog.sendable and catalog.source == "config":
+        return  # no platform list and none configured: the platform itself decides, as before contract 1.2
+    try:
+        templates.check_template(template.name, template.language, template.params, catalog)
+    except ApiError as exc:
+        if exc.code != "unknown_template" or catalog.source == "config":
+            raise
+        again = services.templates(channel, refresh=True)
+        if again is None:
+            raise
+        templates.check_template(template.name, template.language, template.params, again)
+
+
+def templates_view(services: InboxServices, channel: str, *, refresh: bool = False) -> dict[str, Any]:
+    """The templates a teammate may send on a channel now, and everything the platform reported (for the picker)."""
+    try:
+        found = services.channel(channel)
+    except UnknownChannel:
+        raise not_found("channel", channel) from None
+    catalog = services.templates(found.name, refresh=refresh)
+    if catalog is None:
+        return {"channel": found.name, "supports_templates": False, "source": None, "templates": [], "reported": []}
+    return {"channel": found.name, "supports_templates": True, "source": catalog.source,
+            "templates": catalog.views(), "reported": [t.view() for t in catalog.reported]}
 
 
 def _replay(services: InboxServices, record: replies.ReplyRecord, wanted_hash: str) -> Answer:
@@ -175,9 +203,13 @@ def reply(services: InboxServices, actor: Actor, thread_id: str, body: ReplyBody
     try:
         channel = services.channel(str(thread["channel"]))
     except UnknownChannel as exc:
-        raise ApiError(503, "channel_unavailable", str(exc)) from None
+        _log().error("reply to a channel that is not loaded", extra={"thread_id": thread_id, "error": str(exc)})
+        raise ApiError(503, "channel_unavailable",
+                       f"the {thread['channel']} channel is not available in this inbox; see its logs") from None
+    check_content(channel.info, body)
+    if body.template is not None:
+        check_template(services, channel.name, body.template)
     settings = services.channel_settings(channel.name)
-    check_content(channel.info, body, settings)
     last_inbound = sla.parse_time(thread.get("last_inbound_at"))
     state = views.window_state(channel.info.reply_window, settings, last_inbound, now)
     if body.text is not None and not state.can_send_text:
@@ -187,7 +219,9 @@ def reply(services: InboxServices, actor: Actor, thread_id: str, body: ReplyBody
     try:
         secrets = services.secrets.get(channel.name, required=channel.info.secret_fields)
     except ConfigError as exc:
-        raise ApiError(503, "channel_misconfigured", str(exc)) from None
+        _log().error("channel secrets unusable", extra={"channel": channel.name, "error": str(exc)})
+        raise ApiError(503, "channel_misconfigured",
+                       f"the {channel.name} channel is not fully configured; see the inbox's logs") from None
 
     owner = uuid.uuid4().hex
     existing = replies.begin(key, thread_id=thread_id, user=actor.id, idempotency_key=idempotency_key,
@@ -255,13 +289,15 @@ def _send_claimed(services: InboxServices, actor: Actor, thread: Mapping[str, An
     except ConfigError as exc:
         replies.release(key, owner)
         obs.metric("SendFailures", channel=channel.name, reason="misconfigured")
-        raise ApiError(503, "channel_misconfigured", str(exc)) from None
-    except Exception as exc:
+        log.error("channel misconfigured while sending", extra={"channel": channel.name, "error": str(exc)})
+        raise ApiError(503, "channel_misconfigured",
+                       f"the {channel.name} channel is not fully configured; see the inbox's logs") from None
+    except Exception:
         obs.metric("SendFailures", channel=channel.name, reason="plugin_error")
         log.exception("channel plugin failed while sending", extra={"thread_id": thread_id, "channel": channel.name})
         return _failure(services, status=500, code="send_failed", state="unknown",
-                        message=f"the {channel.name} plugin failed ({type(exc).__name__}); the reply may or may "
-                                "not have been sent: check the thread", **common)
+                        message=f"the {channel.name} plugin failed; the reply may or may not have been sent: "
+                                "check the thread", **common)
 
     at = services.clock()
     item = replies.outbound_item(thread=thread, message_id=result.message_id, at=at, text=body.text,

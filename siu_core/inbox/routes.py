@@ -1,7 +1,10 @@
 """HTTP wiring of the inbox API on Powertools' ``LambdaFunctionUrlResolver`` (Function URL payload 2.0).
 
-Every answer is JSON; every error is ``{"error": {"code", "message", ...}}``. Checks run in this
-order: token (401), body (422), thread exists (404), caller allowed (403), state (409).
+Every API answer is JSON; every error is ``{"error": {"code", "message", ...}}`` (a 404 too). Checks
+run in this order: token (401), body (422), thread exists (404), caller allowed (403), state (409).
+A known path with another method is 405 with ``Allow``; ``OPTIONS`` is 204 with ``Allow``
+(:func:`options_answer`, called by the handler); ``/`` redirects to the UI. Security headers and the
+request id of 5xx bodies are added to every answer by :func:`siu_core.inbox.errors.finish`.
 
 Powertools keeps the current request in a class attribute shared by every resolver, so a process
 must resolve one request at a time: the handler (:mod:`siu_core.handlers.inbox`) holds a lock around
@@ -11,6 +14,7 @@ must resolve one request at a time: the handler (:mod:`siu_core.handlers.inbox`)
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -18,7 +22,7 @@ from urllib.parse import unquote
 from siu_core import obs
 from siu_core.auth import AuthError, bearer_token
 from siu_core.inbox import actions, admin, authz, bodies, eligible, identity, media, reads, reply
-from siu_core.inbox.errors import Answer, ApiError
+from siu_core.inbox.errors import CURRENT_REQUEST_ID, Answer, ApiError
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
@@ -39,7 +43,38 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("POST", "/api/threads/{id}/labels"), ("GET", "/api/roster"), ("PUT", "/api/roster/{id}"),
     ("GET", "/api/audit"), ("GET", "/api/threads/{id}/eligible"), ("GET", "/api/threads/{id}/media"),
     ("POST", "/api/me/sign-out"), ("POST", "/api/roster/{id}/sign-out"),
+    ("GET", "/api/channels/{id}/templates"),
 )
+
+
+#: Every path this function answers, with its method (the API's, the UI's, the root redirect).
+ROUTES: tuple[tuple[str, str], ...] = (
+    *ENDPOINTS, ("GET", "/"), ("GET", UI_PREFIX), ("GET", f"{UI_PREFIX}/"), ("GET", f"{UI_PREFIX}/{{file}}"),
+)
+
+
+def _route_pattern(template: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[a-z]+\\\}", "[^/]+", re.escape(template)) + "$")
+
+
+_PATTERNS = tuple((method, _route_pattern(path)) for method, path in ROUTES)
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods a path answers (OPTIONS included), or [] when no route has this path: for Allow, 405 and OPTIONS."""
+    methods = {method for method, pattern in _PATTERNS if pattern.match(path)}
+    return sorted(methods | {"OPTIONS"}) if methods else []
+
+
+def options_answer(path: str) -> dict[str, Any]:
+    """``OPTIONS``: 204 with ``Allow`` for a path the function answers, a JSON 404 otherwise (no CORS: same origin)."""
+    allowed = allowed_methods(path)
+    if not allowed:
+        body = {"error": {"code": "not_found", "message": f"no endpoint OPTIONS {path}"}}
+        return {"statusCode": 404, "headers": {"Content-Type": "application/json", "Cache-Control": "no-store"},
+                "body": json.dumps(body, separators=(",", ":")), "isBase64Encoded": False}
+    return {"statusCode": 204, "headers": {"Allow": ", ".join(allowed), "Cache-Control": "no-store"}, "body": "",
+            "isBase64Encoded": False}
 
 
 def _json(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Reply:
@@ -152,6 +187,18 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
         body, sent = media.attachment(svc(), actor(), thread_id, params())
         return Response(status_code=200, content_type=sent["Content-Type"], body=body, headers=sent)
 
+    @app.get(f"{PREFIX}/channels/<channel>/templates")
+    def get_templates(channel: str) -> Reply:
+        actor()
+        return _json(200, reply.templates_view(svc(), unquote(channel), refresh=params().get("refresh") == "1"))
+
+    @app.get("/")
+    def get_root() -> Reply:
+        from aws_lambda_powertools.event_handler import Response
+
+        return Response(status_code=302, content_type="text/plain; charset=utf-8", body="",
+                        headers={"Location": f"{UI_PREFIX}/", "Cache-Control": "no-store"})
+
     # The inbox web UI: public static files (the data behind them needs the Bearer token).
     @app.get(UI_PREFIX)
     @app.get(f"{UI_PREFIX}/")
@@ -177,7 +224,8 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
 
     def on_api_error(exc: ApiError) -> Reply:
         if exc.status >= 500:
-            log.error("request failed", extra={"code": exc.code, "status": exc.status})
+            log.error("request failed", extra={"code": exc.code, "status": exc.status,
+                                               "request_id": CURRENT_REQUEST_ID.get()})
         elif exc.status == 403:
             # The actor (user, role) is in the logger's keys once the token verified.
             log.warning("request forbidden", extra={"code": exc.code, "status": exc.status,
@@ -195,12 +243,20 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
 
     @app.not_found
     def on_not_found(exc: Exception) -> Reply:
-        where = f"{app.current_event.http_method} {app.current_event.path}"
-        return _json(404, {"error": {"code": "not_found", "message": f"no endpoint {where}"}})
+        method, path = app.current_event.http_method, app.current_event.path
+        allowed = allowed_methods(path)
+        if allowed:
+            listed = ", ".join(allowed)
+            return _json(405, {"error": {"code": "method_not_allowed", "message": f"{path} answers {listed}",
+                                         "allowed": allowed}}, {"Allow": listed})
+        return _json(404, {"error": {"code": "not_found", "message": f"no endpoint {method} {path}"}})
 
     def on_error(exc: Exception) -> Reply:
-        log.exception("inbox request crashed", extra={"error": type(exc).__name__})
-        return _json(500, {"error": {"code": "internal", "message": "the inbox failed on this request; see its logs"}})
+        # The exception's text stays in the log (it may name config, secrets' fields or internals).
+        log.exception("inbox request crashed", extra={"error": type(exc).__name__,
+                                                      "request_id": CURRENT_REQUEST_ID.get()})
+        return _json(500, {"error": {"code": "internal",
+                                     "message": "the inbox failed on this request; quote the request id"}})
 
     app.exception_handler(ApiError)(on_api_error)
     app.exception_handler(AuthError)(on_auth_error)

@@ -1,4 +1,5 @@
-"""What the inbox API loads once per cold start: config, channel plugins, secrets, signing key, HTTP session."""
+"""What the inbox API loads once per cold start: config, channel plugins, secrets, signing key, HTTP session,
+and the platforms' template lists (cached for a few minutes, see :mod:`siu_core.inbox.templates`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from siu_core import obs
+from siu_core.inbox import templates as tpl
+from siu_core.inbox.errors import ApiError
 
 if TYPE_CHECKING:
     from siu_core.auth import SigningKeys
@@ -44,6 +49,9 @@ class InboxServices:
     peer_wait: float = PEER_WAIT
     peer_poll: float = PEER_POLL
     session_factory: Callable[[], Any] | None = None
+    template_cache: tpl.TemplateCache = field(default_factory=tpl.TemplateCache)
+    #: The template cache's own clock (separate from ``monotonic``, which times send retries).
+    template_clock: Callable[[], float] = time.monotonic
     _session: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -63,9 +71,62 @@ class InboxServices:
         """The loaded plugin of a channel (UnknownChannel when it is not installed)."""
         return self.channels.get(name)
 
-    def channel_settings(self, name: str) -> dict[str, Any]:
-        """The plugin's settings with the deployment's overrides (api base URL, templates, human-agent tag)."""
+    def _settings(self, name: str) -> dict[str, Any]:
         return self.channel(name).settings(self.config.channel_settings(name))
+
+    def channel_settings(self, name: str) -> dict[str, Any]:
+        """The plugin's settings with the deployment's overrides (api base URL, templates, human-agent tag).
+
+        For a channel whose plugin lists the platform's templates, ``templates`` is replaced by the
+        ones a teammate may send now (approved, narrowed to the setting's), so the thread's window and
+        the plugin's own send check see the platform's truth. When the platform cannot be asked, the
+        setting stays as configured (a template reply is checked again, strictly, by the reply path).
+        """
+        merged = self._settings(name)
+        channel = self.channel(name)
+        if channel.info.supports_templates and channel.has_hook("message_templates"):
+            try:
+                catalog = self.templates(name)
+            except ApiError:
+                return merged
+            if catalog is not None and catalog.source != "config":
+                merged["templates"] = [{"name": t.name, "language": t.language, "param_count": t.param_count}
+                                       for t in catalog.sendable]
+        return merged
+
+    def templates(self, name: str, *, refresh: bool = False) -> tpl.Catalog | None:
+        """The channel's templates: the platform's (cached ``template_cache.ttl`` s), else the configured ones.
+
+        None for a channel without templates. ``refresh`` asks the platform again (at most every
+        ``template_cache.min_refresh`` s). 503 ``templates_unavailable`` when the platform cannot be
+        asked, has never answered and no template is configured.
+        """
+        channel = self.channel(name)
+        if not channel.info.supports_templates:
+            return None
+        raw = self._settings(name)
+        config = tpl.configured(raw)
+        from_config = tpl.Catalog(tuple(config), tuple(config), "config")
+        if not channel.has_hook("message_templates"):
+            return from_config
+
+        def fetch() -> list[tpl.TemplateInfo] | None:
+            reported = channel.message_templates(self.secrets.get(name), self.http(), raw)
+            return None if reported is None else tpl.read_reported(reported)
+
+        try:
+            platform, fresh = self.template_cache.get(name, fetch, self.template_clock(), refresh=refresh)
+        except Exception as exc:
+            obs.get_logger(tpl.SERVICE).warning("cannot list the platform's templates",
+                                                extra={"channel": name, "error": type(exc).__name__})
+            if config:
+                return from_config
+            raise ApiError(503, "templates_unavailable",
+                           f"the {channel.info.display_name} template list cannot be read right now; try again",
+                           headers={"Retry-After": "30"}) from None
+        if platform is None:
+            return from_config
+        return tpl.Catalog(tuple(platform), tuple(tpl.offered(platform, config)), "platform" if fresh else "stale")
 
 
 def load_services() -> InboxServices:

@@ -4,14 +4,14 @@
 // says that key is spent.
 
 import { api, newIdempotencyKey } from "./api.js";
-import { h, icon, replace } from "./dom.js";
+import { customerText, h, icon, replace } from "./dom.js";
 import { errorBox, say, showError } from "./feedback.js";
 import { channelName, clock, duration, parseTime, since } from "./format.js";
 
 /** Errors after which the same key can never succeed: a new attempt is a new, deliberate send. */
 const KEY_SPENT = new Set([
   "platform_error", "invalid_reply", "window_closed", "reply_outcome_unknown", "send_failed",
-  "idempotency_key_reused", "text_too_long", "unknown_template", "templates_unsupported", "invalid_body",
+  "idempotency_key_reused", "text_too_long", "unknown_template", "template_params", "templates_unsupported", "invalid_body",
 ]);
 
 function windowNote(win, now) {
@@ -102,7 +102,8 @@ export class Composer {
     const win = t.window;
     this.textarea = null;
     this.noteEl = null;
-    const title = h("h3", { id: "composer-title", class: "composer-title" }, `Reply to ${t.customer && t.customer.name ? t.customer.name : "the customer"} on ${channelName(t.channel)}`);
+    const title = h("h3", { id: "composer-title", class: "composer-title" }, "Reply to ",
+      t.customer && t.customer.name ? customerText(t.customer.name) : "the customer", ` on ${channelName(t.channel)}`);
     if (t.status !== "open") {
       replace(this.el, title, h("p", { class: "window-note window-blocked" }, icon("lock"), " This thread is closed. It reopens when the customer writes again."), this.errorEl);
       return;
@@ -184,7 +185,7 @@ export class Composer {
       drawParams(templates[0].param_count || 0);
     } else {
       fields.push(
-        h("p", { class: "muted small" }, "No templates are listed in this inbox's config: type the name and language of a template approved in WhatsApp Manager."),
+        h("p", { class: "muted small" }, "No approved templates are listed for this inbox: type the name and language of a template approved in WhatsApp Manager."),
         h("label", { for: "template-free-name" }, "Template name"), h("input", { id: "template-free-name", required: true, maxlength: 512 }),
         h("label", { for: "template-free-language" }, "Language code"), h("input", { id: "template-free-language", required: true, maxlength: 20, placeholder: "en_US" }));
       const count = h("input", { id: "template-free-count", type: "number", min: 0, max: 20, value: 0 });

@@ -43,6 +43,21 @@ export function replace(el, ...children) {
   return append(el, children);
 }
 
+// Customers write what they like, bidi controls included: U+202E (right-to-left override) in a name
+// would otherwise reverse the text after it too, so one name or message could show as another.
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+
+/** Customer-provided text as an isolate (``<bdi dir="auto">``): nothing inside can reorder what is around it. */
+export function customerText(text, className = "") {
+  return h("bdi", { dir: "auto", class: className ? `ct ${className}` : "ct" }, text === null || text === undefined ? "" : String(text));
+}
+
+/** Customer-provided text inside a plain string (dialogs, status lines): wrapped in FSI…PDI, its own
+ * embedding, override and isolate controls dropped so it cannot close the isolate early. */
+export function isolated(text) {
+  return `\u2068${String(text === null || text === undefined ? "" : text).replace(BIDI_CONTROLS, "")}\u2069`;
+}
+
 /** Text visible only to screen readers. */
 export function srOnly(text) {
   return h("span", { class: "sr-only" }, text);

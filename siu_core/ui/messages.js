@@ -2,7 +2,7 @@
 // templates and the delivery status of our replies. Customer text only ever becomes text nodes.
 
 import { api } from "./api.js";
-import { h, icon, srOnly } from "./dom.js";
+import { customerText, h, icon, srOnly } from "./dom.js";
 import { DELIVERY, KINDS, actorName, clock, firstLine, fullTime, safeLink, size } from "./format.js";
 
 const IMAGE_TYPES = new Set(["image", "sticker"]);
@@ -52,7 +52,7 @@ function attachmentView(att, index, text) {
   const type = String(att.type || "file");
   const label = KINDS[type] || type;
   // WhatsApp repeats an image's caption as the message text: show it once.
-  const caption = att.caption && att.caption !== text ? h("figcaption", {}, att.caption) : null;
+  const caption = att.caption && att.caption !== text ? h("figcaption", { dir: "auto" }, customerText(att.caption)) : null;
   const meta = [att.filename, att.mime_type, size(att.media_size)].filter(Boolean).join(" · ");
   if (att.media_url) {
     if (IMAGE_TYPES.has(type)) {
@@ -64,7 +64,7 @@ function attachmentView(att, index, text) {
       return figure;
     }
     const link = h("a", { href: "#", class: "attachment-link", download: att.filename || `${type}-${index + 1}` },
-      icon("clip"), ` ${att.filename || label}`);
+      icon("clip"), " ", customerText(att.filename || label));
     link.addEventListener("click", async (event) => {
       if (link.dataset.ready) return;
       event.preventDefault();
@@ -76,7 +76,7 @@ function attachmentView(att, index, text) {
         link.after(h("span", { class: "error-inline" }, ` could not be loaded: ${err.message}`));
       }
     });
-    return h("div", { class: "attachment" }, link, meta ? h("span", { class: "muted" }, ` ${meta}`) : null, caption);
+    return h("div", { class: "attachment" }, link, meta ? h("span", { class: "muted" }, " ", customerText(meta)) : null, caption);
   }
   if (att.media_error) {
     return h("div", { class: "attachment attachment-missing" }, icon("alert"),
@@ -87,10 +87,10 @@ function attachmentView(att, index, text) {
     return h("div", { class: "attachment" },
       h("a", { href: external, target: "_blank", rel: "noopener noreferrer", class: "attachment-link" },
         icon("clip"), ` Open the ${label.toLowerCase()} on the platform`),
-      meta ? h("span", { class: "muted" }, ` ${meta}`) : null, caption);
+      meta ? h("span", { class: "muted" }, " ", customerText(meta)) : null, caption);
   }
   return h("div", { class: "attachment attachment-missing" }, icon("clip"),
-    ` ${label}${meta ? ` (${meta})` : ""}: not stored by siu.`, caption);
+    ` ${label}`, meta ? [" (", customerText(meta), ")"] : null, ": not stored by siu.", caption);
 }
 
 function reactionsView(reactions) {
@@ -98,7 +98,7 @@ function reactionsView(reactions) {
   if (!entries.length) return null;
   return h("ul", { class: "reactions", "aria-label": "Reactions" },
     entries.map(([who, emoji]) => h("li", { class: `reaction reaction-${who}` },
-      h("span", { class: "emoji" }, emoji), h("span", { class: "reaction-who" }, who === "customer" ? "customer" : "business"))));
+      h("span", { class: "emoji" }, customerText(emoji)), h("span", { class: "reaction-who" }, who === "customer" ? "customer" : "business"))));
 }
 
 function templateView(template) {
@@ -106,7 +106,7 @@ function templateView(template) {
   const params = Array.isArray(template.params) ? template.params : [];
   return h("div", { class: "template" },
     h("p", {}, h("strong", {}, "Template "), `${template.name} (${template.language})`),
-    params.length ? h("ol", { class: "template-params", "aria-label": "Template parameters" }, params.map((p) => h("li", {}, p))) : null);
+    params.length ? h("ol", { class: "template-params", "aria-label": "Template parameters" }, params.map((p) => h("li", {}, customerText(p)))) : null);
 }
 
 /** The list item of one message; ``byId`` finds the message a reply quotes. */
@@ -119,7 +119,7 @@ export function messageItem(m, { customer, byId, now }) {
   const kind = m.kind && m.kind !== "text" ? m.kind : null;
   const head = h("p", { class: "msg-head" },
     m.sent_by === "business_app" ? icon("phone") : null,
-    h("span", { class: "msg-author" }, who.name),
+    h("span", { class: "msg-author" }, customerText(who.name)),
     who.note ? h("span", { class: "muted" }, ` · ${who.note}`) : null,
     kind && kind !== "template" ? h("span", { class: "tag tag-kind" }, KINDS[kind] || kind) : null,
     h("time", { datetime: m.timestamp || "", title: fullTime(m.timestamp) }, clock(m.timestamp, now)));
@@ -127,13 +127,13 @@ export function messageItem(m, { customer, byId, now }) {
   if (m.reply_to) {
     const target = byId.get(m.reply_to);
     body.push(h("p", { class: "msg-quote" }, icon("reply"), " ",
-      target ? (target.deleted ? "Replying to a deleted message" : `Replying to: ${firstLine(target.text, 80) || KINDS[target.kind] || "a message"}`)
+      target ? (target.deleted ? "Replying to a deleted message" : ["Replying to: ", customerText(firstLine(target.text, 80) || KINDS[target.kind] || "a message")])
         : "Replying to an earlier message"));
   }
   if (m.deleted) {
     body.push(h("p", { class: "msg-text msg-gone" }, icon("trash"), " The customer deleted this message."));
   } else if (m.text) {
-    body.push(h("p", { class: "msg-text" }, m.text));
+    body.push(h("p", { class: "msg-text", dir: "auto" }, customerText(m.text)));
   } else if (!m.template && !(m.attachments || []).length) {
     body.push(h("p", { class: "msg-text msg-gone" }, KINDS[m.kind] || "A message with no text"));
   }

@@ -2,7 +2,7 @@
 // team's unassigned queue and any teammate's queue. Redrawn only when the threads change.
 
 import { api } from "./api.js";
-import { busyWhile, h, icon, replace, srOnly } from "./dom.js";
+import { busyWhile, customerText, h, icon, isolated, replace, srOnly } from "./dom.js";
 import { explain, say } from "./feedback.js";
 import { channelName, firstLine, languageName, topicName } from "./format.js";
 import { sinceEl, slaEl } from "./live.js";
@@ -112,8 +112,8 @@ export class QueuePane {
       h("a", { class: "row-link", href: this.hooks.href(t.id) },
         h("span", { class: `row-icon channel-${t.channel}` }, icon(t.channel, channelName(t.channel))),
         h("span", { class: "row-main" },
-          h("span", { class: "row-top" }, h("span", { class: "customer" }, customer), sinceEl(t.last_inbound_at || t.opened_at)),
-          h("span", { class: "row-line" }, line),
+          h("span", { class: "row-top" }, h("span", { class: "customer" }, customerText(customer)), sinceEl(t.last_inbound_at || t.opened_at)),
+          h("span", { class: "row-line" }, customerText(line)),
           h("span", { class: "row-tags" },
             h("span", { class: "tag tag-topic" }, srOnly("Topic: "), topicName(labels.topic)),
             labels.urgency === "urgent" ? h("span", { class: "tag tag-urgent" }, "Urgent") : null,
@@ -125,7 +125,7 @@ export class QueuePane {
       button.addEventListener("click", async () => {
         try {
           await busyWhile(button, api.claim(t.id));
-          say(`Claimed the thread of ${customer}.`);
+          say(`Claimed the thread of ${isolated(customer)}.`);
           this.sig = "";
           this.hooks.claimed(t.id);
         } catch (err) {

@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { Composer } from "./composer.js";
-import { busyWhile, h, icon, replace, srOnly } from "./dom.js";
+import { busyWhile, customerText, h, icon, isolated, replace, srOnly } from "./dom.js";
 import { confirmDialog, errorBox, explain, say, showError } from "./feedback.js";
 import { actorName, channelName, clock, fullTime, languageName, topicName } from "./format.js";
 import { sinceEl, slaEl } from "./live.js";
@@ -99,7 +99,7 @@ export class ThreadView {
       this.sigs.list = listSig;
       this.drawMessages(messages);
       if (atBottom) this.scroller.scrollTop = this.scroller.scrollHeight;
-      if (grew && messages[messages.length - 1].direction === "in") say(`New message from ${d.customer && d.customer.name ? d.customer.name : "the customer"}.`);
+      if (grew && messages[messages.length - 1].direction === "in") say(`New message from ${d.customer && d.customer.name ? isolated(d.customer.name) : "the customer"}.`);
     }
     const sideSig = JSON.stringify([d.labels, d.history, d.history_hidden, d.sla, d.status, d.can_act]);
     if (sideSig !== this.sigs.side && !this.editing.labels) {
@@ -131,8 +131,8 @@ export class ThreadView {
     const who = d.assignee ? `assigned to ${d.assignee}${this.me && d.assignee === this.me.id ? " (you)" : ""}` : `unassigned, waiting in ${d.team || "a team"}'s queue`;
     this.reassignPanel = h("div", { id: "reassign-panel", class: "reassign-panel", hidden: true });
     replace(this.head,
-      h("h2", { id: "thread-title", class: "thread-title" }, icon(d.channel, channelName(d.channel)), " ", h("span", { class: "customer" }, name),
-        d.customer && d.customer.name && d.customer.id ? h("span", { class: "muted customer-id" }, ` ${d.customer.id}`) : null),
+      h("h2", { id: "thread-title", class: "thread-title" }, icon(d.channel, channelName(d.channel)), " ", h("span", { class: "customer" }, customerText(name)),
+        d.customer && d.customer.name && d.customer.id ? h("span", { class: "muted customer-id" }, " ", customerText(d.customer.id)) : null),
       h("p", { class: "thread-meta" },
         h("span", { class: `tag tag-status-${d.status}` }, d.status === "open" ? "Open" : "Closed"), " ",
         d.labels && d.labels.urgency === "urgent" ? h("span", { class: "tag tag-urgent" }, "Urgent") : null, " ",
@@ -181,7 +181,7 @@ export class ThreadView {
         h("dt", {}, "Topic"), h("dd", { "data-label": "topic" }, topicName(labels.topic)),
         h("dt", {}, "Urgency"), h("dd", { "data-label": "urgency" }, labels.urgency || "—"),
         h("dt", {}, "Language"), h("dd", {}, labels.language ? `${languageName(labels.language)} (${labels.language})` : "—"),
-        h("dt", {}, "Summary"), h("dd", {}, labels.summary || "—", h("span", { class: "muted small block" }, "for staff only, never sent")),
+        h("dt", {}, "Summary"), h("dd", {}, labels.summary ? customerText(labels.summary) : "—", h("span", { class: "muted small block" }, "for staff only, never sent")),
         h("dt", {}, "Labeled by"), h("dd", {}, labels.labeler || "—", labels.fallback ? " (fallback rules)" : "")));
     if (d.can_act) {
       labelsSection.append(h("button", { type: "button", id: "correct-labels", class: "small", "aria-expanded": "false", onclick: (e) => this.editLabels(labelsSection, e.currentTarget) }, "Correct labels"));
@@ -374,7 +374,7 @@ export class ThreadView {
     const d = this.data;
     if (!d || d.status !== "open" || !d.can_act) return;
     const name = (d.customer && d.customer.name) || "this customer";
-    const ok = await confirmDialog("Close this thread?", `The conversation with ${name} leaves the queue. It reopens if they write again.`, "Close thread");
+    const ok = await confirmDialog("Close this thread?", `The conversation with ${isolated(name)} leaves the queue. It reopens if they write again.`, "Close thread");
     if (!ok) return;
     const target = button || document.getElementById("close-thread");
     try {

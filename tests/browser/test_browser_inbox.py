@@ -522,3 +522,54 @@ def test_screenshots_of_the_queue_and_a_thread(page: Page, inbox: Inbox, tmp_pat
     page.screenshot(path=str(out / "inbox-roster.png"))
     for name in ("inbox-queue.png", "inbox-thread.png", "inbox-roster.png"):
         assert (out / name).stat().st_size > 10_000, name
+
+
+def test_an_override_character_in_customer_text_cannot_reorder_what_is_around_it(page: Page, inbox: Inbox) -> None:
+    who = customer()
+    # U+202E (right-to-left override) would reverse everything after it in its paragraph: the name
+    # "\u202eZed" shows as "deZ" and drags the UI's own words (or the next name) into the reversal.
+    name = "\u202eZed Koh"
+    inbox.customer_writes("whatsapp", "\u202eHello\u2066 \u202dthere", sender=who, name=name)
+    inbox.drained()
+    sign_in(page, inbox, "mei", "admin")
+    thread_id = inbox.thread_of(who)["thread_id"]
+    page.goto(f"{inbox.base_url}/inbox/#/queue/{thread_id}")
+    expect(page.locator("#thread-title")).to_contain_text("Zed Koh")
+    expect(page.locator(".msg-text").last).to_contain_text("Hello")
+
+    # Every piece of customer text on screen is its own isolate (a <bdi dir=auto>, unicode-bidi: isolate).
+    loose = page.evaluate("""() => {
+        const out = [];
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            if (!/[\\u202a-\\u202e\\u2066-\\u2069]/.test(n.data)) continue;
+            const box = n.parentElement.closest("bdi.ct");
+            const isolated = box && box.getAttribute("dir") === "auto"
+                && getComputedStyle(box).unicodeBidi === "isolate";
+            if (!isolated) out.push(n.parentElement.outerHTML.slice(0, 120));
+        }
+        return out;
+    }""")
+    assert loose == []
+    assert page.locator("bdi.ct", has_text="Zed Koh").count() >= 2  # the queue row and the thread title at least
+
+    # In running text too (the close dialog's sentence): the words after the name stay after it.
+    page.locator("#detail").focus()
+    page.keyboard.press("e")
+    dialog = page.get_by_role("dialog", name="Close this thread?")
+    expect(dialog).to_be_visible()
+    left_of = page.evaluate("""() => {
+        const p = [...document.querySelectorAll("dialog[open] p")].find((el) => el.textContent.includes("Zed"));
+        const node = p.firstChild;
+        const box = (word) => {
+            const at = node.data.indexOf(word);
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + word.length);
+            return range.getBoundingClientRect();
+        };
+        return { name: box("Zed").left, after: box("leaves").left, before: box("conversation").left };
+    }""")
+    assert left_of["before"] < left_of["name"] < left_of["after"], left_of
+    dialog.get_by_role("button", name="Cancel").click()
+    assert inbox.thread_of(who)["status"] == "open"

@@ -14,7 +14,8 @@ CASSETTE_SUFFIXES = (".yaml", ".yml")
 
 def cassette_files(t: ChannelUnderTest) -> list[str]:
     """Every cassette the manifest names, then any other YAML file in the fixture folder (orphans leak too)."""
-    named = [c.cassette for c in t.manifest.send] + [c.cassette for c in t.manifest.media]
+    named = ([c.cassette for c in t.manifest.send] + [c.cassette for c in t.manifest.media]
+             + [c.cassette for c in t.manifest.templates])
     root = t.fixtures.root
     orphans = sorted(
         p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.suffix in CASSETTE_SUFFIXES

@@ -334,3 +334,29 @@ class NoHandshakeChannel(GoodChannel):
     def handshake(self, query: Mapping[str, str], secrets: Mapping[str, str]) -> HandshakeResponse:
         """Answer the GET verification."""
         return HandshakeResponse.unsupported("fakechat has no handshake")
+
+
+class TemplatesChannel(GoodChannel):
+    """Lists the account's message templates (the optional hook of contract 1.2)."""
+
+    @hookimpl
+    def message_templates(
+        self, secrets: Mapping[str, str], settings: Mapping[str, Any], session: Any
+    ) -> list[dict[str, Any]] | None:
+        """Read the fake Graph API's template list."""
+        url = self._url(settings, secrets["page_id"], "message_templates")
+        data = graph_get(session, url, access_token=secrets["access_token"], policy=POLICY).json()["data"]
+        return [{"name": t["name"], "language": t["language"], "status": t["status"].upper(),
+                 "category": t.get("category"), "param_count": int(t.get("params", 0))} for t in data]
+
+
+class LowercaseTemplatesChannel(TemplatesChannel):
+    """Passes the platform's status through as it comes, not upper-cased as the contract says."""
+
+    @hookimpl
+    def message_templates(
+        self, secrets: Mapping[str, str], settings: Mapping[str, Any], session: Any
+    ) -> list[dict[str, Any]] | None:
+        """Read the fake Graph API's template list."""
+        listed = TemplatesChannel.message_templates(self, secrets, settings, session) or []
+        return [{**t, "status": t["status"].lower()} for t in listed]

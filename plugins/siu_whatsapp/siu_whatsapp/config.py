@@ -15,6 +15,8 @@ from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, PermanentSendError, R
 CHANNEL = "whatsapp"
 DISTRIBUTION = "siu-whatsapp"
 SECRET_FIELDS = ["app_secret", "verify_token", "access_token", "phone_number_id"]
+#: Optional: the WhatsApp Business Account id, needed to list the account's message templates.
+BUSINESS_ACCOUNT_FIELD = "business_account_id"
 MAX_TEXT_LENGTH = 4096
 REPLY_WINDOW = ReplyWindowPolicy(standard_hours=24, human_agent_days=None, template_when_closed=True)
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -23,8 +25,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "api_base_url": DEFAULT_GRAPH_BASE_URL,
     "graph_version": DEFAULT_GRAPH_VERSION,
     "timeout_seconds": DEFAULT_TIMEOUT_SECONDS,
-    # The approved templates the inbox may offer outside the 24-hour window:
-    # [{"name": "order_update", "language": "en_US", "param_count": 1}, ...]. Empty: no check.
+    # The templates the inbox may offer outside the 24-hour window:
+    # [{"name": "order_update", "language": "en_US", "param_count": 1}, ...]. With the
+    # business_account_id secret set, the inbox offers those of them WhatsApp approved (all approved
+    # ones when empty); without it, this list is checked as given (empty: no check).
     "templates": [],
 }
 
@@ -47,6 +51,7 @@ def channel_info() -> ChannelInfo:
         version=plugin_version(),
         contract_version=CONTRACT_VERSION,
         secret_fields=list(SECRET_FIELDS),
+        optional_secret_fields=[BUSINESS_ACCOUNT_FIELD],
         signing_secret_fields=["app_secret"],
         account_secret_field="phone_number_id",  # noqa: S106 - a field name, not a secret
         settings={k: (list(v) if isinstance(v, list) else v) for k, v in DEFAULT_SETTINGS.items()},

@@ -24,7 +24,7 @@ from siu_core.plugin import (
     WebhookRequest,
     hookimpl,
 )
-from siu_whatsapp import config, media, send, simulate, standin
+from siu_whatsapp import config, media, send, simulate, standin, templates
 from siu_whatsapp import normalize as normalize_mod
 
 
@@ -66,6 +66,14 @@ def download_media(
 ) -> MediaContent | None:
     """Fetch inbound media by id so the thread keeps a copy after Meta's URL expires."""
     return media.download_media(attachment, secrets, settings, session)
+
+
+@hookimpl(optionalhook=True)  # contract 1.2: a 1.1 core does not know the hook and never calls it
+def message_templates(
+    secrets: Mapping[str, str], settings: Mapping[str, Any], session: Any
+) -> list[dict[str, Any]] | None:
+    """List the account's templates and their review status, so the inbox refuses a template WhatsApp would."""
+    return templates.message_templates(secrets, settings, session)
 
 
 @hookimpl

@@ -1,4 +1,4 @@
-"""Answer like the WhatsApp Cloud API for ``siu dev``: send a message, look up and download media.
+"""Answer like the WhatsApp Cloud API for ``siu dev``: send a message, look up and download media, list templates.
 
 The stand-in checks requests the way Meta does (a malformed send gets Meta's ``(#100)`` error
 envelope), so a bug in :mod:`siu_whatsapp.send` shows up locally rather than in production.
@@ -38,12 +38,32 @@ def _png_1x1() -> bytes:
 
 PLACEHOLDER_MEDIA = _png_1x1()
 
+#: The account's templates as ``siu dev``'s WhatsApp reports them: three approved, one still in review.
+STAND_IN_TEMPLATES: tuple[dict[str, Any], ...] = (
+    {"name": "order_update", "language": "en_US", "status": "APPROVED", "category": "UTILITY", "id": "1001",
+     "parameter_format": "POSITIONAL",
+     "components": [{"type": "BODY", "text": "Your order {{1}} has an update. Reply to this message to continue."}]},
+    {"name": "appointment_reminder", "language": "en_US", "status": "APPROVED", "category": "UTILITY", "id": "1002",
+     "parameter_format": "POSITIONAL",
+     "components": [{"type": "HEADER", "format": "TEXT", "text": "Reminder"},
+                    {"type": "BODY", "text": "Hi {{1}}, this is a reminder of your appointment on {{2}}."}]},
+    {"name": "hello_world", "language": "en_US", "status": "APPROVED", "category": "UTILITY", "id": "1003",
+     "parameter_format": "POSITIONAL",
+     "components": [{"type": "BODY", "text": "Hello! We are here if you need anything."}]},
+    {"name": "summer_sale", "language": "en_US", "status": "PENDING", "category": "MARKETING", "id": "1004",
+     "parameter_format": "POSITIONAL",
+     "components": [{"type": "BODY", "text": "Our summer sale starts {{1}}."}]},
+)
+
 
 def stand_in_response(method: str, path: str, body: bytes, settings: Mapping[str, Any]) -> StandInResponse | None:
     """Route one call: ``POST /vX/{id}/messages``, ``GET /vX/{media_id}``, ``GET /media/{id}``."""
     parts = [p for p in path.split("/") if p]
     if method == "POST" and len(parts) == 3 and _VERSION_RE.match(parts[0]) and parts[2] == "messages":
         return _send_answer(body)
+    if method == "GET" and len(parts) == 3 and _VERSION_RE.match(parts[0]) and parts[2] == "message_templates":
+        return StandInResponse(status=200, body={"data": [dict(t) for t in STAND_IN_TEMPLATES],
+                                                 "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}}})
     if method == "GET" and len(parts) == 2 and _VERSION_RE.match(parts[0]):
         return _media_info(parts[1], settings)
     if method == "GET" and len(parts) == 2 and parts[0] == MEDIA_PATH:

@@ -200,4 +200,4 @@ def test_cassettes_name_no_authorization_or_bearer_at_all() -> None:
 def test_manifest_covers_every_check_and_skips_none() -> None:
     assert M.skip == {}
     assert M.channel == "whatsapp" and M.account_id == M.secrets["phone_number_id"]
-    assert set(M.secrets) == set(channel().info.secret_fields)
+    assert set(M.secrets) == {*channel().info.secret_fields, *channel().info.optional_secret_fields}

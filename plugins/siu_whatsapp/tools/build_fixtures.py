@@ -36,8 +36,9 @@ SECRETS = {
     "verify_token": "wa-fake-verify-token",
     "access_token": "EAAfakeWhatsAppAccessTokenForContractTests",
     "phone_number_id": "106540352242922",
+    "business_account_id": "102290129340398",
 }
-WABA = "102290129340398"
+WABA = SECRETS["business_account_id"]
 PNID = SECRETS["phone_number_id"]
 DISPLAY = "15550783881"
 GRAPH = "https://graph.facebook.com/v25.0"
@@ -1114,6 +1115,65 @@ def media_interactions() -> list[dict[str, Any]]:
     ]
 
 
+# --- the template list (GET /{WABA-ID}/message_templates, two pages) -------------------------------
+
+TEMPLATE_FIELDS = "name,language,status,category,parameter_format,components"
+TEMPLATES_URL = f"{GRAPH}/{WABA}/message_templates?fields={TEMPLATE_FIELDS}&limit=100"
+TEMPLATES_PAGE_2 = f"{TEMPLATES_URL}&after=MjQZD"
+
+
+def _body(text: str) -> dict[str, str]:
+    return {"type": "BODY", "text": text}
+
+
+TEMPLATE_PAGES: list[dict[str, Any]] = [
+    {
+        "data": [
+            {"name": "order_update", "parameter_format": "POSITIONAL", "language": "en_US", "status": "APPROVED",
+             "category": "UTILITY", "id": "1234567890123451",
+             "components": [_body("Your order {{1}} has an update. Reply to this message to continue.")]},
+            {"name": "reservation_confirmation", "parameter_format": "NAMED", "language": "en_US",
+             "status": "APPROVED", "category": "UTILITY", "id": "1234567890123452",
+             "components": [{"type": "HEADER", "format": "IMAGE"},
+                            _body("*You're all set!*\n\nYour reservation for {{number_of_guests}} at Lucky Shrub "
+                                  "Eatery on {{day}}, {{date}}, at {{time}}, is confirmed. See you then!"),
+                            {"type": "FOOTER", "text": "Lucky Shrub Eatery"}]},
+            {"name": "hello_world", "parameter_format": "POSITIONAL", "language": "en_US", "status": "APPROVED",
+             "category": "UTILITY", "id": "1234567890123453",
+             "components": [{"type": "HEADER", "format": "TEXT", "text": "Hello World"},
+                            _body("Welcome and congratulations!! This message demonstrates your ability to send "
+                                  "a WhatsApp message notification from the Cloud API.")]},
+        ],
+        "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}, "next": TEMPLATES_PAGE_2},
+    },
+    {
+        "data": [
+            {"name": "summer_sale", "parameter_format": "POSITIONAL", "language": "en_US", "status": "REJECTED",
+             "category": "MARKETING", "id": "1234567890123454",
+             "components": [_body("Our summer sale starts {{1}} and ends {{2}}.")]},
+            {"name": "order_update", "parameter_format": "POSITIONAL", "language": "es", "status": "PENDING",
+             "category": "UTILITY", "id": "1234567890123455",
+             "components": [_body("Tu pedido {{1}} tiene novedades. Escr\u00edbenos si necesitas algo.")]},
+        ],
+        "paging": {"cursors": {"before": "MjQZD", "after": "NDgZD"}},
+    },
+]
+TEMPLATES_EXPECTED = [
+    {"name": "order_update", "language": "en_US", "status": "APPROVED", "category": "UTILITY", "param_count": 1},
+    {"name": "reservation_confirmation", "language": "en_US", "status": "APPROVED", "category": "UTILITY",
+     "param_count": 4},
+    {"name": "hello_world", "language": "en_US", "status": "APPROVED", "category": "UTILITY", "param_count": 0},
+    {"name": "summer_sale", "language": "en_US", "status": "REJECTED", "category": "MARKETING", "param_count": 2},
+    {"name": "order_update", "language": "es", "status": "PENDING", "category": "UTILITY", "param_count": 1},
+]
+
+
+def templates_interactions() -> list[dict[str, Any]]:
+    """Both pages of the account's template list; the second is reached through ``paging.next``."""
+    return [get(url, 200, json.dumps(page, separators=(",", ":")), "application/json; charset=UTF-8")
+            for url, page in zip((TEMPLATES_URL, TEMPLATES_PAGE_2), TEMPLATE_PAGES, strict=True)]
+
+
 # --- writing -------------------------------------------------------------------------------------
 
 
@@ -1176,6 +1236,7 @@ def main(argv: list[str] | None = None) -> int:
                 entry[key] = case[key]
         manifest_send.append(entry)
     cassette("cassettes/media_image.yaml", media_interactions())
+    cassette("cassettes/templates_list.yaml", templates_interactions())
 
     unicode_body = bodies["text_unicode"]
     reserialized = json.dumps(json.loads(unicode_body), ensure_ascii=False).encode("utf-8")
@@ -1270,6 +1331,15 @@ def main(argv: list[str] | None = None) -> int:
                 "attachment": {"type": "image", "media_id": MEDIA_ID, "mime_type": "image/jpeg"},
                 "sha256": hashlib.sha256(MEDIA_BYTES).hexdigest(),
                 "mime_type": "image/jpeg",
+            }
+        ],
+        "templates": [
+            {
+                "id": "two_pages",
+                "cassette": "cassettes/templates_list.yaml",
+                "expected": TEMPLATES_EXPECTED,
+                "why": "Meta's documented list: positional and named parameters, a rejected and a pending one, "
+                "and a second page reached through paging.next",
             }
         ],
     }
