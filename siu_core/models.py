@@ -467,6 +467,10 @@ class QueuePointerMessage(Model):
     channel: ChannelName
     #: The event's channel message id (or its kind and target), so a failure can be logged unfetched.
     ref: Annotated[str, Field(max_length=512)] | None = None
+    #: Whose conversation it belongs to, so when the pointer cannot be resolved the customer's later
+    #: events in the batch are held back too and redelivery keeps their order.
+    account_id: str | None = None
+    customer_id: str | None = None
     pointer: SnapshotPointer
     received_at: UtcDatetime
 

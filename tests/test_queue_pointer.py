@@ -165,6 +165,7 @@ def test_an_event_above_the_queue_limit_travels_as_a_pointer_to_its_stored_copy(
     assert len(body) < 1024
     message = QueuePointerMessage.model_validate_json(body)
     assert (message.channel, message.ref, message.received_at) == ("fake", "m-0", NOW)
+    assert (message.account_id, message.customer_id) == ("acct-1", "cust-1")
     assert message.pointer.key == f"queue/fake/{message.pointer.sha256}.json"
     data = snapshots.get_pointed(message.pointer)
     assert hashlib.sha256(data).hexdigest() == message.pointer.sha256 and len(data) == message.pointer.size
@@ -230,7 +231,8 @@ def pointer_record(event: Any, *, record_id: str = "ptr-0", receive_count: int =
     data = QueueMessage(event=event, received_at=NOW).model_dump(mode="json", exclude_none=True)["event"]
     raw = json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode()
     pointer = snapshots.put_pointed(event.channel, raw)
-    message = QueuePointerMessage(channel=event.channel, ref=event.message_id, pointer=pointer, received_at=NOW)
+    message = QueuePointerMessage(channel=event.channel, ref=event.message_id, pointer=pointer, received_at=NOW,
+                                  account_id=event.account_id, customer_id=event.customer.id)
     body = message.model_dump(mode="json", exclude_none=True)
     for path, value in changes.items():
         target = body["pointer"] if path in ("key", "sha256", "size") else body
@@ -281,6 +283,24 @@ def test_a_missing_copy_fails_its_record_clearly_and_the_redelivery_finishes_the
     record["attributes"]["ApproximateReceiveCount"] = "2"
     assert failed_ids(run_batch(event={"Records": [record]})) == set()
     assert stored_text("m-big") == big.text
+
+
+def test_an_unresolved_pointer_holds_back_its_customers_later_events_so_order_survives(aws: Any) -> None:
+    install_services(aws.config)
+    big = inbound("m-big", "x" * 300_000, at=NOW - timedelta(minutes=5))
+    record = pointer_record(big)
+    pointer = json.loads(record["body"])
+    assert (pointer["account_id"], pointer["customer_id"]) == ("acct-1", "cust-1")
+    saved = clients.s3().get_object(Bucket=resource_names().bucket, Key=pointer["pointer"]["key"])["Body"].read()
+    clients.s3().delete_object(Bucket=resource_names().bucket, Key=pointer["pointer"]["key"])
+    later = records([inbound("m-later", "and then this", at=NOW - timedelta(minutes=4)),
+                     inbound("m-other", "someone else", customer="c2")])
+    assert failed_ids(run_batch(event={"Records": [record, *later]})) == {"ptr-0", "rec-0"}
+    assert stored_text("m-later") is None and stored_text("m-other") == "someone else"
+    snapshots.put_pointed("whatsapp", saved)
+    assert failed_ids(run_batch(event={"Records": [record, later[0]]})) == set()
+    thread_id = messages.get(keys.message_key("whatsapp", "acct-1", "m-big"))["thread_id"]  # type: ignore[index]
+    assert [m["message_id"] for m in messages.list_thread(thread_id)] == ["m-big", "m-later"]
 
 
 def test_an_altered_copy_is_refused(aws: Any, stream: dict[str, io.StringIO]) -> None:

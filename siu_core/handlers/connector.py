@@ -357,8 +357,11 @@ class Connector:
         metric("QueuePointers", channel=self.name)
         log.info("event too big for one queue message: stored, the queue carries a pointer", channel=self.name,
                  message_id=ref, size=len(data), key=pointer.key)
-        return QueuePointerMessage(channel=self.name, ref=ref, pointer=pointer,
-                                   received_at=message.received_at).model_dump_json(exclude_none=True)
+        customer = getattr(message.event, "customer", None)
+        return QueuePointerMessage(
+            channel=self.name, ref=ref, pointer=pointer, received_at=message.received_at,
+            account_id=message.event.account_id, customer_id=customer.id if customer is not None else None,
+        ).model_dump_json(exclude_none=True)
 
     def enqueue(self, bodies: Sequence[str]) -> None:
         """Put every body on the intake queue or raise EnqueueError (some may be on it: retry is safe)."""

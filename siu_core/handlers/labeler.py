@@ -79,6 +79,8 @@ class Decoded:
     channel: str | None = None
     ref: str | None = None
     pointer_key: str | None = None
+    #: The customer a pointer names: held back in the batch when the pointer cannot be resolved.
+    customer_key: str | None = None
 
 
 def _pointer_data(body: str) -> dict[str, Any] | None:
@@ -102,7 +104,7 @@ def decode_record(record_id: str, index: int, body: str, receive_count: int = 1)
     if data is None:
         return Decoded(parse_entry(record_id, index, body, receive_count))
     from siu_core.models import QueuePointerMessage
-    from siu_core.store import snapshots
+    from siu_core.store import keys, snapshots
 
     channel = data.get("channel") if isinstance(data.get("channel"), str) else None
     try:
@@ -110,8 +112,10 @@ def decode_record(record_id: str, index: int, body: str, receive_count: int = 1)
     except ValueError as exc:
         return Decoded(Entry(record_id, index, error=f"malformed queue pointer: {reason(exc)}",
                              receive_count=receive_count), channel=channel)
+    customer = (keys.customer_key(pointer.channel, pointer.account_id, pointer.customer_id)
+                if pointer.account_id and pointer.customer_id else None)
     where = Decoded(Entry(record_id, index, receive_count=receive_count), pointer.channel, pointer.ref,
-                    pointer.pointer.key)
+                    pointer.pointer.key, customer)
     try:
         stored = json.loads(snapshots.get_pointed(pointer.pointer).decode("utf-8"))
     except snapshots.PointerError as exc:
@@ -123,7 +127,7 @@ def decode_record(record_id: str, index: int, body: str, receive_count: int = 1)
     full = {"schema_version": pointer.schema_version, "event": stored,
             "received_at": pointer.model_dump(mode="json")["received_at"]}
     entry = parse_entry(record_id, index, json.dumps(full, ensure_ascii=True), receive_count)
-    return Decoded(entry, pointer.channel, pointer.ref, pointer.pointer.key)
+    return Decoded(entry, pointer.channel, pointer.ref, pointer.pointer.key, customer)
 
 
 def _decoded(records: list[dict[str, Any]]) -> list[Decoded]:
@@ -182,6 +186,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"batchItemFailures": []}
     decoded = {d.entry.record_id: d for d in _decoded(records)}
     batch = Batch([d.entry for d in decoded.values()], services(), now=clock())
+    # A pointer that could not be resolved fails like an event of its customer: the customer's other
+    # events in the batch wait for the redelivery, so they are still applied in order.
+    batch.failed_customers.update(d.customer_key for d in decoded.values()
+                                  if d.customer_key and d.entry.message is None)
     batch.prefetch()
     batch.label_all()
     raw_by_id = {str(r["messageId"]): r for r in records}
