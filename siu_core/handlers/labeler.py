@@ -19,6 +19,7 @@ DLQ after this failure`` (ERROR, metric ``DlqBound``).
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from siu_core import obs
-from siu_core.models import Event
+from siu_core.models import CHANNEL_NAME_PATTERN, Event
 from siu_core.pipeline.ingest import SERVICE, Batch, Entry, Services, parse_entry
 
 #: The queue's maxReceiveCount (infra/template.yaml): a record failing its 5th receive goes to the DLQ.
@@ -106,7 +107,8 @@ def decode_record(record_id: str, index: int, body: str, receive_count: int = 1)
     from siu_core.models import QueuePointerMessage
     from siu_core.store import keys, snapshots
 
-    channel = data.get("channel") if isinstance(data.get("channel"), str) else None
+    given = data.get("channel")
+    channel = given if isinstance(given, str) and re.fullmatch(CHANNEL_NAME_PATTERN, given) else None
     try:
         pointer = QueuePointerMessage.model_validate(data)
     except ValueError as exc:
