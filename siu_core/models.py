@@ -431,3 +431,55 @@ class QueueMessage(_Timestamped):
     @field_serializer("received_at")
     def _ser_received(self, value: datetime) -> str:
         return rfc3339(value)
+
+
+#: Where the connector stores an event too big for one queue message: ``queue/<channel>/<sha256>.json``
+#: (content-addressed, so a redelivered webhook writes the same key). The roles are scoped to ``queue/``.
+POINTER_PREFIX = "queue/"
+POINTER_KEY_PATTERN = r"^queue/[a-z][a-z0-9_]{0,63}/[0-9a-f]{64}\.json$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+
+class SnapshotPointer(Model):
+    """Where in the snapshot bucket an oversized event is stored, and what its bytes must hash to."""
+
+    key: Annotated[str, Field(pattern=POINTER_KEY_PATTERN)]
+    sha256: Annotated[str, Field(pattern=SHA256_PATTERN)]
+    size: Annotated[int, Field(ge=1)]
+
+    @model_validator(mode="after")
+    def _key_names_its_hash(self) -> SnapshotPointer:
+        if not self.key.endswith(f"/{self.sha256}.json"):
+            raise ValueError("pointer key does not name the pointer's sha256")
+        return self
+
+    @property
+    def channel(self) -> str:
+        """The channel segment of the key."""
+        return self.key.split("/")[1]
+
+
+class QueuePointerMessage(Model):
+    """An intake event too big for one queue message: a pointer to its stored JSON (the SQS
+    extended-client pattern). The labeler fetches, verifies and unwraps it into a :class:`QueueMessage`."""
+
+    schema_version: Literal["1"] = EVENT_SCHEMA_VERSION
+    channel: ChannelName
+    #: The event's channel message id (or its kind and target), so a failure can be logged unfetched.
+    ref: Annotated[str, Field(max_length=512)] | None = None
+    #: Whose conversation it belongs to, so when the pointer cannot be resolved the customer's later
+    #: events in the batch are held back too and redelivery keeps their order.
+    account_id: str | None = None
+    customer_id: str | None = None
+    pointer: SnapshotPointer
+    received_at: UtcDatetime
+
+    @model_validator(mode="after")
+    def _same_channel(self) -> QueuePointerMessage:
+        if self.pointer.channel != self.channel:
+            raise ValueError("pointer key is under another channel")
+        return self
+
+    @field_serializer("received_at")
+    def _ser_received(self, value: datetime) -> str:
+        return rfc3339(value)

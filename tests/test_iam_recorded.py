@@ -5,10 +5,12 @@ SSM, secrets from Secrets Manager, the signing key, the Slack token): every chos
 (handshake, good and forged webhooks), the labeler (Bedrock answered by a local responder, one answer
 unusable so the fallback runs, a WhatsApp image downloaded and stored), every inbox endpoint (a reply
 that goes out, one the platform refuses, reassign, claim, labels, close, roster edit, audit, media),
-the SLA sweeper after the deadline (re-route + Slack), and the digest. A botocore hook records every
-AWS call per handler (:class:`siu_core.deploy.iam.CallRecorder`); the calls become the IAM actions and
-ARNs AWS checks them against, and those are compared with the roles the templates give each function:
-nothing the code needs may be missing, and nothing granted may go unused.
+the SLA sweeper after the deadline (re-route + Slack), and the digest. Each connector also gets one event
+too big for a queue message (stored under the bucket's ``queue/`` prefix), which the labeler reads
+back. A botocore hook records every AWS call per handler (:class:`siu_core.deploy.iam.CallRecorder`);
+the calls become the IAM actions and ARNs AWS checks them against, and those are compared with the
+roles the templates give each function: nothing the code needs may be missing, and nothing granted
+may go unused.
 
 The same run proves the alarms watch metrics the code really emits (name, namespace, dimensions).
 While it runs, ``click``, ``rich`` and ``pygments`` cannot be imported: the Lambda artifacts leave
@@ -184,6 +186,9 @@ class _Day:
                                  message_id=f"{name}-m1", timestamp=now),
                 SimulatedMessage(sender_id=f"{name}-cust-2", text=f"FAILME please ({name})",
                                  message_id=f"{name}-m2", timestamp=now),
+                # Too big for one queue message: stored under queue/<channel>/, the queue carries a pointer.
+                SimulatedMessage(sender_id=f"{name}-cust-4", text=f"My order ({name}) " + "z" * 240_000,
+                                 message_id=f"{name}-m5", timestamp=now),
             ]
             hooks = channel.simulate_webhooks(messages, account, secrets, {})
             self.cold_start()

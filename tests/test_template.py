@@ -177,7 +177,7 @@ def test_secrets_are_created_empty_and_one_per_channel(core: dict[str, Any], con
 def test_bucket_versioned_lifecycle_private_tls_only(core: dict[str, Any]) -> None:
     bucket = core["Resources"]["SnapshotBucket"]["Properties"]
     assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
-    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    rule = next(r for r in bucket["LifecycleConfiguration"]["Rules"] if r["Id"] == "glacier-then-expire")
     assert rule["Transitions"] == [{"StorageClass": "GLACIER", "TransitionInDays": 90}]
     assert rule["ExpirationInDays"] == 730
     assert all(bucket["PublicAccessBlockConfiguration"].values())

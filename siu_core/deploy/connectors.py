@@ -12,8 +12,9 @@ Per channel ``c`` (logical ids use its CamelCase name ``C``):
 
 - ``CSecret``: ``<prefix>/c``, created as ``{}`` (the plugin's fields are set with put-secret-value);
 - ``CConnectorFunction`` (+ its Function URL, AuthType NONE: the signature is checked in the handler),
-  ``CConnectorRole`` (its log group, ``sqs:SendMessage`` on the intake queue, ``GetSecretValue`` on
-  its own secret only), ``CConnectorLogs`` (7 days);
+  ``CConnectorRole`` (its log group, ``sqs:SendMessage`` on the intake queue, ``s3:PutObject`` under
+  the snapshot bucket's ``queue/c/`` prefix for events too big for a queue message, ``GetSecretValue``
+  on its own secret only), ``CConnectorLogs`` (7 days);
 - ``CSecretReaders``: lets the core's labeler (media downloads) and inbox (replies) roles read it;
 - ``CLabelerErrorRateAlarm``: model fallbacks over new messages of the channel above 1% in 24 h.
 """
@@ -126,7 +127,11 @@ def channel_resources(channel: str, secret_fields: Sequence[str] = (), code_uri:
                          "Resource": {"Fn::GetAtt": [logs, "Arn"]}}]}},
                     {"PolicyName": "enqueue", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
                         {"Sid": "SendMessageBatch", "Effect": "Allow", "Action": "sqs:SendMessage",
-                         "Resource": _import("IntakeQueueArn")}]}},
+                         "Resource": _import("IntakeQueueArn")},
+                        {"Sid": "QueuePointers", "Effect": "Allow", "Action": "s3:PutObject",
+                         "Resource": {"Fn::Sub": ["${Bucket}/queue/" + channel + "/*",
+                                                  {"Bucket": _import("SnapshotBucketArn")}]}},
+                    ]}},
                     {"PolicyName": "own-secret", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
                         {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
                          "Resource": {"Ref": secret}}]}},
@@ -222,6 +227,7 @@ def connectors_template(
                 "SIU_NAME_PREFIX": {"Ref": "NamePrefix"},
                 "SIU_SECRET_PREFIX": _sub("${NamePrefix}/"),
                 "SIU_QUEUE_URL": _import("IntakeQueueUrl"),
+                "SIU_BUCKET": _import("SnapshotBucketName"),
                 "POWERTOOLS_METRICS_NAMESPACE": {"Ref": "NamePrefix"},
                 "POWERTOOLS_LOG_LEVEL": "INFO",
             }},

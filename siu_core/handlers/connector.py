@@ -12,6 +12,12 @@ object, optional) overrides the plugin's settings. Secrets come from ``siu/<chan
 Manager, read once per cold start and re-read once when a signature fails, so a rotated platform
 secret needs no redeploy. This module imports only what a connector needs: no requests, no
 jsonschema, no labeling code, and only the SQS and Secrets Manager clients.
+
+An event whose queue body would exceed :data:`MAX_INLINE_BYTES` (SQS takes 256 KiB) is stored in the
+snapshot bucket under ``queue/`` and the queue carries a small pointer instead (key, sha256, size:
+:class:`~siu_core.models.QueuePointerMessage`, the SQS extended-client pattern); the labeler reads it
+back. Only then are the snapshot store and the S3 client imported, so nothing is refused or lost for
+its size and an ordinary delivery pays nothing for it.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from urllib.parse import parse_qsl
 from siu_core.aws.names import QUEUE_URL_ENV, resource_names
 from siu_core.errors import ConfigError, MalformedPayload, MissingSignature, SignatureError, SiuError
 from siu_core.limits import MAX_WEBHOOK_BODY_BYTES as MAX_BODY_BYTES
-from siu_core.models import Event, MessageEvent, QueueMessage
+from siu_core.models import Event, MessageEvent, QueueMessage, QueuePointerMessage
 from siu_core.obs import get_logger, instrument, metric
 from siu_core.plugins import Channel, Headers, load_channels
 from siu_core.secrets import SecretStore
@@ -40,9 +46,13 @@ from siu_core.secrets import SecretStore
 SERVICE = "connector"
 CHANNEL_ENV = "SIU_CHANNEL"
 SETTINGS_ENV = "SIU_CHANNEL_SETTINGS"
-#: SQS takes at most 10 entries and 256 KiB per SendMessageBatch call.
+#: SQS takes at most 10 entries and 256 KiB per SendMessageBatch call (and 256 KiB per message: the
+#: template pins the queue's MaximumMessageSize there, so 10 messages fit one Lambda invocation).
 SQS_BATCH_ENTRIES = 10
 SQS_BATCH_BYTES = 256 * 1024
+#: A queue body longer than this goes to the snapshot bucket and the queue carries a pointer to it.
+#: The 32 KiB below the SQS limit leave room for message attributes and any framing SQS counts.
+MAX_INLINE_BYTES = 224 * 1024
 #: Calls per chunk before giving up on entries the queue keeps refusing (botocore also retries errors).
 SEND_ATTEMPTS = 4
 #: Parallel SendMessageBatch calls for a large delivery (Meta batches up to 1000 updates per POST).
@@ -141,6 +151,8 @@ def chunk_bodies(
     size = 0
     for body in bodies:
         length = len(body.encode("utf-8"))
+        if length > max_bytes:
+            raise EnqueueError(f"a queue body of {length} bytes exceeds the {max_bytes}-byte batch limit")
         if chunk and (len(chunk) == max_entries or size + length > max_bytes):
             yield chunk
             chunk, size = [], 0
@@ -304,7 +316,7 @@ class Connector:
             )
             return response(400, "malformed body")
         received_at = self.clock()
-        bodies = [queue_body(QueueMessage(event=e, received_at=received_at)) for e in events]
+        bodies = self.queue_bodies([QueueMessage(event=e, received_at=received_at) for e in events])
         self.enqueue(bodies)
         if events:
             metric("EventsEnqueued", len(events), channel=self.name)
@@ -319,6 +331,37 @@ class Connector:
         return response(200, "EVENT_RECEIVED", **{ENQUEUED_HEADER: str(len(events))})
 
     # --- the queue -----------------------------------------------------------------------------
+
+    def queue_bodies(self, messages: Sequence[QueueMessage]) -> list[str]:
+        """One queue body per event: the event itself when it fits, else a pointer to its stored copy."""
+        bodies = [queue_body(m) for m in messages]
+        big = [i for i, body in enumerate(bodies) if len(body.encode("utf-8")) > MAX_INLINE_BYTES]
+        if len(big) == 1:
+            bodies[big[0]] = self._pointer_body(messages[big[0]], bodies[big[0]])
+        elif big:
+            stored = [_pool().submit(self._pointer_body, messages[i], bodies[i]) for i in big]
+            for i, done in zip(big, stored, strict=True):
+                bodies[i] = done.result()
+        return bodies
+
+    def _pointer_body(self, message: QueueMessage, body: str) -> str:
+        """Store one oversized event in the snapshot bucket; the queue body that points at it."""
+        from siu_core.store import snapshots  # only here: most deliveries never need S3
+
+        data = json.dumps(json.loads(body)["event"], ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        ref = _event_ids([message.event])[0][:512]
+        try:
+            pointer = snapshots.put_pointed(self.name, data)
+        except Exception as exc:
+            raise EnqueueError(f"an event too big for the queue could not be stored ({type(exc).__name__})") from exc
+        metric("QueuePointers", channel=self.name)
+        log.info("event too big for one queue message: stored, the queue carries a pointer", channel=self.name,
+                 message_id=ref, size=len(data), key=pointer.key)
+        customer = getattr(message.event, "customer", None)
+        return QueuePointerMessage(
+            channel=self.name, ref=ref, pointer=pointer, received_at=message.received_at,
+            account_id=message.event.account_id, customer_id=customer.id if customer is not None else None,
+        ).model_dump_json(exclude_none=True)
 
     def enqueue(self, bodies: Sequence[str]) -> None:
         """Put every body on the intake queue or raise EnqueueError (some may be on it: retry is safe)."""
