@@ -34,6 +34,9 @@ DYNAMODB_ACTIONS = ("put_item", "update_item", "delete_item", "get_item", "query
 _install_lock = threading.Lock()
 _installed = False
 _touching = threading.local()
+#: Held around every DynamoDB item request once :func:`make_dynamodb_atomic` ran; a snapshot of the
+#: tables (``siu_core.dev.persist``) holds it too, so it sees every table at one instant.
+DYNAMODB_LOCK = threading.RLock()
 
 
 def atomic_dynamodb_actions(lock: Any) -> dict[str, Callable[..., Any]]:
@@ -125,7 +128,7 @@ def emulator_patches() -> list[tuple[Any, str, Any]]:
 
     modules = tuple(backends.list_of_moto_modules())
     patches: list[tuple[Any, str, Any]] = [
-        (DynamoHandler, name, handler) for name, handler in atomic_dynamodb_actions(threading.RLock()).items()
+        (DynamoHandler, name, handler) for name, handler in atomic_dynamodb_actions(DYNAMODB_LOCK).items()
     ]
     transact = _with_cheap_rollback(models.DynamoDBBackend.transact_write_items)
     patches += [
