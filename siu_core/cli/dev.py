@@ -33,8 +33,11 @@ EXIT_STATE_DIR_BUSY = 2
               help="rules needs nothing; bedrock calls Amazon Bedrock with your AWS credentials.")
 @click.option("--batching-window", type=float, default=5.0, show_default=True,
               help="Seconds the queue poller waits to fill a batch of 10 (the template's window).")
+@click.option("--snapshot-interval", type=click.FloatRange(0.1, 3600), default=1.0, show_default=True,
+              help="Seconds between snapshots of the state while something changed (accepted webhooks are "
+                   "journaled at once whatever this is).")
 def dev(host: str, port: int, state_dir: Path | None, config_path: Path | None, secrets_path: Path | None,
-        labeler: str, batching_window: float) -> None:
+        labeler: str, batching_window: float, snapshot_interval: float) -> None:
     """Run connectors, queue, labeler, router, schedules and a platform stand-in on one machine.
 
     AWS is emulated on loopback (moto), provisioned from infra/template.yaml; the handlers are the
@@ -59,7 +62,8 @@ def dev(host: str, port: int, state_dir: Path | None, config_path: Path | None, 
             raise click.UsageError("--labeler bedrock needs AWS credentials (aws configure, or AWS_PROFILE)")
     state = resolve_state_dir(state_dir)
     stack = DevStack(DevOptions(host=host, port=port, config_path=config_path, secrets_path=secrets_path,
-                                labeler=labeler, batching_window=batching_window, state_dir=state))
+                                labeler=labeler, batching_window=batching_window, state_dir=state,
+                                snapshot_interval=snapshot_interval))
     stopped = threading.Event()
 
     def _stop(*_: object) -> None:

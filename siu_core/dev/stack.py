@@ -288,6 +288,12 @@ class DevStack:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         endpoint = self.aws_endpoint = f"http://{host}:{port}"
+        # moto's data is per process, not per server: a stack started before in this process (tests,
+        # the bench) must not leak into this one, so what the state dir restores is all there is.
+        import urllib.request
+
+        reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310 - loopback
+        urllib.request.urlopen(reset, timeout=30).close()  # noqa: S310 - our own emulator on loopback
         for service in EMULATED_SERVICES:
             self._setenv(f"AWS_ENDPOINT_URL_{service}", endpoint)
         self._setenv("AWS_DEFAULT_REGION", os.environ.get("AWS_DEFAULT_REGION") or "ap-southeast-1")
