@@ -113,3 +113,26 @@ def test_without_a_state_dir_nothing_is_written(tmp_path: Path, monkeypatch: pyt
     finally:
         stack.stop()
     assert not (tmp_path / "never").exists() and not (tmp_path / "home").exists()
+
+
+def test_a_start_that_fails_after_restoring_leaves_the_saved_state_and_the_lock_alone(tmp_path: Path) -> None:
+    from siu_core.errors import ConfigError
+
+    state = tmp_path / "state"
+    stack = _stack(state)
+    _post(stack, "keep me", "6590000004")
+    assert stack.wait_drained(timeout=60)
+    stack.stop()
+    manifest = (state / "data" / "manifest.json").read_bytes()
+    bad = tmp_path / "secrets.json"
+    bad.write_text(json.dumps({"whatsapp": {"app_secret": "only-one-field"}}), encoding="utf-8")
+    broken = DevStack(DevOptions(port=0, schedules=False, state_dir=state, secrets_path=bad))
+    with pytest.raises(ConfigError, match="lacks field"):
+        broken.start()
+    broken.stop()
+    assert (state / "data" / "manifest.json").read_bytes() == manifest
+    again = _stack(state)
+    try:
+        assert "6590000004" in _customers(again)
+    finally:
+        again.stop()

@@ -112,6 +112,9 @@ class DevStack:
     replayed: int = 0
     persister: Persister | None = None
     _status: str = STARTING
+    #: Set once start finished: only then may stop write a snapshot (a half-done restore must never
+    #: overwrite the good one on disk).
+    _served: bool = False
     _changes: Changes = field(default_factory=Changes)
     _journal: Journal | None = None
     _lock: StateLock | None = None
@@ -190,6 +193,7 @@ class DevStack:
             self.persister.start()
         if self.state is not None:
             dev_session.write_session(self.session(), self.state)
+        self._served = True
         self._status = READY
         return self
 
@@ -238,7 +242,7 @@ class DevStack:
         if self._poller is not None:
             self._poller.stop()
         try:
-            if self.persister is not None and self._moto is not None:
+            if self.persister is not None and self._moto is not None and self._served:
                 self.persister.stop()
         except Exception:
             log.exception("the last snapshot failed; the previous one and the webhook journal remain")
