@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 import stat
 import subprocess
@@ -13,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from siu_core.dev.changes import ALL, Changes, dynamodb_tables, is_read, recording
+from siu_core.dev.changes import ALL, Changes, is_read, recording
+from siu_core.dev.emulation import written_tables
 from siu_core.dev.journal import Journal
 from siu_core.dev.lock import StateDirBusy, StateLock
 from siu_core.dev.session import read_dev_secrets, read_session, state_dir, write_dev_secrets, write_session
@@ -75,11 +75,33 @@ def test_reads_are_told_from_writes(action: str, read: bool) -> None:
 
 
 def test_the_tables_a_dynamodb_write_names() -> None:
-    assert dynamodb_tables("PutItem", b'{"TableName": "t1"}') == {"t1"}
-    assert dynamodb_tables("BatchWriteItem", b'{"RequestItems": {"a": [], "b": []}}') == {"a", "b"}
-    body = json.dumps({"TransactItems": [{"Put": {"TableName": "a"}}, {"Update": {"TableName": "b"}}]}).encode()
-    assert dynamodb_tables("TransactWriteItems", body) == {"a", "b"}
-    assert dynamodb_tables("PutItem", b"garbage") == {ALL}
+    assert written_tables("put_item", {"TableName": "t1"}) == {"t1"}
+    assert written_tables("batch_write_item", {"RequestItems": {"a": [], "b": []}}) == {"a", "b"}
+    body = {"TransactItems": [{"Put": {"TableName": "a"}}, {"Update": {"TableName": "b"}}]}
+    assert written_tables("transact_write_items", body) == {"a", "b"}
+    assert written_tables("put_item", "garbage") == {ALL}
+
+
+def test_dynamodb_item_writes_are_marked_inside_the_emulator_lock(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from siu_core.dev import emulation
+    from siu_core.dev.emulation import atomic_dynamodb_actions
+
+    lock = threading.RLock()
+    held: list[bool] = []
+
+    class Handler:
+        body = {"TableName": "t"}
+
+    monkeypatch.setattr(emulation, "write_listeners", [lambda tables: held.append(lock._is_owned())])  # type: ignore[attr-defined]
+    from moto.dynamodb.responses import DynamoHandler
+
+    monkeypatch.setattr(DynamoHandler, "put_item", lambda self: "ok")
+    monkeypatch.setattr(DynamoHandler, "get_item", lambda self: "ok")
+    wrapped = atomic_dynamodb_actions(lock)
+    assert wrapped["get_item"](Handler()) == "ok" and held == []
+    assert wrapped["put_item"](Handler()) == "ok" and held == [True]
 
 
 def _environ(service: str, target: str = "", method: str = "POST", body: bytes = b"") -> dict[str, Any]:
@@ -106,9 +128,10 @@ def test_the_middleware_marks_writes_after_serving_them_and_keeps_the_body() -> 
     wrapped(_environ("monitoring", "GraniteServiceVersion20100801.PutMetricData"), None)
     assert not changes.pending()
     wrapped(_environ("dynamodb", "DynamoDB_20120810.PutItem", body=b'{"TableName": "t"}'), None)
-    assert seen[-1] == b'{"TableName": "t"}'
+    assert seen[-1] == b'{"TableName": "t"}' and not changes.pending()  # item writes: marked under the lock
+    wrapped(_environ("dynamodb", "DynamoDB_20120810.UpdateTimeToLive"), None)
     wrapped(_environ("s3", method="PUT"), None)
-    assert changes.take() == {"dynamodb": {"t"}, "s3": {ALL}}
+    assert changes.take() == {"dynamodb": {ALL}, "s3": {ALL}}
     assert not changes.pending()
 
 

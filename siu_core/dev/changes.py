@@ -3,15 +3,19 @@
 Every request ``siu dev``'s handlers, the inbox and other ``siu`` commands make to the emulation
 goes through moto's WSGI app; a middleware around it reads the service from the SigV4 credential
 scope and the action from ``X-Amz-Target`` (or the method, for S3) and, *after* the request was
-served, marks that service (and, for DynamoDB, the tables it names) dirty. Reads (Get*, Describe*,
-List*, Query, Scan, ReceiveMessage...) mark nothing. ``siu_core.dev.persist`` takes and clears the
-marks before it copies anything, so a write it missed is still marked for the next snapshot.
+served, marks that service dirty. Reads (Get*, Describe*, List*, Query, Scan, ReceiveMessage...)
+mark nothing. ``siu_core.dev.persist`` takes and clears the marks before it copies anything, so a
+write it missed is still marked for the next snapshot.
+
+DynamoDB item writes are marked per table from inside the emulator's DynamoDB lock instead
+(``siu_core.dev.emulation.write_listeners``), and a snapshot takes those marks under the same lock:
+the tables it copies then include every write any copied table has seen, so a transaction over
+two tables is never half in a snapshot. The middleware only marks DynamoDB's other writes
+(creating tables, TTL settings) as "every table".
 """
 
 from __future__ import annotations
 
-import io
-import json
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -24,6 +28,8 @@ _READ_PREFIXES = ("Get", "Describe", "List", "BatchGet", "TransactGet", "Receive
 _READS = {"Query", "Scan"}
 #: A mark meaning "every table" (a write whose tables could not be read from its body).
 ALL = "*"
+#: DynamoDB item writes: marked by the emulator's lock wrapper, not by the middleware.
+ITEM_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 
 
 class Changes:
@@ -49,6 +55,15 @@ class Changes:
             taken, self._dirty = self._dirty, {}
         return taken
 
+    def take_service(self, service: str) -> set[str]:
+        """One service's marks, cleared (DynamoDB's are taken under its lock, right before the copy)."""
+        with self._lock:
+            return self._dirty.pop(service, set())
+
+    def mark_dynamodb(self, tables: set[str]) -> None:
+        """A listener for the emulator's DynamoDB item writes."""
+        self.mark("dynamodb", tables)
+
     def pending(self) -> bool:
         """Whether anything was written since the last :meth:`take`."""
         with self._lock:
@@ -65,24 +80,6 @@ def is_read(action: str) -> bool:
     return action in _READS or action.startswith(_READ_PREFIXES)
 
 
-def dynamodb_tables(action: str, body: bytes) -> set[str]:
-    """The tables a DynamoDB write names (ALL when its body does not say)."""
-    try:
-        data = json.loads(body or b"{}")
-    except ValueError:
-        return {ALL}
-    if not isinstance(data, dict):
-        return {ALL}
-    if action == "BatchWriteItem":
-        return set(data.get("RequestItems") or {}) or {ALL}
-    if action == "TransactWriteItems":
-        names = {str(op.get("TableName")) for entry in data.get("TransactItems") or []
-                 for op in entry.values() if isinstance(op, dict) and op.get("TableName")}
-        return names or {ALL}
-    name = data.get("TableName")
-    return {str(name)} if name else {ALL}
-
-
 def recording(app: Callable[..., Any], changes: Changes) -> Callable[..., Any]:
     """Wrap a WSGI app so every served write to a persisted service marks ``changes``."""
 
@@ -90,20 +87,16 @@ def recording(app: Callable[..., Any], changes: Changes) -> Callable[..., Any]:
         service = _service(environ)
         if service not in PERSISTED:
             return app(environ, start_response)
-        names: set[str] = {ALL}
         if service == "s3":
             write = environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD")
         else:
             action = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
             write = not action or not is_read(action)
-            if write and service == "dynamodb":
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-                body = environ["wsgi.input"].read(length) if length else b""
-                environ["wsgi.input"] = io.BytesIO(body)
-                names = dynamodb_tables(action, body)
+            if service == "dynamodb" and action in ITEM_WRITES:
+                write = False  # marked under the DynamoDB lock (see above)
         result = app(environ, start_response)
         if write:
-            changes.mark(service, names)
+            changes.mark(service)
         return result
 
     return middleware

@@ -13,8 +13,9 @@ roster is seeded, so the seed never overwrites restored rows):
 - Secrets Manager (channel secrets, the inbox signing key, so issued tokens stay valid) and SSM
   (the published config).
 
-When: every ``interval`` seconds while something was written (``siu_core.dev.changes`` marks
-writes as the emulator serves them), and once more on a clean stop. Order matters: SQS is copied
+When: every ``interval`` seconds (longer when snapshots get slow: :meth:`Persister.pause`) while
+something was written (``siu_core.dev.changes`` marks writes as the emulator serves them), and once
+more on a clean stop. Order matters: SQS is copied
 before DynamoDB and S3 after it, so a message the labeler finishes meanwhile is in the copied
 queue (and is replayed through dedupe) rather than in neither place. Each file is written to a
 temp name, fsync'ed and renamed; ``data/manifest.json`` names the files of one snapshot and is
@@ -178,13 +179,16 @@ class Persister:
                           "dedup_id": m.deduplication_id} for m in messages]
         return out
 
-    def _capture_dynamodb(self, wanted: set[str]) -> dict[str, list[dict[str, Any]]]:
+    def _capture_dynamodb(self, dirty: dict[str, set[str]], everything: bool) -> dict[str, list[dict[str, Any]]]:
+        """Copy the tables any write touched, all at one instant (marks taken under the same lock)."""
         from siu_core.dev.emulation import DYNAMODB_LOCK
 
         out: dict[str, list[dict[str, Any]]] = {}
         with DYNAMODB_LOCK:
+            wanted = dirty.setdefault("dynamodb", set())
+            wanted |= self.changes.take_service("dynamodb")
             for name, table in list(self._dynamodb().tables.items()):
-                if ALL in wanted or name in wanted or name not in self.manifest.get("dynamodb", {}):
+                if everything or ALL in wanted or name in wanted or name not in self.manifest.get("dynamodb", {}):
                     out[name] = [item.to_json()["Attributes"] for item in table.all_items()]
         return out
 
@@ -283,7 +287,7 @@ class Persister:
         if fresh or "sqs" in dirty:
             manifest["sqs"] = put(f"sqs-{gen}.json", self._capture_sqs())
         if fresh or "dynamodb" in dirty:
-            tables = self._capture_dynamodb(dirty.get("dynamodb", {ALL}) if not fresh else {ALL})
+            tables = self._capture_dynamodb(dirty, everything=fresh)
             ddb_files = dict(manifest.get("dynamodb", {}))
             for table, rows in tables.items():
                 ddb_files[table] = put(f"dynamodb-{table}-{gen}.json", rows)
@@ -332,8 +336,16 @@ class Persister:
         """Whether the background loop runs."""
         return self._thread is not None and self._thread.is_alive()
 
+    def pause(self) -> float:
+        """Seconds until the next snapshot: ``interval``, stretched so snapshots take at most ~20% of the time.
+
+        A snapshot rewrites every table a write touched, so it grows with the data; the webhook
+        journal keeps accepted webhooks safe however long the pause.
+        """
+        return max(self.interval, 4 * self.last.seconds) if self.last is not None else self.interval
+
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        while not self._stop.wait(self.pause()):
             try:
                 self.snapshot()
             except Exception:

@@ -251,6 +251,7 @@ class DevStack:
                 self._journal.close()
             if self._moto is not None:
                 self._moto.stop()
+                self._forget_writes()
             if self._lock is not None:
                 if self.base_url and self.state is not None:
                     dev_session.clear_session(self.base_url, self.state)
@@ -271,6 +272,12 @@ class DevStack:
 
     # --- pieces --------------------------------------------------------------------------------------
 
+    def _forget_writes(self) -> None:
+        from siu_core.dev import emulation
+
+        if self._changes.mark_dynamodb in emulation.write_listeners:
+            emulation.write_listeners.remove(self._changes.mark_dynamodb)
+
     def _setenv(self, key: str, value: str) -> None:
         self._saved_env.setdefault(key, os.environ.get(key))
         os.environ[key] = value
@@ -282,10 +289,12 @@ class DevStack:
             raise ConfigError(
                 "siu dev needs the AWS emulation: pip install 'siu-core[local]' (moto's server)"
             ) from None
+        from siu_core.dev import emulation
         from siu_core.dev.changes import recording_server
         from siu_core.dev.emulation import make_dynamodb_atomic
 
         make_dynamodb_atomic()
+        emulation.write_listeners.append(self._changes.mark_dynamodb)
         # werkzeug logs every emulated AWS call at INFO: keep the console for siu's own lines.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._moto = recording_server(self._changes)  # moto's ThreadedMotoServer, recording writes
