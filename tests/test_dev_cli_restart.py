@@ -144,7 +144,7 @@ def test_sigterm_then_sigkill_lose_nothing_and_a_second_instance_is_refused(tmp_
     first, seen = _start(state, port, log, "--secrets", str(secrets_file))
     runs.append(first)
     assert all(code == 503 and body == {"status": "starting"} for code, body in seen[:-1])
-    assert "ready" in first.output()
+    _until(lambda: "ready" in first.output(), what="`ready` printed (after /healthz turned 200)")
     _post(first, "Where is my order 77?", "6591110001")  # at once after the first 200
     admin = _token(state, "ahmad", "admin")
     agent = _token(state, "mei", "agent")

@@ -107,6 +107,7 @@ def dev(host: str, port: int, state_dir: Path | None, config_path: Path | None, 
     console.print(f"[bold]{link}[/]", soft_wrap=True)  # one line, so it copies and clicks whole
     console.print("Try: [bold]siu simulate whatsapp --text 'Where is my order?'[/]   (Ctrl-C stops)")
     console.print("ready")
+    sys.stdout.flush()  # a supervisor or a script reading a pipe sees it now
     try:
         stopped.wait()
     except KeyboardInterrupt:
