@@ -65,12 +65,18 @@ def _customers(stack: DevStack) -> set[str]:
 
 
 def test_a_stopped_stack_comes_back_with_threads_roster_audit_tokens_secrets_and_queued_events(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     state = tmp_path / "state"
+    monkeypatch.setenv("SIU_STATE_DIR", str(tmp_path / "elsewhere"))  # restored after `siu --state-dir` sets it
     first = _stack(state)
     try:
         assert first.ready and not first.restored
         _post(first, "Where is my order 55?", "6590000001")
+        from siu_core.cli import cli
+
+        simulated = CliRunner().invoke(cli, ["simulate", "whatsapp", "--text", "and my refund?", "--sender",
+                                             "6590000009", "--state-dir", str(state), "--json"])
+        assert simulated.exit_code == 0 and json.loads(simulated.output)["status"] == 200, simulated.output
         assert first.wait_drained(timeout=60)
         assert _until(lambda: "6590000001" in _customers(first))
         admin = _token(state, "ahmad", "admin")
@@ -89,7 +95,7 @@ def test_a_stopped_stack_comes_back_with_threads_roster_audit_tokens_secrets_and
     second = _stack(state)
     try:
         assert second.restored and second.secrets == secrets_before and second.dev_token == first.dev_token
-        assert "6590000001" in _customers(second)
+        assert {"6590000001", "6590000009"} <= _customers(second)
         assert _until(lambda: "6590000002" in _customers(second))  # the queued event was processed now
         me = _api(second, "GET", "/api/me", agent)
         assert me.status_code == 200, me.text  # a token issued before the restart
