@@ -75,7 +75,7 @@ def test_the_dev_stack_installs_it_before_the_emulator_starts() -> None:
     from siu_core.dev.stack import DevStack
 
     source = inspect.getsource(DevStack._start_emulation)
-    assert source.index("make_dynamodb_atomic()") < source.index("ThreadedMotoServer(")
+    assert source.index("make_dynamodb_atomic()") < source.index("recording_server(")
 
 
 def _state(client: Any) -> dict[str, list[dict[str, Any]]]:

@@ -50,8 +50,14 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="siu-core", prog_name="siu")
-def cli() -> None:
+@click.option("--state-dir", default=None, metavar="DIR",
+              help="State dir of the `siu dev` that commands such as `token` talk to (sets $SIU_STATE_DIR).")
+def cli(state_dir: str | None) -> None:
     """siu, the social inbox unifier: one shared inbox for Instagram, Messenger and WhatsApp."""
+    if state_dir:
+        import os
+
+        os.environ["SIU_STATE_DIR"] = state_dir
 
 
 def main(argv: list[str] | None = None) -> Any:

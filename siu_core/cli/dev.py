@@ -1,37 +1,56 @@
-"""``siu dev``: the whole pipeline on this machine, for trying siu and for pointing real webhooks at a laptop."""
+"""``siu dev``: the whole pipeline on this machine, for trying siu and for serving a small team from one box.
+
+Exit codes: 0 after a clean stop (Ctrl-C or SIGTERM); 1 when it cannot start (busy port, bad config
+or secrets); 2 on a usage error, or when another ``siu dev`` already runs on the same state dir.
+"""
 
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+#: Exit code when the state dir is held by another live ``siu dev``.
+EXIT_STATE_DIR_BUSY = 2
+
 
 @click.command("dev")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on. Anything but loopback makes /dev/* need the dev token.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0 picks a free one).")
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), default=None, envvar="SIU_STATE_DIR",
+              help="Where threads, roster, secrets, queue and the session file are kept "
+                   "[default: $SIU_STATE_DIR or ~/.siu]. One siu dev per state dir.")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Config YAML (default: the bundled example shop).")
+              help="Config YAML to publish (default: the config kept in the state dir, else the example shop).")
 @click.option("--secrets", "secrets_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="JSON object keyed by channel with real secrets (default: made-up dev secrets).")
 @click.option("--labeler", type=click.Choice(["rules", "bedrock"]), default="rules", show_default=True,
               help="rules needs nothing; bedrock calls Amazon Bedrock with your AWS credentials.")
 @click.option("--batching-window", type=float, default=5.0, show_default=True,
               help="Seconds the queue poller waits to fill a batch of 10 (the template's window).")
-def dev(host: str, port: int, config_path: Path | None, secrets_path: Path | None, labeler: str,
-        batching_window: float) -> None:
+@click.option("--snapshot-interval", type=click.FloatRange(0.1, 3600), default=1.0, show_default=True,
+              help="Seconds between snapshots of the state while something changed (accepted webhooks are "
+                   "journaled at once whatever this is).")
+def dev(host: str, port: int, state_dir: Path | None, config_path: Path | None, secrets_path: Path | None,
+        labeler: str, batching_window: float, snapshot_interval: float) -> None:
     """Run connectors, queue, labeler, router, schedules and a platform stand-in on one machine.
 
     AWS is emulated on loopback (moto), provisioned from infra/template.yaml; the handlers are the
-    Lambda code. Prints each channel's webhook URL and dev secrets; Ctrl-C stops everything.
+    Lambda code. Everything is kept in the state dir and is back after a restart. Prints each
+    channel's webhook URL and where its secrets are (never their values); "ready" once /healthz is 200.
+    Ctrl-C or SIGTERM stops it cleanly.
     """
     from rich.console import Console
 
     from siu_core.dev.http import PortBusy
-    from siu_core.dev.session import clear_session, write_session
+    from siu_core.dev.lock import StateDirBusy
+    from siu_core.dev.session import SECRETS_FILE, session_path
+    from siu_core.dev.session import state_dir as resolve_state_dir
     from siu_core.dev.stack import DevOptions, DevStack
     from siu_core.errors import ConfigError
 
@@ -41,25 +60,43 @@ def dev(host: str, port: int, config_path: Path | None, secrets_path: Path | Non
 
         if not wiring.has_aws_credentials():
             raise click.UsageError("--labeler bedrock needs AWS credentials (aws configure, or AWS_PROFILE)")
+    state = resolve_state_dir(state_dir)
     stack = DevStack(DevOptions(host=host, port=port, config_path=config_path, secrets_path=secrets_path,
-                                labeler=labeler, batching_window=batching_window))
-    with console.status("starting the AWS emulation and provisioning from infra/template.yaml..."):
+                                labeler=labeler, batching_window=batching_window, state_dir=state,
+                                snapshot_interval=snapshot_interval))
+    stopped = threading.Event()
+
+    def _stop(*_: object) -> None:
+        stopped.set()
+
+    # SIGTERM during start stops after start (the stack must not be torn down half-built by a signal).
+    signal.signal(signal.SIGTERM, _stop)
+    with console.status(f"starting the AWS emulation and restoring {state}..."):
         try:
             stack.start()
-        except PortBusy as exc:
+        except StateDirBusy as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_STATE_DIR_BUSY)
+        except (PortBusy, ConfigError) as exc:
             stack.stop()
             raise click.ClickException(str(exc)) from None
-        except ConfigError as exc:
+        except BaseException:
             stack.stop()
-            raise click.ClickException(str(exc)) from None
-    write_session(stack.session())
-    console.print(f"[bold green]siu dev[/] is running on [bold]{stack.base_url}[/] (labeler: {labeler})")
+            raise
+    signal.signal(signal.SIGINT, _stop)
+    restored = "restored from" if stack.restored else "new state in"
+    console.print(f"[bold green]siu dev[/] is ready on [bold]{stack.base_url}[/] (labeler: {labeler}; "
+                  f"{restored} {state}" + (f"; {stack.replayed} journaled webhook(s) replayed" if stack.replayed
+                                           else "") + ")")
     for name in stack.channels.names():
-        console.print(f"\n[bold]{name}[/]  webhook URL: {stack.webhook_url(name)}")
-        for key, value in stack.secrets[name].items():
-            console.print(f"    {key}: {value}")
+        origin = "from --secrets" if name in stack.given_secrets else "generated dev secrets"
+        console.print(f"  [bold]{name}[/]  webhook URL: {stack.webhook_url(name)}  ({origin})")
+    generated = [n for n in stack.channels.names() if n not in stack.given_secrets]
+    if generated:
+        console.print(f"Dev secrets of {', '.join(generated)} (and the dev token for /dev/*): "
+                      f"{session_path(state)} (mode 0600, kept in {state / SECRETS_FILE})")
     console.print(
-        f"\nThreads: {stack.base_url}/dev/threads   Outbox: {stack.base_url}/dev/outbox   "
+        f"Threads: {stack.base_url}/dev/threads   Outbox: {stack.base_url}/dev/outbox   "
         f"Health: {stack.base_url}/healthz"
     )
     from siu_core.auth import issue_token, read_signing_key
@@ -74,17 +111,13 @@ def dev(host: str, port: int, config_path: Path | None, secrets_path: Path | Non
         console.print(f"\nInbox (signed in as {admin.entry.id}, admin, for 12 h; others: siu token issue --user ID):")
         console.print(f"[bold]{stack.base_url}/inbox/#token={token}[/]", soft_wrap=True)  # one line: copies whole
     console.print("Try: [bold]siu simulate whatsapp --text 'Where is my order?'[/]   (Ctrl-C stops)")
-    stopped = threading.Event()
-
-    def _stop(*_: object) -> None:
-        stopped.set()
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    console.print("ready")
+    sys.stdout.flush()  # a supervisor or a script reading a pipe sees it now
     try:
         stopped.wait()
+    except KeyboardInterrupt:
+        pass
     finally:
-        console.print("\nstopping...")
+        console.print("\nstopping (saving the state)...")
         stack.stop()
-        clear_session(stack.base_url)
         console.print("stopped.")

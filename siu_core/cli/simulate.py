@@ -20,14 +20,16 @@ import click
 @click.option("--secrets", "secrets_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="JSON file of this channel's secrets (default: the running `siu dev`'s).")
 @click.option("--account", default=None, help="Business account id to address (default: the dev session's).")
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), default=None, envvar="SIU_STATE_DIR",
+              help="State dir of the `siu dev` to post to [default: $SIU_STATE_DIR or ~/.siu].")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def simulate(channel: str, text: str, sender: str, sender_name: str, url: str | None, secrets_file: Path | None,
-             account: str | None, as_json: bool) -> None:
+             account: str | None, state_dir: Path | None, as_json: bool) -> None:
     """Build a realistic signed webhook for CHANNEL carrying TEXT and post it.
 
     Against a running `siu dev` it needs no options: the URL and the dev secrets come from the
-    session file `siu dev` writes (~/.siu/dev-session.json). Exit code 0 when the webhook was
-    accepted (2xx), 1 when it was refused, 2 on a usage problem.
+    session file `siu dev` writes in its state dir (~/.siu/dev-session.json by default). Exit code 0
+    when the webhook was accepted (2xx), 1 when it was refused, 2 on a usage problem.
     """
     import requests
 
@@ -41,7 +43,7 @@ def simulate(channel: str, text: str, sender: str, sender_name: str, url: str | 
         ch = registry.get(channel)
     except UnknownChannel as exc:
         raise click.UsageError(str(exc)) from None
-    session = read_session() or {}
+    session = read_session(state_dir) or {}
     if secrets_file is not None:
         data: Any = json.loads(secrets_file.read_text(encoding="utf-8"))
         secrets = data.get(channel, data) if isinstance(data, dict) else {}

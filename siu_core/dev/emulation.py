@@ -34,6 +34,27 @@ DYNAMODB_ACTIONS = ("put_item", "update_item", "delete_item", "get_item", "query
 _install_lock = threading.Lock()
 _installed = False
 _touching = threading.local()
+#: Held around every DynamoDB item request once :func:`make_dynamodb_atomic` ran; a snapshot of the
+#: tables (``siu_core.dev.persist``) holds it too, so it sees every table at one instant.
+DYNAMODB_LOCK = threading.RLock()
+#: The item actions that write.
+DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "batch_write_item", "transact_write_items")
+#: Called, still under :data:`DYNAMODB_LOCK`, with the table names each item write named; a
+#: snapshot that takes its marks under the same lock therefore knows every write it can see.
+write_listeners: list[Callable[[set[str]], None]] = []
+
+
+def written_tables(action: str, body: Any) -> set[str]:
+    """The tables an item write names, from moto's parsed request body ("*" when it does not say)."""
+    if not isinstance(body, dict):
+        return {"*"}
+    if action == "batch_write_item":
+        return set(body.get("RequestItems") or {}) or {"*"}
+    if action == "transact_write_items":
+        names = {str(op["TableName"]) for entry in body.get("TransactItems") or []
+                 for op in entry.values() if isinstance(op, dict) and op.get("TableName")}
+        return names or {"*"}
+    return {str(body["TableName"])} if body.get("TableName") else {"*"}
 
 
 def atomic_dynamodb_actions(lock: Any) -> dict[str, Callable[..., Any]]:
@@ -44,9 +65,15 @@ def atomic_dynamodb_actions(lock: Any) -> dict[str, Callable[..., Any]]:
     for name in DYNAMODB_ACTIONS:
         original = getattr(DynamoHandler, name)
 
-        def locked(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+        def locked(self: Any, *args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
             with lock:
-                return _original(self, *args, **kwargs)
+                try:
+                    return _original(self, *args, **kwargs)
+                finally:
+                    if _name in DYNAMODB_WRITES and write_listeners:
+                        tables = written_tables(_name, getattr(self, "body", None))
+                        for listener in list(write_listeners):
+                            listener(tables)
 
         locked.__name__ = locked.__qualname__ = name
         wrapped[name] = locked
@@ -125,7 +152,7 @@ def emulator_patches() -> list[tuple[Any, str, Any]]:
 
     modules = tuple(backends.list_of_moto_modules())
     patches: list[tuple[Any, str, Any]] = [
-        (DynamoHandler, name, handler) for name, handler in atomic_dynamodb_actions(threading.RLock()).items()
+        (DynamoHandler, name, handler) for name, handler in atomic_dynamodb_actions(DYNAMODB_LOCK).items()
     ]
     transact = _with_cheap_rollback(models.DynamoDBBackend.transact_write_items)
     patches += [

@@ -50,6 +50,10 @@ class QueuePoller:
         self._thread = threading.Thread(target=self._run, name="siu-queue-poller", daemon=True)
         self._thread.start()
 
+    def alive(self) -> bool:
+        """Whether the polling thread runs (the dev server's health check asks)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self, timeout: float = 30.0) -> None:
         """Finish the batch in hand, then stop."""
         self._stop.set()

@@ -65,6 +65,10 @@ class Scheduler:
         self._thread = threading.Thread(target=self._loop, name="siu-scheduler", daemon=True)
         self._thread.start()
 
+    def alive(self) -> bool:
+        """Whether the ticking thread runs (the dev server's health check asks)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self) -> None:
         """Stop ticking (a running job finishes first)."""
         self._stop.set()

@@ -4,6 +4,14 @@ Same handler code and boto3 calls as on Lambda; only the endpoints differ: every
 pipeline uses points at moto's threaded server on loopback (through ``AWS_ENDPOINT_URL_<SERVICE>``,
 so Bedrock can still reach real AWS with ``--labeler bedrock``), and each channel's
 ``api_base_url`` setting points at the local platform stand-in.
+
+Start order (``/healthz`` is 503 ``starting`` until the last step, every other path 503 too):
+take the state dir's lock, bind the port (a busy port fails fast), start the emulation, provision
+the template, restore the last snapshot (``persist``), publish the config, seed the roster (fresh
+state dir only), store the channel secrets and the signing key, mount the inbox, replay the webhook
+journal, start the poller, the schedules and the snapshot loop, write the session file, then ready.
+Stop (Ctrl-C, SIGTERM, :meth:`DevStack.stop`) goes back the other way and ends with a last
+snapshot. Without ``state_dir`` (``siu demo``, tests) nothing is kept: it all lives in memory.
 """
 
 from __future__ import annotations
@@ -20,8 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from siu_core.config import SiuConfig, config_to_parameters, example_config, load_config_file
+from siu_core.dev import session as dev_session
 from siu_core.dev import wiring
-from siu_core.dev.http import DevApp, DevHTTPServer, serve
+from siu_core.dev.changes import Changes
+from siu_core.dev.http import READY, STARTING, STOPPING, DevApp, DevHTTPServer, serve
+from siu_core.dev.journal import Journal
+from siu_core.dev.lock import StateLock
+from siu_core.dev.persist import Persister
 from siu_core.dev.poller import QueuePoller
 from siu_core.dev.schedule import Scheduler
 from siu_core.dev.standin import StandIn
@@ -45,6 +58,10 @@ class DevOptions:
     labeler: str = "rules"
     batching_window: float = 5.0
     schedules: bool = True
+    #: Where data, journal, lock and session live; None keeps everything in memory (demo, tests).
+    state_dir: Path | None = None
+    #: Seconds between snapshots of the emulation while something changed.
+    snapshot_interval: float = 1.0
 
 
 def dev_secret_values(channel: Channel) -> dict[str, str]:
@@ -84,6 +101,23 @@ class DevStack:
     resources: Any = None
     #: Where the AWS emulation listens (other `siu` commands reach the same state through it).
     aws_endpoint: str = ""
+    #: Bearer token for /dev/* from anywhere but this machine's loopback (kept in the state dir).
+    dev_token: str = ""
+    #: The state dir in use (None: nothing kept).
+    state: Path | None = None
+    #: Channels whose secrets came from --secrets (never printed) rather than generated.
+    given_secrets: list[str] = field(default_factory=list)
+    #: What start found on disk: snapshot restored, journal entries replayed.
+    restored: bool = False
+    replayed: int = 0
+    persister: Persister | None = None
+    _status: str = STARTING
+    #: Set once start finished: only then may stop write a snapshot (a half-done restore must never
+    #: overwrite the good one on disk).
+    _served: bool = False
+    _changes: Changes = field(default_factory=Changes)
+    _journal: Journal | None = None
+    _lock: StateLock | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -92,7 +126,13 @@ class DevStack:
         if not self.channels.channels:
             problems = "; ".join(f"{n}: {r}" for n, r in self.channels.failures.items()) or "none installed"
             raise ConfigError(f"no channel plugin loaded ({problems}); install one, e.g. pip install siu-whatsapp")
-        cfg = self._read_config()
+        file_cfg = self._read_config() if self.options.config_path is not None else None
+        kept: dict[str, Any] = {}
+        if self.options.state_dir is not None:
+            self.state = dev_session.state_dir(self.options.state_dir)
+            self._lock = StateLock(self.state).acquire()  # before the port: name the instance that holds it
+            kept = dev_session.read_dev_secrets(self.state)
+        self.dev_token = str(kept.get("dev_token") or pysecrets.token_urlsafe(32))
         self.standin = StandIn(self.channels)
         app = DevApp(
             webhook=self._webhook,
@@ -100,24 +140,43 @@ class DevStack:
             standin=self.standin,
             threads=self._threads,
             views={"queues": self._queue_depths},
+            state=lambda: self._status,
+            dead_workers=self.dead_workers,
+            dev_token=self.dev_token,
         )
-        # Bind first: a busy port must fail before anything else starts.
+        # Bind first: a busy port must fail before anything else starts (it answers 503 until ready).
         self._server, _ = serve(app, self.options.host, self.options.port)
         port = int(self._server.server_address[1])
         self.base_url = f"http://{self.options.host}:{port}"
+        if self._lock is not None:
+            self._lock.describe(base_url=self.base_url)
         self._start_emulation()
         self.resources = wiring.provision()
+        manifest = None
+        if self.state is not None:
+            self._journal = Journal(self.state / "webhooks.journal")
+            self.persister = Persister(self.state / "data", self._changes, self._journal, wiring.account_id(),
+                                       wiring.region(), interval=self.options.snapshot_interval)
+            manifest = self.persister.restore()
+            self.restored = manifest is not None
+        cfg = file_cfg or (wiring.published_config() if self.restored else None) or example_config()
         self.config = self._with_dev_settings(cfg)
         self.standin.settings = {name: self.config.channel_settings(name) for name in self.channels.names()}
         wiring.push_config(config_to_parameters(self.config))
-        wiring.seed_roster(self.config)
-        self.secrets = self._load_secrets()
+        if not self.restored:  # a restored roster (edits, removals, session generations) is the live one
+            wiring.seed_roster(self.config)
+        self.secrets = self._load_secrets(kept.get("channels") or {})
         self.standin.secrets = self.secrets
         for name, values in self.secrets.items():
             wiring.put_channel_secret(name, values)
+        if self.state is not None:
+            generated = {n: v for n, v in self.secrets.items() if n not in self.given_secrets}
+            dev_session.write_dev_secrets(self.state, {"dev_token": self.dev_token, "channels": generated})
         wiring.ensure_inbox_key()
         wiring.reset_caches()
         app.mounts.update(wiring.inbox_mounts())
+        if self._journal is not None:
+            self.replayed = self._replay(int((manifest or {}).get("journal_seq", 0)))
         self._poller = QueuePoller(
             sqs=wiring.sqs_client(),
             queue_url=self.resources.queue_url,
@@ -130,25 +189,80 @@ class DevStack:
         if self.options.schedules:
             self._scheduler = Scheduler(self.config.time_zone, wiring.scheduled_jobs())
             self._scheduler.start()
+        if self.persister is not None:
+            self.persister.start()
+        if self.state is not None:
+            dev_session.write_session(self.session(), self.state)
+        self._served = True
+        self._status = READY
         return self
 
+    def _replay(self, after: int) -> int:
+        """Feed journaled webhooks the last snapshot may lack to the connector again (dedupe drops repeats)."""
+        assert self._journal is not None
+        replayed = 0
+        for entry in self._journal.after(after):
+            try:
+                result = wiring.connector_call(entry.channel, entry.event)
+            except Exception:
+                log.exception("journal entry %s (%s) could not be replayed", entry.seq, entry.channel)
+                continue
+            status = result.get("statusCode") if isinstance(result, dict) else None
+            if status != 200:
+                log.warning("journal entry %s (%s) answered %s on replay", entry.seq, entry.channel, status)
+            replayed += 1
+        if replayed:
+            log.info("replayed %d journaled webhook(s) newer than the last snapshot", replayed)
+        return replayed
+
+    @property
+    def ready(self) -> bool:
+        """Whether start finished and stop has not begun (what /healthz reports)."""
+        return self._status == READY
+
+    def dead_workers(self) -> list[str]:
+        """Background workers that should run and do not (a non-empty list turns /healthz 503)."""
+        dead = []
+        if self._poller is not None and not self._poller.alive():
+            dead.append("queue-poller")
+        if self._scheduler is not None and not self._scheduler.alive():
+            dead.append("scheduler")
+        if self.persister is not None and not self.persister.alive():
+            dead.append("snapshots")
+        return dead
+
     def stop(self) -> None:
-        """Stop in reverse order and restore the environment."""
+        """Stop in reverse order, keep a last snapshot, release the state dir and restore the environment."""
+        self._status = STOPPING
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
         if self._scheduler is not None:
             self._scheduler.stop()
         if self._poller is not None:
             self._poller.stop()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._moto is not None:
-            self._moto.stop()
-        for key, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        wiring.reset_caches()
+        try:
+            if self.persister is not None and self._moto is not None and self._served:
+                self.persister.stop()
+        except Exception:
+            log.exception("the last snapshot failed; the previous one and the webhook journal remain")
+        finally:
+            if self._journal is not None:
+                self._journal.close()
+            if self._moto is not None:
+                self._moto.stop()
+                self._forget_writes()
+            if self._lock is not None:
+                if self.base_url and self.state is not None:
+                    dev_session.clear_session(self.base_url, self.state)
+                self._lock.release()
+                self._lock = None
+            for key, value in self._saved_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            wiring.reset_caches()
 
     def __enter__(self) -> DevStack:
         return self.start()
@@ -158,26 +272,41 @@ class DevStack:
 
     # --- pieces --------------------------------------------------------------------------------------
 
+    def _forget_writes(self) -> None:
+        from siu_core.dev import emulation
+
+        if self._changes.mark_dynamodb in emulation.write_listeners:
+            emulation.write_listeners.remove(self._changes.mark_dynamodb)
+
     def _setenv(self, key: str, value: str) -> None:
         self._saved_env.setdefault(key, os.environ.get(key))
         os.environ[key] = value
 
     def _start_emulation(self) -> None:
         try:
-            from moto.server import ThreadedMotoServer
+            import moto.server  # noqa: F401 - the [server] extra: werkzeug, flask
         except ImportError:
             raise ConfigError(
                 "siu dev needs the AWS emulation: pip install 'siu-core[local]' (moto's server)"
             ) from None
+        from siu_core.dev import emulation
+        from siu_core.dev.changes import recording_server
         from siu_core.dev.emulation import make_dynamodb_atomic
 
         make_dynamodb_atomic()
+        emulation.write_listeners.append(self._changes.mark_dynamodb)
         # werkzeug logs every emulated AWS call at INFO: keep the console for siu's own lines.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto = recording_server(self._changes)  # moto's ThreadedMotoServer, recording writes
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         endpoint = self.aws_endpoint = f"http://{host}:{port}"
+        # moto's data is per process, not per server: a stack started before in this process (tests,
+        # the bench) must not leak into this one, so what the state dir restores is all there is.
+        import urllib.request
+
+        reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310 - loopback
+        urllib.request.urlopen(reset, timeout=30).close()  # noqa: S310 - our own emulator on loopback
         for service in EMULATED_SERVICES:
             self._setenv(f"AWS_ENDPOINT_URL_{service}", endpoint)
         self._setenv("AWS_DEFAULT_REGION", os.environ.get("AWS_DEFAULT_REGION") or "ap-southeast-1")
@@ -205,7 +334,7 @@ class DevStack:
         }
         return cfg.model_copy(update={"channels": {**cfg.channels, **overrides}, "labeler": self.options.labeler})
 
-    def _load_secrets(self) -> dict[str, dict[str, str]]:
+    def _load_secrets(self, kept: dict[str, Any]) -> dict[str, dict[str, str]]:
         given: dict[str, Any] = {}
         if self.options.secrets_path is not None:
             try:
@@ -222,13 +351,21 @@ class DevStack:
                 missing = [f for f in ch.info.secret_fields if not values.get(f)]
                 if missing:
                     raise ConfigError(f"--secrets: channel {name} lacks field(s) {', '.join(missing)}")
+                self.given_secrets.append(name)
             else:
-                values = dev_secret_values(ch)
+                previous = kept.get(name) if isinstance(kept.get(name), dict) else None
+                usable = previous and all(previous.get(f) for f in ch.info.secret_fields)
+                values = {str(k): str(v) for k, v in previous.items()} if previous and usable \
+                    else dev_secret_values(ch)
             out[name] = values
         return out
 
     def _webhook(self, channel: str, event: dict[str, Any]) -> Any:
-        return wiring.connector_call(channel, event)
+        result = wiring.connector_call(channel, event)
+        if self._journal is not None and isinstance(result, dict) and result.get("statusCode") == 200 \
+                and event["requestContext"]["http"]["method"] == "POST":
+            self._journal.append(channel, event)  # fsync'ed before the 200 is sent
+        return result
 
     def _threads(self) -> list[dict[str, Any]]:
         return wiring.list_threads()
@@ -242,6 +379,9 @@ class DevStack:
     def session(self) -> dict[str, Any]:
         """What other `siu` commands need to reach this server: URLs, dev secrets, the emulation."""
         return {
+            "pid": os.getpid(),
+            "state_dir": str(self.state) if self.state is not None else None,
+            "dev_token": self.dev_token,
             "base_url": self.base_url,
             "aws_endpoint": self.aws_endpoint,
             "region": wiring.region(),

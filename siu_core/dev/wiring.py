@@ -32,6 +32,25 @@ def region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-southeast-1"
 
 
+def account_id() -> str:
+    """The account the emulation files this process's requests under (where its data lives)."""
+    from siu_core.aws import clients
+
+    return str(clients.client("sts").get_caller_identity()["Account"])
+
+
+def published_config() -> SiuConfig | None:
+    """The config in SSM (restored from the state dir), or None when there is none or it is unusable."""
+    from siu_core.aws import clients
+    from siu_core.config import config_from_ssm
+    from siu_core.errors import ConfigError
+
+    try:
+        return config_from_ssm(clients.client("ssm"))
+    except (ConfigError, ValueError):
+        return None
+
+
 def provision() -> Any:
     """Create every resource of ``infra/template.yaml`` in the emulation and point this process at them."""
     from siu_core.aws.provision import provision as provision_template
