@@ -147,7 +147,7 @@ def test_sigterm_then_sigkill_lose_nothing_and_a_second_instance_is_refused(tmp_
     _until(lambda: "ready" in first.output(), what="`ready` printed (after /healthz turned 200)")
     _post(first, "Where is my order 77?", "6591110001")  # at once after the first 200
     admin = _token(state, "ahmad", "admin")
-    agent = _token(state, "mei", "agent")
+    mei = _token(state, "mei", "admin")
     _until(lambda: "6591110001" in _customers(first), what="the first thread")
     assert _api(first, "PUT", "/api/roster/mei", admin, {"status": "away"}).status_code == 200
     assert _stop(first) == 0
@@ -157,7 +157,7 @@ def test_sigterm_then_sigkill_lose_nothing_and_a_second_instance_is_refused(tmp_
     second, _ = _start(state, port, log, "--secrets", str(secrets_file), "--snapshot-interval", "3600")
     runs.append(second)
     assert "6591110001" in _customers(second)
-    assert _api(second, "GET", "/api/me", agent).status_code == 200
+    assert _api(second, "GET", "/api/me", mei).status_code == 200
     roster = {r["id"]: r for r in _api(second, "GET", "/api/roster", admin).json()["roster"]}
     assert roster["mei"]["status"] == "away"
     assert any(r["action"] == "roster_updated"

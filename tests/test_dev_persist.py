@@ -80,7 +80,7 @@ def test_a_stopped_stack_comes_back_with_threads_roster_audit_tokens_secrets_and
         assert first.wait_drained(timeout=60)
         assert _until(lambda: "6590000001" in _customers(first))
         admin = _token(state, "ahmad", "admin")
-        agent = _token(state, "mei", "agent")
+        mei = _token(state, "mei", "admin")
         edit = _api(first, "PUT", "/api/roster/mei", admin, {"status": "away"})
         assert edit.status_code == 200, edit.text
         secrets_before = first.secrets
@@ -97,7 +97,7 @@ def test_a_stopped_stack_comes_back_with_threads_roster_audit_tokens_secrets_and
         assert second.restored and second.secrets == secrets_before and second.dev_token == first.dev_token
         assert {"6590000001", "6590000009"} <= _customers(second)
         assert _until(lambda: "6590000002" in _customers(second))  # the queued event was processed now
-        me = _api(second, "GET", "/api/me", agent)
+        me = _api(second, "GET", "/api/me", mei)
         assert me.status_code == 200, me.text  # a token issued before the restart
         roster = {r["id"]: r for r in _api(second, "GET", "/api/roster", admin).json()["roster"]}
         assert roster["mei"]["status"] == "away"  # the edit, not the config's seed
