@@ -40,7 +40,7 @@ from siu_core.models import (
 )
 from siu_core.pipeline import reopen
 from siu_core.pipeline.notices import UnassignedNotice, notify_unassigned
-from siu_core.pipeline.router import PIPELINE_ACTOR, Router, first_response_due
+from siu_core.pipeline.router import PIPELINE_ACTOR, Router
 from siu_core.store import audit, customers, ddb, dedupe, keys, lifecycle, messages, snapshots, threads
 from siu_core.store.customers import Head
 from siu_core.store.dedupe import Fingerprint
@@ -542,7 +542,7 @@ class Batch:
         return lifecycle.change_assignment(
             thread_id, current_seq=seq, current_assignee=current, current_open=current_open, assignee=assignee,
             team=team, reason=reason, urgency=urgency, at=self.now,
-            sla_due=first_response_due(urgency, since, self.services.config), by=PIPELINE_ACTOR,
+            sla_due=self.router.first_response_due(urgency, team, since), by=PIPELINE_ACTOR,
             capacity=self.router.capacity(assignee) if assignee else None, waiting_since=since,
         )
 
