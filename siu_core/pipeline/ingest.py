@@ -367,14 +367,13 @@ class Batch:
             return "duplicate"
         customer_key = keys.customer_key(ev.channel, ev.account_id, ev.customer.id)
         snapshot = snapshots.put_event(ev, received_at)
-        attachments = self._media(ev)
+        message = _StoredMessage(message_key, fingerprint, received_at, snapshot, self._media(ev))
         conflicts: list[str] = []
         for _ in range(MAX_ATTEMPTS):
             placement = self._placement(ev, fingerprint)
             if placement.kind == "redelivery":  # re-read after a lost race: a concurrent delivery won
                 obs.metric("Duplicates", channel=ev.channel)
                 return "duplicate"
-            message = _StoredMessage(message_key, fingerprint, received_at, snapshot, attachments)
             plan = self._plan_inbound(ev, placement, customer_key, message)
             try:
                 ddb.transact(plan.ops)
