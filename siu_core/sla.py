@@ -123,8 +123,12 @@ def add_working_time(shifts: Sequence[Shift], start: datetime, amount: timedelta
     raise ValueError(f"no {amount} of working time within {SEARCH_LIMIT.days} days of {start.isoformat()}")
 
 
-def due_at(urgency: str | None, start: datetime, spec: SlaSpec, shifts: Sequence[Shift] | None = None) -> datetime:
-    """When the first response is due: wall-clock time, or working time when the config asks for it."""
+def first_response_due(urgency: str | None, start: datetime, spec: SlaSpec,
+                       shifts: Sequence[Shift] | None = None) -> datetime:
+    """When the first response is due: the one rule the router stores and the sweeper and inbox enforce.
+
+    Wall-clock time, or, with ``working_hours_only``, working time of ``shifts`` (the team's).
+    """
     amount = target(urgency, spec)
     if spec.working_hours_only and shifts:
         return add_working_time(shifts, start, amount)
@@ -169,7 +173,7 @@ def sla_state(thread: Mapping[str, Any], now: datetime, spec: SlaSpec,
     start = clock_start(thread)
     if start is None:
         return None
-    due = due_at(thread.get("urgency"), start, spec, shifts)
+    due = first_response_due(thread.get("urgency"), start, spec, shifts)
     last_out = parse_time(thread.get("last_outbound_at"))
     answered = last_out is not None and last_out >= start
     breached_at = parse_time(thread.get("sla_breached_at"))

@@ -1,4 +1,4 @@
-"""The pure routing policy and the reopen placement: no AWS, no clock."""
+"""The pure routing policy: no AWS, no clock (placement and reopening: test_decide.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from pipeline_support import make_config
 
 from siu_core import routing
 from siu_core.config import WorkingHours
-from siu_core.pipeline import reopen
 from siu_core.store import keys
-from siu_core.store.customers import Head
 
 WED_10_SGT = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
 ALWAYS = WorkingHours(days=["mon", "tue", "wed", "thu", "fri", "sat", "sun"], start="00:00", end="24:00")
@@ -120,18 +118,3 @@ def test_candidates_use_own_hours_or_the_defaults() -> None:
     saturday = datetime(2026, 3, 7, 2, 0, tzinfo=UTC)
     assert not routing.is_eligible(ana, "care", saturday)
     assert routing.is_eligible(mei, "accounts", saturday)
-
-
-def _head(status: str, closed_at: datetime | None = None) -> Head:
-    return Head(customer_key="c", channel="whatsapp", account_id="a", customer_id="u", thread_id="t", seq=1,
-                status=status, version=1, closed_at=keys.ts(closed_at) if closed_at else None)  # type: ignore[arg-type]
-
-
-def test_reopen_placement_by_the_message_time() -> None:
-    window = timedelta(days=7)
-    closed = WED_10_SGT - timedelta(days=3)
-    assert reopen.placement(None, WED_10_SGT, window) == "new"
-    assert reopen.placement(_head("open"), WED_10_SGT, window) == "append"
-    assert reopen.placement(_head("closed", closed), WED_10_SGT, window) == "reopen"
-    assert reopen.placement(_head("closed", closed), closed + window, window) == "reopen"
-    assert reopen.placement(_head("closed", closed), closed + window + timedelta(seconds=1), window) == "new"

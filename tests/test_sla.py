@@ -30,7 +30,7 @@ def test_targets_per_urgency() -> None:
 
 
 def test_wall_clock_due_ignores_hours() -> None:
-    assert sla.due_at("normal", sgt(6, 17, 30), WALL, SHOP) == sgt(6, 21, 30)
+    assert sla.first_response_due("normal", sgt(6, 17, 30), WALL, SHOP) == sgt(6, 21, 30)
 
 
 @pytest.mark.parametrize(("start", "urgency", "due"), [
@@ -42,7 +42,7 @@ def test_wall_clock_due_ignores_hours() -> None:
     (sgt(9, 17, 45), "urgent", sgt(9, 18, 0)),    # exactly used up at closing
 ])
 def test_working_hours_stop_the_clock(start: datetime, urgency: str, due: datetime) -> None:
-    assert sla.due_at(urgency, start, HOURS_ONLY, SHOP) == due
+    assert sla.first_response_due(urgency, start, HOURS_ONLY, SHOP) == due
 
 
 def test_a_team_is_reachable_while_any_teammate_works() -> None:
@@ -50,15 +50,15 @@ def test_a_team_is_reachable_while_any_teammate_works() -> None:
                           time_zone="Europe/Berlin")
     team = [*SHOP, (berlin, "Asia/Singapore")]
     # Friday 17:30 SGT: Singapore closes at 18:00, Berlin (UTC+1) works until 17:00 CET = 00:00 SGT.
-    assert sla.due_at("normal", sgt(6, 17, 30), HOURS_ONLY, team) == sgt(6, 21, 30)
+    assert sla.first_response_due("normal", sgt(6, 17, 30), HOURS_ONLY, team) == sgt(6, 21, 30)
     assert sla.working_time_between(team, sgt(6, 17, 0), sgt(7, 2, 0)) == timedelta(hours=7)
 
 
 def test_overnight_and_all_day_shifts() -> None:
     night = [(WorkingHours(days=["mon"], start="22:00", end="06:00"), "Asia/Singapore")]
-    assert sla.due_at("normal", sgt(9, 12, 0), HOURS_ONLY, night) == sgt(10, 2, 0)
+    assert sla.first_response_due("normal", sgt(9, 12, 0), HOURS_ONLY, night) == sgt(10, 2, 0)
     all_day = [(WorkingHours(days=["sat"], start="00:00", end="24:00"), "Asia/Singapore")]
-    assert sla.due_at("normal", sgt(6, 22, 0), HOURS_ONLY, all_day) == sgt(7, 4, 0)
+    assert sla.first_response_due("normal", sgt(6, 22, 0), HOURS_ONLY, all_day) == sgt(7, 4, 0)
     assert sla.working_time_between(all_day, sgt(7, 0), sgt(8, 0)) == timedelta(hours=24)
 
 
@@ -74,7 +74,7 @@ def test_a_dst_change_counts_real_hours() -> None:
        st.sampled_from(["urgent", "normal"]))
 def test_working_time_added_is_working_time_counted(start: datetime, urgency: str) -> None:
     start = start.replace(tzinfo=UTC)
-    due = sla.due_at(urgency, start, HOURS_ONLY, SHOP)
+    due = sla.first_response_due(urgency, start, HOURS_ONLY, SHOP)
     assert sla.working_time_between(SHOP, start, due) == sla.target(urgency, HOURS_ONLY)
     assert due >= start + sla.target(urgency, HOURS_ONLY)
 

@@ -19,7 +19,7 @@ from pipeline_support import NOW, counters, inbound, make_config, open_threads_b
 
 from siu_core.notify import Notifier
 from siu_core.sla_sweep import sweep
-from siu_core.store import assignments, roster
+from siu_core.store import assignments, keys, roster
 
 ROSTER = [
     {"id": "ana", "name": "Ana", "teams": ["care"], "capacity": 3, "backup": "ben"},
@@ -156,6 +156,19 @@ def test_working_hours_only_stops_the_clock_overnight(aws, slack) -> None:
     monday_0950 = datetime(2026, 3, 9, 1, 50, tzinfo=UTC)
     assert sweep(config, monday_0950 - timedelta(minutes=1), notifier).breaches == []
     assert len(sweep(config, monday_0950, notifier).breaches) == 1
+
+
+def test_the_router_stamps_the_due_time_the_sweeper_enforces(aws) -> None:
+    """One SLA rule: with working hours only, the stored ``sla_due`` is the sweeper's due time too."""
+    config = make_config(roster=ROSTER[:3], teams={"care": {"slack_channel": "#care"}, "accounts": {}},
+                         sla={"urgent_minutes": 15, "normal_hours": 1, "working_hours_only": True})
+    aws.push_config(config)
+    friday_1750 = datetime(2026, 3, 6, 9, 50, tzinfo=UTC)  # 17:50 in Singapore: 10 minutes before closing
+    deliver([inbound("m1", "Where is my order?", at=friday_1750)], config, now=friday_1750)
+    thread = thread_of()
+    [row] = assignments.open_rows(str(thread["assignee"]))
+    monday_0950 = datetime(2026, 3, 9, 1, 50, tzinfo=UTC)
+    assert thread["sla_due"] == row["sla_due"] == keys.ts(monday_0950)
 
 
 def test_without_a_slack_token_the_sweep_still_reroutes(env, capsys) -> None:

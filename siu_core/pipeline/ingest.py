@@ -38,11 +38,10 @@ from siu_core.models import (
     UnsendEvent,
     dump_event,
 )
-from siu_core.pipeline import reopen
+from siu_core.pipeline import decide
 from siu_core.pipeline.notices import UnassignedNotice, notify_unassigned
-from siu_core.pipeline.router import PIPELINE_ACTOR, Router, first_response_due
+from siu_core.pipeline.router import PIPELINE_ACTOR, Router
 from siu_core.store import audit, customers, ddb, dedupe, keys, lifecycle, messages, snapshots, threads
-from siu_core.store.customers import Head
 from siu_core.store.dedupe import Fingerprint
 
 if TYPE_CHECKING:
@@ -59,6 +58,11 @@ Outcome = Literal[
     "created", "appended", "reopened", "content_duplicate", "duplicate", "echo", "annotated", "stale",
     "status", "platform_error",
 ]
+#: What each decision about an inbound message is reported as.
+OUTCOMES: dict[decide.Kind, Outcome] = {
+    "redelivery": "duplicate", "repeated_content": "content_duplicate", "new_thread": "created",
+    "follow_up": "appended", "reopen": "reopened",
+}
 
 
 class RetryLater(Exception):
@@ -137,7 +141,7 @@ def parse_entry(record_id: str, index: int, body: str, receive_count: int = 1) -
     return Entry(record_id, index, message=message, receive_count=receive_count)
 
 
-def _mkey(ev: MessageEvent | ReactionEvent | UnsendEvent | EditEvent, message_id: str | None = None) -> str:
+def _message_key(ev: MessageEvent | ReactionEvent | UnsendEvent | EditEvent, message_id: str | None = None) -> str:
     return keys.message_key(ev.channel, ev.account_id, message_id or str(getattr(ev, "message_id", "")))
 
 
@@ -162,14 +166,39 @@ def _scope(stored: Mapping[str, Any] | None, message_key: str) -> str:
     return audit.message_scope(message_key)
 
 
-def _stronger(a: str | None, b: str | None) -> str:
-    return "urgent" if "urgent" in (a, b) else (a or b or "normal")
+def _current_thread(head: customers.Head | None) -> decide.CurrentThread | None:
+    """The decision's view of a customer's head (plain values: no store types cross into decide)."""
+    if head is None:
+        return None
+    closed_at = keys.parse_ts(head.closed_at) if head.closed_at else None
+    return decide.CurrentThread(seq=head.seq, status=head.status, closed_at=closed_at, assignee=head.assignee,
+                                team=head.team, topic=head.topic, urgency=head.urgency)
+
+
+def _seen_content(record: Fingerprint | None) -> decide.SeenContent | None:
+    """The decision's view of a stored content fingerprint."""
+    if record is None:
+        return None
+    return decide.SeenContent(message_key=record.message_key, window_ends=keys.parse_ts(record.window_ends))
+
+
+@dataclass(frozen=True)
+class _StoredMessage:
+    """What an inbound message is stored with, fixed before its transaction is planned (and re-planned)."""
+
+    key: str
+    fingerprint: str | None
+    received_at: datetime
+    snapshot: str
+    attachments: list[dict[str, Any]]
 
 
 @dataclass
 class _Plan:
+    """The transaction that applies one decision, and what the batch learns once it commits."""
+
     ops: list[ddb.TxItem]
-    head: Head
+    head: customers.Head
     outcome: Outcome
     thread_id: str
     fingerprint: Fingerprint | None = None
@@ -185,7 +214,7 @@ class Batch:
     entries: list[Entry]
     services: Services
     now: datetime
-    heads: dict[str, Head | None] = field(default_factory=dict)
+    heads: dict[str, customers.Head | None] = field(default_factory=dict)
     stored: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     fingerprints: dict[str, Fingerprint | None] = field(default_factory=dict)
     labels: dict[str, Labels] = field(default_factory=dict)
@@ -212,12 +241,12 @@ class Batch:
             if entry.customer_key:
                 heads.append(entry.customer_key)
             if isinstance(ev, MessageEvent):
-                message_keys.append(_mkey(ev))
+                message_keys.append(_message_key(ev))
                 fp = message_fingerprint(ev) if ev.type == "message" else None
                 if fp:
                     fps.append(fp)
             elif isinstance(ev, ReactionEvent | UnsendEvent | EditEvent):
-                message_keys.append(_mkey(ev, ev.target_message_id))
+                message_keys.append(_message_key(ev, ev.target_message_id))
             elif isinstance(ev, StatusEvent):
                 message_keys += [keys.message_key(ev.channel, ev.account_id, m) for m in ev.message_ids]
         if not (message_keys or fps or heads):
@@ -235,12 +264,12 @@ class Batch:
         self.heads = {c: None for c in heads}
         self.heads.update({str(d["customer_key"]): customers.from_item(d) for d in found.get(customers.table(), [])})
 
-    def _refresh(self, customer_key: str, mkey: str | None, fp: str | None) -> None:
+    def _refresh(self, customer_key: str, message_key: str | None, fingerprint: str | None) -> None:
         self.heads[customer_key] = customers.get(customer_key)
-        if mkey is not None:
-            self.stored[mkey] = messages.get(mkey)
-        if fp is not None:
-            self.fingerprints[fp] = dedupe.get(fp)
+        if message_key is not None:
+            self.stored[message_key] = messages.get(message_key)
+        if fingerprint is not None:
+            self.fingerprints[fingerprint] = dedupe.get(fingerprint)
         assert self.router is not None
         self.router.refresh()
 
@@ -249,23 +278,17 @@ class Batch:
     def _needs_labels(self) -> list[MessageEvent]:
         """New customer messages, as far as the batch can tell before applying (a guess is harmless:
         a message found to need labels later is labeled then)."""
-        seen_fps: set[str] = set()
+        batch_fingerprints: set[str] = set()  # the second message with the same content repeats the first
         out: list[MessageEvent] = []
         for entry in self.entries:
             if entry.message is None or not isinstance(entry.event, MessageEvent) or entry.event.type != "message":
                 continue
             ev = entry.event
-            if messages.is_stored(self.stored.get(_mkey(ev))):
+            fingerprint = message_fingerprint(ev)
+            if not self._placement(ev, fingerprint).needs_labels or fingerprint in batch_fingerprints:
                 continue
-            fp = message_fingerprint(ev)
-            head = self.heads.get(entry.customer_key)
-            rec = self.fingerprints.get(fp) if fp else None
-            live_dup = (rec is not None and rec.message_key != _mkey(ev) and rec.live_at(ev.timestamp)
-                        and head is not None and head.status == "open")
-            if fp and (fp in seen_fps or live_dup):
-                continue
-            if fp:
-                seen_fps.add(fp)
+            if fingerprint:
+                batch_fingerprints.add(fingerprint)
             out.append(ev)
         return out
 
@@ -290,13 +313,13 @@ class Batch:
 
             results = list(build_labeler(self.services.config, kind="rules").label_batch(inputs))
         for ev, labels in zip(events, results, strict=True):
-            self.labels[_mkey(ev)] = labels  # FallbackLabels is counted by the labeler, per channel
+            self.labels[_message_key(ev)] = labels  # FallbackLabels is counted by the labeler, per channel
 
     def _labels_for(self, ev: MessageEvent) -> Labels:
-        mkey = _mkey(ev)
-        if mkey not in self.labels:
+        message_key = _message_key(ev)
+        if message_key not in self.labels:
             self._label([ev])
-        return self.labels[mkey]
+        return self.labels[message_key]
 
     # --- applying -----------------------------------------------------------------------------------
 
@@ -304,14 +327,14 @@ class Batch:
         """Apply one event (raises to fail its record; the queue redelivers it)."""
         if entry.message is None:
             raise ValueError(entry.error or "unreadable record")
-        ckey = entry.customer_key
-        if ckey and ckey in self.failed_customers:
+        customer_key = entry.customer_key
+        if customer_key and customer_key in self.failed_customers:
             raise RetryLater("an earlier event of this customer failed in this batch")
         try:
             outcome = self._apply(entry.event, entry.message.received_at)
         except Exception:
-            if ckey:
-                self.failed_customers.add(ckey)
+            if customer_key:
+                self.failed_customers.add(customer_key)
             # A failure may come after a write landed (a lost response): re-read loads before routing again.
             assert self.router is not None
             self.router.refresh()
@@ -336,18 +359,22 @@ class Batch:
     # inbound customer messages ---------------------------------------------------------------------
 
     def _inbound(self, ev: MessageEvent, received_at: datetime) -> Outcome:
-        mkey = _mkey(ev)
-        if messages.is_stored(self.stored.get(mkey)):
+        message_key = _message_key(ev)
+        fingerprint = message_fingerprint(ev)
+        if self._placement(ev, fingerprint).kind == "redelivery":
             obs.metric("Duplicates", channel=ev.channel)
             self._log("duplicate delivery ignored", ev, message_id=ev.message_id)
             return "duplicate"
-        ckey = keys.customer_key(ev.channel, ev.account_id, ev.customer.id)
-        fp = message_fingerprint(ev)
+        customer_key = keys.customer_key(ev.channel, ev.account_id, ev.customer.id)
         snapshot = snapshots.put_event(ev, received_at)
-        attachments = self._media(ev)
+        message = _StoredMessage(message_key, fingerprint, received_at, snapshot, self._media(ev))
         conflicts: list[str] = []
         for _ in range(MAX_ATTEMPTS):
-            plan = self._plan_inbound(ev, ckey, mkey, fp, received_at, snapshot, attachments)
+            placement = self._placement(ev, fingerprint)
+            if placement.kind == "redelivery":  # re-read after a lost race: a concurrent delivery won
+                obs.metric("Duplicates", channel=ev.channel)
+                return "duplicate"
+            plan = self._plan_inbound(ev, placement, customer_key, message)
             try:
                 ddb.transact(plan.ops)
             except ddb.TransactionConflict as conflict:
@@ -355,9 +382,9 @@ class Batch:
                     obs.metric("Duplicates", channel=ev.channel)
                     return "duplicate"
                 conflicts.append(_describe_conflict(plan.ops, conflict))
-                self._refresh(ckey, mkey, fp)
+                self._refresh(customer_key, message_key, fingerprint)
                 continue
-            self._committed(plan, ckey, mkey, fp)
+            self._committed(plan, customer_key, message_key, fingerprint)
             if plan.queued_team is not None:
                 notify_unassigned(UnassignedNotice(plan.thread_id, plan.queued_team, plan.urgency, ev.channel))
             if plan.outcome != "content_duplicate":
@@ -368,22 +395,33 @@ class Batch:
         raise RetryLater(f"message {ev.message_id}: still conflicting after {MAX_ATTEMPTS} attempts: "
                          f"{'; '.join(conflicts)}")
 
-    def _committed(self, plan: _Plan, ckey: str, mkey: str, fp: str | None) -> None:
-        self.heads[ckey] = plan.head
-        self.stored[mkey] = {"message_key": mkey, "thread_id": plan.thread_id}
-        if fp and plan.fingerprint is not None:
-            self.fingerprints[fp] = plan.fingerprint
+    def _placement(self, ev: MessageEvent, fingerprint: str | None) -> decide.Placement:
+        """Where an inbound message goes, judged on what the batch knows now (see :mod:`.decide`)."""
+        message_key = _message_key(ev)
+        record = self.fingerprints.get(fingerprint) if fingerprint else None
+        facts = decide.Inbound(
+            message_key=message_key, at=ev.timestamp, already_stored=messages.is_stored(self.stored.get(message_key)),
+            has_fingerprint=bool(fingerprint), seen=_seen_content(record),
+            current=_current_thread(self.heads.get(keys.customer_key(ev.channel, ev.account_id, ev.customer.id))),
+        )
+        return decide.place(facts, self.services.config.reopen_window())
+
+    def _committed(self, plan: _Plan, customer_key: str, message_key: str, fingerprint: str | None) -> None:
+        self.heads[customer_key] = plan.head
+        self.stored[message_key] = {"message_key": message_key, "thread_id": plan.thread_id}
+        if fingerprint and plan.fingerprint is not None:
+            self.fingerprints[fingerprint] = plan.fingerprint
         if plan.assignee is not None:
             assert self.router is not None
             self.router.assigned(plan.assignee, self.now)
 
-    def _message_item(self, ev: MessageEvent, mkey: str, thread_id: str, received_at: datetime, snapshot: str,
-                      attachments: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    def _message_item(self, ev: MessageEvent, message_key: str, thread_id: str, received_at: datetime,
+                      snapshot: str, attachments: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
         raw = dump_event(ev)
         for dropped in ("text", "attachments"):
             raw.pop(dropped, None)
         return {
-            "message_key": mkey,
+            "message_key": message_key,
             "message_id": ev.message_id,
             "thread_id": thread_id,
             "sort_key": keys.sort_key(ev.timestamp, ev.message_id),
@@ -401,140 +439,154 @@ class Batch:
             **extra,
         }
 
-    def _text_for(self, ev: MessageEvent, mkey: str) -> str | None:
-        stub = self.stored.get(mkey)
+    def _text_for(self, ev: MessageEvent, message_key: str) -> str | None:
+        stub = self.stored.get(message_key)
         if stub and stub.get("deleted"):
             return None  # the customer unsent it before we saw it
         return ev.text
 
-    def _plan_inbound(self, ev: MessageEvent, ckey: str, mkey: str, fp: str | None, received_at: datetime,
-                      snapshot: str, attachments: list[dict[str, Any]]) -> _Plan:
-        config = self.services.config
-        head = self.heads.get(ckey)
-        record = self.fingerprints.get(fp) if fp else None
-        repeated = record is not None and record.message_key != mkey and record.live_at(ev.timestamp)
-        # Repeated content on an open thread is a duplicate; on a closed thread it is a new message (it
-        # reopens or starts a thread) and the live fingerprint keeps its first owner.
-        duplicate = repeated and head is not None and head.status == "open"
-        where = reopen.placement(head, ev.timestamp, config.reopen_window())
-        when = keys.ts(ev.timestamp)
-        last_inbound = max(when, head.last_inbound_at or "") if head is not None and where != "new" else when
-        labels = None if duplicate else self._labels_for(ev)
-        ops: list[ddb.TxItem] = []
-        audit_rows: list[ddb.TxItem] = []
-
-        if where == "new":
-            seq = (head.seq + 1) if head is not None else 1
-            thread_id = keys.thread_id(ckey, seq)
+    def _plan_inbound(self, ev: MessageEvent, placement: decide.Placement, customer_key: str,
+                      message: _StoredMessage) -> _Plan:
+        """The one transaction that applies the decision about a message, guarded by the state it read."""
+        labels = self._labels_for(ev) if placement.needs_labels else None
+        decision = decide.decide(placement, self._routing_labels(labels))
+        head = self.heads.get(customer_key)
+        if decision.kind == "new_thread":
+            thread_id = keys.thread_id(customer_key, placement.seq)
         else:
             assert head is not None
-            seq, thread_id = head.seq, head.thread_id
-
-        extra: dict[str, Any] = {"fingerprint": fp}
-        if labels is not None:
-            extra["labels"] = labels.model_dump(mode="json")
-        if duplicate and record is not None:
-            extra["duplicate_of"] = record.message_key
-        ops.append(messages.create_op(
-            self._message_item(ev, mkey, thread_id, received_at, snapshot, attachments, **extra),
-            text=self._text_for(ev, mkey),
-        ))
-        new_fp: Fingerprint | None = None
-        if fp and not repeated:
-            claim = dedupe.claim_op(fp, thread_id=thread_id, message_key=mkey, seen=ev.timestamp,
-                                    window=config.dedupe_window())
+            thread_id = head.thread_id
+        change = self._route(decision, head, thread_id, ev.timestamp)
+        ops = [self._message_op(ev, thread_id, message, labels, placement)]
+        new_fingerprint: Fingerprint | None = None
+        if placement.claim_fingerprint and message.fingerprint:
+            claim = dedupe.claim_op(message.fingerprint, thread_id=thread_id, message_key=message.key,
+                                    seen=ev.timestamp, window=self.services.config.dedupe_window())
             ops.append(claim)
-            new_fp = dedupe.from_item(ddb.from_ddb(claim["Put"]["Item"]))
-        audit_rows.append(audit.row_op(thread_id, "message_in", by=PIPELINE_ACTOR, at=self.now, ref=ev.message_id,
-                                       after={"message_key": mkey, "kind": ev.kind,
-                                              "duplicate_of": record.message_key if duplicate and record else None}))
-
-        change: lifecycle.AssignmentChange | None = None
-        assert self.router is not None
-        if where == "new":
-            assert labels is not None
-            team = config.team_for_topic(labels.topic)
-            decision = self.router.decide(team, labels.urgency, self.now,
-                                          previous=head.assignee if head is not None else None)
-            change = self._assignment(thread_id, 0, None, False, decision.assignee, team, decision.reason,
-                                      labels.urgency, ev.timestamp)
-            thread = {
-                "thread_id": thread_id, "customer_key": ckey, "channel": ev.channel, "account_id": ev.account_id,
-                "customer_id": ev.customer.id, "customer_name": ev.customer.name, "seq": seq, "status": "open",
-                "opened_at": when, "started_by": "customer", **_label_fields(labels),
-                "message_count": 1, "inbound_count": 1, "last_message_at": when, "last_inbound_at": when,
-                "first_message_key": mkey, "last_inbound_key": mkey, **change.thread_fields,
-            }
-            ops.append(threads.create_op({k: v for k, v in thread.items() if v is not None}))
-            audit_rows.append(audit.row_op(thread_id, "thread_opened", by=PIPELINE_ACTOR, at=self.now, ref=str(seq),
-                                           after={"customer_key": ckey, **_label_fields(labels), "team": team}))
-            new_head = Head(
-                customer_key=ckey, channel=ev.channel, account_id=ev.account_id, customer_id=ev.customer.id,
-                thread_id=thread_id, seq=seq, status="open", version=(head.version + 1) if head else 1,
-                assignment_seq=change.head_fields["assignment_seq"], assignee=change.new_assignee, team=team,
-                topic=labels.topic, urgency=labels.urgency, closed_at=None, last_inbound_at=when,
-                customer_name=ev.customer.name or (head.customer_name if head else None),
-            )
-            outcome: Outcome = "created"
+            new_fingerprint = dedupe.from_item(ddb.from_ddb(claim["Put"]["Item"]))
+        audit_rows = [audit.row_op(thread_id, "message_in", by=PIPELINE_ACTOR, at=self.now, ref=ev.message_id,
+                                   after={"message_key": message.key, "kind": ev.kind,
+                                          "duplicate_of": placement.duplicate_of})]
+        if decision.kind == "new_thread":
+            assert labels is not None and change is not None
+            thread_op, new_head = self._open_thread(ev, customer_key, thread_id, placement.seq, message.key,
+                                                    labels, change, head, audit_rows)
         else:
             assert head is not None
-            sets: dict[str, Any] = {"last_message_at": last_inbound, "last_inbound_at": last_inbound}
-            if when >= (head.last_inbound_at or ""):  # the newest customer message: the queue previews it
-                sets["last_inbound_key"] = mkey
-            adds = {"message_count": 1, "inbound_count": 1}
-            head_changes: dict[str, Any] = {"last_inbound_at": last_inbound}
-            if ev.customer.name:
-                sets["customer_name"] = head_changes["customer_name"] = ev.customer.name
-            if where == "reopen":
-                assert labels is not None
-                team = head.team or config.team_for_topic(labels.topic)
-                urgency = _stronger(head.urgency, labels.urgency)
-                decision = self.router.decide(team, urgency, self.now, previous=head.assignee)
-                change = self._assignment(thread_id, head.assignment_seq, head.assignee, False, decision.assignee,
-                                          team, decision.reason, urgency, ev.timestamp)
-                sets.update({"status": "open", "closed_at": None, "reopened_at": keys.ts(self.now),
-                             "urgency": urgency})
-                if head.topic is None:  # a thread the business started: the customer's first words label it
-                    sets.update(_label_fields(labels))
-                    head_changes["topic"] = labels.topic
-                adds["reopen_count"] = 1
-                head_changes.update({"status": "open", "closed_at": None, "urgency": urgency})
-                expect = ddb.Cond.eq("status", "closed")
-                audit_rows.append(audit.row_op(thread_id, "reopened", by=PIPELINE_ACTOR, at=self.now,
-                                               ref=ev.message_id, before={"status": "closed",
-                                                                          "closed_at": head.closed_at},
-                                               after={"status": "open"}))
-                outcome = "reopened"
-            else:
-                expect = ddb.Cond.eq("status", "open")
-                outcome = "content_duplicate" if duplicate else "appended"
-                if labels is not None and labels.urgency == "urgent" and head.urgency != "urgent":
-                    sets["urgency"] = head_changes["urgency"] = "urgent"
-                    audit_rows.append(audit.row_op(thread_id, "escalated", by=PIPELINE_ACTOR, at=self.now,
-                                                   ref=ev.message_id, before={"urgency": head.urgency},
-                                                   after={"urgency": "urgent"}))
-                if labels is not None and head.assignee is None and head.team:
-                    # Still in the team's queue: a new message is a chance to hand it out.
-                    urgency = _stronger(head.urgency, labels.urgency)
-                    decision = self.router.decide(head.team, urgency, self.now, previous=None)
-                    if decision.assignee is not None:
-                        change = self._assignment(thread_id, head.assignment_seq, keys.queue_assignee(head.team),
-                                                  head.assignment_seq > 0, decision.assignee, head.team,
-                                                  decision.reason, urgency, ev.timestamp)
-            if change is not None:
-                sets.update(change.thread_fields)
-                head_changes.update(change.head_fields)
-            expect = expect & ddb.Cond.eq("assignment_seq", head.assignment_seq)
-            ops.append(threads.change_op(thread_id, set_=sets, add=adds, expect=expect))
-            new_head = head.evolve(**head_changes)
-        ops.append(customers.put_op(new_head, head.version if head is not None else None))
+            thread_op, new_head = self._update_thread(ev, decision, head, message.key, labels, change, audit_rows)
+        ops += [thread_op, customers.put_op(new_head, head.version if head is not None else None)]
         if change is not None:
             ops += change.ops
         ops += audit_rows
         queued = change is not None and change.new_assignee is None
-        return _Plan(ops=ops, head=new_head, outcome=outcome, thread_id=thread_id, fingerprint=new_fp,
-                     assignee=change.new_assignee if change is not None else None,
+        return _Plan(ops=ops, head=new_head, outcome=OUTCOMES[decision.kind], thread_id=thread_id,
+                     fingerprint=new_fingerprint, assignee=change.new_assignee if change is not None else None,
                      queued_team=new_head.team if queued else None, urgency=new_head.urgency or "normal")
+
+    def _routing_labels(self, labels: Labels | None) -> decide.MessageLabels | None:
+        if labels is None:
+            return None
+        team = self.services.config.team_for_topic(labels.topic)
+        return decide.MessageLabels(topic=labels.topic, urgency=labels.urgency, team=team)
+
+    def _message_op(self, ev: MessageEvent, thread_id: str, message: _StoredMessage, labels: Labels | None,
+                    placement: decide.Placement) -> ddb.TxItem:
+        """The message's create (conditional on its key: a second delivery of the same id fails here)."""
+        extra: dict[str, Any] = {"fingerprint": message.fingerprint}
+        if labels is not None:
+            extra["labels"] = labels.model_dump(mode="json")
+        if placement.duplicate_of is not None:
+            extra["duplicate_of"] = placement.duplicate_of
+        item = self._message_item(ev, message.key, thread_id, message.received_at, message.snapshot,
+                                  message.attachments, **extra)
+        return messages.create_op(item, text=self._text_for(ev, message.key))
+
+    def _route(self, decision: decide.Decision, head: customers.Head | None, thread_id: str,
+               since: datetime) -> lifecycle.AssignmentChange | None:
+        """Who takes the thread, if the decision asks (None: the assignment stays as it is)."""
+        route = decision.route
+        if route is None:
+            return None
+        assert self.router is not None
+        choice = self.router.decide(route.team, route.urgency, self.now, previous=route.previous)
+        if route.only_if_someone and choice.assignee is None:
+            return None
+        # The thread's current assignment row, which the new one follows.
+        if head is None or decision.kind == "new_thread":
+            seq, holder, row_open = 0, None, False
+        elif decision.kind == "reopen":
+            seq, holder, row_open = head.assignment_seq, head.assignee, False
+        else:  # a follow-up handing out a queued thread
+            seq, holder, row_open = head.assignment_seq, keys.queue_assignee(route.team), head.assignment_seq > 0
+        return self._assignment(thread_id, seq, holder, row_open, choice.assignee, route.team, choice.reason,
+                                route.urgency, since)
+
+    def _open_thread(self, ev: MessageEvent, customer_key: str, thread_id: str, seq: int, message_key: str,
+                     labels: Labels, change: lifecycle.AssignmentChange, head: customers.Head | None,
+                     audit_rows: list[ddb.TxItem]) -> tuple[ddb.TxItem, customers.Head]:
+        """The new thread's create and the customer's new head (the thread starts open and routed)."""
+        when = keys.ts(ev.timestamp)
+        team = change.thread_fields["team"]
+        thread = {
+            "thread_id": thread_id, "customer_key": customer_key, "channel": ev.channel,
+            "account_id": ev.account_id, "customer_id": ev.customer.id, "customer_name": ev.customer.name,
+            "seq": seq, "status": "open", "opened_at": when, "started_by": "customer", **_label_fields(labels),
+            "message_count": 1, "inbound_count": 1, "last_message_at": when, "last_inbound_at": when,
+            "first_message_key": message_key, "last_inbound_key": message_key, **change.thread_fields,
+        }
+        audit_rows.append(audit.row_op(thread_id, "thread_opened", by=PIPELINE_ACTOR, at=self.now, ref=str(seq),
+                                       after={"customer_key": customer_key, **_label_fields(labels), "team": team}))
+        new_head = customers.Head(
+            customer_key=customer_key, channel=ev.channel, account_id=ev.account_id, customer_id=ev.customer.id,
+            thread_id=thread_id, seq=seq, status="open", version=(head.version + 1) if head else 1,
+            assignment_seq=change.head_fields["assignment_seq"], assignee=change.new_assignee, team=team,
+            topic=labels.topic, urgency=labels.urgency, closed_at=None, last_inbound_at=when,
+            customer_name=ev.customer.name or (head.customer_name if head else None),
+        )
+        return threads.create_op({k: v for k, v in thread.items() if v is not None}), new_head
+
+    def _update_thread(self, ev: MessageEvent, decision: decide.Decision, head: customers.Head, message_key: str,
+                       labels: Labels | None, change: lifecycle.AssignmentChange | None,
+                       audit_rows: list[ddb.TxItem]) -> tuple[ddb.TxItem, customers.Head]:
+        """The current thread's update (follow-up, repeated content or reopen) and the customer's new head.
+
+        Guarded by the status and assignment sequence the decision was made on.
+        """
+        when = keys.ts(ev.timestamp)
+        last_inbound = max(when, head.last_inbound_at or "")
+        sets: dict[str, Any] = {"last_message_at": last_inbound, "last_inbound_at": last_inbound}
+        if when >= (head.last_inbound_at or ""):  # the newest customer message: the queue previews it
+            sets["last_inbound_key"] = message_key
+        adds = {"message_count": 1, "inbound_count": 1}
+        head_changes: dict[str, Any] = {"last_inbound_at": last_inbound}
+        if ev.customer.name:
+            sets["customer_name"] = head_changes["customer_name"] = ev.customer.name
+        if decision.kind == "reopen":
+            assert labels is not None
+            sets.update({"status": "open", "closed_at": None, "reopened_at": keys.ts(self.now),
+                         "urgency": decision.urgency})
+            if decision.label_thread:  # a thread the business started: the customer's first words label it
+                sets.update(_label_fields(labels))
+                head_changes["topic"] = labels.topic
+            adds["reopen_count"] = 1
+            head_changes.update({"status": "open", "closed_at": None, "urgency": decision.urgency})
+            expect = ddb.Cond.eq("status", "closed")
+            audit_rows.append(audit.row_op(head.thread_id, "reopened", by=PIPELINE_ACTOR, at=self.now,
+                                           ref=ev.message_id, before={"status": "closed", "closed_at": head.closed_at},
+                                           after={"status": "open"}))
+        else:
+            expect = ddb.Cond.eq("status", "open")
+            if decision.escalated:
+                sets["urgency"] = head_changes["urgency"] = decision.urgency
+                audit_rows.append(audit.row_op(head.thread_id, "escalated", by=PIPELINE_ACTOR, at=self.now,
+                                               ref=ev.message_id, before={"urgency": head.urgency},
+                                               after={"urgency": decision.urgency}))
+        if change is not None:
+            sets.update(change.thread_fields)
+            head_changes.update(change.head_fields)
+        expect = expect & ddb.Cond.eq("assignment_seq", head.assignment_seq)
+        thread_op = threads.change_op(head.thread_id, set_=sets, add=adds, expect=expect)
+        return thread_op, head.evolve(**head_changes)
 
     def _assignment(self, thread_id: str, seq: int, current: str | None, current_open: bool, assignee: str | None,
                     team: str, reason: str, urgency: str, since: datetime) -> lifecycle.AssignmentChange:
@@ -542,7 +594,7 @@ class Batch:
         return lifecycle.change_assignment(
             thread_id, current_seq=seq, current_assignee=current, current_open=current_open, assignee=assignee,
             team=team, reason=reason, urgency=urgency, at=self.now,
-            sla_due=first_response_due(urgency, since, self.services.config), by=PIPELINE_ACTOR,
+            sla_due=self.router.first_response_due(urgency, team, since), by=PIPELINE_ACTOR,
             capacity=self.router.capacity(assignee) if assignee else None, waiting_since=since,
         )
 
@@ -583,29 +635,29 @@ class Batch:
     # echoes of the business's own messages --------------------------------------------------------
 
     def _echo(self, ev: MessageEvent, received_at: datetime) -> Outcome:
-        mkey = _mkey(ev)
-        if messages.is_stored(self.stored.get(mkey)):
+        message_key = _message_key(ev)
+        if messages.is_stored(self.stored.get(message_key)):
             # A redelivery, or the echo of a reply the inbox stored already under the same id.
             return "duplicate"
-        ckey = keys.customer_key(ev.channel, ev.account_id, ev.customer.id)
+        customer_key = keys.customer_key(ev.channel, ev.account_id, ev.customer.id)
         snapshot = snapshots.put_event(ev, received_at)
         for _ in range(MAX_ATTEMPTS):
-            head = self.heads.get(ckey)
+            head = self.heads.get(customer_key)
             when = keys.ts(ev.timestamp)
             ops: list[ddb.TxItem] = []
             if head is None:
                 # The business wrote first: a thread that waits for the customer (closed, unrouted),
                 # which their reply reopens and routes.
-                thread_id = keys.thread_id(ckey, 1)
+                thread_id = keys.thread_id(customer_key, 1)
                 thread = {
-                    "thread_id": thread_id, "customer_key": ckey, "channel": ev.channel,
+                    "thread_id": thread_id, "customer_key": customer_key, "channel": ev.channel,
                     "account_id": ev.account_id, "customer_id": ev.customer.id, "seq": 1, "status": "closed",
                     "opened_at": when, "closed_at": when, "started_by": "business", "assignment_seq": 0,
                     "message_count": 1, "outbound_count": 1, "last_message_at": when, "last_outbound_at": when,
-                    "first_message_key": mkey, "customer_name": ev.customer.name,
+                    "first_message_key": message_key, "customer_name": ev.customer.name,
                 }
-                new_head = Head(
-                    customer_key=ckey, channel=ev.channel, account_id=ev.account_id, customer_id=ev.customer.id,
+                new_head = customers.Head(
+                    customer_key=customer_key, channel=ev.channel, account_id=ev.account_id, customer_id=ev.customer.id,
                     thread_id=thread_id, seq=1, status="closed", version=1, closed_at=when,
                     customer_name=ev.customer.name,
                 )
@@ -615,26 +667,26 @@ class Batch:
                 thread_id, new_head = head.thread_id, head
                 thread_op = threads.change_op(thread_id, set_={"last_outbound_at": when},
                                               add={"message_count": 1, "outbound_count": 1})
-                head_op = ddb.condition_check_op(customers.table(), customers.key(ckey),
+                head_op = ddb.condition_check_op(customers.table(), customers.key(customer_key),
                                                  ddb.Cond.eq("thread_id", thread_id))
             sent_by = "siu" if ev.own_app else "business_app"
             ops.append(messages.create_op(
-                self._message_item(ev, mkey, thread_id, received_at, snapshot, self._attachments_only(ev),
+                self._message_item(ev, message_key, thread_id, received_at, snapshot, self._attachments_only(ev),
                                    sent_by=sent_by),
-                text=self._text_for(ev, mkey),
+                text=self._text_for(ev, message_key),
             ))
             ops += [thread_op, head_op,
                     audit.row_op(thread_id, "message_out", by=PIPELINE_ACTOR, at=self.now, ref=ev.message_id,
-                                 after={"message_key": mkey, "kind": ev.kind, "sent_by": sent_by})]
+                                 after={"message_key": message_key, "kind": ev.kind, "sent_by": sent_by})]
             try:
                 ddb.transact(ops)
             except ddb.TransactionConflict as conflict:
                 if 0 in conflict.failed:
                     return "duplicate"
-                self._refresh(ckey, mkey, None)
+                self._refresh(customer_key, message_key, None)
                 continue
-            self.heads[ckey] = new_head
-            self.stored[mkey] = {"message_key": mkey, "thread_id": thread_id}
+            self.heads[customer_key] = new_head
+            self.stored[message_key] = {"message_key": message_key, "thread_id": thread_id}
             self._log("echo stored", ev, message_id=ev.message_id, thread_id=thread_id)
             return "echo"
         raise RetryLater(f"echo {ev.message_id}: still conflicting after {MAX_ATTEMPTS} attempts")
@@ -646,7 +698,7 @@ class Batch:
     # annotations: reactions, unsends, edits ------------------------------------------------------
 
     def _annotate(self, ev: ReactionEvent | UnsendEvent | EditEvent, received_at: datetime) -> Outcome:
-        target = _mkey(ev, ev.target_message_id)
+        target = _message_key(ev, ev.target_message_id)
         snapshots.put_event(ev, received_at)
         stored = self.stored.get(target)
         scope = _scope(stored, target)

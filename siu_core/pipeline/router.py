@@ -9,24 +9,17 @@ first, as teammates become eligible.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from siu_core import routing
+from siu_core import routing, sla
 from siu_core.store import assignments, customers, ddb, keys, lifecycle, loadcount, roster, threads
 
 if TYPE_CHECKING:
-    from siu_core.config import SiuConfig
+    from siu_core.config import RosterEntry, SiuConfig
 
 PIPELINE_ACTOR = "function:labeler"
 SWEEPER_ACTOR = "function:sla-sweeper"
-
-
-def first_response_due(urgency: str | None, waiting_since: datetime, config: SiuConfig) -> datetime:
-    """When the first reply is due (urgent: minutes, normal: hours; the SLA sweeper enforces it)."""
-    if urgency == "urgent":
-        return waiting_since + timedelta(minutes=config.sla.urgent_minutes)
-    return waiting_since + timedelta(hours=config.sla.normal_hours)
 
 
 @dataclass
@@ -35,23 +28,32 @@ class Router:
 
     config: SiuConfig
     _pool: list[routing.Candidate] | None = None
+    _roster: list[RosterEntry] | None = None
 
     def pool(self) -> list[routing.Candidate]:
         """Teammates with their live loads (two reads, the first time only)."""
         if self._pool is None:
             loads = {k: (v.open_threads, v.last_assigned_at) for k, v in loadcount.all_loads().items()}
-            self._pool = routing.candidates(roster.all_entries(), self.config, loads)
+            self._roster = roster.all_entries()
+            self._pool = routing.candidates(self._roster, self.config, loads)
         return self._pool
 
     def refresh(self) -> None:
         """Forget the view (after a lost race on a counter): the next decision re-reads."""
         self._pool = None
+        self._roster = None
 
     def decide(self, team: str, urgency: str, now: datetime, *, previous: str | None) -> routing.Decision:
         """Who gets a thread of ``team`` now."""
         spec = self.config.teams.get(team)
         return routing.choose(team, urgency, self.pool(), now, previous=previous,
                               backup=spec.backup if spec else None)
+
+    def first_response_due(self, urgency: str, team: str, waiting_since: datetime) -> datetime:
+        """When a thread of ``team`` is due, by the same rule (and team hours) the SLA sweeper enforces."""
+        self.pool()
+        shifts = sla.team_shifts(self.config, self._roster or [], team)
+        return sla.first_response_due(urgency, waiting_since, self.config.sla, shifts)
 
     def capacity(self, assignee: str) -> int | None:
         """A teammate's capacity (the counter's guard), None when not in the roster."""
