@@ -35,7 +35,7 @@ def safe_headers(mime_type: str | None, filename: str | None) -> dict[str, str]:
         "Content-Disposition": f"inline; filename*=UTF-8''{name}" if inline else f"attachment; filename*=UTF-8''{name}",
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, max-age=3600",
+        "Cache-Control": "no-store",  # a customer's file never lingers in a shared browser cache
     }
 
 
