@@ -46,7 +46,7 @@ class Crash(BaseException):
     pass
 
 
-def head_of(customer: str) -> customers.Head | None:
+def head_of(customer: str) -> customers.CurrentThread | None:
     return customers.get(keys.customer_key("whatsapp", "acct-1", customer))
 
 

@@ -59,7 +59,7 @@ def pipeline(aws):
     return aws
 
 
-def head(customer: str = "cust-1") -> customers.Head:
+def head(customer: str = "cust-1") -> customers.CurrentThread:
     found = customers.get(keys.customer_key("whatsapp", "acct-1", customer))
     assert found is not None
     return found

@@ -117,7 +117,7 @@ def test_batch_get_splits_above_100_keys(aws) -> None:
 
 
 def test_head_writes_are_guarded_by_version(aws) -> None:
-    head = customers.Head(customer_key="c", channel="whatsapp", account_id="a", customer_id="u", thread_id="t",
+    head = customers.CurrentThread(customer_key="c", channel="whatsapp", account_id="a", customer_id="u", thread_id="t",
                           seq=1, status="open", version=1)
     ddb.transact([customers.put_op(head, None)])
     with pytest.raises(ddb.TransactionConflict):

@@ -92,7 +92,7 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
     app = LambdaFunctionUrlResolver()
     log = obs.get_logger(SERVICE)
 
-    def svc() -> InboxServices:
+    def services() -> InboxServices:
         result: InboxServices = services_of()
         return result
 
@@ -103,8 +103,8 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
         return app.current_event.query_string_parameters or {}
 
     def actor() -> Actor:
-        services = svc()
-        session = services.keys.verify(bearer_token(headers()), services.clock())
+        loaded = services()
+        session = loaded.keys.verify(bearer_token(headers()), loaded.clock())
         log.append_keys(user=session.user)
         found = identity.current_actor(session)
         log.append_keys(role=found.role)
@@ -115,82 +115,82 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
 
     @app.get(f"{PREFIX}/me")
     def get_me() -> Reply:
-        return _json(200, reads.me(svc(), actor()))
+        return _json(200, reads.me(services(), actor()))
 
     @app.get(f"{PREFIX}/queue")
     def get_queue() -> Reply:
-        return _json(200, reads.queue(svc(), actor(), params()))
+        return _json(200, reads.queue(services(), actor(), params()))
 
     @app.get(f"{PREFIX}/threads/<thread_id>")
     def get_thread(thread_id: str) -> Reply:
-        return _json(200, reads.thread_detail(svc(), actor(), thread_id, params()))
+        return _json(200, reads.thread_detail(services(), actor(), thread_id, params()))
 
     @app.post(f"{PREFIX}/threads/<thread_id>/reply")
     def post_reply(thread_id: str) -> Reply:
         who = actor()
         body = bodies.parse_body(event(), bodies.ReplyBody)
         key = bodies.idempotency_key(headers())
-        answer: Answer = reply.reply(svc(), who, thread_id, body, key)
+        answer: Answer = reply.reply(services(), who, thread_id, body, key)
         return _json(answer.status, answer.body, answer.headers)
 
     @app.post(f"{PREFIX}/threads/<thread_id>/reassign")
     def post_reassign(thread_id: str) -> Reply:
         who = actor()
-        return _json(200, actions.reassign(svc(), who, thread_id, bodies.parse_body(event(), bodies.ReassignBody)))
+        return _json(200, actions.reassign(services(), who, thread_id, bodies.parse_body(event(), bodies.ReassignBody)))
 
     @app.post(f"{PREFIX}/threads/<thread_id>/close")
     def post_close(thread_id: str) -> Reply:
-        return _json(200, actions.close(svc(), actor(), thread_id))
+        return _json(200, actions.close(services(), actor(), thread_id))
 
     @app.post(f"{PREFIX}/threads/<thread_id>/claim")
     def post_claim(thread_id: str) -> Reply:
-        return _json(200, actions.claim(svc(), actor(), thread_id))
+        return _json(200, actions.claim(services(), actor(), thread_id))
 
     @app.post(f"{PREFIX}/threads/<thread_id>/labels")
     def post_labels(thread_id: str) -> Reply:
         who = actor()
         body = bodies.parse_body(event(), bodies.LabelsBody)
-        return _json(200, actions.correct_labels(svc(), who, thread_id, body))
+        return _json(200, actions.correct_labels(services(), who, thread_id, body))
 
     @app.get(f"{PREFIX}/roster")
     def get_roster() -> Reply:
-        return _json(200, admin.list_roster(svc(), actor()))
+        return _json(200, admin.list_roster(services(), actor()))
 
     @app.put(f"{PREFIX}/roster/<teammate>")
     def put_roster(teammate: str) -> Reply:
         who = actor()
         authz.require_admin(who)
         body = bodies.parse_body(event(), bodies.RosterBody)
-        return _json(200, admin.put_teammate(svc(), who, unquote(teammate), body))
+        return _json(200, admin.put_teammate(services(), who, unquote(teammate), body))
 
     @app.post(f"{PREFIX}/me/sign-out")
     def post_sign_out() -> Reply:
         who = actor()
-        return _json(200, admin.sign_out_everywhere(svc(), who, who.id))
+        return _json(200, admin.sign_out_everywhere(services(), who, who.id))
 
     @app.post(f"{PREFIX}/roster/<teammate>/sign-out")
     def post_roster_sign_out(teammate: str) -> Reply:
-        return _json(200, admin.sign_out_everywhere(svc(), actor(), unquote(teammate)))
+        return _json(200, admin.sign_out_everywhere(services(), actor(), unquote(teammate)))
 
     @app.get(f"{PREFIX}/audit")
     def get_audit() -> Reply:
-        return _json(200, admin.audit_trail(svc(), actor(), params()))
+        return _json(200, admin.audit_trail(services(), actor(), params()))
 
     @app.get(f"{PREFIX}/threads/<thread_id>/eligible")
     def get_eligible(thread_id: str) -> Reply:
-        return _json(200, eligible.for_thread(svc(), actor(), thread_id))
+        return _json(200, eligible.for_thread(services(), actor(), thread_id))
 
     @app.get(f"{PREFIX}/threads/<thread_id>/media")
     def get_media(thread_id: str) -> Response[bytes]:
         from aws_lambda_powertools.event_handler import Response
 
-        body, sent = media.attachment(svc(), actor(), thread_id, params())
+        body, sent = media.attachment(services(), actor(), thread_id, params())
         return Response(status_code=200, content_type=sent["Content-Type"], body=body, headers=sent)
 
     @app.get(f"{PREFIX}/channels/<channel>/templates")
     def get_templates(channel: str) -> Reply:
         actor()
-        return _json(200, reply.templates_view(svc(), unquote(channel), refresh=params().get("refresh") == "1"))
+        return _json(200, reply.templates_view(services(), unquote(channel), refresh=params().get("refresh") == "1"))
 
     @app.get("/")
     def get_root() -> Reply:

@@ -166,7 +166,7 @@ def _scope(stored: Mapping[str, Any] | None, message_key: str) -> str:
     return audit.message_scope(message_key)
 
 
-def _current_thread(head: customers.Head | None) -> decide.CurrentThread | None:
+def _current_thread(head: customers.CurrentThread | None) -> decide.CurrentThread | None:
     """The decision's view of a customer's head (plain values: no store types cross into decide)."""
     if head is None:
         return None
@@ -198,7 +198,7 @@ class _Plan:
     """The transaction that applies one decision, and what the batch learns once it commits."""
 
     ops: list[ddb.TxItem]
-    head: customers.Head
+    head: customers.CurrentThread
     outcome: Outcome
     thread_id: str
     fingerprint: Fingerprint | None = None
@@ -214,7 +214,7 @@ class Batch:
     entries: list[Entry]
     services: Services
     now: datetime
-    heads: dict[str, customers.Head | None] = field(default_factory=dict)
+    heads: dict[str, customers.CurrentThread | None] = field(default_factory=dict)
     stored: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     fingerprints: dict[str, Fingerprint | None] = field(default_factory=dict)
     labels: dict[str, Labels] = field(default_factory=dict)
@@ -501,7 +501,7 @@ class Batch:
                                   message.attachments, **extra)
         return messages.create_op(item, text=self._text_for(ev, message.key))
 
-    def _route(self, decision: decide.Decision, head: customers.Head | None, thread_id: str,
+    def _route(self, decision: decide.Decision, head: customers.CurrentThread | None, thread_id: str,
                since: datetime) -> lifecycle.AssignmentChange | None:
         """Who takes the thread, if the decision asks (None: the assignment stays as it is)."""
         route = decision.route
@@ -522,8 +522,8 @@ class Batch:
                                 route.urgency, since)
 
     def _open_thread(self, ev: MessageEvent, customer_key: str, thread_id: str, seq: int, message_key: str,
-                     labels: Labels, change: lifecycle.AssignmentChange, head: customers.Head | None,
-                     audit_rows: list[ddb.TxItem]) -> tuple[ddb.TxItem, customers.Head]:
+                     labels: Labels, change: lifecycle.AssignmentChange, head: customers.CurrentThread | None,
+                     audit_rows: list[ddb.TxItem]) -> tuple[ddb.TxItem, customers.CurrentThread]:
         """The new thread's create and the customer's new head (the thread starts open and routed)."""
         when = keys.ts(ev.timestamp)
         team = change.thread_fields["team"]
@@ -536,7 +536,7 @@ class Batch:
         }
         audit_rows.append(audit.row_op(thread_id, "thread_opened", by=PIPELINE_ACTOR, at=self.now, ref=str(seq),
                                        after={"customer_key": customer_key, **_label_fields(labels), "team": team}))
-        new_head = customers.Head(
+        new_head = customers.CurrentThread(
             customer_key=customer_key, channel=ev.channel, account_id=ev.account_id, customer_id=ev.customer.id,
             thread_id=thread_id, seq=seq, status="open", version=(head.version + 1) if head else 1,
             assignment_seq=change.head_fields["assignment_seq"], assignee=change.new_assignee, team=team,
@@ -545,9 +545,9 @@ class Batch:
         )
         return threads.create_op({k: v for k, v in thread.items() if v is not None}), new_head
 
-    def _update_thread(self, ev: MessageEvent, decision: decide.Decision, head: customers.Head, message_key: str,
-                       labels: Labels | None, change: lifecycle.AssignmentChange | None,
-                       audit_rows: list[ddb.TxItem]) -> tuple[ddb.TxItem, customers.Head]:
+    def _update_thread(self, ev: MessageEvent, decision: decide.Decision, head: customers.CurrentThread,
+                       message_key: str, labels: Labels | None, change: lifecycle.AssignmentChange | None,
+                       audit_rows: list[ddb.TxItem]) -> tuple[ddb.TxItem, customers.CurrentThread]:
         """The current thread's update (follow-up, repeated content or reopen) and the customer's new head.
 
         Guarded by the status and assignment sequence the decision was made on.
@@ -656,7 +656,7 @@ class Batch:
                     "message_count": 1, "outbound_count": 1, "last_message_at": when, "last_outbound_at": when,
                     "first_message_key": message_key, "customer_name": ev.customer.name,
                 }
-                new_head = customers.Head(
+                new_head = customers.CurrentThread(
                     customer_key=customer_key, channel=ev.channel, account_id=ev.account_id, customer_id=ev.customer.id,
                     thread_id=thread_id, seq=1, status="closed", version=1, closed_at=when,
                     customer_name=ev.customer.name,

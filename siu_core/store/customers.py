@@ -18,7 +18,7 @@ ThreadStatus = Literal["open", "closed"]
 
 
 @dataclass(frozen=True)
-class Head:
+class CurrentThread:
     """A customer's current thread and the facts routing and reopening need about it."""
 
     customer_key: str
@@ -38,7 +38,7 @@ class Head:
     last_inbound_at: str | None = None
     customer_name: str | None = None
 
-    def evolve(self, **changes: Any) -> Head:
+    def evolve(self, **changes: Any) -> CurrentThread:
         """A copy with changes and the version bumped (what the guarded Put will store)."""
         return replace(self, version=self.version + 1, **changes)
 
@@ -53,20 +53,20 @@ def key(customer_key: str) -> ddb.Key:
     return {"customer_key": customer_key}
 
 
-def from_item(data: dict[str, Any] | None) -> Head | None:
+def from_item(data: dict[str, Any] | None) -> CurrentThread | None:
     """A head from a stored item (None stays None)."""
     if data is None:
         return None
-    fields = Head.__dataclass_fields__
-    return Head(**{k: v for k, v in data.items() if k in fields})
+    fields = CurrentThread.__dataclass_fields__
+    return CurrentThread(**{k: v for k, v in data.items() if k in fields})
 
 
-def get(customer_key: str) -> Head | None:
+def get(customer_key: str) -> CurrentThread | None:
     """The current head, strongly consistent."""
     return from_item(ddb.get(table(), key(customer_key)))
 
 
-def put_op(head: Head, expected_version: int | None) -> ddb.TxItem:
+def put_op(head: CurrentThread, expected_version: int | None) -> ddb.TxItem:
     """Store ``head``; only if the stored version is still ``expected_version`` (None: no head yet)."""
     condition = (
         ddb.Cond.missing("customer_key") if expected_version is None

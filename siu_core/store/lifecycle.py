@@ -95,7 +95,7 @@ def change_assignment(
     return change
 
 
-def _load(thread_id: str) -> tuple[dict[str, Any], customers.Head | None]:
+def _load(thread_id: str) -> tuple[dict[str, Any], customers.CurrentThread | None]:
     thread = threads.get(thread_id)
     if thread is None:
         raise ThreadNotFound(thread_id)
@@ -103,7 +103,7 @@ def _load(thread_id: str) -> tuple[dict[str, Any], customers.Head | None]:
     return thread, head
 
 
-def _head_op(head: customers.Head | None, thread_id: str, **changes: Any) -> list[ddb.TxItem]:
+def _head_op(head: customers.CurrentThread | None, thread_id: str, **changes: Any) -> list[ddb.TxItem]:
     if head is None or head.thread_id != thread_id:
         return []
     return [customers.put_op(head.evolve(**changes), head.version)]

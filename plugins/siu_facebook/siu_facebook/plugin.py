@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib.metadata import version
 from typing import Any
 
-from siu_meta import messaging as mm
+from siu_meta import messaging
 from siu_meta.graph import DEFAULT_GRAPH_VERSION, GraphErrorPolicy
 
 from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, ReplyWindowPolicy, hookimpl
@@ -33,7 +33,7 @@ ERROR_POLICY = GraphErrorPolicy(
     ),
     permanent=frozenset({551}),
 )
-PROFILE = mm.MessagingProfile(
+PROFILE = messaging.MessagingProfile(
     channel=CHANNEL,
     webhook_object="page",
     display_name="Messenger",
@@ -43,7 +43,7 @@ PROFILE = mm.MessagingProfile(
     send_metadata=True,
 )
 #: Messenger sends as the Page, on graph.facebook.com: the shared defaults, unchanged.
-MESSENGER = mm.MessagingChannel(PROFILE, REPLY_WINDOW, account_field="page_id", account_noun="Page")
+MESSENGER = messaging.MessagingChannel(PROFILE, REPLY_WINDOW, account_field="page_id", account_noun="Page")
 
 
 @hookimpl

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from importlib.metadata import version
 from typing import Any
 
-from siu_meta import messaging as mm
+from siu_meta import messaging
 from siu_meta.graph import DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION, GraphErrorPolicy
 
 from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, ConfigError, ReplyWindowPolicy, hookimpl
@@ -44,7 +44,7 @@ ERROR_POLICY = GraphErrorPolicy(
     ),
     permanent=frozenset({551}),
 )
-PROFILE = mm.MessagingProfile(
+PROFILE = messaging.MessagingProfile(
     channel=CHANNEL,
     webhook_object="instagram",
     display_name="Instagram",
@@ -65,7 +65,7 @@ def host(settings: Mapping[str, Any]) -> str:
     return value
 
 
-class InstagramChannel(mm.MessagingChannel):
+class InstagramChannel(messaging.MessagingChannel):
     """Instagram's differences from Messenger's sending: which host, and which node sends."""
 
     def platform_base_url(self, settings: Mapping[str, Any]) -> str:

@@ -173,7 +173,7 @@ def _text_setting(settings: Mapping[str, Any], key: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class _Where:
+class _ItemLocation:
     """Where in the body an item sits: for error messages and for its entry's fallbacks."""
 
     path: str
@@ -202,7 +202,7 @@ class _Parser:
             if not isinstance(items, list):
                 raise MalformedPayload(f"{path}.{key} is not a list")
             for i, item in enumerate(items):
-                where = _Where(f"{path}.{key}[{i}]", entry_id, time, standby)
+                where = _ItemLocation(f"{path}.{key}[{i}]", entry_id, time, standby)
                 yield from self.item(_obj(item, where.path), where)
         changes = entry.get("changes")
         if changes is None:
@@ -215,9 +215,9 @@ class _Parser:
             # Only the Messenger-shaped fields (the dashboard's test button for ``messages`` and
             # friends) carry a sender; comments, mentions and insights do not and are not messages.
             if isinstance(value, dict) and "sender" in value:
-                yield from self.item(value, _Where(f"{cpath}.value", entry_id, time, False))
+                yield from self.item(value, _ItemLocation(f"{cpath}.value", entry_id, time, False))
 
-    def item(self, item: dict[str, Any], where: _Where) -> Iterator[Event]:
+    def item(self, item: dict[str, Any], where: _ItemLocation) -> Iterator[Event]:
         try:
             if "message" in item:
                 yield self.message(item, where)
@@ -238,12 +238,12 @@ class _Parser:
 
     # --- shared pieces ----------------------------------------------------------------------
 
-    def _parties(self, item: dict[str, Any], where: _Where) -> tuple[str, str | None]:
+    def _parties(self, item: dict[str, Any], where: _ItemLocation) -> tuple[str, str | None]:
         sender = _participant(item.get("sender"), f"{where.path}.sender")
         recipient = _opt_participant(item.get("recipient"), f"{where.path}.recipient")
         return sender, recipient
 
-    def _timestamp(self, item: dict[str, Any], where: _Where, *fallbacks: Any) -> datetime:
+    def _timestamp(self, item: dict[str, Any], where: _ItemLocation, *fallbacks: Any) -> datetime:
         for value in (item.get("timestamp"), where.entry_time, *fallbacks):
             ts = _parse_ts(value)
             if ts is not None:
@@ -251,7 +251,7 @@ class _Parser:
         raise MalformedPayload(f"{where.path}: no readable timestamp")
 
     @staticmethod
-    def _account(business: str | None, where: _Where) -> str:
+    def _account(business: str | None, where: _ItemLocation) -> str:
         account = business or where.entry_id
         if not account:
             raise MalformedPayload(f"{where.path}: no business account id")
@@ -259,7 +259,7 @@ class _Parser:
 
     # --- item kinds -------------------------------------------------------------------------
 
-    def message(self, item: dict[str, Any], where: _Where) -> Event:
+    def message(self, item: dict[str, Any], where: _ItemLocation) -> Event:
         msg = _obj(item["message"], f"{where.path}.message")
         path = f"{where.path}.message"
         mid = _req_str(msg.get("mid"), f"{path}.mid")
@@ -324,7 +324,7 @@ class _Parser:
             own_app=own,
         )
 
-    def postback(self, item: dict[str, Any], where: _Where) -> Event:
+    def postback(self, item: dict[str, Any], where: _ItemLocation) -> Event:
         path = f"{where.path}.postback"
         postback = _obj(item["postback"], path)
         sender, recipient = self._parties(item, where)
@@ -350,7 +350,7 @@ class _Parser:
             standby=where.standby,
         )
 
-    def reaction(self, item: dict[str, Any], where: _Where) -> Iterator[Event]:
+    def reaction(self, item: dict[str, Any], where: _ItemLocation) -> Iterator[Event]:
         path = f"{where.path}.reaction"
         reaction = _obj(item["reaction"], path)
         action = reaction.get("action")
@@ -374,7 +374,7 @@ class _Parser:
             by="business" if by_business else "customer",
         )
 
-    def edit(self, item: dict[str, Any], where: _Where) -> Event:
+    def edit(self, item: dict[str, Any], where: _ItemLocation) -> Event:
         path = f"{where.path}.message_edit"
         edit = _obj(item["message_edit"], path)
         target = _req_str(edit.get("mid"), f"{path}.mid")
@@ -393,7 +393,7 @@ class _Parser:
         )
 
     def status(
-        self, item: dict[str, Any], where: _Where, key: str, status: Literal["delivered", "read"]
+        self, item: dict[str, Any], where: _ItemLocation, key: str, status: Literal["delivered", "read"]
     ) -> Iterator[Event]:
         path = f"{where.path}.{key}"
         obj = _obj(item[key], path)

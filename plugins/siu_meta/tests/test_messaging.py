@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
-from siu_meta import messaging as mm
+from siu_meta import messaging
 from siu_meta.graph import GraphErrorPolicy, verify_hub_signature
 
 from siu_core.errors import (
@@ -38,7 +38,7 @@ from siu_core.models import (
 )
 from siu_core.schemas import schema_errors
 
-PROFILE = mm.MessagingProfile(
+PROFILE = messaging.MessagingProfile(
     channel="facebook",
     webhook_object="page",
     display_name="Messenger",
@@ -92,7 +92,7 @@ def body_of(entries: list[dict[str, Any]], obj: str = "page") -> bytes:
 
 
 def normalize(entries: list[dict[str, Any]], **settings_: Any) -> list[Any]:
-    return mm.normalize_body(body_of(entries), settings_, PROFILE)
+    return messaging.normalize_body(body_of(entries), settings_, PROFILE)
 
 
 # --- property: any input is events or MalformedPayload ---------------------------------------------
@@ -119,7 +119,7 @@ MID = _or_junk(st.sampled_from(["m_1", "m_2", "aWdfZG1f"]))
 TEXT = _or_junk(st.text(max_size=12))
 PARTY = _obj({"id": st.sampled_from([PSID, PAGE])}, {"user_ref": st.text(max_size=4)})
 ATTACHMENT = _obj(
-    {"type": _or_junk(st.sampled_from([*mm.ATTACHMENT_TYPES, "template", "appointment_booking"]))},
+    {"type": _or_junk(st.sampled_from([*messaging.ATTACHMENT_TYPES, "template", "appointment_booking"]))},
     {"payload": _obj({}, {"url": _or_junk(st.just("https://cdn.example/a.jpg")), "title": TEXT,
                           "sticker_id": _or_junk(st.integers(1, 10**15))}),
      "title": TEXT, "url": TEXT},
@@ -155,7 +155,7 @@ ENTRY = _obj(
 
 def _check_events_or_malformed(body: bytes) -> None:
     try:
-        events = mm.normalize_body(body, {"app_id": "42"}, PROFILE)
+        events = messaging.normalize_body(body, {"app_id": "42"}, PROFILE)
     except MalformedPayload:
         return
     assert isinstance(events, list)
@@ -176,7 +176,7 @@ def test_hostile_bodies_are_malformed_not_crashes() -> None:
                 b'{"object":"page","entry":[{"id":"1","messaging":[{"sender":{"id":"2"},"recipient":{"id":"1"},'
                 b'"timestamp":' + b"9" * 400 + b',"message":{"mid":"m","text":"x"}}]}]}'):
         with pytest.raises(MalformedPayload):
-            mm.normalize_body(raw, {}, PROFILE)
+            messaging.normalize_body(raw, {}, PROFILE)
 
 
 # --- parsing edges ---------------------------------------------------------------------------------
@@ -271,24 +271,24 @@ def test_status_carries_ids_and_watermark() -> None:
 @pytest.mark.parametrize(("value", "expected"), [(True, True), ("true", True), ("ON", True), ("0", False),
                                                  (None, False), ("", False), (False, False)])
 def test_setting_flag(value: Any, expected: bool) -> None:
-    assert mm.setting_flag({"x": value}, "x") is expected
+    assert messaging.setting_flag({"x": value}, "x") is expected
 
 
 def test_setting_flag_refuses_nonsense() -> None:
     with pytest.raises(ConfigError, match="'x'"):
-        mm.setting_flag({"x": "maybe"}, "x")
+        messaging.setting_flag({"x": "maybe"}, "x")
 
 
 def test_marker_fits_meta_metadata_limit() -> None:
-    assert mm.own_marker("k-1") == "siu:k-1"
-    assert len(mm.own_marker("k" * 5000)) == mm.MAX_METADATA_CHARS
+    assert messaging.own_marker("k-1") == "siu:k-1"
+    assert len(messaging.own_marker("k" * 5000)) == messaging.MAX_METADATA_CHARS
 
 
 def test_text_problem_counts_the_channel_unit() -> None:
-    assert mm.text_problem("ä" * 1000, 1000, "characters", "X") is None
-    assert "1001 characters" in (mm.text_problem("ä" * 1001, 1000, "characters", "X") or "")
-    assert "1002 bytes" in (mm.text_problem("ä" * 501, 1000, "bytes", "X") or "")
-    assert mm.text_problem("  \n", 1000, "bytes", "X") == "the reply is empty"
+    assert messaging.text_problem("ä" * 1000, 1000, "characters", "X") is None
+    assert "1001 characters" in (messaging.text_problem("ä" * 1001, 1000, "characters", "X") or "")
+    assert "1002 bytes" in (messaging.text_problem("ä" * 501, 1000, "bytes", "X") or "")
+    assert messaging.text_problem("  \n", 1000, "bytes", "X") == "the reply is empty"
 
 
 def _request(**kw: Any) -> ReplyRequest:
@@ -302,7 +302,7 @@ def _request(**kw: Any) -> ReplyRequest:
 
 
 def _send(adapter: ScriptedAdapter, request: ReplyRequest, **settings_: Any) -> Any:
-    return mm.send_text(request, profile=PROFILE, window_policy=WINDOW, url="https://graph.example/v25.0/1/messages",
+    return messaging.send_text(request, profile=PROFILE, window_policy=WINDOW, url="https://graph.example/v25.0/1/messages",
                         access_token="tok-secret", settings=settings_, session=session_with(adapter))
 
 
@@ -364,9 +364,9 @@ def test_timeouts_and_5xx_are_transient_and_throttling_is_rate_limited() -> None
 
 def test_templates_and_empty_text_are_invalid() -> None:
     with pytest.raises(InvalidReply, match="templates"):
-        mm.check_reply(_request(text=None, template={"name": "t", "language": "en"}), PROFILE, WINDOW, {})
+        messaging.check_reply(_request(text=None, template={"name": "t", "language": "en"}), PROFILE, WINDOW, {})
     with pytest.raises(InvalidReply, match="empty"):
-        mm.check_reply(_request(text="   "), PROFILE, WINDOW, {})
+        messaging.check_reply(_request(text="   "), PROFILE, WINDOW, {})
 
 
 @pytest.mark.parametrize(
@@ -376,15 +376,15 @@ def test_templates_and_empty_text_are_invalid() -> None:
 )
 def test_send_url_checks_its_parts(base: str, version: str, node: str, error: str) -> None:
     with pytest.raises(ConfigError, match=error):
-        mm.send_url(base, version, node)
+        messaging.send_url(base, version, node)
 
 
 def test_send_url_and_graph_version() -> None:
-    assert mm.send_url("http://127.0.0.1:8000/platform/facebook/", "v25.0", "me") == (
+    assert messaging.send_url("http://127.0.0.1:8000/platform/facebook/", "v25.0", "me") == (
         "http://127.0.0.1:8000/platform/facebook/v25.0/me/messages")
-    assert mm.graph_version({}) == "v25.0"
+    assert messaging.graph_version({}) == "v25.0"
     with pytest.raises(ConfigError):
-        mm.graph_version({"graph_version": 25})
+        messaging.graph_version({"graph_version": 25})
 
 
 # --- media -------------------------------------------------------------------------------------------
@@ -394,7 +394,7 @@ Download = Callable[..., Any]
 
 
 def _download(adapter: ScriptedAdapter, url: str | None, **kw: Any) -> Any:
-    return mm.download_attachment(Attachment(type="image", url=url), session=session_with(adapter),
+    return messaging.download_attachment(Attachment(type="image", url=url), session=session_with(adapter),
                                   access_token="tok-secret", token_origins=[GRAPH, "http://127.0.0.1:8000/platform"],
                                   policy=PROFILE.error_policy, **kw)
 
@@ -435,26 +435,26 @@ def test_simulated_webhook_round_trips() -> None:
     messages = [SimulatedMessage(sender_id=PSID, text="Grüße, see https://x.example/a", message_id="m_a",
                                  timestamp=at),
                 SimulatedMessage(sender_id="555", text="second", message_id="m_b", timestamp=at)]
-    hook = mm.simulate_webhook(messages, PAGE, "app-secret", PROFILE)
+    hook = messaging.simulate_webhook(messages, PAGE, "app-secret", PROFILE)
     hook.body.decode("ascii")
     assert b"\\u00fc" in hook.body and b"\\/" in hook.body
     assert verify_hub_signature(hook.body, hook.headers, "app-secret") is True
-    events = [e for e in mm.normalize_body(hook.body, {}, PROFILE) if isinstance(e, MessageEvent)]
+    events = [e for e in messaging.normalize_body(hook.body, {}, PROFILE) if isinstance(e, MessageEvent)]
     assert len(events) == len(messages)
     assert [(e.message_id, e.customer.id, e.text, e.timestamp, e.account_id) for e in events] == [
         (m.message_id, m.sender_id, m.text, m.timestamp, PAGE) for m in messages]
 
 
 def test_stand_in_answers_like_the_send_api() -> None:
-    ok = mm.stand_in_answer("POST", "/v25.0/1/messages", json.dumps(
+    ok = messaging.stand_in_answer("POST", "/v25.0/1/messages", json.dumps(
         {"recipient": {"id": PSID}, "messaging_type": "RESPONSE", "message": {"text": "hi"}}).encode(), PROFILE)
     assert ok is not None and ok.status == 200
     assert ok.body["recipient_id"] == PSID and ok.body["message_id"].startswith("m_")
-    assert mm.stand_in_answer("GET", "/v25.0/1/messages", b"", PROFILE) is None
+    assert messaging.stand_in_answer("GET", "/v25.0/1/messages", b"", PROFILE) is None
     for bad in (b"nope", b"[]", json.dumps({"recipient": {}, "message": {"text": "x"}}).encode(),
                 json.dumps({"recipient": {"id": "1"}, "messaging_type": "MESSAGE_TAG",
                             "message": {"text": "x"}}).encode(),
                 json.dumps({"recipient": {"id": "1"}, "message": {"text": "x" * 2001}}).encode()):
-        answer = mm.stand_in_answer("POST", "/v25.0/1/messages", bad, PROFILE)
+        answer = messaging.stand_in_answer("POST", "/v25.0/1/messages", bad, PROFILE)
         assert answer is not None and answer.status == 400
         assert answer.body["error"]["code"] == 100
