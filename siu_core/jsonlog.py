@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
+_encode = json.JSONEncoder(default=str, separators=(",", ":"), ensure_ascii=False).encode
 _LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARNING": logging.WARNING, "ERROR": logging.ERROR,
            "CRITICAL": logging.CRITICAL}
 
@@ -142,10 +143,11 @@ class JsonLogger:
         if level > logging.DEBUG and not self.sensitive.isdisjoint(line):
             for key in self.sensitive.intersection(line):
                 line[key] = self.redacted
-        text = json.dumps(line, default=str, separators=(",", ":"), ensure_ascii=False) + "\n"
+        text = _encode(line) + "\n"
         handler = self.registered_handler
         with handler.lock or _NoLock():
             handler.stream.write(text)
+            handler.stream.flush()
 
 
 class _NoLock:

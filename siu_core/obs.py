@@ -113,10 +113,15 @@ _buffer: dict[_Key, dict[str, tuple[str, list[float]]]] = {}
 _buffer_lock = threading.Lock()
 
 
+_valid_names: set[str] = set()
+
+
 def metric(name: str, value: float = 1, unit: str = "Count", **dimensions: str) -> None:
     """Record one metric value for this invocation; EMF lines go out at the next flush."""
-    if not _METRIC_NAME.match(name):
-        raise ValueError(f"metric name {name!r} must be CamelCase letters and digits")
+    if name not in _valid_names:
+        if not _METRIC_NAME.match(name):
+            raise ValueError(f"metric name {name!r} must be CamelCase letters and digits")
+        _valid_names.add(name)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"metric {name}: value must be a number, not {type(value).__name__}")
     key: _Key = tuple(sorted((k, str(v)) for k, v in dimensions.items()))
@@ -156,19 +161,19 @@ def metrics_disabled() -> bool:
 _TRUE = frozenset({"1", "y", "yes", "t", "true", "on"})
 
 
+_directives: dict[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], list[dict[str, Any]]] = {}
+
+
 def emf_blob(namespace: str, dimensions: Mapping[str, str], metrics: Mapping[str, tuple[str, list[float]]],
              timestamp_ms: int) -> dict[str, Any]:
     """One CloudWatch Embedded Metric Format object: one dimension set, its metrics and their values."""
-    blob: dict[str, Any] = {
-        "_aws": {
-            "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": namespace,
-                "Dimensions": [list(dimensions)],
-                "Metrics": [{"Name": name, "Unit": unit} for name, (unit, _) in metrics.items()],
-            }],
-        },
-    }
+    shape = (namespace, tuple(dimensions), tuple((name, unit) for name, (unit, _) in metrics.items()))
+    directive = _directives.get(shape)
+    if directive is None:  # the same few shapes recur every invocation: built once each
+        directive = [{"Namespace": namespace, "Dimensions": [list(shape[1])],
+                      "Metrics": [{"Name": name, "Unit": unit} for name, unit in shape[2]]}]
+        _directives[shape] = directive
+    blob: dict[str, Any] = {"_aws": {"Timestamp": timestamp_ms, "CloudWatchMetrics": directive}}
     blob.update(dimensions)
     for name, (_, values) in metrics.items():
         blob[name] = list(values)

@@ -33,7 +33,9 @@ def event_body(event: Any, received_at: datetime) -> str:
     if type(event) not in EVENT_CLASSES:
         return queue_body(QueueMessage(event=event, received_at=received_at))
     try:
-        inner = event.model_dump_json(exclude_none=True, ensure_ascii=True)
+        inner = event.model_dump_json(exclude_none=True)
+        if not inner.isascii():  # escaping is dearer than the check: only text that needs it pays
+            inner = event.model_dump_json(exclude_none=True, ensure_ascii=True)
     except ValueError:
         return queue_body(QueueMessage(event=event, received_at=received_at))
     return f'{{"schema_version":"{EVENT_SCHEMA_VERSION}","event":{inner},"received_at":"{rfc3339(received_at)}"}}'
