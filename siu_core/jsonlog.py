@@ -17,7 +17,6 @@ import logging
 import os
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -113,6 +112,8 @@ class JsonLogger:
         """An ERROR line with the exception being handled (its traceback and type name)."""
         exc = sys.exc_info()[1]
         if exc is not None:
+            import traceback  # only an exception line pays for it
+
             keys["exception"] = "".join(traceback.format_exception(exc)).rstrip()
             keys["exception_name"] = type(exc).__name__
         self._write(logging.ERROR, "ERROR", msg, extra, keys)

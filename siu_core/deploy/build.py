@@ -100,9 +100,9 @@ TOOLING = ("siu_core/cli", "siu_core/deploy", "siu_core/scaffold", "siu_core/dev
 #: utilities siu does not use; PyYAML's C accelerator (PyYAML runs without it; no handler parses
 #: YAML on Lambda); pydantic's V1 API and mypy plugin (siu's models are V2); slack_sdk's clients
 #: other than the synchronous Web API (async, legacy, OAuth, Socket Mode, RTM, SCIM, audit logs)
-#: and the deprecated ``slack`` alias package; and siu's :data:`TOOLING`. The IAM test runs every handler with these modules
-#: unimportable (:func:`pruned_module`), so a handler that starts to need one fails a test, not a
-#: cold start.
+#: and the deprecated ``slack`` alias package; and siu's :data:`TOOLING`. The IAM test runs every
+#: handler with these modules unimportable (:func:`pruned_module`), so a handler that starts to need
+#: one fails a test, not a cold start.
 PRUNE = (
     "aws_lambda_powertools/event_handler/openapi/swagger_ui",
     *(f"aws_lambda_powertools/utilities/{name}" for name in (
