@@ -215,9 +215,9 @@ def discard_metrics() -> None:
 # --- the handler boundary ------------------------------------------------------------------------
 
 
-def _lookup(data: Any, path: str) -> str | None:
+def _lookup(data: Any, path: str | tuple[str, ...]) -> str | None:
     """The string at a dotted path of the event (``requestContext.requestId``), or None."""
-    for part in path.split("."):
+    for part in path.split(".") if isinstance(path, str) else path:
         if not isinstance(data, Mapping):
             return None
         data = data.get(part)
@@ -231,11 +231,12 @@ def instrument(service: str, *, correlation_id_path: str | None = None) -> Calla
     with a real Lambda context and without one (``siu dev`` calls handlers with ``None``).
     """
     logger = get_logger(service)
+    parts = tuple(correlation_id_path.split(".")) if correlation_id_path else ()
 
     def decorate(handler: F) -> F:
         def correlated(event: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
             # Set after Powertools cleared the previous invocation's keys.
-            logger.set_correlation_id(_lookup(event, correlation_id_path) if correlation_id_path else None)
+            logger.set_correlation_id(_lookup(event, parts) if parts else None)
             return handler(event, context, *args, **kwargs)
 
         injected = logger.inject_lambda_context(clear_state=True)(correlated)
