@@ -37,6 +37,7 @@ __all__ = ["ENQUEUED_HEADER", "MAX_INLINE_BYTES", "SQS_BATCH_BYTES", "SQS_BATCH_
 
 SERVICE = "connector"
 CHANNEL_ENV = "SIU_CHANNEL"
+#: Message ids one log line names (a 1000-event delivery logs the first ones and how many more).
 LOGGED_IDS = 50
 
 log = get_logger(SERVICE)
@@ -111,7 +112,7 @@ class Connector:
         if events:
             self.enqueue(queue_bodies(self.name, events, self.clock()))
             metric("EventsEnqueued", len(events), channel=self.name)
-        ids = event_ids(events)  # the first LOGGED_IDS of a large delivery, and how many more
+        ids = event_ids(events)
         log.info("webhook accepted", channel=self.name, events=len(events), message_ids=ids[:LOGGED_IDS],
                  more_ids=max(0, len(ids) - LOGGED_IDS))
         return response(200, "EVENT_RECEIVED", **{ENQUEUED_HEADER: str(len(events))})
