@@ -4,7 +4,8 @@
   logs and EMF metrics on, SQS and Secrets Manager stubbed, no network) over the floor, HMAC-SHA256
   of the raw body + ``json.loads``, on the same bytes; for one message and a 50-message batch. The
   figure is the larger of the two (target <= 3); both are reported, with the share of the plugin's
-  ``normalize`` so the cost can be placed.
+  ``normalize`` so the cost can be placed (``..._normalize_ratio``: normalize alone over the floor;
+  ``..._rest_ratio``: everything else the request does over the floor).
 - ``connector_cold_import_ratio``: in fresh processes, importing the connector handler and
   building what its first request needs (the channel plugin loaded, the SQS and Secrets Manager
   clients created) over importing boto3 and creating those two clients. CPU time, median of
@@ -179,6 +180,10 @@ def overhead() -> dict[str, float | int]:
         figures[f"connector_{label}_request_us"] = round(h * 1e6, 1)
         figures[f"connector_{label}_floor_us"] = round(f * 1e6, 1)
         figures[f"connector_{label}_normalize_share"] = round(nz / h, 2)
+        # Where the time goes: the plugin's normalize alone over the floor, and the rest of the
+        # request (signature, queue bodies, SQS call, log line, metrics) over the floor.
+        figures[f"connector_{label}_normalize_ratio"] = round(nz / f, 2)
+        figures[f"connector_{label}_rest_ratio"] = round(max(h - nz, 0.0) / f, 2)
     conn_mod.reset()
     figures["connector_overhead_ratio"] = round(max(ratios), 2)
     return figures

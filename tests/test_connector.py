@@ -409,6 +409,21 @@ def test_queue_body_is_ascii_and_round_trips(connector: Connector) -> None:
     assert QueueMessage.model_validate_json(body).event == events[0]
 
 
+@pytest.mark.parametrize("text", ["plain ascii", "订单 ✓ \uffff", "cut emoji \ud83d here", 'quote " and \\ slash'])
+def test_the_fast_queue_body_is_the_queue_message_exactly(connector: Connector, text: str) -> None:
+    """The connector frames the plugin's validated event instead of validating it again: same bytes."""
+    from datetime import UTC, datetime
+
+    from siu_core.connector.bodies import event_body
+
+    now = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC)
+    for event in connector.channel.normalize(payload(2, text=text), {}, {}):
+        fast = event_body(event, now)
+        assert fast.isascii()
+        assert fast == queue_body(QueueMessage(event=event, received_at=now))
+        assert QueueMessage.model_validate_json(fast).received_at == now
+
+
 # --- the Lambda entry point ----------------------------------------------------------------------
 
 
@@ -443,6 +458,12 @@ def test_handler_end_to_end(
     accepted = next(x for x in logs if x["message"] == "webhook accepted")
     assert accepted["channel"] == "fake" and accepted["message_ids"] == ["m-0", "m-1", "m-2"]
     assert accepted["correlation_id"] == "req-123"
+    # The same keys as a Powertools line, with the Lambda context's when there is one.
+    assert {"level", "location", "message", "timestamp", "service"} <= set(accepted)
+    assert accepted["level"] == "INFO" and accepted["service"] == "connector"
+    assert accepted["location"].startswith("_webhook:")
+    if context is not None:
+        assert accepted["function_request_id"] == context.aws_request_id and accepted["cold_start"] in (True, False)
     assert emf and emf[0]["EventsEnqueued"] == [3.0] and emf[0]["channel"] == "fake"
     assert secret_text not in out and APP_SECRET not in out and VERIFY_TOKEN not in out
 

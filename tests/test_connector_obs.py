@@ -168,5 +168,37 @@ assert c.handler(url_event("POST", payload(2)), None)["statusCode"] == 200
 print(json.dumps(sorted(sys.modules)))
 """
     modules = set(_fresh(code))
-    for banned in ("requests", "jsonschema", "siu_core.labeling", "siu_core.store", "yaml", "rich", "click"):
+    for banned in ("requests", "jsonschema", "siu_core.labeling", "siu_core.store", "yaml", "rich", "click",
+                   "aws_lambda_powertools", "concurrent.futures", "siu_core.dev", "siu_core.cli"):
         assert banned not in modules, banned
+
+
+def test_the_connectors_light_logger_redacts_and_names_exceptions() -> None:
+    """The connector's JSON logger keeps the rules of the Powertools ones: no text or secrets above DEBUG."""
+    from siu_core.jsonlog import JsonLogger
+
+    log = JsonLogger("light-test", obs.SENSITIVE_KEYS, obs.REDACTED)
+    stream = io.StringIO()
+    log.registered_handler.setStream(stream)
+    log.set_correlation_id("req-9")
+    log.info("got message", message_id="m1", text="my address is 1 Main St", app_secret="shh")
+    log.debug("hidden at info", text="x")
+    try:
+        raise KeyError("boom")
+    except KeyError:
+        log.exception("failed", extra={"channel": "wa"})
+    log.setLevel(logging.DEBUG)
+    log.debug("shown at debug", text="visible")
+    info, error, debug = lines(stream)
+    assert info["message_id"] == "m1" and info["text"] == info["app_secret"] == obs.REDACTED
+    assert info["correlation_id"] == "req-9" and info["service"] == "light-test" and info["level"] == "INFO"
+    assert error["exception_name"] == "KeyError" and "boom" in error["exception"] and error["channel"] == "wa"
+    assert debug["text"] == "visible"
+    assert "Main St" not in stream.getvalue() and "shh" not in stream.getvalue()
+
+
+def test_obs_gives_the_connector_the_light_logger() -> None:
+    from siu_core.jsonlog import JsonLogger
+
+    assert isinstance(obs.get_logger("connector"), JsonLogger)
+    assert not isinstance(obs.get_logger("labeler"), JsonLogger)

@@ -13,8 +13,10 @@ roles the templates give each function: nothing the code needs may be missing, a
 may go unused.
 
 The same run proves the alarms watch metrics the code really emits (name, namespace, dimensions).
-While it runs, ``click``, ``rich`` and ``pygments`` cannot be imported: the Lambda artifacts leave
-them out (CLI-only dependencies), so a handler that needed them would fail here first.
+While it runs, ``click``, ``rich`` and ``pygments`` cannot be imported, nor can siu's own tooling
+(``siu_core.cli``, ``deploy``, ``scaffold``, ``dev``: :data:`siu_core.deploy.build.TOOLING`), which is
+also taken out of ``sys.modules`` for the run: the Lambda artifacts leave all of them out, so a
+handler that needed one would fail here first.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import pytest
 from siu_core.deploy import iam
 from siu_core.deploy.build import CONNECTOR_EXCLUDED_MODULES, LAMBDA_EXCLUDED_MODULES, pruned_module
 from siu_core.deploy.stacks import function_logical_ids
+from siu_core.dev.lambda_events import function_url_event, sqs_record  # here: handlers run without siu_core.dev
 
 CHANNELS = ("whatsapp", "instagram", "facebook")
 
@@ -135,8 +138,6 @@ def _converse(fail_marker: str) -> iam.Responder:
 
 def _fn_url_event(method: str, path: str, *, query: str = "", headers: Mapping[str, str] | None = None,
                   body: bytes = b"") -> dict[str, Any]:
-    from siu_core.dev.lambda_events import function_url_event
-
     return function_url_event(method, path, query, list((headers or {}).items()), body)
 
 
@@ -211,7 +212,6 @@ class _Day:
 
     def labeler(self) -> list[str]:
         from siu_core.aws import clients
-        from siu_core.dev.lambda_events import sqs_record
         from siu_core.handlers import labeler
         from siu_core.models import Attachment, MessageEvent, Participant, QueueMessage
 
@@ -320,7 +320,6 @@ class _Day:
         from pipeline_support import echo, inbound, reaction, status
 
         from siu_core.aws import clients
-        from siu_core.dev.lambda_events import sqs_record
         from siu_core.handlers import labeler
         from siu_core.models import QueueMessage
 
@@ -447,6 +446,8 @@ def day() -> Iterator[_Day]:
             run.inbox()
             run.labeler_again()
             run.sweeper_and_digest()
+            # The day is over: the checks below use siu's tooling (the IAM model) as it was first loaded.
+            sys.modules.update({k: v for k, v in hidden.items() if k.startswith("siu_core.")})
             yield run
         finally:
             sys.meta_path.remove(blocker)

