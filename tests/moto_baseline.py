@@ -1,26 +1,26 @@
-"""One moto per test session: the template provisioned once, every test started from that state.
+"""One moto provisioning per test session: the template's resources made once, lent to each test clean.
 
 Provisioning ``infra/template.yaml`` (eight tables, two queues, a bucket) and seeding the config and
 roster cost most of a functional test's time when done per test. :class:`SharedMoto` does it once
-and records the *baseline*: the table, queue and bucket objects moto created, the roster items, the
-config. Before each test (:meth:`SharedMoto.test_scope`) it starts the mock without resetting it
-and puts the state back:
+and keeps the *baseline*: the table, queue and bucket objects moto created, the seeded roster items,
+the SSM parameters. Each test (:meth:`SharedMoto.test_scope`) then gets a moto that is reset like a
+fresh ``mock_aws()`` (every service empty) with those very objects put back in, in the state
+provisioning left them:
 
-- every table holds exactly its baseline items again (the roster; the others empty), every queue is
-  purged, every object version and delete marker leaves the bucket;
-- every other service (SSM, Secrets Manager, STS/IAM, ...) and every other region or account is
-  reset to empty, and SSM gets the baseline's config parameters back.
+- every table holds exactly its baseline items (the roster; the others empty), every queue is
+  purged, every object version and delete marker leaves the bucket, SSM holds the config;
+- everything else a test made (secrets, extra parameters, other services, regions) is gone.
 
-The baseline is re-made (moto reset, template provisioned again) when it is no longer there: a
-test ran its own ``mock_aws()`` (which resets moto), deleted or re-created a resource, or runs
-under a different region or ``SIU_*`` naming. So a test may do anything to moto; the next one
-still starts clean, only slower.
+After the test the objects are taken out again and moto is reset, so a test that does not use the
+``aws`` fixture (its own ``mock_aws()``, an in-process moto server) finds moto empty, as before.
+The baseline is made again when a test deleted or replaced one of its resources, or when the region
+or ``SIU_*`` names differ from the provisioning's.
 
-The restore touches moto's in-memory models (``Table.items``, a queue's message lists, SSM's
-parameter store, a bucket's key store, the list of loaded backends), as moto's own table backups
-do. If those are not what this module expects (another moto version), :meth:`SharedMoto.restore`
-answers False and the test gets a freshly provisioned moto instead: slower, never dirty.
-``tests/test_moto_baseline.py`` proves the restore.
+This touches moto's in-memory models (``Table.items``, a queue's message lists, the backends' dicts
+of tables, queues, buckets and SSM parameters), as moto's own table backups do.
+:meth:`SharedMoto.lend` checks their shape first; another moto version that changed them gets a
+freshly provisioned moto per test instead: slower, never dirty. ``tests/test_moto_baseline.py``
+proves the isolation.
 """
 
 from __future__ import annotations
@@ -31,9 +31,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-
-#: Services whose baseline resources are kept (their data is emptied); every other one is reset.
-KEPT_SERVICES = ("dynamodb", "sqs", "s3")
 
 
 def reset_caches() -> None:
@@ -51,14 +48,16 @@ def reset_caches() -> None:
         pass
 
 
-def _key(provisioned_env: dict[str, str] | None = None) -> tuple[str, ...]:
-    """What provisioning depends on besides the template: region, endpoints and the ``SIU_*`` names
-    (those that only repeat what provisioning itself exported, ``provisioned_env``, do not count)."""
+def _key() -> tuple[str, ...]:
+    """What provisioning depends on besides the template: the region, endpoints, the name prefix of the
+    resources and of the config parameters (the per-resource ``SIU_*`` names the fixture sets itself)."""
+    from siu_core.aws.names import PREFIX_ENV
+    from siu_core.config import CONFIG_PREFIX_ENV
+
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
-    exported = provisioned_env or {}
-    siu = sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("SIU_") and exported.get(k) != v)
+    prefixes = [f"{k}={os.environ.get(k, '')}" for k in (PREFIX_ENV, CONFIG_PREFIX_ENV)]
     endpoint = sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("AWS_ENDPOINT_URL"))
-    return (region, *siu, *endpoint)
+    return (region, *prefixes, *endpoint)
 
 
 @dataclass
@@ -71,8 +70,7 @@ class Baseline:
     provisioned: Any
     config: Any
     env: dict[str, str]
-    parameters: dict[str, str]
-    ssm_parameters: Any = None
+    ssm_parameters: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, Any] = field(default_factory=dict)
     items: dict[str, Any] = field(default_factory=dict)
     queues: dict[str, Any] = field(default_factory=dict)
@@ -87,46 +85,59 @@ def active() -> SharedMoto | None:
     return _active
 
 
+def _backends(b: Baseline) -> tuple[Any, Any, Any, Any, Any]:
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.s3.models import s3_backends
+    from moto.sqs.models import sqs_backends
+    from moto.ssm.models import ssm_backends
+
+    return (dynamodb_backends[b.account][b.region], sqs_backends[b.account][b.region],
+            s3_backends[b.account]["aws"], ssm_backends[b.account][b.region], s3_backends)
+
+
 class SharedMoto:
     """The session's moto (see the module docstring)."""
 
     def __init__(self) -> None:
         self.baseline: Baseline | None = None
-        #: How many tests got a restored moto, and how many a freshly provisioned one.
-        self.restored = 0
+        #: How many tests got the lent baseline, and how many a freshly provisioned moto.
+        self.lent = 0
         self.provisioned = 0
+        #: Why the baseline was last not lent.
+        self.refused = ""
 
     @contextmanager
     def test_scope(self) -> Iterator[Baseline]:
-        """moto started (not reset) and put back to the baseline for one test; stopped (data kept) after."""
+        """A reset moto holding the baseline, for one test; emptied after it (see the module docstring)."""
         from moto import mock_aws
+        from moto.core.models import MockAWS
 
         global _active
+        nested = MockAWS._nested_count > 0  # inside a test's own mock_aws(): its data is not ours to reset
         mock = mock_aws()
         mock.start(reset=False)
         try:
-            reset_caches()
-            if self.restore():
-                self.restored += 1
-            else:
+            if not nested:
                 mock.reset()
-                reset_caches()
+            reset_caches()
+            if not nested and self.lend():
+                self.lent += 1
+            else:
                 self.baseline = self._provision()
                 self.provisioned += 1
             _active = self
             yield self.baseline  # type: ignore[misc]
         finally:
             _active = None
+            if not nested:
+                self._take_back()
+                mock.reset()
             reset_caches()
             mock.stop(remove_data=False)
 
     # --- provisioning -------------------------------------------------------------------------
 
     def _provision(self) -> Baseline:
-        from moto.dynamodb.models import dynamodb_backends
-        from moto.s3.models import s3_backends
-        from moto.sqs.models import sqs_backends
-        from moto.ssm.models import ssm_backends
         from pipeline_support import make_config
 
         from siu_core.aws import clients
@@ -138,11 +149,12 @@ class SharedMoto:
         provisioned = provision()
         env = provisioned.env()
         config = make_config()
-        parameters = config_to_parameters(config)
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)  # the roster seed below resolves table names from the environment
         try:
-            self._put_parameters(parameters)
+            ssm = clients.client("ssm")
+            for name, value in config_to_parameters(config).items():
+                ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
             roster.seed(config.roster, overwrite=True)
         finally:
             for k, v in saved.items():
@@ -154,96 +166,93 @@ class SharedMoto:
 
         account = str(clients.client("sts").get_caller_identity()["Account"])
         region = str(clients.client("sts").meta.region_name)
-        baseline = Baseline(key=key, account=account, region=region, provisioned=provisioned, config=config,
-                            env=env, parameters=parameters)
+        b = Baseline(key=key, account=account, region=region, provisioned=provisioned, config=config, env=env)
+        ddb, sqs, s3, ssm_backend, _ = _backends(b)
         names = provisioned.names
-        ddb = dynamodb_backends[account][region]
         for table in (names.dedupe, names.threads, names.messages, names.customers, names.assignments,
                       names.loadcount, names.roster, names.audit):
-            baseline.tables[table] = ddb.tables[table]
-            baseline.items[table] = copy.deepcopy(ddb.tables[table].items)
-        sqs = sqs_backends[account][region]
+            b.tables[table] = ddb.tables[table]
+            b.items[table] = copy.deepcopy(ddb.tables[table].items)
         for url in provisioned.queue_urls.values():
             name = url.rsplit("/", 1)[-1]
-            baseline.queues[name] = sqs.queues[name]
-        baseline.buckets[names.bucket] = s3_backends[account]["aws"].buckets[names.bucket]
-        baseline.ssm_parameters = copy.deepcopy(dict(ssm_backends[account][region]._parameters))
-        return baseline
+            b.queues[name] = sqs.queues[name]
+        b.buckets[names.bucket] = s3.buckets[names.bucket]
+        b.ssm_parameters = copy.deepcopy(dict(ssm_backend._parameters))
+        return b
 
-    @staticmethod
-    def _put_parameters(parameters: dict[str, str]) -> None:
-        from siu_core.aws import clients
+    # --- lending ------------------------------------------------------------------------------
 
-        ssm = clients.client("ssm")
-        for name, value in parameters.items():
-            ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
-
-    # --- restoring ----------------------------------------------------------------------------
-
-    def restore(self) -> bool:
-        """Put moto back to the baseline; False (nothing touched) when that is not possible."""
+    def lend(self) -> bool:
+        """Put the baseline's objects, in their provisioned state, into the (reset) moto; False if not possible."""
         b = self.baseline
-        if b is None or b.key != _key(b.env) or not self._intact(b):
+        if b is None:
+            self.refused = "nothing provisioned yet"
             return False
-        from moto.core.base_backend import BackendDict
-        from moto.ssm.models import ssm_backends
-
-        for backend_dict in list(BackendDict._instances):
-            keep = backend_dict.service_name in KEPT_SERVICES
-            for account, per_region in backend_dict.items():
-                for region, backend in per_region.items():
-                    home = account == b.account and region in (b.region, "aws")
-                    if not (keep and home):
-                        backend.reset()
-        self._restore_tables(b)
-        for queue in b.queues.values():
+        if b.key != _key():
+            self.refused = f"provisioned for {b.key}, now {_key()}"
+            return False
+        if not _shaped(b):
+            self.refused = "moto's models are not what moto_baseline expects"
+            return False
+        ddb, sqs, s3, ssm, s3_backends = _backends(b)
+        if ddb.tables or sqs.queues or s3.buckets:
+            self.refused = "moto is not empty"
+            return False
+        for name, table in b.tables.items():
+            table.items = copy.deepcopy(b.items[name])
+            ddb.tables[name] = table
+        for name, queue in b.queues.items():
             with queue._messages_lock:
                 queue._messages = []
                 queue._pending_messages = set()
                 queue.deleted_messages = set()
                 queue.last_purged_at = None
+            sqs.queues[name] = queue
+        for name, bucket in b.buckets.items():
+            s3.buckets[name] = bucket
+            s3_backends.bucket_accounts[name] = ("aws", b.account)
+        ssm._parameters.update(copy.deepcopy(b.ssm_parameters))
         self._empty_buckets(b)
-        ssm_backends[b.account][b.region]._parameters.update(copy.deepcopy(b.ssm_parameters))
         reset_caches()
         return True
 
+    def _take_back(self) -> None:
+        """After a test: take the baseline's objects out of moto, or forget them if the test replaced any."""
+        b = self.baseline
+        if b is None:
+            return
+        try:
+            ddb, sqs, s3, _ssm, s3_backends = _backends(b)
+            ours = _present(ddb.tables, b.tables) and _present(sqs.queues, b.queues) and _present(s3.buckets, b.buckets)
+        except (AttributeError, KeyError, ImportError):
+            ours = False
+        if not ours:
+            self.baseline = None  # deleted, replaced or changed under another name: provision afresh next time
+            self.refused = "the last test replaced or removed a provisioned resource"
+            return
+        self._empty_buckets(b)  # while the objects are live: moto's reset closes every object's buffer
+        for name in b.tables:
+            ddb.tables.pop(name)
+        for name in b.queues:
+            sqs.queues.pop(name)
+        for name in b.buckets:
+            s3.buckets.pop(name)
+            s3_backends.bucket_accounts.pop(name, None)
+
     def empty_data(self, roster: Any) -> bool:
         """Every table back to its baseline items and the bucket emptied; queues and other services
-        untouched (``pipeline_support.wipe``). False when the roster is not the baseline's or the
-        baseline is not intact: the caller empties the tables itself then."""
+        untouched (``pipeline_support.wipe``). False when the roster is not the baseline's: the
+        caller empties the tables itself then."""
         b = self.baseline
-        if b is None or roster != b.config.roster or b.key != _key(b.env) or not self._intact(b):
+        if b is None or roster != b.config.roster or _active is not self:
             return False
-        self._restore_tables(b)
-        self._empty_buckets(b)
-        return True
-
-    @staticmethod
-    def _restore_tables(b: Baseline) -> None:
+        ddb, _sqs, _s3, _ssm, _ = _backends(b)
+        if not _present(ddb.tables, b.tables):
+            return False
         for name, table in b.tables.items():
             table.items = copy.deepcopy(b.items[name])
-
-    @staticmethod
-    def _intact(b: Baseline) -> bool:
-        """The very resources the baseline provisioned are all there, and nothing else is."""
-        try:
-            from moto.dynamodb.models import dynamodb_backends
-            from moto.s3.models import s3_backends
-            from moto.sqs.models import sqs_backends
-            from moto.ssm.models import ssm_backends
-
-            tables = dynamodb_backends[b.account][b.region].tables
-            queues = sqs_backends[b.account][b.region].queues
-            buckets = s3_backends[b.account]["aws"].buckets
-            same = (_same(tables, b.tables) and _same(queues, b.queues) and _same(buckets, b.buckets))
-            shaped = (all(isinstance(t.items, dict) for t in b.tables.values())
-                      and all(isinstance(q._messages, list) and isinstance(q._pending_messages, set)
-                              for q in b.queues.values())
-                      and all(isinstance(k.keys, dict) for k in b.buckets.values())
-                      and isinstance(ssm_backends[b.account][b.region]._parameters, dict))
-            return same and shaped
-        except (AttributeError, KeyError, ImportError):  # another moto: provision afresh instead
-            return False
+        self._empty_buckets(b)
+        return True
 
     @staticmethod
     def _empty_buckets(b: Baseline) -> None:
@@ -260,5 +269,20 @@ class SharedMoto:
                 s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed[start:start + 1000], "Quiet": True})
 
 
-def _same(live: Any, recorded: dict[str, Any]) -> bool:
-    return set(live) == set(recorded) and all(live[name] is obj for name, obj in recorded.items())
+def _shaped(b: Baseline) -> bool:
+    """moto's models still look the way :meth:`SharedMoto.lend` handles them."""
+    try:
+        ddb, sqs, s3, ssm, s3_backends = _backends(b)
+        return (isinstance(ddb.tables, dict) and isinstance(sqs.queues, dict) and isinstance(s3.buckets, dict)
+                and isinstance(ssm._parameters, dict) and isinstance(s3_backends.bucket_accounts, dict)
+                and all(isinstance(t.items, dict) for t in b.tables.values())
+                and all(isinstance(q._messages, list) and isinstance(q._pending_messages, set)
+                        and hasattr(q, "_messages_lock") for q in b.queues.values())
+                and all(isinstance(k.keys, dict) for k in b.buckets.values()))
+    except (AttributeError, KeyError, ImportError):
+        return False
+
+
+def _present(live: Any, recorded: dict[str, Any]) -> bool:
+    """Each recorded object is still in moto under its name (extra ones do not matter: moto is reset after)."""
+    return all(live.get(name) is obj for name, obj in recorded.items())

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from moto_baseline import SharedMoto
-from pipeline_support import dump_state, make_config
+from pipeline_support import dump_state
 
 from siu_core.aws import clients
 from siu_core.aws.names import resource_names
@@ -53,38 +53,70 @@ def _dirty_everything() -> None:
     clients.client("secretsmanager").create_secret(Name="siu/left", SecretString=json.dumps({"a": "b"}))
 
 
-def test_restore_puts_every_table_queue_bucket_parameter_and_secret_back(aws) -> None:
+@pytest.fixture
+def shared(monkeypatch):
+    """A SharedMoto of the test's own (not the session's), its names in the environment."""
+    shared = SharedMoto()
+
+    def scope():
+        cm = shared.test_scope()
+        baseline = cm.__enter__()
+        for key, value in baseline.env.items():
+            monkeypatch.setenv(key, value)
+        return cm
+
+    shared.scope = scope
+    return shared
+
+
+def test_the_next_test_gets_every_table_queue_bucket_parameter_and_secret_back(shared) -> None:
+    scope = shared.scope()
     before = _everything()
-    assert before["state"][aws.provisioned.names.roster]  # the seeded roster is part of the baseline
+    assert before["state"][resource_names().roster]  # the seeded roster is part of the baseline
     _dirty_everything()
     dirty = _everything()
     assert all(dirty[k] != before[k] for k in ("state", "queues", "parameters", "secrets")), dirty
+    scope.__exit__(None, None, None)
 
-    assert aws.shared.restore() is True
+    scope = shared.scope()
     assert _everything() == before
+    scope.__exit__(None, None, None)
+    assert (shared.provisioned, shared.lent) == (1, 1), shared.refused
 
 
-def test_a_deleted_resource_means_provisioning_again(aws) -> None:
-    clients.dynamodb().delete_table(TableName=aws.provisioned.names.threads)
-    assert aws.shared.restore() is False  # the baseline is gone: the next test gets a fresh moto
-
-
-def test_a_tests_own_mock_aws_resets_moto_and_the_next_scope_provisions_again(monkeypatch) -> None:
+def test_between_tests_moto_is_empty(shared) -> None:
     from moto import mock_aws
 
-    shared = SharedMoto()
-    with shared.test_scope() as baseline:
-        assert baseline.config == make_config()
-    with shared.test_scope():
-        pass
-    assert (shared.provisioned, shared.restored) == (1, 1)
-    with mock_aws():  # what a test with its own moto does: reset on start and on stop
-        pass
-    with shared.test_scope() as baseline:
-        for key, value in baseline.env.items():
-            monkeypatch.setenv(key, value)
-        assert resource_names().threads in clients.dynamodb().list_tables()["TableNames"]
-    assert (shared.provisioned, shared.restored) == (2, 1)
+    shared.scope().__exit__(None, None, None)
+    with mock_aws():  # a test with its own moto (a moto server in-process sees the same)
+        assert clients.dynamodb().list_tables()["TableNames"] == []
+        assert clients.s3().list_buckets()["Buckets"] == []
+        assert "QueueUrls" not in clients.sqs().list_queues()
+    scope = shared.scope()
+    assert resource_names().threads in clients.dynamodb().list_tables()["TableNames"]
+    scope.__exit__(None, None, None)
+    assert (shared.provisioned, shared.lent) == (1, 1), shared.refused
+
+
+def test_a_deleted_resource_means_provisioning_again(shared) -> None:
+    scope = shared.scope()
+    clients.dynamodb().delete_table(TableName=resource_names().threads)
+    scope.__exit__(None, None, None)
+    assert shared.baseline is None
+    scope = shared.scope()
+    assert resource_names().threads in clients.dynamodb().list_tables()["TableNames"]
+    scope.__exit__(None, None, None)
+    assert (shared.provisioned, shared.lent) == (2, 0)
+
+
+def test_another_region_provisions_for_that_region(shared, monkeypatch) -> None:
+    shared.scope().__exit__(None, None, None)
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    scope = shared.scope()
+    assert shared.baseline.region == "eu-west-1"
+    scope.__exit__(None, None, None)
+    assert (shared.provisioned, shared.lent) == (2, 0), shared.refused
 
 
 @pytest.mark.parametrize("round_", [1, 2])
