@@ -6,12 +6,15 @@ STAMP  := $(VENV)/.installed-stamp
 PLUGINS := $(sort $(wildcard plugins/*/pyproject.toml))
 EDITABLES := -e '.[dev]' -e contract_tests $(foreach p,$(PLUGINS),-e $(dir $(p)))
 
-.PHONY: demo test lint typecheck unit contract bench clean help
+.PHONY: demo test lint typecheck unit contract bench clean help test-unit test-functional test-e2e
 
 help:
-	@echo "make demo   run the embedded default (no AWS account needed)"
-	@echo "make test   lint, type-check and run every test, contract suite included"
-	@echo "make bench  print the benchmark figures"
+	@echo "make demo             run the embedded default (no AWS account needed)"
+	@echo "make test             lint, type-check and run every test, contract suite included"
+	@echo "make test-unit        the pure tests only (no moto, subprocess or socket; under 30 s)"
+	@echo "make test-functional  the tests on moto, loopback stand-ins, subprocesses and toolchains"
+	@echo "make test-e2e         the browser tests (Chromium against the whole stack on loopback)"
+	@echo "make bench            print the benchmark figures"
 
 $(STAMP): pyproject.toml contract_tests/pyproject.toml $(PLUGINS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "siu needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -35,6 +38,18 @@ unit: $(STAMP)
 	$(BIN)/pytest -q -p siu_contract --siu-channel all
 
 test: lint typecheck unit
+
+# The same run cut into the three tiers the root conftest.py gives every test (README, "Tests").
+PYTEST_ALL := $(BIN)/pytest -q -p siu_contract --siu-channel all
+
+test-unit: $(STAMP)
+	$(PYTEST_ALL) -m unit
+
+test-functional: $(STAMP)
+	$(PYTEST_ALL) -m functional
+
+test-e2e: $(STAMP)
+	$(PYTEST_ALL) -m e2e
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -28,41 +28,33 @@ os.environ.pop("AWS_PROFILE", None)
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
-# --- the shared AWS fixture (moto, provisioned from infra/template.yaml) -------------------------
+# --- the shared AWS fixture (moto, provisioned from infra/template.yaml once per session) ---------
+
+
+@pytest.fixture(scope="session")
+def shared_moto() -> Any:
+    """The session's moto: the template provisioned once, put back to that state before every test."""
+    from moto_baseline import SharedMoto
+
+    return SharedMoto()
+
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def aws(monkeypatch: pytest.MonkeyPatch, shared_moto: Any) -> Iterator[Any]:
     """moto with every template resource provisioned, the test config in SSM, the roster seeded.
 
     Yields ``pipeline_support.AwsEnv``; ``SIU_*`` variables point the code at the resources, clients
-    and cached config/services are reset before and after.
+    and cached config/services are reset before and after. The resources are provisioned once per
+    session; each test starts from that state (tables hold only the roster, queues and bucket are
+    empty, every other service is empty), see ``moto_baseline``.
     """
-    from moto import mock_aws
-    from pipeline_support import AwsEnv, make_config
+    from pipeline_support import AwsEnv
 
-    from siu_core.aws import clients
-    from siu_core.aws.provision import provision
-    from siu_core.config import clear_config_cache
-
-    def reset() -> None:
-        clients.reset_clients()
-        clear_config_cache()
-        try:
-            from siu_core.handlers import labeler
-
-            labeler.set_services(None)
-        except ImportError:  # pragma: no cover - handler not importable
-            pass
-
-    with mock_aws():
-        reset()
-        provisioned = provision()
-        for key, value in provisioned.env().items():
+    with shared_moto.test_scope() as baseline:
+        for key, value in baseline.env.items():
             monkeypatch.setenv(key, value)
-        env = AwsEnv(provisioned=provisioned, config=make_config(), env=provisioned.env())
-        env.push_config(env.config)
-        yield env
-        reset()
+        yield AwsEnv(provisioned=baseline.provisioned, config=baseline.config, env=dict(baseline.env),
+                     shared=shared_moto)
 
 
 # --- the inbox API on provisioned moto, with a platform stand-in and a fixed clock ---------------
@@ -86,7 +78,7 @@ def inbox(aws: Any, stub: Any) -> Iterator[Any]:
     from siu_core.handlers import inbox as handler
 
     config = inbox_config(stub.url)
-    aws.push_config(config)
+    aws.push_config(config, changed_only=True)
     put_secrets()
     clock = Clock()
     services = build_services(config, clock)

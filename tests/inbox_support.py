@@ -423,6 +423,7 @@ def emulation(monkeypatch: Any, tmp_path: Any, config: SiuConfig) -> Iterator[di
     A moto server on loopback provisioned from the template, the config in its SSM, the roster seeded,
     the signing key created, and a session file naming its endpoint (``aws_endpoint``).
     """
+    import requests
     from moto.server import ThreadedMotoServer
 
     from siu_core.auth import ensure_signing_key
@@ -436,6 +437,8 @@ def emulation(monkeypatch: Any, tmp_path: Any, config: SiuConfig) -> Iterator[di
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
+    # The server shares this process's moto backends: start empty, as `siu dev` does, whatever ran before.
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
     monkeypatch.setenv("SIU_STATE_DIR", str(tmp_path))
     for service in ("DYNAMODB", "SQS", "S3", "SSM", "SECRETS_MANAGER", "STS"):
         monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", endpoint)
@@ -454,6 +457,7 @@ def emulation(monkeypatch: Any, tmp_path: Any, config: SiuConfig) -> Iterator[di
         write_session(session)
         yield session
     finally:
+        requests.post(f"{endpoint}/moto-api/reset", timeout=10)  # and leave nothing to the next test
         server.stop()
         clients.reset_clients()
         clear_config_cache()

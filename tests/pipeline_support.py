@@ -1,7 +1,8 @@
 """Helpers for the pipeline tests: a test config, events, queue records, and a state dump.
 
 The ``aws`` fixture (conftest.py) builds an :class:`AwsEnv`: moto running, every resource of
-``infra/template.yaml`` provisioned, the config pushed to SSM, the roster seeded, ``SIU_*`` set.
+``infra/template.yaml`` provisioned (once per session, restored before each test: ``moto_baseline``),
+the config pushed to SSM, the roster seeded, ``SIU_*`` set.
 """
 
 from __future__ import annotations
@@ -60,17 +61,28 @@ class AwsEnv:
     provisioned: Any
     config: SiuConfig
     env: dict[str, str] = field(default_factory=dict)
+    #: The session's ``moto_baseline.SharedMoto`` (None outside the ``aws`` fixture).
+    shared: Any = None
 
-    def push_config(self, config: SiuConfig) -> None:
-        """Replace the config in SSM (and the roster seed) and forget cached copies."""
+    def push_config(self, config: SiuConfig, *, changed_only: bool = False) -> None:
+        """Replace the config in SSM (and the roster seed) and forget cached copies.
+
+        ``changed_only`` writes only the parameters that differ from the config pushed last, and
+        seeds the roster only when it differs: right for a fixture that runs before anything else
+        wrote either (seeding the same roster again changes nothing, and costs a DynamoDB update
+        per teammate).
+        """
         from siu_core.aws import clients
         from siu_core.config import clear_config_cache
         from siu_core.store import roster
 
+        before = config_to_parameters(self.config) if changed_only else {}
         ssm = clients.client("ssm")
         for name, value in config_to_parameters(config).items():
-            ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
-        roster.seed(config.roster, overwrite=True)
+            if before.get(name) != value:
+                ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+        if not changed_only or config.roster != self.config.roster:
+            roster.seed(config.roster, overwrite=True)
         clear_config_cache()
         self.config = config
 
@@ -260,6 +272,11 @@ def _key_names(table: str) -> list[str]:
 
 def wipe(config: SiuConfig) -> None:
     """Empty every table and the bucket (faster than a fresh moto), then seed the roster again."""
+    from moto_baseline import active
+
+    shared = active()
+    if shared is not None and shared.empty_data(config.roster):
+        return  # the tables are back to the provisioned baseline: empty but for this very roster
     from siu_core.aws import clients
     from siu_core.aws.names import resource_names
     from siu_core.store import ddb, roster

@@ -103,12 +103,19 @@ def test_two_racing_requests_with_one_key_send_once(inbox, monkeypatch) -> None:
     import time
 
     atomic_dynamodb(monkeypatch)
-    inbox.services.sleep = time.sleep
+    polling = threading.Event()
+
+    def sleep_while_polling(seconds: float) -> None:
+        polling.set()  # only a request that found the key pending waits (and then polls the record)
+        time.sleep(seconds)
+
+    inbox.services.sleep = sleep_while_polling
     inbox.stub.gate = threading.Event()
 
     def hold_then_release() -> None:
-        inbox.stub.arrived.wait(10)
-        time.sleep(0.5)  # the second request is now waiting on the pending record
+        # The first send stays in flight until the second request is seen waiting on its pending record.
+        if inbox.stub.arrived.wait(10):
+            polling.wait(10)
         inbox.stub.gate.set()
 
     releaser = threading.Thread(target=hold_then_release)
@@ -116,6 +123,7 @@ def test_two_racing_requests_with_one_key_send_once(inbox, monkeypatch) -> None:
     results = concurrently(2, lambda i: reply_directly(inbox.assignee, inbox.tid, {"text": "Only once"},
                                                        "race-key"))
     releaser.join()
+    assert inbox.stub.arrived.is_set() and polling.is_set(), "the requests did not overlap"
     assert [r.status for r in results] == [200, 200], [getattr(r, "body", r) for r in results]
     assert results[0].body == results[1].body
     assert len(inbox.stub.calls) == 1
