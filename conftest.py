@@ -121,6 +121,9 @@ EXPLICIT: dict[str, str] = {
     "tests/test_template.py::test_the_translator_would_catch_a_bad_runtime": "functional",
     "tests/test_template.py::test_a_third_party_channel_gets_the_same_stack_without_editing_a_template": "functional",
     "tests/test_build.py::test_the_deployable_templates_point_at_the_artifacts_and_still_lint": "functional",
+    # siu dev's HTTP server and the whole stack on moto, started through siu_core.dev (the rule sees no moto).
+    "tests/test_dev_http.py": "functional",
+    "tests/test_dev_persist.py": "functional",
 }
 
 
