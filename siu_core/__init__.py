@@ -1,88 +1,20 @@
 """siu, the social inbox unifier: the core.
 
 The public API for channel plugins is :mod:`siu_core.plugin`: a plugin imports from it and from no
-other ``siu_core`` module. The names below stay for code written before it existed.
+other ``siu_core`` module. Its names still resolve on ``siu_core`` itself, for plugins written before.
 """
 
-from siu_core.errors import (
-    InvalidReply,
-    MalformedPayload,
-    PermanentSendError,
-    RateLimited,
-    SendError,
-    SignatureError,
-    TransientSendError,
-    WindowClosed,
-)
-from siu_core.hookspecs import CONTRACT_VERSION, hookimpl
-from siu_core.models import (
-    Attachment,
-    ChannelInfo,
-    ContactCard,
-    EditEvent,
-    Event,
-    HandshakeResponse,
-    Interaction,
-    Labels,
-    Location,
-    MediaContent,
-    MessageEvent,
-    Order,
-    OrderItem,
-    Participant,
-    PlatformError,
-    PlatformErrorEvent,
-    ReactionEvent,
-    Referral,
-    ReplyRequest,
-    ReplyWindowPolicy,
-    SendResult,
-    SimulatedMessage,
-    StatusEvent,
-    Story,
-    TemplateRef,
-    UnsendEvent,
-    WebhookRequest,
-)
+from importlib import import_module
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "CONTRACT_VERSION",
-    "Attachment",
-    "ChannelInfo",
-    "ContactCard",
-    "EditEvent",
-    "Event",
-    "HandshakeResponse",
-    "Interaction",
-    "InvalidReply",
-    "Labels",
-    "Location",
-    "MalformedPayload",
-    "MediaContent",
-    "MessageEvent",
-    "Order",
-    "OrderItem",
-    "Participant",
-    "PermanentSendError",
-    "PlatformError",
-    "PlatformErrorEvent",
-    "RateLimited",
-    "ReactionEvent",
-    "Referral",
-    "ReplyRequest",
-    "ReplyWindowPolicy",
-    "SendError",
-    "SendResult",
-    "SignatureError",
-    "SimulatedMessage",
-    "StatusEvent",
-    "Story",
-    "TemplateRef",
-    "TransientSendError",
-    "UnsendEvent",
-    "WebhookRequest",
-    "WindowClosed",
-    "hookimpl",
-]
+
+def __getattr__(name: str) -> Any:
+    """Names plugins imported from ``siu_core`` before :mod:`siu_core.plugin` existed: served from it, lazily."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    plugin = import_module("siu_core.plugin")
+    if name in plugin.__all__:
+        return getattr(plugin, name)
+    raise AttributeError(f"module 'siu_core' has no attribute {name!r}")

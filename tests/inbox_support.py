@@ -374,21 +374,6 @@ class SlackStub(_Loopback):
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:
-                with stub._lock:
-                    stub.template_gets.append(self.path)
-                    listed = stub.templates
-                found = "/message_templates" in self.path
-                answer = listed if isinstance(listed, Answer) else Answer(body={"data": listed, "paging": {}})
-                if not found:
-                    answer = Answer(status=404, body=graph_error(100, "Unknown path"))
-                data = json.dumps(answer.body).encode()
-                self.send_response(answer.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b"{}"
