@@ -63,8 +63,9 @@ def test_the_root_sends_you_to_the_inbox(inbox: Any) -> None:
 
 def test_options_says_what_a_path_answers_without_a_token_and_changes_nothing(inbox: Any) -> None:
     before = dump_state(include_s3=False)
-    for path, allowed in [("/api/me", "GET, OPTIONS"), ("/api/threads/th_1/reply", "OPTIONS, POST"),
-                          ("/api/roster/ana", "OPTIONS, PUT"), ("/inbox/", "GET, OPTIONS"), ("/", "GET, OPTIONS")]:
+    for path, allowed in [("/api/me", "GET, HEAD, OPTIONS"), ("/api/threads/th_1/reply", "OPTIONS, POST"),
+                          ("/api/roster/ana", "OPTIONS, PUT"), ("/inbox/", "GET, HEAD, OPTIONS"),
+                          ("/", "GET, HEAD, OPTIONS")]:
         out = raw("OPTIONS", path)
         assert (out["statusCode"], out["headers"]["allow"], out["body"]) == (204, allowed, ""), path
     unknown = raw("OPTIONS", "/api/nowhere")
@@ -74,8 +75,17 @@ def test_options_says_what_a_path_answers_without_a_token_and_changes_nothing(in
 
 def test_a_wrong_method_is_405_with_allow(inbox: Any) -> None:
     out = call("DELETE", "/api/threads/th_1", token=token_for("ana"))
-    assert (out.status, out.code, out.headers["allow"]) == (405, "method_not_allowed", "GET, OPTIONS")
-    assert out.body["error"]["allowed"] == ["GET", "OPTIONS"]
+    assert (out.status, out.code, out.headers["allow"]) == (405, "method_not_allowed", "GET, HEAD, OPTIONS")
+    assert out.body["error"]["allowed"] == ["GET", "HEAD", "OPTIONS"]
+
+
+def test_head_is_get_without_the_body(inbox: Any) -> None:
+    token = token_for("ana")
+    for path, who in [("/inbox/", None), ("/api/me", token), ("/", None)]:
+        got, head = raw("GET", path, token=who), raw("HEAD", path, token=who)
+        assert head["statusCode"] == got["statusCode"] and head["body"] == "", path
+        assert head["headers"]["content-type"] == got["headers"]["content-type"], path
+    assert raw("HEAD", "/api/me")["statusCode"] == 401
 
 
 def _is_internal(out: dict[str, Any], rid: str | None = None) -> dict[str, Any]:

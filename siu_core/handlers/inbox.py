@@ -69,14 +69,19 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def _answer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _app
     http = (event.get("requestContext") or {}).get("http") or {}
-    if str(http.get("method", "")).upper() == "OPTIONS":
+    method = str(http.get("method", "")).upper()
+    if method == "OPTIONS":
         from siu_core.inbox.routes import options_answer
 
         return options_answer(str(event.get("rawPath") or http.get("path") or "/"))
+    if method == "HEAD":  # HEAD is GET without the body (RFC 9110), wherever GET is answered
+        event = {**event, "requestContext": {**event["requestContext"], "http": {**http, "method": "GET"}}}
     with _resolve_lock:
         if _app is None:
             from siu_core.inbox.routes import build_app
 
             _app = build_app(services)
         result: dict[str, Any] = _app.resolve(event, context)
+    if method == "HEAD":
+        result = {**result, "body": "", "isBase64Encoded": False}
     return result

@@ -61,8 +61,10 @@ _PATTERNS = tuple((method, _route_pattern(path)) for method, path in ROUTES)
 
 
 def allowed_methods(path: str) -> list[str]:
-    """The methods a path answers (OPTIONS included), or [] when no route has this path: for Allow, 405 and OPTIONS."""
+    """The methods a path answers (HEAD and OPTIONS included), or [] when no route has it: for Allow, 405, OPTIONS."""
     methods = {method for method, pattern in _PATTERNS if pattern.match(path)}
+    if "GET" in methods:
+        methods.add("HEAD")  # the handler answers HEAD as GET without the body
     return sorted(methods | {"OPTIONS"}) if methods else []
 
 
