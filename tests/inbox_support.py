@@ -241,14 +241,12 @@ def token_for(user: str, role: str = "agent", *, ttl: timedelta = timedelta(hour
     first (status off, the first team of the roster), as the CLI bootstraps a first admin.
     """
     from siu_core.auth import issue_token, read_signing_key
-    from siu_core.config import RosterEntry
     from siu_core.store import roster, roster_edits
 
     member = roster.member(user)
     if member is None and role == "admin":
-        teams = sorted({t for e in roster.all_entries() for t in e.teams})[:1] or ["care"]
-        roster_edits.put_entry(RosterEntry(id=user, name=user, teams=teams, time_zone="UTC", role="admin",
-                                           status="off"), before=None, by="test", at=now)
+        team = min((t for e in roster.all_entries() for t in e.teams), default="care")
+        roster_edits.add_first_admin(user, team=team, time_zone="UTC", by="test", at=now)
         member = roster.member(user)
     return issue_token(user, key=read_signing_key(), now=now, ttl=ttl,
                        generation=member.generation if member else 0)

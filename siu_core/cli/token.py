@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import NoReturn
 
 import click
 
@@ -29,20 +30,17 @@ def _operator() -> str:
 
 def _bootstrap_admin(user: str) -> None:
     """Put a first admin on the roster (status off, so routing leaves them be until they choose)."""
-    from siu_core.config import RosterEntry, load_config
+    from siu_core.config import load_config
     from siu_core.errors import ConfigError
-    from siu_core.store import ddb, roster_edits
+    from siu_core.store import roster_edits
 
     try:
         cfg = load_config()
     except ConfigError as exc:
         raise click.ClickException(f"cannot add {user} to the roster: {exc}") from None
-    entry = RosterEntry(id=user, name=user, teams=[cfg.default_team], time_zone=cfg.time_zone, role="admin",
-                        status="off")
-    try:
-        roster_edits.put_entry(entry, before=None, by=_operator(), at=datetime.now(UTC))
-    except ddb.TransactionConflict:
-        return  # someone added them meanwhile: the roster decides below
+    if not roster_edits.add_first_admin(user, team=cfg.default_team, time_zone=cfg.time_zone, by=_operator(),
+                                        at=datetime.now(UTC)):
+        return
     click.echo(f"added {user} to the roster as an admin (team {cfg.default_team}, status off); "
                "edit them in the inbox's roster screen", err=True)
 
@@ -90,7 +88,6 @@ def issue(user: str, role: str | None, ttl: str, url: str | None, as_json: bool)
                 "roster screen (the token carries no role)")
     elif not member.entry.active:
         _refuse(f"{user} is deactivated on the roster: an admin reactivates them in the roster screen")
-    assert member is not None
     now = datetime.now(UTC)
     signed = issue_token(user, key=key, now=now, ttl=lifetime, generation=member.generation)
     link = f"{target.base_url}/inbox/#token={signed}" if target.base_url else None
@@ -106,7 +103,7 @@ def issue(user: str, role: str | None, ttl: str, url: str | None, as_json: bool)
     click.echo(f"token for {user} ({current_role} on the roster today), valid until {expires}", err=True)
 
 
-def _refuse(message: str) -> None:
+def _refuse(message: str) -> NoReturn:
     click.echo(message, err=True)
     raise SystemExit(1)
 
@@ -128,7 +125,6 @@ def revoke(user: str, url: str | None, as_json: bool) -> None:
         generation = roster.revoke_sessions(user, by=_operator(), at=datetime.now(UTC))
     except KeyError:
         _refuse(f"{user!r} is not on the roster: there are no sessions of theirs to end")
-        return
     if as_json:
         click.echo(json.dumps({"user": user, "signed_out": True, "session_generation": generation}))
         return

@@ -83,8 +83,8 @@ def all_entries() -> list[RosterEntry]:
 
 def get(assignee: str) -> RosterEntry | None:
     """One teammate, or None."""
-    data = ddb.get(table(), key(assignee))
-    return None if data is None else from_item(data)
+    found = member(assignee)
+    return None if found is None else found.entry
 
 
 def member(assignee: str) -> Member | None:

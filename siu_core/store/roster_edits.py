@@ -48,3 +48,17 @@ def put_entry(entry: RosterEntry, *, before: RosterEntry | None, by: str, at: da
         ops.append(ddb.condition_check_op(roster.table(), roster.key(other_admin), active_admin_condition()))
     ddb.transact(ops)
     return True
+
+
+def add_first_admin(user: str, *, team: str, time_zone: str, by: str, at: datetime) -> bool:
+    """Put an admin on the roster who is not on it yet (status off, so routing leaves them be); False if present.
+
+    How the first admin of an empty roster signs in (``siu token issue --role admin``).
+    """
+    from siu_core.config import RosterEntry
+
+    entry = RosterEntry(id=user, name=user, teams=[team], time_zone=time_zone, role="admin", status="off")
+    try:
+        return put_entry(entry, before=None, by=by, at=at)
+    except ddb.TransactionConflict:
+        return False  # someone added them meanwhile: the roster decides
