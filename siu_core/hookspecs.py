@@ -14,10 +14,12 @@ from typing import Any
 import pluggy
 
 from siu_core.models import (
+    Acknowledgement,
     Attachment,
     ChannelInfo,
     Event,
     HandshakeResponse,
+    InboundRequest,
     MediaContent,
     ReplyRequest,
     SendResult,
@@ -33,8 +35,11 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 #: The contract version this core implements. A plugin must declare the same major version and a
 #: minor version no newer than this one. 1.1 added ``normalize(account_id=...)`` and let
 #: ``simulate_webhook`` return one request per message (both needed by Telegram). 1.2 added the
-#: optional ``message_templates`` hook (a 1.1 plugin, which lacks it, loads unchanged).
-CONTRACT_VERSION = "1.2"
+#: optional ``message_templates`` hook (a 1.1 plugin, which lacks it, loads unchanged). 1.3 passes
+#: ``request`` (the whole :class:`~siu_core.models.InboundRequest`) to ``handshake``,
+#: ``verify_signature`` and ``normalize``, and adds the optional ``acknowledge`` hook; a plugin that
+#: takes only the older arguments loads and works unchanged.
+CONTRACT_VERSION = "1.3"
 
 #: Hooks every channel plugin must implement; the others are optional.
 REQUIRED_HOOKS = ("channel_info", "handshake", "verify_signature", "normalize", "send_reply")
@@ -55,24 +60,30 @@ class ChannelSpec:
 
     @hookspec(firstresult=True)
     def handshake(  # type: ignore[empty-body]
-        self, query: Mapping[str, str], secrets: Mapping[str, str], settings: Mapping[str, Any]
+        self,
+        query: Mapping[str, str],
+        secrets: Mapping[str, str],
+        settings: Mapping[str, Any],
+        request: InboundRequest,
     ) -> HandshakeResponse:
         """Answer the platform's GET verification request (e.g. Meta's ``hub.challenge``).
 
-        ``query`` holds the decoded query-string parameters. Return status 200 with the challenge
-        echoed byte for byte only for the right token and mode; 403 otherwise. A channel whose
-        platform has no handshake returns ``HandshakeResponse.unsupported(reason)``.
+        ``query`` holds the decoded query-string parameters; ``request`` (contract 1.3) the whole
+        GET. Return status 200 with the challenge echoed byte for byte only for the right token and
+        mode; 403 otherwise. A channel whose platform has no handshake returns
+        ``HandshakeResponse.unsupported(reason)``.
         """
 
     @hookspec(firstresult=True)
     def verify_signature(  # type: ignore[empty-body]
-        self, body: bytes, headers: Mapping[str, str], secrets: Mapping[str, str]
+        self, body: bytes, headers: Mapping[str, str], secrets: Mapping[str, str], request: InboundRequest
     ) -> bool:
         """Prove a webhook POST came from the platform, on the raw body bytes, in constant time.
 
-        ``headers`` is case-insensitive. Return ``True`` only for a valid signature; raise
-        :class:`~siu_core.errors.SignatureError` (with a reason, never the secret) otherwise.
-        Anything but ``True`` is treated as a failure.
+        ``headers`` is case-insensitive. A platform that signs more than the body (Twilio: the full
+        public URL and the sorted form parameters) reads ``request`` (contract 1.3). Return ``True``
+        only for a valid signature; raise :class:`~siu_core.errors.SignatureError` (with a reason,
+        never the secret) otherwise. Anything but ``True`` is treated as a failure.
         """
 
     @hookspec(firstresult=True)
@@ -82,6 +93,7 @@ class ChannelSpec:
         headers: Mapping[str, str],
         settings: Mapping[str, Any],
         account_id: str | None,
+        request: InboundRequest,
     ) -> list[Event]:
         """Turn a verified webhook body into normalized events, every entry and event of a batch.
 
@@ -93,7 +105,20 @@ class ChannelSpec:
         ``account_id`` is the business account this endpoint serves (the value of the secret named
         by ``ChannelInfo.account_secret_field``, or ``None`` when the channel names none), for
         platforms whose webhook bodies do not say which account they are for (Telegram). Channels
-        whose bodies carry the account id (Meta's) ignore it.
+        whose bodies carry the account id (Meta's) ignore it. ``request`` (contract 1.3) is the
+        whole POST, with ``request.form`` parsed for a form-encoded body (Twilio).
+        """
+
+    @hookspec(firstresult=True)
+    def acknowledge(
+        self, request: InboundRequest, events: Sequence[Event], settings: Mapping[str, Any]
+    ) -> Acknowledgement | None:
+        """The HTTP answer to a verified webhook POST whose events are queued (optional hook, contract 1.3).
+
+        For a platform that expects a particular answer (Twilio: an empty TwiML ``<Response/>`` as
+        ``text/xml``). Return ``None`` (or leave the hook out) for the core's plain 200. Called only
+        after every event is safely queued; it must not fail, and its answer never carries customer
+        text.
         """
 
     @hookspec(firstresult=True)

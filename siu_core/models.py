@@ -6,8 +6,10 @@ The JSON Schemas in ``schemas/`` are the source of truth; these models mirror th
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -416,6 +418,73 @@ class WebhookRequest(BaseModel):
     #: Simulated message id -> the channel message id normalize gives it, for a platform that cannot
     #: carry the simulated id verbatim (e.g. per-chat integer ids). Unlisted ids are unchanged.
     message_ids: dict[str, str] = {}
+
+
+class InboundRequest:
+    """A webhook request exactly as the platform sent it, for signatures that cover more than the body (contract 1.3).
+
+    Twilio signs the full public URL plus the sorted form parameters; a plugin reads ``url`` (scheme,
+    host, path and query as the platform addressed them: behind a proxy, the channel's ``public_url``
+    setting), ``headers`` (case-insensitive), the raw ``body`` and, for an
+    ``application/x-www-form-urlencoded`` body, ``form``: every (name, value) pair in the order sent.
+    Not a contract model: it never crosses a process boundary as JSON.
+    """
+
+    __slots__ = ("body", "form", "headers", "method", "url")
+
+    def __init__(self, *, method: str, url: str, headers: Mapping[str, str], body: bytes,
+                 form: Sequence[tuple[str, str]] | None = None) -> None:
+        self.method = method.upper()
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.form = tuple(form) if form is not None else None
+
+    @classmethod
+    def received(cls, *, method: str, url: str, headers: Mapping[str, str], body: bytes) -> InboundRequest:
+        """The request with ``form`` parsed when the content type says the body is a form (a bad form: no pairs)."""
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        form: list[tuple[str, str]] | None = None
+        if content_type.split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded":
+            try:
+                form = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            except UnicodeDecodeError:
+                form = []
+        return cls(method=method, url=url, headers=headers, body=body, form=form)
+
+    @property
+    def path(self) -> str:
+        """The URL's path ("/webhooks/twilio"), without the query."""
+        return urlsplit(self.url).path
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The URL's query parameters decoded (first value wins)."""
+        params: dict[str, str] = {}
+        for key, value in parse_qsl(urlsplit(self.url).query, keep_blank_values=True):
+            params.setdefault(key, value)
+        return params
+
+    def form_value(self, name: str) -> str | None:
+        """The first value of one form field, or None (also for a body that is not a form)."""
+        for key, value in self.form or ():
+            if key == name:
+                return value
+        return None
+
+    def __repr__(self) -> str:
+        return f"InboundRequest({self.method} {self.url!r}, {len(self.body)} bytes)"
+
+
+class Acknowledgement(Model):
+    """The HTTP answer to a verified webhook POST, for platforms that expect a particular one (contract 1.3).
+
+    Twilio expects an empty TwiML document (``<Response/>``, ``text/xml``); most platforms take any 2xx.
+    """
+
+    status: Annotated[int, Field(ge=200, le=299)] = 200
+    body: Annotated[str, Field(max_length=4096)] = ""
+    content_type: str = "text/plain"
 
 
 # --- the intake queue ----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from siu_core.errors import (
 )
 from siu_core.hookspecs import CONTRACT_VERSION, hookimpl
 from siu_core.models import (
+    Acknowledgement,
     Attachment,
     AttachmentType,
     ChannelInfo,
@@ -33,6 +34,7 @@ from siu_core.models import (
     EditEvent,
     Event,
     HandshakeResponse,
+    InboundRequest,
     Interaction,
     Labels,
     Location,
@@ -62,6 +64,7 @@ from siu_core.window import WindowState, reply_window
 
 __all__ = [
     "CONTRACT_VERSION",
+    "Acknowledgement",
     "Attachment",
     "AttachmentType",
     "ChannelInfo",
@@ -70,6 +73,7 @@ __all__ = [
     "EditEvent",
     "Event",
     "HandshakeResponse",
+    "InboundRequest",
     "Interaction",
     "InvalidReply",
     "Labels",

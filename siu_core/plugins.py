@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
+from urllib.parse import urlencode
 
 import pluggy
 
@@ -20,10 +21,12 @@ from siu_core import hookspecs
 from siu_core.errors import PluginLoadError, SignatureError, UnknownChannel
 from siu_core.models import (
     CHANNEL_NAME_PATTERN,
+    Acknowledgement,
     Attachment,
     ChannelInfo,
     Event,
     HandshakeResponse,
+    InboundRequest,
     MediaContent,
     ReplyRequest,
     SendResult,
@@ -95,36 +98,58 @@ class Channel:
         return merged
 
     def handshake(
-        self, query: Mapping[str, str], secrets: Mapping[str, str], settings: Mapping[str, Any] | None = None
+        self, query: Mapping[str, str], secrets: Mapping[str, str], settings: Mapping[str, Any] | None = None,
+        request: InboundRequest | None = None,
     ) -> HandshakeResponse:
         """Answer a GET verification request for this channel."""
-        result = self._call("handshake", query=query, secrets=secrets, settings=self.settings(settings))
+        if request is None:
+            request = InboundRequest(method="GET", url="?" + urlencode(dict(query)), headers=Headers(), body=b"")
+        result = self._call("handshake", query=query, secrets=secrets, settings=self.settings(settings),
+                            request=request)
         if not isinstance(result, HandshakeResponse):
             raise TypeError(f"{self.name}: handshake returned {type(result).__name__}, not HandshakeResponse")
         return result
 
-    def verify_signature(self, body: bytes, headers: Mapping[str, str], secrets: Mapping[str, str]) -> None:
+    def verify_signature(
+        self, body: bytes, headers: Mapping[str, str], secrets: Mapping[str, str],
+        request: InboundRequest | None = None,
+    ) -> None:
         """Raise SignatureError unless the plugin positively says the body is authentic."""
         if not isinstance(headers, Headers):
             headers = Headers(headers)
-        ok = self._call("verify_signature", body=body, headers=headers, secrets=secrets)
+        if request is None:
+            request = InboundRequest.received(method="POST", url="", headers=headers, body=body)
+        ok = self._call("verify_signature", body=body, headers=headers, secrets=secrets, request=request)
         if ok is not True:
             raise SignatureError("signature not accepted")
 
     def normalize(
         self, body: bytes, headers: Mapping[str, str], settings: Mapping[str, Any] | None = None,
-        account_id: str | None = None,
+        account_id: str | None = None, request: InboundRequest | None = None,
     ) -> list[Event]:
         """Normalize a verified body; a plugin answering anything but a list of events is a bug."""
         if not isinstance(headers, Headers):
             headers = Headers(headers)
+        if request is None:
+            request = InboundRequest.received(method="POST", url="", headers=headers, body=body)
         events = self._call("normalize", body=body, headers=headers, settings=self.settings(settings),
-                            account_id=account_id)
+                            account_id=account_id, request=request)
         if events is None:
             return []
         if not isinstance(events, list):
             raise TypeError(f"{self.name}: normalize returned {type(events).__name__}, not a list")
         return events
+
+    def acknowledge(
+        self, request: InboundRequest, events: Sequence[Event], settings: Mapping[str, Any] | None = None,
+    ) -> Acknowledgement | None:
+        """The plugin's answer to a verified, queued webhook POST, or None for the core's plain 200."""
+        if not self.has_hook("acknowledge"):
+            return None
+        result = self._call("acknowledge", request=request, events=list(events), settings=self.settings(settings))
+        if result is not None and not isinstance(result, Acknowledgement):
+            raise TypeError(f"{self.name}: acknowledge returned {type(result).__name__}, not Acknowledgement")
+        return result
 
     def send_reply(
         self,

@@ -203,3 +203,13 @@ def test_headers_are_case_insensitive_and_join_repeats() -> None:
     assert h["x-HUB-signature-256"] == "a,b"
     assert h.get("content-type") == "json"
     assert len(h) == 2
+
+
+def test_a_plugin_without_acknowledge_gets_none() -> None:
+    reg = ChannelRegistry(pm=new_plugin_manager())
+    reg.register(make_plugin("plain"), "plain")
+    channel = reg.get("plain")
+    from siu_core.models import InboundRequest
+
+    request = InboundRequest.received(method="POST", url="", headers={}, body=b"m1")
+    assert channel.acknowledge(request, channel.normalize(b"m1", {}, request=request)) is None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from siu_contract.checks import ContractViolation
+from siu_contract.checks import acknowledge as ak
 from siu_contract.checks import handshake as hs
 from siu_contract.checks import hygiene as hy
 from siu_contract.checks import load as ld
@@ -37,6 +38,7 @@ HOOK_CHECKS: dict[str, tuple[Callable[..., None], ...]] = {
     "simulate_webhook": (nz.check_simulate_roundtrip,),
     "stand_in_response": (si.check_send,),
     "message_templates": (tp.check_templates,),
+    "acknowledge": (ak.check_acknowledge,),
 }
 
 
@@ -136,6 +138,11 @@ def plan_checks(t: ChannelUnderTest) -> list[PlannedCheck]:
     for mid, relative in zip(unique_ids(m.malformed), m.malformed, strict=True):
         p.add("normalize.malformed", f"normalize.malformed[{mid}]",
               functools.partial(nz.check_malformed, t, relative))
+    if t.channel.has_hook("acknowledge"):
+        for ncase in m.normalize:
+            p.add("acknowledge", f"acknowledge[{ncase.id}]", functools.partial(ak.check_acknowledge, t, ncase))
+    else:
+        p.checks.append(PlannedCheck("acknowledge", skip=ak.NO_HOOK))
     p.checks.append(PlannedCheck("normalize.no_secrets", functools.partial(nz.check_no_secrets, t)))
     if t.channel.has_hook("simulate_webhook"):
         p.add("normalize.simulate_roundtrip", "normalize.simulate_roundtrip",

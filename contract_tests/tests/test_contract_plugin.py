@@ -23,6 +23,7 @@ def test_one_line_in_a_plugin_repository_runs_every_check(pytester: pytest.Pytes
     )
     result = outcomes(pytester.inline_run("--siu-examples", "5"))
     assert result.pop("test_fakechat_contract.py::fakechat::templates") == "skipped"  # optional hook (1.2)
+    assert result.pop("test_fakechat_contract.py::fakechat::acknowledge") == "skipped"  # optional hook (1.3)
     assert len(result) == 53 and set(result.values()) == {"passed"}
     assert "test_fakechat_contract.py::fakechat::normalize[batch]" in result
 

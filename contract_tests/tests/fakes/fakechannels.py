@@ -27,6 +27,7 @@ from siu_meta.graph import (
 from siu_core.errors import InvalidReply, PermanentSendError, SignatureError, WindowClosed
 from siu_core.hookspecs import CONTRACT_VERSION, hookimpl
 from siu_core.models import (
+    Acknowledgement,
     Attachment,
     ChannelInfo,
     Event,
@@ -360,3 +361,22 @@ class LowercaseTemplatesChannel(TemplatesChannel):
         """Read the fake Graph API's template list."""
         listed = TemplatesChannel.message_templates(self, secrets, settings, session) or []
         return [{**t, "status": t["status"].lower()} for t in listed]
+
+
+class AcknowledgingChannel(GoodChannel):
+    """Answers every queued webhook with its own body and content type (the optional hook of contract 1.3)."""
+
+    @hookimpl
+    def acknowledge(self, events: Sequence[Event]) -> Acknowledgement:
+        """Answer the way an XML-expecting platform wants."""
+        return Acknowledgement(body="<Response/>", content_type="text/xml")
+
+
+class EchoingAckChannel(GoodChannel):
+    """Repeats the customer's words in the acknowledgement."""
+
+    @hookimpl
+    def acknowledge(self, events: Sequence[Event]) -> Acknowledgement:
+        """Answer with the first message's text."""
+        texts = [e.text for e in events if isinstance(e, MessageEvent) and e.text]
+        return Acknowledgement(body=texts[0] if texts else "")
