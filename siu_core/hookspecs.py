@@ -158,6 +158,7 @@ class ChannelSpec:
         account_id: str,
         secrets: Mapping[str, str],
         settings: Mapping[str, Any],
+        url: str,
     ) -> WebhookRequest | list[WebhookRequest]:
         """Build a realistic, correctly signed webhook carrying these customer messages (optional hook).
 
@@ -166,6 +167,8 @@ class ChannelSpec:
         one update per request (Telegram) returns a list, one request per POST. Where the platform
         cannot carry a simulated message id verbatim (Telegram's per-chat integer ids), each
         request's ``message_ids`` maps the simulated id to the channel message id normalize gives.
+        ``url`` (contract 1.3) is the public URL the request will be POSTed to, for a platform that
+        signs it (Twilio).
         """
 
     @hookspec(firstresult=True)

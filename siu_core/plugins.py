@@ -191,13 +191,14 @@ class Channel:
         account_id: str,
         secrets: Mapping[str, str],
         settings: Mapping[str, Any] | None = None,
+        url: str | None = None,
     ) -> WebhookRequest:
         """Build one signed webhook POST for these messages (NotImplementedError if unsupported).
 
         A channel that delivers one update per POST can carry several messages only with
         :meth:`simulate_webhooks`; asked for one request, it must get one message.
         """
-        requests = self.simulate_webhooks(messages, account_id, secrets, settings)
+        requests = self.simulate_webhooks(messages, account_id, secrets, settings, url=url)
         if len(requests) != 1:
             raise ValueError(
                 f"channel {self.name!r} needs {len(requests)} webhook POSTs for {len(messages)} message(s): "
@@ -211,8 +212,9 @@ class Channel:
         account_id: str,
         secrets: Mapping[str, str],
         settings: Mapping[str, Any] | None = None,
+        url: str | None = None,
     ) -> list[WebhookRequest]:
-        """The signed webhook POSTs the platform would send for these messages, in order."""
+        """The signed webhook POSTs the platform would send for these messages, in order (to ``url``, when known)."""
         if not self.has_hook("simulate_webhook"):
             raise NotImplementedError(f"channel {self.name!r} does not implement simulate_webhook")
         result: WebhookRequest | list[WebhookRequest] = self._call(
@@ -221,6 +223,7 @@ class Channel:
             account_id=account_id,
             secrets=secrets,
             settings=self.settings(settings),
+            url=url or f"https://siu.invalid/webhooks/{self.name}",
         )
         return list(result) if isinstance(result, list) else [result]
 

@@ -135,6 +135,11 @@ class Manifest(Strict):
     secrets: dict[str, str] = Field(description="fake secret values the fixtures were made with")
     settings: dict[str, Any] = {}
     account_id: str = Field(description="the business account id the samples are addressed to")
+    webhook_url: str = Field(
+        default="https://contract.siu.test/webhooks/{channel}",
+        description="the public URL every sample was POSTed to (signed over, by platforms like Twilio); "
+                    "{channel} is replaced by the channel name",
+    )
     handshake: HandshakeSpec
     signature: SignatureSpec
     normalize: list[NormalizeCase] = Field(min_length=1)

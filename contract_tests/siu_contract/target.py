@@ -8,6 +8,7 @@ from typing import Any
 
 from siu_contract.fixtures import Fixtures
 from siu_contract.manifest import Manifest
+from siu_core.models import InboundRequest
 from siu_core.plugins import Channel, ChannelRegistry, Headers, load_channels
 
 #: Headers a webhook POST carries when a normalize case names none.
@@ -48,3 +49,14 @@ class ChannelUnderTest:
     def headers(self, extra: Mapping[str, str] | None = None) -> Headers:
         """Webhook headers for a normalize call: JSON content type plus the case's own."""
         return Headers({**DEFAULT_HEADERS, **(extra or {})})
+
+    @property
+    def webhook_url(self) -> str:
+        """The public URL the manifest's samples were sent to."""
+        return self.manifest.webhook_url.replace("{channel}", self.name)
+
+    def request(self, body: bytes, headers: Mapping[str, str], *, method: str = "POST",
+                query: str = "") -> InboundRequest:
+        """The whole request a sample stands for (contract 1.3): the manifest's URL, these headers and bytes."""
+        url = f"{self.webhook_url}?{query}" if query else self.webhook_url
+        return InboundRequest.received(method=method, url=url, headers=headers, body=body)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from siu_contract.checks import ContractViolation
 from siu_contract.manifest import NormalizeCase
 from siu_contract.target import ChannelUnderTest
-from siu_core.models import Acknowledgement, InboundRequest, MessageEvent
+from siu_core.models import Acknowledgement, MessageEvent
 
 NO_HOOK = "the plugin implements no acknowledge hook (optional since contract 1.3): the core answers a plain 200"
 
@@ -17,8 +17,7 @@ def check_acknowledge(t: ChannelUnderTest, case: NormalizeCase) -> None:
     """The plugin's answer to a sample is None or a 2xx Acknowledgement that carries none of the customer's words."""
     body = t.fixtures.read_bytes(case.webhook)
     headers = t.headers(case.headers)
-    request = InboundRequest.received(method="POST", url=f"https://siu.example/webhooks/{t.name}",
-                                      headers=headers, body=body)
+    request = t.request(body, headers)
     events = t.channel.normalize(body, headers, t.settings, account_id=t.manifest.account_id, request=request)
     answer = t.channel.acknowledge(request, events, t.settings)
     if answer is None:

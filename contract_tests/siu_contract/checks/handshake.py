@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 from siu_contract.checks import ContractViolation
 from siu_contract.manifest import HandshakeCase
@@ -12,7 +13,8 @@ from siu_core.models import HandshakeResponse
 
 def _answer(t: ChannelUnderTest, query: Mapping[str, str], secrets: Mapping[str, str]) -> HandshakeResponse:
     try:
-        return t.channel.handshake(dict(query), secrets, t.settings)
+        request = t.request(b"", {}, method="GET", query=urlencode(dict(query)))
+        return t.channel.handshake(dict(query), secrets, t.settings, request=request)
     except Exception as exc:
         raise ContractViolation(
             f"handshake raised {type(exc).__name__}: {exc}; it must answer every query with a status"

@@ -20,7 +20,9 @@ from siu_core.schemas import schema_errors
 
 def dumped_events(t: ChannelUnderTest, body: bytes, headers: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """Normalize through core dispatch and dump every event; raise a violation for anything not an event."""
-    events = t.channel.normalize(body, t.headers(headers), t.settings, account_id=t.manifest.account_id)
+    full = t.headers(headers)
+    events = t.channel.normalize(body, full, t.settings, account_id=t.manifest.account_id,
+                                 request=t.request(body, full))
     out: list[dict[str, Any]] = []
     for index, event in enumerate(events):
         if not isinstance(event, BaseModel):
@@ -145,12 +147,14 @@ SIMULATED = (
 
 def check_simulate_roundtrip(t: ChannelUnderTest) -> None:
     """simulate_webhook builds what the platform would send: it verifies and normalizes back to the input."""
-    requests = t.channel.simulate_webhooks(list(SIMULATED), t.manifest.account_id, t.secrets, t.settings)
+    requests = t.channel.simulate_webhooks(list(SIMULATED), t.manifest.account_id, t.secrets, t.settings,
+                                           url=t.webhook_url)
     events: list[dict[str, Any]] = []
     renamed: dict[str, str] = {}
     for request in requests:
         try:
-            t.channel.verify_signature(request.body, request.headers, t.secrets)
+            t.channel.verify_signature(request.body, request.headers, t.secrets,
+                                       request=t.request(request.body, request.headers))
         except Exception as exc:
             raise ContractViolation(
                 f"the simulated webhook does not verify: {type(exc).__name__}: {exc}"

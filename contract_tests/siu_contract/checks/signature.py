@@ -16,7 +16,7 @@ ESCAPED_UNICODE = re.compile(rb"\\u[0-9a-fA-F]{4}")
 def _accepted(t: ChannelUnderTest, body: bytes, headers: Mapping[str, str], secrets: Mapping[str, str]) -> bool:
     """True when the channel accepts; False for SignatureError or a non-True answer; anything else is a bug."""
     try:
-        t.channel.verify_signature(body, headers, secrets)
+        t.channel.verify_signature(body, headers, secrets, request=t.request(body, headers))
     except SignatureError:
         return False
     except Exception as exc:
