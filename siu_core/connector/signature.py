@@ -1,4 +1,4 @@
-"""The channel's secret at work: the signature check on the raw body, the account id it names.
+"""The channel's secret at work: the signature check on the raw request, the account id it names.
 
 The plugin compares in constant time on the exact bytes. A failure re-reads the secret (rate
 limited by :class:`~siu_core.secrets.SecretStore`), so a rotated platform secret takes effect
@@ -11,7 +11,8 @@ from collections.abc import Mapping
 
 from siu_core import obs
 from siu_core.errors import MissingSignature, SignatureError
-from siu_core.plugins import Channel, Headers
+from siu_core.models import InboundRequest
+from siu_core.plugins import Channel
 from siu_core.secrets import SecretStore
 
 
@@ -25,11 +26,12 @@ def fresh_secrets(channel: Channel, store: SecretStore, old: Mapping[str, str]) 
     return fresh
 
 
-def refusal(channel: Channel, store: SecretStore, body: bytes, headers: Headers,
+def refusal(channel: Channel, store: SecretStore, request: InboundRequest,
             secrets: Mapping[str, str]) -> int | None:
     """None when the signature is good, else the HTTP status to refuse with (401 missing, 403 wrong)."""
+    body, headers = request.body, request.headers
     try:
-        channel.verify_signature(body, headers, secrets)
+        channel.verify_signature(body, headers, secrets, request=request)
         return None
     except MissingSignature as exc:
         reason, status = exc.reason, 401
@@ -37,7 +39,7 @@ def refusal(channel: Channel, store: SecretStore, body: bytes, headers: Headers,
         reason, status = exc.reason, 403
         if (fresh := fresh_secrets(channel, store, secrets)) is not None:
             try:
-                channel.verify_signature(body, headers, fresh)
+                channel.verify_signature(body, headers, fresh, request=request)
                 return None
             except SignatureError as again:
                 reason = again.reason

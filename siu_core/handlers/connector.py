@@ -1,8 +1,9 @@
 """The connector Lambda: one per channel, behind a Function URL (payload format 2.0).
 
-GET answers the platform's handshake. POST verifies the signature on the raw body, normalizes it
-into events, puts every event on the intake queue and only then answers 200; a queue that refuses
-means 500 and the platform delivers again. Nothing is enqueued for a bad signature (401 missing,
+GET answers the platform's handshake. POST verifies the signature on the raw request (the hooks see
+it whole, contract 1.3: :mod:`siu_core.connector.inbound` builds it with its public URL), normalizes
+it into events, puts every event on the intake queue and only then answers 200 (or the plugin's
+``acknowledge`` answer); a queue that refuses means 500 and the platform delivers again. Nothing is enqueued for a bad signature (401 missing,
 403 wrong), a malformed (400) or oversized (413) body or a wrong method (405). ``$SIU_CHANNEL``
 picks the one plugin loaded; secrets (``siu/<channel>``) are read once per cold start and re-read
 once after a failed signature. The parts live in :mod:`siu_core.connector`.
@@ -20,6 +21,7 @@ from typing import Any
 
 from siu_core.connector import queue
 from siu_core.connector.bodies import event_ids, queue_body
+from siu_core.connector.inbound import inbound_request
 from siu_core.connector.pointer import MAX_INLINE_BYTES, queue_bodies
 from siu_core.connector.queue import SQS_BATCH_BYTES, SQS_BATCH_ENTRIES, EnqueueError, chunk_bodies
 from siu_core.connector.request import ENQUEUED_HEADER, TooLarge, http_method, query_params, read_body, response
@@ -27,6 +29,7 @@ from siu_core.connector.settings import channel_settings_from_env
 from siu_core.connector.signature import account_id, fresh_secrets, refusal
 from siu_core.errors import ConfigError, MalformedPayload, SiuError
 from siu_core.limits import MAX_WEBHOOK_BODY_BYTES as MAX_BODY_BYTES
+from siu_core.models import Acknowledgement, Event, InboundRequest
 from siu_core.obs import get_logger, instrument, metric
 from siu_core.plugins import Channel, Headers, load_channels
 from siu_core.secrets import SecretStore
@@ -82,10 +85,13 @@ class Connector:
 
     def _handshake(self, event: Mapping[str, Any]) -> dict[str, Any]:
         query = query_params(event)
+        given = event.get("headers")
+        request = inbound_request(event, "GET", Headers(given if isinstance(given, Mapping) else {}), b"",
+                                  self.settings)
         secrets = self._secrets()
-        answer = self.channel.handshake(query, secrets, self.settings)
+        answer = self.channel.handshake(query, secrets, self.settings, request=request)
         if answer.status == 403 and (fresh := fresh_secrets(self.channel, self.secrets, secrets)) is not None:
-            answer = self.channel.handshake(query, fresh, self.settings)
+            answer = self.channel.handshake(query, fresh, self.settings, request=request)
         log.info("handshake answered", channel=self.name, status=answer.status)
         return response(answer.status, answer.body, content_type=answer.content_type)
 
@@ -98,14 +104,16 @@ class Connector:
             return self._malformed(400, "malformed webhook", reason=exc.reason)
         given = event.get("headers")
         headers = Headers(given if isinstance(given, Mapping) else {})
+        request = inbound_request(event, "POST", headers, body, self.settings)
         secrets = self._secrets()
-        refused = refusal(self.channel, self.secrets, body, headers, secrets)
+        refused = refusal(self.channel, self.secrets, request, secrets)
         if refused is not None:
             return response(refused, "signature missing" if refused == 401 else "signature mismatch")
         try:
             if not body.strip():
                 raise MalformedPayload("empty body")
-            events = self.channel.normalize(body, headers, self.settings, account_id=account_id(self.channel, secrets))
+            events = self.channel.normalize(body, headers, self.settings, account_id=account_id(self.channel, secrets),
+                                            request=request)
         except MalformedPayload as exc:
             return self._malformed(400, "malformed webhook", reason=exc.reason,
                                    content_type=headers.get("content-type"))
@@ -115,7 +123,23 @@ class Connector:
         ids = event_ids(events)
         log.info("webhook accepted", channel=self.name, events=len(events), message_ids=ids[:LOGGED_IDS],
                  more_ids=max(0, len(ids) - LOGGED_IDS))
-        return response(200, "EVENT_RECEIVED", **{ENQUEUED_HEADER: str(len(events))})
+        answer = self._acknowledgement(request, events)
+        if answer is None:
+            return response(200, "EVENT_RECEIVED", **{ENQUEUED_HEADER: str(len(events))})
+        return response(answer.status, answer.body, content_type=answer.content_type,
+                        **{ENQUEUED_HEADER: str(len(events))})
+
+    def _acknowledgement(self, request: InboundRequest, events: list[Event]) -> Acknowledgement | None:
+        """The plugin's answer once everything is queued; a failing hook falls back to the plain 200.
+
+        The events are safely queued by now: answering 5xx would only make the platform deliver again.
+        """
+        try:
+            return self.channel.acknowledge(request, events, self.settings)
+        except Exception as exc:
+            log.error("acknowledge hook failed; answering the plain 200", channel=self.name,
+                      error=type(exc).__name__)
+            return None
 
     def _malformed(self, status: int, message: str, **keys: Any) -> dict[str, Any]:
         metric("MalformedWebhooks", channel=self.name)
