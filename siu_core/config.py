@@ -284,6 +284,18 @@ def cross_field_problems(cfg: SiuConfig) -> list[ConfigProblem]:
                 problems.append(ConfigProblem(f"roster[{i}].backup", f"{entry.backup!r} is not in the roster"))
             elif entry.backup == entry.id:
                 problems.append(ConfigProblem(f"roster[{i}].backup", "a teammate cannot be their own backup"))
+    problems.extend(_channel_problems(cfg))
+    return problems
+
+
+def _channel_problems(cfg: SiuConfig) -> list[ConfigProblem]:
+    """The channel settings the core itself reads (``public_url``), checked before a webhook needs them."""
+    from siu_core.connector.inbound import PUBLIC_URL_SETTING, public_url_problem
+
+    problems: list[ConfigProblem] = []
+    for name, settings in cfg.channels.items():
+        if PUBLIC_URL_SETTING in settings and (problem := public_url_problem(settings[PUBLIC_URL_SETTING])):
+            problems.append(ConfigProblem(f"channels.{name}.{PUBLIC_URL_SETTING}", problem))
     return problems
 
 

@@ -9,6 +9,22 @@ import click
 
 from siu_core.hookspecs import CONTRACT_VERSION
 
+#: What an older-minor plugin is told on stderr (it loads and works; the newer contract gives it more).
+UPGRADE_HINT = (f"works; move to {CONTRACT_VERSION} to receive the whole request: "
+                "docs/plugins.md#moving-to-contract-13")
+
+
+def contract_outdated(declared: str | None, current: str = CONTRACT_VERSION) -> bool:
+    """Whether a loaded plugin implements an older minor contract than this core (it still works)."""
+    if not declared:
+        return False
+    try:
+        d_major, d_minor = (int(p) for p in declared.split("."))
+        c_major, c_minor = (int(p) for p in current.split("."))
+    except ValueError:
+        return False
+    return d_major == c_major and d_minor < c_minor
+
 
 def channel_rows(only: list[str] | None = None) -> list[dict[str, Any]]:
     """One row per installed (or failed) channel, the shape ``--json`` prints and the deploy gate reads."""
@@ -25,6 +41,7 @@ def channel_rows(only: list[str] | None = None) -> list[dict[str, Any]]:
                 "distribution": ch.distribution,
                 "version": ch.info.version,
                 "contract_version": ch.info.contract_version,
+                "contract_outdated": contract_outdated(ch.info.contract_version),
                 "status": "ok",
                 "error": None,
                 "secret_fields": list(ch.info.secret_fields),
@@ -40,6 +57,7 @@ def channel_rows(only: list[str] | None = None) -> list[dict[str, Any]]:
                 "distribution": dist,
                 "version": version,
                 "contract_version": None,
+                "contract_outdated": False,
                 "status": "error",
                 "error": reason,
                 "secret_fields": [],
@@ -55,6 +73,7 @@ def channel_rows(only: list[str] | None = None) -> list[dict[str, Any]]:
 def channels(names: tuple[str, ...], as_json: bool) -> None:
     """List installed channel plugins: version, contract version, and any that failed to load.
 
+    A plugin on an older minor contract works; a warning on stderr says how to move it on.
     Exit code 0 when every listed channel loaded, 1 when any failed (the reason is shown).
     """
     rows = channel_rows(list(names))
@@ -69,12 +88,17 @@ def channels(names: tuple[str, ...], as_json: bool) -> None:
             table.add_column(col)
         for r in rows:
             status = "[green]ok[/]" if r["status"] == "ok" else f"[red]error[/]: {r['error']}"
+            contract = r["contract_version"] or "-"
             table.add_row(r["name"], r["distribution"] or "-", r["version"] or "-",
-                          r["contract_version"] or "-", status)
+                          f"[yellow]{contract} (older)[/]" if r["contract_outdated"] else contract, status)
         console = Console()
         if rows:
             console.print(table)
         else:
             console.print("No channel plugins installed. Install one, e.g. [bold]pip install siu-whatsapp[/].")
+    for r in rows:
+        if r["contract_outdated"]:
+            click.echo(f"warning: {r['name']} ({r['distribution']} {r['version']}) implements contract "
+                       f"{r['contract_version']}: {UPGRADE_HINT}", err=True)
     if any(r["status"] != "ok" for r in rows):
         raise SystemExit(1)

@@ -33,8 +33,9 @@ def simulate(channel: str, text: str, sender: str, sender_name: str, url: str | 
     """
     import requests
 
+    from siu_core.connector.inbound import with_public_url
     from siu_core.dev.session import read_session
-    from siu_core.errors import UnknownChannel
+    from siu_core.errors import ConfigError, UnknownChannel
     from siu_core.models import SimulatedMessage
     from siu_core.plugins import load_channels
 
@@ -59,8 +60,9 @@ def simulate(channel: str, text: str, sender: str, sender_name: str, url: str | 
                                message_id=f"sim-{uuid.uuid4().hex[:16]}", timestamp=datetime.now(UTC))
     settings = session.get("settings", {}).get(channel)
     try:
-        webhook = ch.simulate_webhook([message], account_id, secrets, settings)
-    except NotImplementedError as exc:
+        webhook = ch.simulate_webhook([message], account_id, secrets, settings,
+                                      url=with_public_url(target, settings or {}))
+    except (NotImplementedError, ConfigError) as exc:
         raise click.UsageError(str(exc)) from None
     try:
         resp = requests.post(target, data=webhook.body, headers=webhook.headers, timeout=15)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from siu_core.connector.inbound import with_public_url
 from siu_core.dev import wiring
 from siu_core.dev.scenario import Day, business_day
 from siu_core.dev.stack import DevOptions, DevStack
@@ -115,9 +116,10 @@ def _push(stack: DevStack, day: Day, http: Any, on_step: Callable[[int, int], No
         else:
             if step.kind == "post":
                 clock.advance(max(m.timestamp for m in step.messages))
+                settings = stack.config.channel_settings(step.channel) if stack.config else {}
                 webhooks = channel.simulate_webhooks(
-                    step.messages, stack.account_id(step.channel), stack.secrets[step.channel],
-                    stack.config.channel_settings(step.channel) if stack.config else None,
+                    step.messages, stack.account_id(step.channel), stack.secrets[step.channel], settings,
+                    url=with_public_url(stack.webhook_url(step.channel), settings),
                 )
                 for webhook in webhooks:  # a platform that cannot keep the demo's ids says what they became
                     for simulated_id, channel_id in webhook.message_ids.items():
@@ -130,7 +132,7 @@ def _push(stack: DevStack, day: Day, http: Any, on_step: Callable[[int, int], No
                 resp = http.post(stack.webhook_url(step.channel), data=webhook.body, headers=webhook.headers,
                                  timeout=30)
                 sent += 1
-                if resp.status_code == 200:
+                if 200 <= resp.status_code < 300:  # a plugin's acknowledgement may be any 2xx
                     enqueued += _events_in(resp)
                 else:
                     report.refused.append(

@@ -1,5 +1,11 @@
 """The dev server's HTTP front: webhooks, the platform stand-in, dev views, and mounted Function-URL apps.
 
+A webhook (``/webhooks/<channel>``) reaches the connector as a Function URL event addressed the way
+the client addressed this server: ``http`` (or the ``X-Forwarded-Proto`` a tunnel in front sets),
+its ``Host`` header, the path and the raw query, so a platform that signs the URL (Twilio) verifies;
+the channel's ``public_url`` setting overrides it as on AWS. The plugin's acknowledgement (status,
+content type, body) is sent back as is.
+
 What every answer of this server carries, whatever route made it:
 
 - ``X-Request-Id`` (a fresh id per request); a 5xx body names that id and never the exception, which
@@ -243,7 +249,8 @@ def _make_handler(app: DevApp, local_only: bool) -> type[BaseHTTPRequestHandler]
                     self._allow("GET, POST")
                     return
                 event = function_url_event(self.command, path, query, list(self.headers.items()), body,
-                                           source_ip=self.client_address[0])
+                                           source_ip=self.client_address[0], domain=self._host(),
+                                           scheme=self._scheme())
                 status, headers, out = http_response(app.webhook(channel, event))
                 self._send(status, out, headers.get("content-type", "text/plain"), headers, own=False)
                 return
@@ -271,6 +278,20 @@ def _make_handler(app: DevApp, local_only: bool) -> type[BaseHTTPRequestHandler]
                     self._send(status, out, headers.get("content-type", "application/json"), headers, own=False)
                     return
             self._error(404, "not_found", f"nothing at {path}")
+
+        def _host(self) -> str:
+            """The host (and port) the client addressed: its Host header, else this server's address."""
+            given = (self.headers.get("Host") or "").strip()
+            if given and not any(c.isspace() or c in "/?#@\\" for c in given):
+                return given
+            address = self.server.server_address
+            host, port = (str(address[0]), address[1]) if isinstance(address, tuple) else ("localhost", "")
+            return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+        def _scheme(self) -> str:
+            """http, unless a tunnel in front says the client used https (``X-Forwarded-Proto``)."""
+            proto = (self.headers.get("X-Forwarded-Proto") or "").split(",")[0].strip().lower()
+            return proto if proto in ("http", "https") else "http"
 
         def _unauthorized(self) -> None:
             self._error(401, "dev_token_required",

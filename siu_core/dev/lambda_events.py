@@ -21,16 +21,21 @@ def function_url_event(
     *,
     source_ip: str = "127.0.0.1",
     domain: str = "localhost",
+    scheme: str | None = None,
 ) -> dict[str, Any]:
     """A Lambda Function URL (payload 2.0) event for one HTTP request, the body bytes untouched.
 
     Like Function URLs, headers are lowercased and repeated ones joined with commas; a body that is
-    not valid UTF-8 is base64-encoded with ``isBase64Encoded`` set.
+    not valid UTF-8 is base64-encoded with ``isBase64Encoded`` set. ``domain`` is the host the client
+    addressed and ``scheme``, when given, replaces ``x-forwarded-proto`` as a Function URL sets it,
+    so the connector sees the URL the platform signed.
     """
     joined: dict[str, str] = {}
     for key, value in headers:
         k = key.lower()
         joined[k] = f"{joined[k]},{value}" if k in joined else value
+    if scheme is not None:
+        joined["x-forwarded-proto"] = scheme
     query: dict[str, str] = {}
     for key, value in parse_qsl(raw_query, keep_blank_values=True):
         query[key] = f"{query[key]},{value}" if key in query else value

@@ -208,7 +208,7 @@ class DevStack:
                 log.exception("journal entry %s (%s) could not be replayed", entry.seq, entry.channel)
                 continue
             status = result.get("statusCode") if isinstance(result, dict) else None
-            if status != 200:
+            if not isinstance(status, int) or not 200 <= status < 300:
                 log.warning("journal entry %s (%s) answered %s on replay", entry.seq, entry.channel, status)
             replayed += 1
         if replayed:
@@ -362,8 +362,9 @@ class DevStack:
 
     def _webhook(self, channel: str, event: dict[str, Any]) -> Any:
         result = wiring.connector_call(channel, event)
-        if self._journal is not None and isinstance(result, dict) and result.get("statusCode") == 200 \
-                and event["requestContext"]["http"]["method"] == "POST":
+        accepted = isinstance(result, dict) and isinstance(result.get("statusCode"), int) \
+            and 200 <= result["statusCode"] < 300  # a plugin's acknowledgement may be any 2xx
+        if self._journal is not None and accepted and event["requestContext"]["http"]["method"] == "POST":
             self._journal.append(channel, event)  # fsync'ed before the 200 is sent
         return result
 

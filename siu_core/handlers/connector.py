@@ -3,8 +3,9 @@
 GET answers the platform's handshake. POST verifies the signature on the raw request (the hooks see
 it whole, contract 1.3: :mod:`siu_core.connector.inbound` builds it with its public URL), normalizes
 it into events, puts every event on the intake queue and only then answers 200 (or the plugin's
-``acknowledge`` answer); a queue that refuses means 500 and the platform delivers again. Nothing is enqueued for a bad signature (401 missing,
-403 wrong), a malformed (400) or oversized (413) body or a wrong method (405). ``$SIU_CHANNEL``
+``acknowledge`` answer); a queue that refuses means 500 and the platform delivers again. Nothing
+is enqueued for a bad signature (401 missing, 403 wrong), a malformed (400) or oversized (413) body
+or a wrong method (405). ``$SIU_CHANNEL``
 picks the one plugin loaded; secrets (``siu/<channel>``) are read once per cold start and re-read
 once after a failed signature. The parts live in :mod:`siu_core.connector`.
 """
