@@ -90,7 +90,8 @@ def test_the_suite_fails_exactly_where_a_todo_is_left(installed: Installed) -> N
         "send[permanent]", "send[window_closed]",
     }
     assert row["passed"] >= 3  # manifest, load, load.secrets, hygiene[...]
-    assert row["skipped"] == 1  # templates: the optional message_templates hook (contract 1.2) is not implemented
+    # The optional hooks it does not implement: message_templates (contract 1.2) and acknowledge (1.3).
+    assert row["skipped"] == 2
     assert "verify the platform's signature header" in failures["signature[message]"]
 
 
@@ -124,6 +125,10 @@ def test_the_generated_files_are_sound() -> None:
     plugin = files["siu_acme_chat/plugin.py"]
     for hook in ("channel_info", "handshake", "verify_signature", "normalize", "send_reply"):
         assert f"def {hook}(" in plugin
+    # The contract 1.3 form: the webhook hooks take the whole request, the samples name their URL.
+    for hook in ("handshake", "verify_signature", "normalize"):
+        assert f"def {hook}(request: InboundRequest," in plugin
+    assert manifest.webhook_url == "https://contract.siu.test/webhooks/acme_chat"
     assert plugin.count("TODO(siu):") >= 7
 
 
