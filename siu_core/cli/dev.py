@@ -110,7 +110,11 @@ def dev(host: str, port: int, state_dir: Path | None, config_path: Path | None, 
         token = issue_token(admin.entry.id, key=read_signing_key(), now=datetime.now(UTC), generation=admin.generation)
         console.print(f"\nInbox (signed in as {admin.entry.id}, admin, for 12 h; others: siu token issue --user ID):")
         console.print(f"[bold]{stack.base_url}/inbox/#token={token}[/]", soft_wrap=True)  # one line: copies whole
-    console.print("Try: [bold]siu simulate whatsapp --text 'Where is my order?'[/]   (Ctrl-C stops)")
+    simulated = [n for n in stack.channels.names() if stack.channels.get(n).has_hook("simulate_webhook")]
+    if simulated:  # any installed channel that can simulate: a new plugin is shown like the others
+        console.print(f"Try: [bold]siu simulate {simulated[0]} --text 'Where is my order?'[/]   (Ctrl-C stops)")
+    else:
+        console.print("(Ctrl-C stops)")
     console.print("ready")
     sys.stdout.flush()  # a supervisor or a script reading a pipe sees it now
     try:
