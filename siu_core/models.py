@@ -484,7 +484,9 @@ class Acknowledgement(Model):
 
     status: Annotated[int, Field(ge=200, le=299)] = 200
     body: Annotated[str, Field(max_length=4096)] = ""
-    content_type: str = "text/plain"
+    #: One header value: printable ASCII only (no CR/LF can split the answer's headers).
+    content_type: Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e][\x20-\x7e]*$")] = \
+        "text/plain"
 
 
 # --- the intake queue ----------------------------------------------------------------------------

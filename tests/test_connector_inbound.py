@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from siu_core.config import example_config, parse_config
 from siu_core.connector.inbound import addressed_url, inbound_request, public_url_problem, with_public_url
 from siu_core.errors import ConfigError
+from siu_core.models import Acknowledgement
 from siu_core.plugins import Headers
 
 
@@ -78,3 +80,10 @@ def test_the_inbound_request_parses_a_form_body_and_only_a_form_body() -> None:
     assert form.form == (("Body", "1+1"), ("From", "+65")) and form.url.startswith("https://abc.")
     as_json = inbound_request(event(), "POST", Headers({"content-type": "application/json"}), b'{"a":1}', {})
     assert as_json.form is None and as_json.body == b'{"a":1}'
+
+
+@pytest.mark.parametrize("bad", ["text/xml\r\nSet-Cookie: a=b", "", " text/xml", "text/é"])
+def test_an_acknowledgement_content_type_is_one_printable_header_value(bad: str) -> None:
+    assert Acknowledgement(content_type="text/xml; charset=utf-8").content_type == "text/xml; charset=utf-8"
+    with pytest.raises(ValidationError):
+        Acknowledgement(content_type=bad)
