@@ -1,7 +1,7 @@
 """The connector's parts, one concern each; ``siu_core.handlers.connector`` wires them per request.
 
 - :mod:`~siu_core.connector.request`: the Function URL request (method, raw body, query) and answers;
-- :mod:`~siu_core.connector.inbound`: the request the plugin's hooks see (public URL, parsed form);
+- :mod:`~siu_core.connector.inbound`: the request the plugin's hooks see (public URL, parsed form), its answer;
 - :mod:`~siu_core.connector.bodies`: events -> queue bodies (JSON, ASCII-safe), their logged ids;
 - :mod:`~siu_core.connector.pointer`: an event too big for the queue, stored and pointed at;
 - :mod:`~siu_core.connector.queue`: bodies -> SendMessageBatch calls, with retries;

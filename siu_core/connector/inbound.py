@@ -1,4 +1,5 @@
-"""The webhook as the platform sent it (contract 1.3): method, public URL, headers, raw body, parsed form.
+"""The webhook as the platform sent it (contract 1.3): method, public URL, headers, raw body, parsed
+form; and the answer the plugin gives once its events are queued.
 
 A platform that signs the URL (Twilio) signs the one it was told to call, so the URL must be the
 public one: on AWS ``https://{requestContext.domainName}{rawPath}`` plus ``?{rawQueryString}``;
@@ -9,15 +10,21 @@ the channel's ``public_url`` setting replaces scheme, host and path; the request
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from siu_core import obs
 from siu_core.errors import ConfigError
-from siu_core.models import InboundRequest
+from siu_core.models import Acknowledgement, Event, InboundRequest
+
+if TYPE_CHECKING:
+    from siu_core.plugins import Channel
 
 #: The channel setting that names the public webhook URL when a proxy or custom domain fronts it.
 PUBLIC_URL_SETTING = "public_url"
+#: The core's own answer to a queued webhook, when the plugin has none.
+PLAIN = Acknowledgement(status=200, body="EVENT_RECEIVED", content_type="text/plain")
 #: Schemes a webhook URL can have (``x-forwarded-proto`` is read only when it says one of these).
 SCHEMES = ("https", "http")
 
@@ -80,3 +87,17 @@ def inbound_request(event: Mapping[str, Any], method: str, headers: Mapping[str,
     """The request the plugin's hooks see: its public URL, and its form parsed when the body is one."""
     url = with_public_url(addressed_url(event), settings)
     return InboundRequest.received(method=method, url=url, headers=headers, body=body)
+
+
+def acknowledgement(channel: Channel, request: InboundRequest, events: Sequence[Event],
+                    settings: Mapping[str, Any]) -> Acknowledgement:
+    """The answer to a queued webhook: the plugin's, else (also when its hook fails) the plain 200.
+
+    The events are safely queued when this runs: a 5xx now would only make the platform deliver again.
+    """
+    try:
+        return channel.acknowledge(request, events, settings) or PLAIN
+    except Exception as exc:
+        obs.get_logger("connector").error("acknowledge hook failed; answering the plain 200",
+                                          channel=channel.name, error=type(exc).__name__)
+        return PLAIN

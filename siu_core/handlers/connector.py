@@ -22,7 +22,7 @@ from typing import Any
 
 from siu_core.connector import queue
 from siu_core.connector.bodies import event_ids, queue_body
-from siu_core.connector.inbound import inbound_request
+from siu_core.connector.inbound import acknowledgement, inbound_request
 from siu_core.connector.pointer import MAX_INLINE_BYTES, queue_bodies
 from siu_core.connector.queue import SQS_BATCH_BYTES, SQS_BATCH_ENTRIES, EnqueueError, chunk_bodies
 from siu_core.connector.request import ENQUEUED_HEADER, TooLarge, http_method, query_params, read_body, response
@@ -30,7 +30,6 @@ from siu_core.connector.settings import channel_settings_from_env
 from siu_core.connector.signature import account_id, fresh_secrets, refusal
 from siu_core.errors import ConfigError, MalformedPayload, SiuError
 from siu_core.limits import MAX_WEBHOOK_BODY_BYTES as MAX_BODY_BYTES
-from siu_core.models import Acknowledgement, Event, InboundRequest
 from siu_core.obs import get_logger, instrument, metric
 from siu_core.plugins import Channel, Headers, load_channels
 from siu_core.secrets import SecretStore
@@ -87,8 +86,8 @@ class Connector:
     def _handshake(self, event: Mapping[str, Any]) -> dict[str, Any]:
         query = query_params(event)
         given = event.get("headers")
-        request = inbound_request(event, "GET", Headers(given if isinstance(given, Mapping) else {}), b"",
-                                  self.settings)
+        headers = Headers(given if isinstance(given, Mapping) else {})
+        request = inbound_request(event, "GET", headers, b"", self.settings)
         secrets = self._secrets()
         answer = self.channel.handshake(query, secrets, self.settings, request=request)
         if answer.status == 403 and (fresh := fresh_secrets(self.channel, self.secrets, secrets)) is not None:
@@ -124,23 +123,9 @@ class Connector:
         ids = event_ids(events)
         log.info("webhook accepted", channel=self.name, events=len(events), message_ids=ids[:LOGGED_IDS],
                  more_ids=max(0, len(ids) - LOGGED_IDS))
-        answer = self._acknowledgement(request, events)
-        if answer is None:
-            return response(200, "EVENT_RECEIVED", **{ENQUEUED_HEADER: str(len(events))})
+        answer = acknowledgement(self.channel, request, events, self.settings)
         return response(answer.status, answer.body, content_type=answer.content_type,
                         **{ENQUEUED_HEADER: str(len(events))})
-
-    def _acknowledgement(self, request: InboundRequest, events: list[Event]) -> Acknowledgement | None:
-        """The plugin's answer once everything is queued; a failing hook falls back to the plain 200.
-
-        The events are safely queued by now: answering 5xx would only make the platform deliver again.
-        """
-        try:
-            return self.channel.acknowledge(request, events, self.settings)
-        except Exception as exc:
-            log.error("acknowledge hook failed; answering the plain 200", channel=self.name,
-                      error=type(exc).__name__)
-            return None
 
     def _malformed(self, status: int, message: str, **keys: Any) -> dict[str, Any]:
         metric("MalformedWebhooks", channel=self.name)
