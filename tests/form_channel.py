@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from siu_core.errors import MalformedPayload, MissingSignature, SignatureError
+from siu_core.errors import MalformedPayload, MissingSignature, SignatureError, TransientSendError
 from siu_core.hookspecs import CONTRACT_VERSION, hookimpl
 from siu_core.models import (
     Acknowledgement,
@@ -28,6 +29,7 @@ from siu_core.models import (
     Participant,
     ReplyRequest,
     SendResult,
+    StandInResponse,
 )
 from siu_core.plugins import ChannelRegistry, new_plugin_manager
 
@@ -67,7 +69,8 @@ class FormChannel:
     def channel_info(self) -> ChannelInfo:
         return ChannelInfo(name=NAME, display_name="Form fake", version="0.0.1", contract_version=CONTRACT_VERSION,
                            secret_fields=["account_sid", "auth_token"], signing_secret_fields=["auth_token"],
-                           account_secret_field="account_sid")
+                           account_secret_field="account_sid",
+                           settings={"api_base_url": "https://api.formfake.invalid", "timeout_seconds": 10.0})
 
     @hookimpl
     def handshake(self, request: InboundRequest) -> HandshakeResponse:
@@ -93,8 +96,9 @@ class FormChannel:
         sid, sender = request.form_value("MessageSid"), request.form_value("From")
         if not sid or not sender:
             raise MalformedPayload("MessageSid and From are required")
+        # Like Twilio's, the form carries no time: the message is as recent as its delivery.
         return [MessageEvent(type="message", channel=NAME, account_id=account_id or ACCOUNT_SID,
-                             customer=Participant(id=sender), timestamp=datetime(2026, 1, 1, tzinfo=UTC),
+                             customer=Participant(id=sender), timestamp=datetime.now(UTC),
                              message_id=sid, kind="text", text=request.form_value("Body"))]
 
     @hookimpl
@@ -104,8 +108,25 @@ class FormChannel:
         return Acknowledgement(status=200, body=TWIML, content_type="text/xml")
 
     @hookimpl
-    def send_reply(self, request: ReplyRequest) -> SendResult:
-        return SendResult(message_id=f"out-{request.idempotency_key}")
+    def send_reply(self, request: ReplyRequest, secrets: Mapping[str, str], settings: Mapping[str, Any],
+                   session: Any) -> SendResult:
+        sid = secrets.get("account_sid", "")
+        resp = session.post(f"{settings['api_base_url']}/Accounts/{sid}/Messages.json",
+                            data={"To": request.recipient.id, "Body": request.text},
+                            auth=(sid, secrets.get("auth_token", "")), timeout=settings["timeout_seconds"])
+        if resp.status_code != 201:
+            raise TransientSendError(f"the platform answered {resp.status_code}")
+        return SendResult(message_id=str(resp.json()["sid"]))
+
+    @hookimpl
+    def stand_in_response(self, method: str, path: str) -> StandInResponse | None:
+        if method == "POST" and path.endswith("/Messages.json"):
+            return StandInResponse(status=201, body={"sid": f"SMout-{uuid.uuid4().hex[:12]}"})
+        return None
+
+
+#: The plugin object an entry point names (``formfake = form_channel:PLUGIN``).
+PLUGIN = FormChannel()
 
 
 def form_registry(plugin: FormChannel | None = None) -> ChannelRegistry:
