@@ -29,7 +29,9 @@ from siu_core.models import (
     Participant,
     ReplyRequest,
     SendResult,
+    SimulatedMessage,
     StandInResponse,
+    WebhookRequest,
 )
 from siu_core.plugins import ChannelRegistry, new_plugin_manager
 
@@ -52,9 +54,9 @@ def form_body(form: Sequence[tuple[str, str]]) -> bytes:
 
 
 def message_form(sid: str = "SM1", text: str = "Where is my order? 1+1=2 ünïcode", sender: str = "+6591234567",
-                 ) -> list[tuple[str, str]]:
+                 account: str = ACCOUNT_SID) -> list[tuple[str, str]]:
     """The parameters of one inbound message, as the platform posts them."""
-    return [("MessageSid", sid), ("AccountSid", ACCOUNT_SID), ("From", sender), ("To", "+6580000000"),
+    return [("MessageSid", sid), ("AccountSid", account), ("From", sender), ("To", "+6580000000"),
             ("Body", text), ("NumMedia", "0")]
 
 
@@ -117,6 +119,18 @@ class FormChannel:
         if resp.status_code != 201:
             raise TransientSendError(f"the platform answered {resp.status_code}")
         return SendResult(message_id=str(resp.json()["sid"]))
+
+    @hookimpl
+    def simulate_webhook(self, messages: Sequence[SimulatedMessage], account_id: str, secrets: Mapping[str, str],
+                         url: str) -> list[WebhookRequest]:
+        """One form POST per message, signed over the URL it will be posted to."""
+        out: list[WebhookRequest] = []
+        for m in messages:
+            form = message_form(m.message_id, m.text, m.sender_id, account_id)
+            out.append(WebhookRequest(body=form_body(form), headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                SIGNATURE_HEADER: signature(url, form, secrets.get("auth_token", ""))}))
+        return out
 
     @hookimpl
     def stand_in_response(self, method: str, path: str) -> StandInResponse | None:

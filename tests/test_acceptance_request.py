@@ -87,6 +87,12 @@ def test_a_form_channel_signed_over_its_url_works_under_siu_dev(tmp_path: Path, 
         assert requests.get(f"{run.base}/dev/queues", timeout=10).json()["intake_visible"] == 0
         assert _thread_of(run, "+6591110002") is None
 
+        # `siu simulate` signs for the URL it posts to, so the plugin verifies it like the platform's.
+        simulated = _siu(state, "simulate", "formfake", "--text", "Do you ship to Penang?", "--sender", "+6591110003",
+                         "--json")
+        assert simulated.returncode == 0 and json.loads(simulated.stdout)["status"] == 200, simulated.stderr
+        _until(lambda: _thread_of(run, "+6591110003"), what="the simulated webhook's thread")
+
         # A reply from the inbox reaches the platform's stand-in through the plugin's send_reply.
         token = json.loads(_siu(state, "token", "issue", "--user", "ahmad", "--json").stdout)["token"]
         sent = requests.post(f"{run.base}/api/threads/{thread['thread_id']}/reply", json={"text": "It ships today."},
