@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -98,13 +98,18 @@ def _where(exc: Exception) -> str:
     return "nested too deeply"
 
 
+def at_millis(value: int) -> datetime:
+    """LINE's millisecond time, exactly (no float rounding of the milliseconds)."""
+    return datetime.fromtimestamp(value // 1000, tz=UTC) + timedelta(milliseconds=value % 1000)
+
+
 def to_event(item: line.Event, account_id: str) -> Event | None:
     """The siu event for one LINE event, or None for what siu does not show (groups, follows, beacons...)."""
     source = item.source
     if source is None or source.type != "user" or source.user_id is None:
         return None
     customer = Participant(id=source.user_id)
-    at = datetime.fromtimestamp(item.timestamp / 1000, tz=UTC)
+    at = at_millis(item.timestamp)
     if item.type == "message" and item.message is not None:
         return message_event(item, item.message, customer, at, account_id)
     if item.type == "postback" and item.postback is not None:

@@ -116,3 +116,8 @@ def test_a_customer_in_a_group_is_not_a_conversation_but_unsend_in_a_chat_is() -
               "source": {"type": "user", "userId": "Uabc"}, "mode": "active"}
     events = normalize_body(body(in_group, unsend))
     assert [(e.type, getattr(e, "target_message_id", None)) for e in events] == [("unsend", "100")]
+
+
+def test_millisecond_times_are_kept_exactly() -> None:
+    (event,) = normalize_body(body(text_event() | {"timestamp": 1770714000123}))
+    assert event.timestamp.isoformat() == "2026-02-10T09:00:00.123000+00:00"
