@@ -2,10 +2,11 @@
 
 Twilio names a party by an address: an E.164 number (``+14155238886``) for SMS and MMS, the same
 number behind a channel prefix for other transports (``whatsapp:+14155238886``), or a short code
-(``46645``) or alphanumeric sender. siu keeps the prefix (it says how to answer) and writes an
-E.164 number without its ``+``, as WhatsApp writes its ids: ``14155238886`` and
-``whatsapp:14155238886``. An id of 7 or more digits is a phone number again when sent (short codes
-have at most 6), so the mapping is lossless both ways.
+(``46645``) or alphanumeric sender. siu keeps the prefix (it says how to answer) and, for SMS and
+WhatsApp, writes an E.164 number without its ``+``, as WhatsApp writes its ids: ``14155238886`` and
+``whatsapp:14155238886``. There an id of 7 or more digits is a phone number again when sent (short
+codes have at most 6), so the mapping is lossless both ways. Other transports' addresses (a
+``messenger:`` page-scoped id...) are kept verbatim.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ _ADDRESS_RE = re.compile(r"^(?:(?P<prefix>[a-z][a-z0-9_-]{0,19}):)?(?P<ident>[^\
 _E164_RE = re.compile(r"^\+(?P<digits>[1-9]\d{6,14})$")
 _PHONE_ID_RE = re.compile(r"^[1-9]\d{6,14}$")
 WHATSAPP = "whatsapp"
+#: Transports whose addresses are phone numbers.
+PHONE_TRANSPORTS = frozenset({"", WHATSAPP})
 
 
 def parse(address: str) -> tuple[str, str] | None:
@@ -32,7 +35,7 @@ def to_siu_id(address: str) -> str | None:
     if parsed is None:
         return None
     prefix, ident = parsed
-    e164 = _E164_RE.match(ident)
+    e164 = _E164_RE.match(ident) if prefix in PHONE_TRANSPORTS else None
     core = e164.group("digits") if e164 else ident
     return f"{prefix}:{core}" if prefix else core
 
@@ -43,7 +46,8 @@ def to_address(siu_id: str) -> str | None:
     if parsed is None:
         return None
     prefix, ident = parsed
-    core = f"+{ident.lstrip('+')}" if _PHONE_ID_RE.match(ident.lstrip("+")) else ident
+    phone_like = prefix in PHONE_TRANSPORTS and _PHONE_ID_RE.match(ident.lstrip("+")) is not None
+    core = f"+{ident.lstrip('+')}" if phone_like else ident
     return f"{prefix}:{core}" if prefix else core
 
 
