@@ -20,7 +20,7 @@ from siu_twilio.config import API_VERSION, CHANNEL, account_sid, read_settings
 
 TWILIO_API_HOST = "api.twilio.com"
 _MEDIA_PATH_RE = re.compile(
-    rf"^/{API_VERSION}/Accounts/(?P<account>AC[0-9a-fA-F]{{32}})/Messages/[A-Z]{{2}}[0-9a-fA-F]{{32}}"
+    rf"^/{API_VERSION}/Accounts/(?P<account>[A-Za-z0-9_-]{{2,64}})/Messages/[A-Z]{{2}}[0-9a-fA-F]{{32}}"
     r"/Media/(?P<media>ME[0-9a-fA-F]{32})$"
 )
 GENERIC_TYPES = frozenset({"application/octet-stream", "binary/octet-stream"})

@@ -19,8 +19,9 @@ from urllib.parse import parse_qsl
 from siu_core.plugin import StandInResponse
 from siu_twilio.config import API_VERSION, MAX_TEXT_LENGTH
 
-_MESSAGES_RE = re.compile(rf"^/{API_VERSION}/Accounts/(AC[0-9a-fA-F]{{32}})/Messages\.json$")
-_MEDIA_RE = re.compile(rf"^/{API_VERSION}/Accounts/AC[0-9a-fA-F]{{32}}/Messages/[A-Z]{{2}}[0-9a-fA-F]{{32}}"
+#: Any account id the deployment uses (``siu dev`` makes up its own), then Twilio's resource path.
+_MESSAGES_RE = re.compile(rf"^/{API_VERSION}/Accounts/([A-Za-z0-9_-]{{2,64}})/Messages\.json$")
+_MEDIA_RE = re.compile(rf"^/{API_VERSION}/Accounts/[A-Za-z0-9_-]{{2,64}}/Messages/[A-Z]{{2}}[0-9a-fA-F]{{32}}"
                        r"/Media/ME[0-9a-fA-F]{32}$")
 
 

@@ -110,3 +110,27 @@ def test_a_recorded_cassette_has_no_authorization_and_the_account_as_a_placehold
             requests.Session() as session:
         replayed = channel().send_reply(reply(), fake, session, settings)
     assert cassette.all_played and replayed == recorded
+
+
+def test_siu_devs_made_up_secrets_carry_a_simulated_message_and_its_reply(standin: str) -> None:
+    """What ``siu dev`` does with this channel: made-up secrets, a signed simulated POST, a reply to its sender."""
+    from datetime import UTC, datetime
+
+    from siu_core.dev.stack import account_id_for, dev_secret_values
+    from siu_core.models import InboundRequest, MessageEvent, SimulatedMessage
+
+    secrets = dev_secret_values(channel())
+    account = account_id_for(channel(), secrets)
+    url = "http://127.0.0.1:8000/webhooks/twilio"
+    msg = SimulatedMessage(sender_id="whatsapp:5511987654321", sender_name="Amara", text="Oi!", message_id="dev-1",
+                           timestamp=datetime(2026, 2, 10, 9, 0, tzinfo=UTC))
+    (post,) = channel().simulate_webhooks([msg], account, secrets, url=url)
+    request = InboundRequest.received(method="POST", url=url, headers=post.headers, body=post.body)
+    channel().verify_signature(post.body, post.headers, secrets, request=request)
+    (event,) = channel().normalize(post.body, post.headers, account_id=account, request=request)
+    assert isinstance(event, MessageEvent) and event.account_id == account
+    answer = ReplyRequest(channel="twilio", account_id=event.account_id, recipient=event.customer, text="Olá!",
+                          idempotency_key="k", last_inbound_at=event.timestamp, requested_at=event.timestamp)
+    with requests.Session() as session:
+        sent = channel().send_reply(answer, secrets, session, {"api_base_url": standin})
+    assert sent.recipient_id == "whatsapp:5511987654321"
