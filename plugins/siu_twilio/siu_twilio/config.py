@@ -38,6 +38,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     #: Where Twilio should POST delivery statuses of replies (usually this channel's webhook URL);
     #: empty: the number's or Messaging Service's own status callback setting applies.
     "status_callback_url": "",
+    #: The Content API (templates): empty means Twilio's, or ``api_base_url`` when that is overridden
+    #: (``siu dev``'s stand-in answers both).
+    "content_api_base_url": "",
 }
 
 #: What may stand in an account SID's place in a URL path. Twilio's are ``AC`` and 32 hex digits;

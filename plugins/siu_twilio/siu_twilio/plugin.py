@@ -26,7 +26,7 @@ from siu_core.plugin import (
     WebhookRequest,
     hookimpl,
 )
-from siu_twilio import config, media, send, signature, simulate, standin
+from siu_twilio import config, media, send, signature, simulate, standin, templates
 from siu_twilio import normalize as normalize_mod
 
 NO_HANDSHAKE = (
@@ -98,3 +98,9 @@ def simulate_webhook(
 def stand_in_response(method: str, path: str, body: bytes) -> StandInResponse | None:
     """Answer like the Messages API so ``siu dev`` can send replies and fetch media with no Twilio account."""
     return standin.stand_in_response(method, path, body)
+
+
+@hookimpl(optionalhook=True)
+def message_templates(secrets: Mapping[str, str], settings: Mapping[str, Any], session: Any) -> list[dict[str, Any]]:
+    """List the account's Content templates with WhatsApp's review, so the inbox offers only approved ones."""
+    return templates.list_templates(secrets, settings, session)

@@ -37,6 +37,12 @@ def _png_1x1() -> bytes:
 
 
 PLACEHOLDER_MEDIA = _png_1x1()
+CONTENT_LIST_PATH = "/v1/ContentAndApprovals"
+#: The templates ``siu dev`` offers: one approved by WhatsApp, one still in review.
+DEV_TEMPLATES = [
+    ("HX" + "de" * 16, "order_update", "en", {"1": "order number"}, "approved", "UTILITY"),
+    ("HX" + "ad" * 16, "spring_offer", "en", {}, "pending", "MARKETING"),
+]
 
 
 def twilio_error(status: int, code: int, message: str) -> StandInResponse:
@@ -54,7 +60,7 @@ def _form(body: bytes) -> dict[str, str] | None:
 
 
 def stand_in_response(method: str, path: str, body: bytes) -> StandInResponse | None:
-    """Route one call: ``POST .../Messages.json`` or ``GET .../Media/{MediaSid}``; None for anything else."""
+    """Route one call: ``POST .../Messages.json``, ``GET .../Media/{MediaSid}`` or the Content template list."""
     messages = _MESSAGES_RE.match(path)
     if messages is not None:
         if method != "POST":
@@ -63,6 +69,10 @@ def stand_in_response(method: str, path: str, body: bytes) -> StandInResponse | 
         if form is None:
             return twilio_error(400, 21609, "Invalid request body")
         return create_message(messages.group(1), form)
+    if path == CONTENT_LIST_PATH:
+        if method != "GET":
+            return twilio_error(405, 20004, "Method not allowed")
+        return StandInResponse(status=200, body=content_list())
     if _MEDIA_RE.match(path):
         if method != "GET":
             return twilio_error(405, 20004, "Method not allowed")
@@ -93,3 +103,18 @@ def create_message(account_sid: str, form: Mapping[str, str]) -> StandInResponse
         "subresource_uris": {"media": f"{uri}/Media.json"}, "to": to, "uri": f"{uri}.json",
     }
     return StandInResponse(status=201, body=resource)
+
+
+def content_list() -> dict[str, Any]:
+    """The Content API's one-page answer listing :data:`DEV_TEMPLATES` with their WhatsApp review."""
+    url = f"https://content.twilio.com{CONTENT_LIST_PATH}?PageSize=500&Page=0"
+    contents = [
+        {"sid": sid, "friendly_name": name, "language": language, "variables": variables,
+         "types": {"twilio/text": {"body": "Your order {{1}} has shipped." if variables else "Spring offer!"}},
+         "approval_requests": {"name": name, "category": category, "content_type": "twilio/text",
+                               "status": status, "rejection_reason": "", "allow_category_change": False}}
+        for sid, name, language, variables, status, category in DEV_TEMPLATES
+    ]
+    return {"contents": contents, "meta": {"page": 0, "page_size": 500, "first_page_url": url,
+                                           "previous_page_url": None, "url": url, "next_page_url": None,
+                                           "key": "contents"}}

@@ -134,3 +134,10 @@ def test_siu_devs_made_up_secrets_carry_a_simulated_message_and_its_reply(standi
     with requests.Session() as session:
         sent = channel().send_reply(answer, secrets, session, {"api_base_url": standin})
     assert sent.recipient_id == "whatsapp:5511987654321"
+
+
+def test_the_stand_in_lists_templates_for_siu_dev(standin: str) -> None:
+    with requests.Session() as session:
+        listed = channel().message_templates(REAL_LOOKING, session, {"api_base_url": standin})
+    assert listed is not None
+    assert [(t["status"], t["param_count"]) for t in listed] == [("APPROVED", 1), ("PENDING", 0)]

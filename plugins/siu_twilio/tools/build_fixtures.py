@@ -339,6 +339,55 @@ def send_cases() -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]
     return cases, cassettes
 
 
+CONTENT = "https://content.twilio.com/v1/ContentAndApprovals"
+
+
+def content(n: int, name: str, language: str, variables: dict[str, str], status: str, category: str,
+            body: str) -> dict[str, Any]:
+    """A Content resource with its WhatsApp approval request, as ContentAndApprovals lists it."""
+    content_sid = TEMPLATE if n == 1 else sid("HX", n)
+    return {
+        "date_created": "2026-01-15T10:00:00Z", "date_updated": "2026-01-16T08:30:00Z", "sid": content_sid,
+        "account_sid": "<account_sid>", "friendly_name": name, "language": language, "variables": variables,
+        "types": {"twilio/text": {"body": body}},
+        "approval_requests": {"name": name, "category": category, "content_type": "twilio/text",
+                              "status": status, "rejection_reason": "", "allow_category_change": False},
+    }
+
+
+def templates_cases() -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """The account's Content templates over two pages, and the entries message_templates must return."""
+    first = f"{CONTENT}?PageSize=500"
+    second = f"{CONTENT}?PageSize=500&Page=1&PageToken=PASIU0001"
+    pages = [
+        (first, [content(1, "order_shipped", "pt_BR", {"1": "1042"}, "approved", "UTILITY",
+                         "Seu pedido {{1}} foi enviado."),
+                 content(2, "spring_sale", "en", {"1": "name", "2": "code"}, "rejected", "MARKETING",
+                         "Hi {{1}}, use {{2}} for 10% off")], second),
+        (second, [content(3, "opening_hours", "en", {}, "unsubmitted", "",
+                          "We are open 9-18, Monday to Saturday.")], None),
+    ]
+    calls = []
+    for index, (url, contents, following) in enumerate(pages):
+        meta = {"page": index, "page_size": 500, "first_page_url": first,
+                "previous_page_url": first if index else None, "url": url, "next_page_url": following,
+                "key": "contents"}
+        text = json.dumps({"contents": contents, "meta": meta})
+        calls.append({"request": {"body": None, "headers": {"Accept": ["*/*"]}, "method": "GET", "uri": url},
+                      "response": {"body": {"string": text},
+                                   "headers": {"Content-Type": ["application/json"],
+                                               "Content-Length": [str(len(text.encode()))]},
+                                   "status": {"code": 200, "message": "OK"}}})
+    expected = [
+        {"name": TEMPLATE, "language": "pt_BR", "status": "APPROVED", "category": "UTILITY", "param_count": 1},
+        {"name": sid("HX", 2), "language": "en", "status": "REJECTED", "category": "MARKETING", "param_count": 2},
+        {"name": sid("HX", 3), "language": "en", "status": "UNSUBMITTED", "category": None, "param_count": 0},
+    ]
+    cases = [{"id": "two_pages", "cassette": "cassettes/templates_two_pages.yaml", "expected": expected,
+              "why": "every page is read; the Content SID is the name, WhatsApp's review the status"}]
+    return cases, {"cassettes/templates_two_pages.yaml": calls}
+
+
 MEDIA_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00siu twilio sample\xff\xd9"
 
 
@@ -396,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
         write(f"malformed/{name}", data)
     sends, send_cassettes = send_cases()
     medias, media_cassettes = media_cases()
-    for rel, calls in {**send_cassettes, **media_cassettes}.items():
+    templates, template_cassettes = templates_cases()
+    for rel, calls in {**send_cassettes, **media_cassettes, **template_cassettes}.items():
         write(rel, yamlserializer.serialize({"interactions": calls, "version": 1}).encode("utf-8"))
 
     def signed(name: str, why: str, **over: Any) -> dict[str, Any]:
@@ -445,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         "malformed": [f"malformed/{name}" for name in MALFORMED],
         "send": sends,
         "media": medias,
+        "templates": templates,
         "skip": {
             "signature.escaped_unicode": "Twilio webhooks are forms, not JSON: there are no \\u escapes; "
                                          "sms_unicode is a golden vector with percent-encoded UTF-8 instead",
@@ -454,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     write("manifest.json", (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     print(f"wrote {len(WEBHOOKS)} webhooks, {len(UNKNOWN)} unknown, {len(MALFORMED)} malformed, "
-          f"{len(sends)} send and {len(medias)} media cases", file=sys.stderr)
+          f"{len(sends)} send, {len(medias)} media and {len(templates)} templates cases", file=sys.stderr)
     return 0
 
 
