@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
@@ -49,19 +49,27 @@ STATUS_MAP: dict[str, Literal["sent", "delivered", "read", "failed"]] = {
 PENDING_STATUSES = frozenset({"queued", "accepted", "scheduled", "sending", "partially_delivered"})
 INBOUND_STATUSES = frozenset({"received", "receiving"})
 _TRUE = {"true", "True", "1"}
+#: How far ahead of siu's clock a request's Date header may be and still be believed.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
 
 
 def received_at(headers: Mapping[str, str], now: datetime) -> datetime:
-    """The request's ``Date`` header (a sender's clock, whole seconds), else ``now``."""
+    """The request's ``Date`` header (a sender's clock, whole seconds), else ``now``; never in the future.
+
+    The header is not signed: one more than :data:`MAX_CLOCK_SKEW` ahead of ``now`` is ignored, so a
+    message can never sort after ones that arrive later or distort SLA clocks.
+    """
+    received = now.astimezone(UTC).replace(microsecond=0)
     value = next((v for k, v in headers.items() if k.lower() == "date"), None)
     if value:
         try:
             parsed = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             parsed = None
-        if parsed is not None and parsed.tzinfo is not None and 1970 < parsed.year < 9999:
+        if parsed is not None and parsed.tzinfo is not None and 1970 < parsed.year < 9999 \
+                and parsed <= received + MAX_CLOCK_SKEW:
             return parsed.astimezone(UTC)
-    return now.astimezone(UTC).replace(microsecond=0)
+    return received
 
 
 def normalize_body(body: bytes, headers: Mapping[str, str], now: datetime) -> list[Event]:

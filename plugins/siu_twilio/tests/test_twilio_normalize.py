@@ -56,7 +56,11 @@ def test_whatsapp_keeps_its_prefix_on_the_customer_but_not_on_the_account() -> N
 def test_the_time_is_the_date_header_else_the_moment_received() -> None:
     dated = one(inbound(), {**FORM, "date": "Tue, 10 Feb 2026 09:01:02 GMT"})
     assert dated.timestamp == datetime(2026, 2, 10, 9, 1, 2, tzinfo=UTC)
-    for headers in (FORM, {**FORM, "Date": "yesterday"}, {**FORM, "Date": "Tue, 10 Feb 2026 09:01:02"}):
+    skewed = one(inbound(), {**FORM, "Date": "Tue, 10 Feb 2026 09:34:00 GMT"})
+    assert skewed.timestamp == datetime(2026, 2, 10, 9, 34, tzinfo=UTC)
+    future = "Tue, 10 Feb 2026 09:36:00 GMT"  # six minutes ahead of NOW: not believed
+    for headers in (FORM, {**FORM, "Date": "yesterday"}, {**FORM, "Date": "Tue, 10 Feb 2026 09:01:02"},
+                    {**FORM, "Date": future}):
         assert one(inbound(), headers).timestamp == NOW.replace(microsecond=0)
 
 
