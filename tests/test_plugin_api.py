@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 API = "siu_core.plugin"
 TEMPLATE_PACKAGE = ROOT / "siu_core" / "scaffold" / "template" / "{package}"
 #: Top-level packages of the plugins' distributions: the core must import none of them.
-PLUGIN_PACKAGES = {"siu_meta", "siu_whatsapp", "siu_facebook", "siu_instagram", "siu_telegram"}
+PLUGIN_PACKAGES = {"siu_meta", "siu_whatsapp", "siu_facebook", "siu_instagram", "siu_telegram", "siu_twilio"}
 
 
 def shipped_packages() -> list[Path]:

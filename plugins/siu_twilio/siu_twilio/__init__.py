@@ -1,0 +1,1 @@
+"""siu channel plugin: Twilio Programmable Messaging (SMS, MMS and WhatsApp through Twilio)."""

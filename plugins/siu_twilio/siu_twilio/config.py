@@ -1,0 +1,111 @@
+"""What the core knows about the Twilio channel, and the settings and secrets each call reads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, PermanentSendError, ReplyWindowPolicy, require_secret
+
+CHANNEL = "twilio"
+DISTRIBUTION = "siu-twilio"
+#: ``account_sid`` (``AC`` + 32 hex) names the account in every API path and is the basic-auth user;
+#: ``auth_token`` is the basic-auth password and the key Twilio signs every webhook with.
+SECRET_FIELDS = ["account_sid", "auth_token"]
+#: ``phone_number``: the business's Twilio number (E.164). Webhooks name the number they were sent
+#: to, so events need no secret for it; ``siu dev`` and ``siu simulate`` address simulated webhooks to it.
+OPTIONAL_SECRET_FIELDS = ["phone_number"]
+SIGNING_SECRET_FIELDS = ["auth_token"]
+ACCOUNT_SECRET_FIELD = "phone_number"  # noqa: S105 - a field name, not a secret
+#: The Messages API takes a Body of at most 1600 characters (error 21617 beyond).
+MAX_TEXT_LENGTH = 1600
+#: SMS and MMS have no reply window, and the core applies one policy per channel: so the channel
+#: declares none, and :mod:`siu_twilio.window` applies WhatsApp's 24 hours per ``whatsapp:`` address.
+REPLY_WINDOW = ReplyWindowPolicy(standard_hours=None, human_agent_days=None, template_when_closed=False)
+#: WhatsApp through Twilio: free text for 24 hours after the customer's last message, then only an
+#: approved template (a Content SID).
+WHATSAPP_WINDOW = ReplyWindowPolicy(standard_hours=24, human_agent_days=None, template_when_closed=True)
+DEFAULT_API_BASE_URL = "https://api.twilio.com"
+DEFAULT_TIMEOUT_SECONDS = 10.0
+API_VERSION = "2010-04-01"
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "api_base_url": DEFAULT_API_BASE_URL,
+    "timeout_seconds": DEFAULT_TIMEOUT_SECONDS,
+    #: Where Twilio should POST delivery statuses of replies (usually this channel's webhook URL);
+    #: empty: the number's or Messaging Service's own status callback setting applies.
+    "status_callback_url": "",
+    #: The Content API (templates): empty means Twilio's, or ``api_base_url`` when that is overridden
+    #: (``siu dev``'s stand-in answers both).
+    "content_api_base_url": "",
+}
+
+#: What may stand in an account SID's place in a URL path. Twilio's are ``AC`` and 32 hex digits;
+#: ``siu dev``'s made-up ones are longer words: both pass, a ``/`` or ``?`` never does.
+ACCOUNT_SID_RE = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
+
+
+def plugin_version() -> str:
+    """The installed distribution's version, so ``siu channels`` reports what is really deployed."""
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # running from a bare checkout
+        return "0+unknown"
+
+
+def channel_info() -> ChannelInfo:
+    """Describe Twilio to the core: account SID and auth token, no channel-wide window, Content SID templates."""
+    return ChannelInfo(
+        name=CHANNEL,
+        display_name="Twilio",
+        version=plugin_version(),
+        contract_version=CONTRACT_VERSION,
+        secret_fields=list(SECRET_FIELDS),
+        optional_secret_fields=list(OPTIONAL_SECRET_FIELDS),
+        signing_secret_fields=list(SIGNING_SECRET_FIELDS),
+        account_secret_field=ACCOUNT_SECRET_FIELD,
+        settings=dict(DEFAULT_SETTINGS),
+        reply_window=REPLY_WINDOW,
+        max_text_length=MAX_TEXT_LENGTH,
+        text_length_unit="characters",
+        supports_templates=True,
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated deployment settings for Messages API calls."""
+
+    api_base_url: str
+    timeout: float
+    status_callback_url: str
+
+    def account_url(self, account_sid: str, tail: str) -> str:
+        """``{base}/2010-04-01/Accounts/{AccountSid}/{tail}``: every Messaging REST resource lives there."""
+        return f"{self.api_base_url}/{API_VERSION}/Accounts/{account_sid}/{tail}"
+
+
+def read_settings(settings: Mapping[str, Any]) -> Settings:
+    """Check the merged settings once per call; a bad value is a permanent, named configuration error."""
+    merged = {**DEFAULT_SETTINGS, **dict(settings)}
+    base = merged["api_base_url"]
+    if not isinstance(base, str) or not base.startswith(("https://", "http://")):
+        raise PermanentSendError("setting api_base_url must be an http(s) URL")
+    timeout = merged["timeout_seconds"]
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 60:
+        raise PermanentSendError("setting timeout_seconds must be a number of seconds in (0, 60]")
+    callback = merged["status_callback_url"] or ""
+    if not isinstance(callback, str) or (callback and not callback.startswith(("https://", "http://"))):
+        raise PermanentSendError("setting status_callback_url must be empty or an http(s) URL")
+    return Settings(api_base_url=base.rstrip("/"), timeout=float(timeout), status_callback_url=callback)
+
+
+def account_sid(secrets: Mapping[str, str]) -> str:
+    """The account SID, refused (without echoing it) when it could change the URL path it is placed in."""
+    sid = require_secret(secrets, "account_sid", CHANNEL)
+    if not ACCOUNT_SID_RE.match(sid):
+        raise PermanentSendError("secret field 'account_sid' has characters a Twilio account SID never has")
+    return sid
