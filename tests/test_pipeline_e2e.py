@@ -50,9 +50,15 @@ def store_secret(channel: Channel) -> tuple[dict[str, str], str]:
     return secret, account
 
 
+#: Where the Function URL is reached in these tests: a channel that signs the URL (Twilio) signs this one.
+URL_HOST = "abc123.lambda-url.ap-southeast-1.on.aws"
+URL = f"https://{URL_HOST}/"
+
+
 def post(channel: Channel, body: bytes, headers: dict[str, str], queue_url: str) -> dict[str, Any]:
     connector = build_connector(channel.name, secrets=SecretStore(), queue_url=queue_url)
-    result: dict[str, Any] = connector.handle(function_url_event("POST", "/", "", headers.items(), body))
+    event = function_url_event("POST", "/", "", headers.items(), body, domain=URL_HOST, scheme="https")
+    result: dict[str, Any] = connector.handle(event)
     return result
 
 
@@ -86,9 +92,9 @@ def test_signed_webhooks_of_every_channel_become_labeled_assigned_audited_thread
                              message_id=str(7001 + i), timestamp=NOW - timedelta(minutes=10 - i))
             for i, (who, text, _team) in enumerate(SCRIPT)
         ]
-        hooks = channel.simulate_webhooks(simulated, account, secret)  # one POST, or one per message
+        hooks = channel.simulate_webhooks(simulated, account, secret, url=URL)  # one POST, or one per message
         wrong = {**secret, **{f: "not-the-secret" for f in channel.info.signing_secret_fields}}
-        forged = channel.simulate_webhooks(simulated[:1], account, wrong)[0]
+        forged = channel.simulate_webhooks(simulated[:1], account, wrong, url=URL)[0]
         assert post(channel, forged.body, forged.headers, queue_url)["statusCode"] in (401, 403)
         for hook in hooks:
             answer = post(channel, hook.body, hook.headers, queue_url)
