@@ -14,6 +14,7 @@ Run alone: ``.venv/bin/python -m bench.labeler``.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import threading
 import time
@@ -39,20 +40,21 @@ class _ConverseStandIn(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.bodies.append(body)
         request = json.loads(body)
-        topics = request["toolConfig"]["tools"][0]["toolSpec"]["inputSchema"]["json"]["properties"]["topic"]["enum"]
-        tool = request["toolConfig"]["toolChoice"]["tool"]["name"]
+        ids = re.findall(r'<m id="(\d+)"', request["messages"][0]["content"][0]["text"])
         time.sleep(self.server.latency)
-        labels = {"topic": topics[0], "urgency": "normal", "language": "en", "summary": "Asks where the order is."}
+        labels = {"labels": [{"id": local, "topic": "orders_shipping", "urgency": "normal", "language": "en",
+                              "summary": "Asks where the order is."} for local in ids]}
+        if "toolConfig" in request:
+            tool = request["toolConfig"]["toolChoice"]["tool"]["name"]
+            content: list[dict[str, Any]] = [{"toolUse": {"toolUseId": "t", "name": tool, "input": labels}}]
+            stop = "tool_use"
+        else:
+            content, stop = [{"text": json.dumps(labels)}], "end_turn"
         answer = json.dumps(
             {
-                "output": {
-                    "message": {
-                        "role": "assistant",
-                        "content": [{"toolUse": {"toolUseId": "t", "name": tool, "input": labels}}],
-                    }
-                },
-                "stopReason": "tool_use",
-                "usage": {"inputTokens": 400, "outputTokens": 50, "totalTokens": 450},
+                "output": {"message": {"role": "assistant", "content": content}},
+                "stopReason": stop,
+                "usage": {"inputTokens": 400, "outputTokens": 50 * len(ids), "totalTokens": 400 + 50 * len(ids)},
                 "metrics": {"latencyMs": int(self.server.latency * 1000)},
             }
         ).encode()
