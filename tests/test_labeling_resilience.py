@@ -323,3 +323,5 @@ def test_the_labeler_benchmark_runs_against_its_loopback_standin() -> None:
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     assert figures["labeler_batch_latency_ratio"] < 5  # sequential calls would be ~10
     assert figures["label_prompt_overhead_chars"] > 0
+    assert figures["label_input_tokens_ratio"] >= 3  # issue 16: at least 3 times fewer input tokens
+    assert figures["label_input_tokens_per_message_batches_of_10"] < figures["label_input_tokens_per_message"]

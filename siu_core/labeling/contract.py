@@ -69,14 +69,15 @@ def json_body_matcher(r1: Any, r2: Any) -> None:
         raise AssertionError("the JSON request bodies differ (regenerate the cassettes if the prompt changed)")
 
 
-def bedrock_vcr(cassette_dir: str | Path) -> Any:
-    """A replay-only ``vcr.VCR`` for Bedrock cassettes: core scrubbing plus botocore's volatile headers."""
+def bedrock_vcr(cassette_dir: str | Path, *, record_mode: str = "none") -> Any:
+    """A ``vcr.VCR`` for Bedrock cassettes (replay only unless told): core scrubbing plus botocore's volatile
+    headers."""
     import vcr
 
     scrub = scrubber(extra_headers=BEDROCK_SCRUBBED_HEADERS)
     recorder = vcr.VCR(
         cassette_library_dir=str(cassette_dir),
-        record_mode="none",
+        record_mode=record_mode,
         match_on=MATCH_ON,
         before_record_request=scrub.before_record_request,
         before_record_response=scrub.before_record_response,
