@@ -93,8 +93,11 @@ def _run(labeler: Any, items: list[Any], quiet: bool) -> tuple[list[Any], Any]:
 
     if quiet:
         return ev.label_set(labeler, items)
+    from rich.console import Console
+
     columns = (TextColumn("labeling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=True) as progress:
+    console = Console(stderr=True)  # stdout carries only the figures
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("labeling", total=len(items))
         return ev.label_set(labeler, items, lambda n: progress.advance(task, n))
 
