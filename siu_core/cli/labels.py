@@ -21,7 +21,7 @@ LABELERS = ("rules", "bedrock")
 
 @click.group("labels")
 def labels() -> None:
-    """Measure and tune the labeler."""
+    """Measure the labeler on the labeled evaluation set."""
 
 
 def _fail(message: str) -> None:
