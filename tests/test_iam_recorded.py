@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib.abc
 import json
+import re
 import sys
 import threading
 import time
@@ -114,21 +115,28 @@ class _PlatformServer:
 
 
 def _converse(fail_marker: str) -> iam.Responder:
-    """Answers Converse with valid labels (an unusable answer when the text carries the marker)."""
+    """Answers Converse with valid labels per message (an unusable entry for a text carrying the marker)."""
 
     def answer(operation: str, request: Mapping[str, Any]) -> Any:
-        tool = request["toolConfig"]["toolChoice"]["tool"]["name"]
-        topics = request["toolConfig"]["tools"][0]["toolSpec"]["inputSchema"]["json"]["properties"]["topic"]["enum"]
-        text = json.dumps(request["messages"])
-        topic = "shipping" if "order" in text and "shipping" in topics else topics[0]
-        labels: dict[str, Any] = {"topic": topic, "urgency": "normal", "language": "en",
-                                  "summary": "Asks about an order."}
-        if fail_marker in text:
-            labels = {"topic": "not-a-topic"}
+        schema = (request["toolConfig"]["tools"][0]["toolSpec"]["inputSchema"]["json"] if "toolConfig" in request
+                  else json.loads(request["outputConfig"]["textFormat"]["structure"]["jsonSchema"]["schema"]))
+        topics = schema["properties"]["labels"]["items"]["properties"]["topic"]["enum"]
+        entries: list[dict[str, Any]] = []
+        for local, text in re.findall(r'<m id="(\d+)"[^>]*>(.*?)</m>', request["messages"][0]["content"][0]["text"],
+                                      re.DOTALL):
+            topic = "shipping" if "order" in text and "shipping" in topics else topics[0]
+            entries.append({"id": local, "topic": "not-a-topic"} if fail_marker in text else
+                           {"id": local, "topic": topic, "urgency": "normal", "language": "en",
+                            "summary": "Asks about an order."})
+        if "toolConfig" in request:
+            tool = request["toolConfig"]["toolChoice"]["tool"]["name"]
+            content: list[dict[str, Any]] = [{"toolUse": {"toolUseId": "t1", "name": tool,
+                                                          "input": {"labels": entries}}}]
+        else:
+            content = [{"text": json.dumps({"labels": entries})}]
         return iam.http_ok(), {
-            "output": {"message": {"role": "assistant",
-                                   "content": [{"toolUse": {"toolUseId": "t1", "name": tool, "input": labels}}]}},
-            "stopReason": "tool_use",
+            "output": {"message": {"role": "assistant", "content": content}},
+            "stopReason": "tool_use" if "toolConfig" in request else "end_turn",
             "usage": {"inputTokens": 600, "outputTokens": 70, "totalTokens": 670},
             "metrics": {"latencyMs": 1},
         }
@@ -298,6 +306,8 @@ class _Day:
         assert refused["statusCode"] >= 400, refused
         assert call("POST", f"/api/threads/{tid}/labels", {"topic": "shipping", "urgency": "urgent"})[
             "statusCode"] == 200
+        relabeled = call("POST", f"/api/threads/{tid}/relabel", {})  # the inbox's own Converse call
+        assert relabeled["statusCode"] == 200, relabeled
         assert call("GET", f"/api/threads/{tid}/eligible")["statusCode"] == 200
         assert call("POST", f"/api/threads/{tid}/reassign", {"to": "ana"})["statusCode"] == 200
         agent = issue_token("ana", key=key, now=now)

@@ -175,3 +175,65 @@ def test_label_corrections_are_audited_and_kept_for_the_review(inbox) -> None:
     assert post(tid, "labels", who, body={"urgency": "normal"}).status == 200
     assert len(corrections.since(NOW)) == 2
     invariant()
+
+
+class _Model:
+    """A labeler standing in for the model: fixed labels (or a fallback), calls recorded."""
+
+    name = "bedrock:test-model"
+
+    def __init__(self, *, topic: str = "billing", urgency: str = "urgent", fallback: bool = False) -> None:
+        self.topic, self.urgency, self.fallback = topic, urgency, fallback
+        self.seen: list[str] = []
+
+    def label_batch(self, items):
+        from siu_core.models import Labels
+
+        self.seen += [item.text for item in items]
+        return [Labels(topic="other" if self.fallback else self.topic, urgency=self.urgency, language="en",
+                       summary="Asks about a double charge.", labeler="rules-fallback" if self.fallback else self.name,
+                       fallback=self.fallback) for _ in items]
+
+
+def test_a_relabel_asks_the_labeler_again_and_audits_the_change(inbox) -> None:
+    deliver([inbound("m1", "Where is my order?", at=NOW - timedelta(minutes=6)),
+             inbound("m2", "also I was charged twice", at=NOW - timedelta(minutes=5))], inbox.config)
+    thread = thread_of()
+    tid, who = thread["thread_id"], thread["assignee"]
+    model = _Model()
+    inbox.services.relabeler = model
+    assert post(tid, "relabel", "cho").code == "forbidden"  # another team's teammate
+    assert model.seen == []
+    done = post(tid, "relabel", who)
+    assert done.status == 200 and done.body["changed"] is True
+    assert model.seen == ["Where is my order?\nalso I was charged twice"]  # the opener and the latest words
+    assert done.body["before"] == {"topic": "shipping", "urgency": "normal", "language": "en", "labeler": "rules"}
+    assert done.body["after"] == {"topic": "billing", "urgency": "urgent", "language": "en",
+                                  "labeler": "bedrock:test-model"}
+    stored = thread_of()
+    assert (stored["topic"], stored["urgency"], stored["labeler"], stored["summary"]) == (
+        "billing", "urgent", "bedrock:test-model", "Asks about a double charge.")
+    assert stored["relabeled_by"] == f"user:{who}" and "relabeled" in audit_actions(tid)
+    assert corrections.since(NOW - timedelta(days=1)) == []  # the labeler's answer, not a teammate's correction
+    assert post(tid, "relabel", who).body["changed"] is False  # the same answer again changes nothing
+    invariant()
+
+
+def test_a_relabel_never_swaps_in_fallback_labels(inbox) -> None:
+    deliver([inbound("m1", "Where is my order?")], inbox.config)
+    tid, who = thread_of()["thread_id"], thread_of()["assignee"]
+    before = dump_state()
+    inbox.services.relabeler = _Model(fallback=True)
+    refused = post(tid, "relabel", who)
+    assert (refused.status, refused.code) == (503, "labeler_unavailable")
+    assert dump_state() == before
+
+
+def test_a_thread_without_text_has_nothing_to_relabel(inbox) -> None:
+    from siu_core.models import Attachment
+
+    deliver([inbound("m1", None, kind="image", attachments=[Attachment(type="image", media_id="1")])], inbox.config)
+    tid, who = thread_of()["thread_id"], thread_of()["assignee"]
+    inbox.services.relabeler = model = _Model()
+    assert (post(tid, "relabel", who).status, model.seen) == (409, [])
+    assert post("th_missing_1", "relabel", who).status == 404

@@ -398,6 +398,65 @@ def test_the_labeler_is_called_once_per_batch_with_every_new_message(pipeline) -
     assert calls == [["m3", "m1"]]
 
 
+class _ModelSpy:
+    """A labeler standing in for the model: records what it is asked to label, answers with the rules."""
+
+    name = "spy"
+
+    def __init__(self, config: Any) -> None:
+        from siu_core.labeling import build_labeler
+
+        self.rules = build_labeler(config, kind="rules")
+        self.calls: list[list[str]] = []
+
+    def label_batch(self, items: Sequence[LabelInput]) -> list[Labels]:
+        self.calls.append([i.message_id for i in items])
+        return [lab.model_copy(update={"labeler": "bedrock:spy"}) for lab in self.rules.label_batch(items)]
+
+
+def test_only_messages_that_open_or_reopen_a_thread_reach_the_model(pipeline) -> None:
+    spy = _ModelSpy(pipeline.config)
+    install_services(pipeline.config, labeler=spy)
+    # a new customer writes three times in one batch: the first opens the thread, the others follow up
+    run_batch([inbound("m1", "Where is my order?", at=NOW - timedelta(minutes=3)),
+               inbound("m2", "I paid on Monday", at=NOW - timedelta(minutes=2)),
+               inbound("m3", "tracking says nothing", at=NOW - timedelta(minutes=1))])
+    assert spy.calls == [["m1"]]
+    run_batch([inbound("m4", "any news about the parcel?", at=NOW)])  # a follow-up in a later batch
+    assert spy.calls == [["m1"]]
+    t = thread()
+    first, *follow_ups = thread_messages(t["thread_id"])
+    assert first["labels"]["labeler"] == "bedrock:spy" and t["labeler"] == "bedrock:spy"
+    assert [m["labels"]["labeler"] for m in follow_ups] == ["rules"] * 3  # local signals only
+    assert all(m["labels"]["language"] == "en" for m in follow_ups)
+    lifecycle.close_thread(t["thread_id"], by="user:ana", at=NOW)
+    later = NOW + timedelta(days=1)
+    run_batch([inbound("m5", "hello again, the order?", at=later)], now=later)  # reopens: the model again
+    assert spy.calls == [["m1"], ["m5"]] and thread()["reopen_count"] == 1
+
+
+def test_an_urgent_follow_up_escalates_its_thread_without_a_model_call(pipeline) -> None:
+    spy = _ModelSpy(pipeline.config)
+    install_services(pipeline.config, labeler=spy)
+    run_batch([inbound("m1", "Where is my order?")])
+    assert thread()["urgency"] == "normal"
+    run_batch([inbound("m2", "this is URGENT, I need it for tomorrow")])
+    t = thread()
+    assert spy.calls == [["m1"]] and t["urgency"] == "urgent"
+    assert "escalated" in actions(t["thread_id"])
+    assert t["labeler"] == "bedrock:spy" and t["topic"] == "shipping"  # the thread keeps the model's labels
+
+
+def test_a_redelivered_batch_labels_nothing_again(pipeline) -> None:
+    spy = _ModelSpy(pipeline.config)
+    install_services(pipeline.config, labeler=spy)
+    batch = [inbound("m1", "Where is my order?"), inbound("m2", "refund please", customer="cust-2")]
+    run_batch(batch)
+    before = dump_state()
+    run_batch(batch)  # SQS delivers the same records again (a timeout after the writes)
+    assert spy.calls == [["m1", "m2"]] and dump_state() == before
+
+
 def test_services_load_once_per_cold_start_from_ssm(aws) -> None:
     handler_module.set_services(None)
     run_batch([inbound("m1", "Where is my order?")])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -31,25 +33,19 @@ def config() -> SiuConfig:
     return example_config()
 
 
-def good_answer(request: dict[str, Any]) -> dict[str, Any]:
-    """A valid tool call whose summary echoes the customer's text, so order can be checked."""
-    text = request["messages"][0]["content"][0]["text"].split("\n")[1]
+_MESSAGE = re.compile(r'<m id="(\d+)"[^>]*>(.*?)</m>', re.DOTALL)
+
+
+def good_answer(request: dict[str, Any], *, reverse: bool = False) -> dict[str, Any]:
+    """A valid structured-output answer whose summaries echo the customers' texts, so order can be checked."""
+    messages = _MESSAGE.findall(request["messages"][0]["content"][0]["text"])
+    entries = [{"id": local, "topic": "other", "urgency": "normal", "language": "en", "summary": text}
+               for local, text in messages]
+    if reverse:
+        entries.reverse()
     return {
-        "output": {
-            "message": {
-                "role": "assistant",
-                "content": [
-                    {
-                        "toolUse": {
-                            "toolUseId": "t",
-                            "name": TOOL_NAME,
-                            "input": {"topic": "other", "urgency": "normal", "language": "en", "summary": text},
-                        }
-                    }
-                ],
-            }
-        },
-        "stopReason": "tool_use",
+        "output": {"message": {"role": "assistant", "content": [{"text": json.dumps({"labels": entries})}]}},
+        "stopReason": "end_turn",
         "usage": {"inputTokens": 400, "outputTokens": 50, "totalTokens": 450},
     }
 
@@ -96,19 +92,28 @@ def labeler(config: SiuConfig, client: Any, **options: Any) -> BedrockLabeler:
     return BedrockLabeler.from_config(config, client=client, **options)
 
 
-def test_a_batch_of_ten_calls_the_model_concurrently_and_keeps_order(config: SiuConfig) -> None:
-    # Every call waits at a barrier until all ten are in flight: sequential calls could never pass it.
-    barrier = threading.Barrier(10, timeout=10)
+def test_a_batch_of_ten_is_one_call_and_keeps_order(config: SiuConfig) -> None:
+    standin = StandIn(lambda _n, request: good_answer(request, reverse=True))  # entries in any order
+    outcomes = labeler(config, standin).label_batch_detailed(items(10))
+    assert len(standin.calls) == 1
+    assert [o.labels.summary for o in outcomes] == [f"message number {i}" for i in range(10)]
+    assert all(o.labels.labeler == f"bedrock:{MODEL_ID}" and not o.labels.fallback for o in outcomes)
+    assert [o.model_calls for o in outcomes] == [1] * 10
+    assert sum(o.usage.input_tokens for o in outcomes) == 400 and sum(o.usage.output_tokens for o in outcomes) == 50
+
+
+def test_a_batch_too_big_for_one_call_is_split_and_the_calls_run_concurrently(config: SiuConfig) -> None:
+    # Every call waits at a barrier until all three are in flight: sequential calls could never pass it.
+    barrier = threading.Barrier(3, timeout=10)
 
     def together(_n: int, request: dict[str, Any]) -> Any:
         barrier.wait()
         return good_answer(request)
 
     standin = StandIn(together)
-    labels = labeler(config, standin).label_batch(items(10))
-    assert standin.max_active == 10 and len(standin.calls) == 10
-    assert [lab.summary for lab in labels] == [f"message number {i}" for i in range(10)]
-    assert all(lab.labeler == f"bedrock:{MODEL_ID}" and not lab.fallback for lab in labels)
+    labels = labeler(config, standin).label_batch(items(23))
+    assert standin.max_active == 3 and len(standin.calls) == 3
+    assert [lab.summary for lab in labels] == [f"message number {i}" for i in range(23)]
 
 
 def test_concurrency_is_bounded_by_max_workers(config: SiuConfig) -> None:
@@ -120,9 +125,38 @@ def test_concurrency_is_bounded_by_max_workers(config: SiuConfig) -> None:
         return good_answer(request)
 
     standin = StandIn(in_threes)
-    labels = labeler(config, standin, max_workers=3).label_batch(items(9))
+    labels = labeler(config, standin, max_workers=3).label_batch(items(90))
     assert standin.max_active == 3 and len(standin.calls) == 9
     assert not any(lab.fallback for lab in labels)
+
+
+def test_entries_missing_from_an_answer_are_asked_again_alone(config: SiuConfig) -> None:
+    def drop_second(n: int, request: dict[str, Any]) -> Any:
+        answer = good_answer(request)
+        if n == 1:
+            body = json.loads(answer["output"]["message"]["content"][0]["text"])
+            body["labels"] = [e for e in body["labels"] if e["id"] != "2"] + [{**body["labels"][0], "id": "99"}]
+            answer["output"]["message"]["content"][0]["text"] = json.dumps(body)
+        return answer
+
+    standin = StandIn(drop_second)
+    outcomes = labeler(config, standin).label_batch_detailed(items(3))
+    assert len(standin.calls) == 2
+    assert standin.calls[1]["messages"][0]["content"][0]["text"] == '<m id="1">message number 1</m>'
+    assert standin.calls[1]["inferenceConfig"]["temperature"] > 0
+    assert [o.model_calls for o in outcomes] == [1, 2, 1]
+    assert outcomes[1].errors == ["invalid_output"] and outcomes[1].attempts[0].detail == "no labels for this message"
+    assert [o.labels.summary for o in outcomes] == [f"message number {i}" for i in range(3)]
+    assert not any(o.labels.fallback for o in outcomes)
+
+
+def test_a_fault_of_the_whole_call_falls_back_per_message(config: SiuConfig) -> None:
+    standin = StandIn(lambda _n, _r: client_error("AccessDeniedException", 403))
+    outcomes = labeler(config, standin).label_batch_detailed(items(4))
+    assert len(standin.calls) == 1
+    assert [o.message_id for o in outcomes] == [f"m-{i}" for i in range(4)]
+    assert all(o.labels.fallback and o.errors == ["AccessDeniedException"] for o in outcomes)
+    assert obs.pending_metrics() == {"LabelerErrors": 4.0, "FallbackLabels": 4.0}
 
 
 def test_messages_without_text_never_reach_the_model(config: SiuConfig) -> None:
@@ -176,7 +210,7 @@ def test_no_attempt_starts_that_could_outlast_the_budget(config: SiuConfig) -> N
     now = [0.0]
 
     def slow_throttle(_n: int, _r: dict[str, Any]) -> Any:
-        now[0] += 13.0  # a call eats 13 s of the 20 s budget: 8 s more (the read timeout) would overrun
+        now[0] += 13.0  # a call eats 13 s of the 20 s budget: 10 s more (the read timeout) would overrun
         return client_error("ThrottlingException", 429)
 
     standin = StandIn(slow_throttle)
@@ -232,16 +266,18 @@ def test_the_client_is_built_lazily_once_without_botocore_retries(config: SiuCon
     assert client.meta.region_name == "ap-southeast-1"
     cfg = client.meta.config
     assert cfg.retries["total_max_attempts"] == 1
-    assert (cfg.connect_timeout, cfg.read_timeout) == (2.0, 8.0)
+    assert (cfg.connect_timeout, cfg.read_timeout) == (2.0, 10.0)
     assert cfg.max_pool_connections >= 10
 
 
 @pytest.mark.parametrize(
     "answer",
     [
-        {"output": ["not", "a", "message"], "stopReason": "tool_use"},
-        {"output": {"message": {"content": [{"toolUse": {"name": TOOL_NAME, "input": "a string"}}]}}},
-        {"output": {"message": {"content": "text"}}, "stopReason": "tool_use"},
+        {"output": ["not", "a", "message"], "stopReason": "end_turn"},
+        {"output": {"message": {"content": [{"toolUse": {"name": TOOL_NAME, "input": {}}}]}}},
+        {"output": {"message": {"content": [{"text": '["a list"]'}]}}, "stopReason": "end_turn"},
+        {"output": {"message": {"content": [{"text": '{"labels": "none"}'}]}}, "stopReason": "end_turn"},
+        {"output": {"message": {"content": "text"}}, "stopReason": "end_turn"},
         {},
     ],
 )
@@ -260,7 +296,7 @@ def test_a_bug_of_ours_costs_the_model_labels_never_the_message(
     def broken(*_a: Any, **_k: Any) -> Any:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr("siu_core.labeling.bedrock.parse_labels", broken)
+    monkeypatch.setattr("siu_core.labeling.bedrock.parse_batch", broken)
     outcomes = lab.label_batch_detailed(items(3))
     assert [o.errors for o in outcomes] == [["internal_error"]] * 3
     assert all(o.labels.fallback and o.labels.topic == "other" for o in outcomes)
@@ -287,3 +323,5 @@ def test_the_labeler_benchmark_runs_against_its_loopback_standin() -> None:
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     assert figures["labeler_batch_latency_ratio"] < 5  # sequential calls would be ~10
     assert figures["label_prompt_overhead_chars"] > 0
+    assert figures["label_input_tokens_ratio"] >= 3  # issue 16: at least 3 times fewer input tokens
+    assert figures["label_input_tokens_per_message_batches_of_10"] < figures["label_input_tokens_per_message"]

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "digest": "siu_core.cli.digest:digest",
     "sla": "siu_core.cli.sla:sla",
     "taxonomy": "siu_core.cli.taxonomy:taxonomy",
+    "labels": "siu_core.cli.labels:labels",
     "new-channel": "siu_core.cli.new_channel:new_channel",
     "build": "siu_core.cli.build:build",
     "deploy": "siu_core.cli.deploy:deploy",

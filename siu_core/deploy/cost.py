@@ -35,8 +35,9 @@ MEASURED: dict[str, float] = {
     "status_dynamodb_write_units": 4,
     "status_dynamodb_read_units": 2,
     "status_s3_puts": 1,
-    # characters the model reads for a typical message, and of the labels it answers.
-    "prompt_chars": 1004,
+    # characters the model reads for a typical message alone in its call (system prompt, the answer
+    # schema, the tagged message), and of the labels it answers.
+    "prompt_chars": 1088,
     "answer_chars": 144,
 }
 

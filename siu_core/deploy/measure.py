@@ -77,10 +77,12 @@ def units(calls: Iterable[Call]) -> Units:
 
 
 def prompt_chars(request: Mapping[str, Any]) -> int:
-    """Characters the model reads from one Converse request: system text, tool spec, user text."""
+    """Characters the model reads from one Converse request: system text, tool spec or output schema, user text."""
     system = sum(len(str(block.get("text", ""))) for block in request.get("system", []))
     tools = sum(len(json.dumps(t.get("toolSpec", {}), separators=(",", ":")))
                 for t in (request.get("toolConfig") or {}).get("tools", []))
+    fmt = (request.get("outputConfig") or {}).get("textFormat") or {}
+    tools += len(str(((fmt.get("structure") or {}).get("jsonSchema") or {}).get("schema", "")))
     messages = sum(len(str(c.get("text", ""))) for m in request.get("messages", []) for c in m.get("content", []))
     return system + tools + messages
 
@@ -105,11 +107,16 @@ def measure() -> dict[str, Any]:
 
     def converse(_op: str, request: Mapping[str, Any]) -> Any:
         requests.append(request)
-        tool = request["toolConfig"]["toolChoice"]["tool"]["name"]
+        answer = {"labels": [{"id": "1", **TYPICAL_LABELS}]}  # the labeler sends one message, id "1"
+        content: list[dict[str, Any]]
+        if "toolConfig" in request:
+            tool = request["toolConfig"]["toolChoice"]["tool"]["name"]
+            content, stop = [{"toolUse": {"toolUseId": "t", "name": tool, "input": answer}}], "tool_use"
+        else:  # native structured output: the JSON answer as text
+            content, stop = [{"text": json.dumps(answer)}], "end_turn"
         return http_ok(), {
-            "output": {"message": {"role": "assistant", "content": [
-                {"toolUse": {"toolUseId": "t", "name": tool, "input": TYPICAL_LABELS}}]}},
-            "stopReason": "tool_use", "usage": {"inputTokens": 0, "outputTokens": 0, "totalTokens": 0},
+            "output": {"message": {"role": "assistant", "content": content}},
+            "stopReason": stop, "usage": {"inputTokens": 0, "outputTokens": 0, "totalTokens": 0},
         }
 
     recorder = CallRecorder({("bedrock", "Converse"): converse})

@@ -45,6 +45,12 @@ def _after(services: InboxServices, thread_id: str, changed: bool) -> dict[str, 
     return {"changed": changed, "thread": views.thread_summary(thread, now=services.clock(), spec=services.config.sla)}
 
 
+#: The helpers other thread actions (``relabel``) share.
+thread_or_404 = _thread
+run_store = _store
+after = _after
+
+
 def close(services: InboxServices, actor: Actor, thread_id: str) -> dict[str, Any]:
     """Close an open thread: its row ends and its assignee's counter drops, exactly once."""
     thread = _thread(thread_id)

@@ -40,7 +40,8 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("GET", "/api/me"), ("GET", "/api/queue"), ("GET", "/api/threads/{id}"),
     ("POST", "/api/threads/{id}/reply"), ("POST", "/api/threads/{id}/reassign"),
     ("POST", "/api/threads/{id}/close"), ("POST", "/api/threads/{id}/claim"),
-    ("POST", "/api/threads/{id}/labels"), ("GET", "/api/roster"), ("PUT", "/api/roster/{id}"),
+    ("POST", "/api/threads/{id}/labels"), ("POST", "/api/threads/{id}/relabel"),
+    ("GET", "/api/roster"), ("PUT", "/api/roster/{id}"),
     ("GET", "/api/audit"), ("GET", "/api/threads/{id}/eligible"), ("GET", "/api/threads/{id}/media"),
     ("POST", "/api/me/sign-out"), ("POST", "/api/roster/{id}/sign-out"),
     ("GET", "/api/channels/{id}/templates"),
@@ -153,6 +154,12 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
         who = actor()
         body = bodies.parse_body(event(), bodies.LabelsBody)
         return _json(200, actions.correct_labels(services(), who, thread_id, body))
+
+    @app.post(f"{PREFIX}/threads/<thread_id>/relabel")
+    def post_relabel(thread_id: str) -> Reply:
+        from siu_core.inbox import relabel
+
+        return _json(200, relabel.relabel(services(), actor(), thread_id))
 
     @app.get(f"{PREFIX}/roster")
     def get_roster() -> Reply:

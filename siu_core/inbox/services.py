@@ -17,6 +17,7 @@ from siu_core.inbox.errors import ApiError
 if TYPE_CHECKING:
     from siu_core.auth import SigningKeys
     from siu_core.config import SiuConfig
+    from siu_core.labeling import Labeler
     from siu_core.plugins import Channel, ChannelRegistry
     from siu_core.secrets import SecretStore
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 SEND_ATTEMPTS = 3
 #: Seconds of retrying a reply may take in total (the Lambda's timeout is 15 s).
 SEND_BUDGET = 8.0
+#: Seconds a relabel may spend on the model (the Lambda's timeout is 15 s).
+RELABEL_BUDGET = 10.0
 #: How long a second request with the same Idempotency-Key waits for the first one to finish.
 PEER_WAIT = 5.0
 PEER_POLL = 0.1
@@ -54,6 +57,23 @@ class InboxServices:
     template_clock: Callable[[], float] = time.monotonic
     _session: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: The labeler a relabel request uses (built on first use from the config; tests may set it).
+    relabeler: Labeler | None = field(default=None, repr=False)
+
+    def labeler(self) -> Labeler:
+        """The deployment's labeler, sized for a request: one model attempt budget inside the inbox's timeout."""
+        with self._lock:
+            if self.relabeler is None:
+                from siu_core.labeling import build_labeler
+
+                if self.config.labeler == "bedrock":
+                    from siu_core.labeling.bedrock import BedrockLabeler
+
+                    self.relabeler = BedrockLabeler.from_config(self.config, max_attempts=2,
+                                                                budget_seconds=RELABEL_BUDGET, read_timeout=8.0)
+                else:
+                    self.relabeler = build_labeler(self.config)
+            return self.relabeler
 
     def http(self) -> Any:
         """The HTTP session replies go out on (one per process, created on first send)."""

@@ -1,7 +1,8 @@
 """Labeling new customer messages: topic, urgency, language and a teammate-only summary.
 
 Two labelers share one protocol: :class:`~siu_core.labeling.bedrock.BedrockLabeler` (one Converse
-call per message, output forced to the labels schema, rule-based fallback) and
+call per batch, per-message labels in the model's native structured output or a forced tool,
+rule-based fallback per message) and
 :class:`~siu_core.labeling.rules.RuleLabeler` (keywords and simple signals, no AWS). A labeler
 never raises because of the model and never loses a message: every item gets valid labels.
 

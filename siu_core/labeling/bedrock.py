@@ -1,10 +1,13 @@
-"""The Bedrock labeler: one Converse call per new message, concurrent within a batch, never fatal.
+"""The Bedrock labeler: one Converse call for a batch of new messages, never fatal.
 
-Per message: up to ``max_attempts`` calls. Throttling and service errors (``ThrottlingException``,
-``ServiceUnavailableException``, ``ModelNotReadyException``, 5xx, timeouts) are retried after a
-jittered backoff; unusable answers (schema errors, a topic outside the taxonomy, a refusal,
-``max_tokens``) are retried at once with a little sampling so the answer can change. Answers that
-would come out the same (``content_filtered``, a guardrail) and client errors (access denied,
+The messages of a batch go to the model in one call (:func:`~siu_core.labeling.prompt.split_batches`
+splits a batch too big for one; those calls run concurrently) and come back as per-message labels
+keyed by a batch-local id. Per message: up to ``max_attempts`` calls; an answer's good entries are
+kept and only the messages without usable labels are asked again. Throttling and service errors
+(``ThrottlingException``, ``ServiceUnavailableException``, ``ModelNotReadyException``, 5xx,
+timeouts) are retried after a jittered backoff; unusable answers (schema errors, a topic outside
+the taxonomy, a refusal, ``max_tokens``) are retried at once with a little sampling so the answer
+can change. Answers that would come out the same (``content_filtered``, a guardrail) and client errors (access denied,
 validation) are not retried. When the model gives nothing usable, the rule-based labeler answers
 with ``fallback=True``: a message is never lost, nor raised, because of the model.
 
@@ -28,8 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from siu_core.labeling.output import InvalidOutput, Usage, parse_labels
-from siu_core.labeling.prompt import TOOL_NAME, PromptSpec
+from siu_core.labeling.output import InvalidOutput, Usage, parse_batch
+from siu_core.labeling.prompt import TOOL_NAME, PromptSpec, local_ids, split_batches
 from siu_core.labeling.rules import FALLBACK_NAME, OTHER, RuleLabeler
 from siu_core.models import Labels
 
@@ -53,7 +56,7 @@ DEFAULT_MAX_WORKERS = 10
 DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_BUDGET_SECONDS = 20.0
 CONNECT_TIMEOUT = 2.0
-READ_TIMEOUT = 8.0
+READ_TIMEOUT = 10.0  # a batch of 10 answers ~500 output tokens
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 4.0
 #: The Powertools service whose logger the labeler's warnings go to (the labeler handler's).
@@ -102,7 +105,7 @@ def last_resort_labels(item: LabelInput) -> Labels:
 
 
 class BedrockLabeler:
-    """Labels each new message with one Converse call, concurrently, falling back to rules."""
+    """Labels new messages in batched Converse calls, falling back to rules per message."""
 
     def __init__(
         self,
@@ -168,7 +171,7 @@ class BedrockLabeler:
     # --- labeling ----------------------------------------------------------------------------------
 
     def label_batch(self, items: Sequence[LabelInput]) -> list[Labels]:
-        """Labels for every item, in order; model calls of the batch run concurrently."""
+        """Labels for every item, in order; one model call per batch (split calls run concurrently)."""
         return [outcome.labels for outcome in self.label_batch_detailed(items)]
 
     def label_batch_detailed(self, items: Sequence[LabelInput]) -> list[LabelOutcome]:
@@ -192,14 +195,16 @@ class BedrockLabeler:
                     outcomes[i] = self._fell_back(items[i], failed, Usage())
             else:
                 todo = [items[i] for i in needs_model]
-                if len(todo) == 1:
-                    results = [self._label_safely(client, todo[0], deadline)]
+                groups = [[todo[i] for i in group] for group in split_batches(todo)]
+                if len(groups) == 1:
+                    results = [self._label_safely(client, groups[0], deadline)]
                 else:
-                    workers = min(self.max_workers, len(todo))
+                    workers = min(self.max_workers, len(groups))
                     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="siu-label") as pool:
-                        results = list(pool.map(lambda it: self._label_safely(client, it, deadline), todo))
-                for i, result in zip(needs_model, results, strict=True):
-                    outcomes[i] = result
+                        results = list(pool.map(lambda group: self._label_safely(client, group, deadline), groups))
+                by_id = {o.message_id: o for result in results for o in result}
+                for i in needs_model:
+                    outcomes[i] = by_id[items[i].message_id]
         done = [o for o in outcomes if o is not None]
         _report(done, items)
         return done
@@ -218,48 +223,79 @@ class BedrockLabeler:
     def _backoff(self, attempt: int) -> float:
         return self._rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 2)))
 
-    def _label_safely(self, client: Any, item: LabelInput, deadline: float) -> LabelOutcome:
-        """:meth:`_label_one`, with a net: a bug of ours costs the model labels, never the message."""
+    def _label_safely(self, client: Any, group: Sequence[LabelInput], deadline: float) -> list[LabelOutcome]:
+        """:meth:`_label_group`, with a net: a bug of ours costs the model labels, never the messages."""
         try:
-            return self._label_one(client, item, deadline)
+            return self._label_group(client, group, deadline)
         except Exception as exc:
             if self.strict:
                 raise
-            return self._fell_back(item, (Attempt("internal_error", type(exc).__name__),), Usage())
+            failed = (Attempt("internal_error", type(exc).__name__),)
+            return [self._fell_back(item, failed, Usage()) for item in group]
 
-    def _label_one(self, client: Any, item: LabelInput, deadline: float) -> LabelOutcome:
-        """Call the model for one message until it answers usably, the attempts run out, or time does."""
-        attempts: list[Attempt] = []
-        input_tokens = output_tokens = 0
+    def _label_group(self, client: Any, group: Sequence[LabelInput], deadline: float) -> list[LabelOutcome]:
+        """Label the messages of one call until each has usable labels, the attempts run out, or time does.
+
+        Each attempt sends the messages still without labels in one call; an answer's good entries
+        are kept, its bad ones asked again (with a little sampling). A fault of the whole call is a
+        failed attempt of every message in it. A call's tokens are shared among its messages.
+        """
+        attempts: dict[str, list[Attempt]] = {item.message_id: [] for item in group}
+        spent: dict[str, Usage] = {item.message_id: Usage() for item in group}
+        done: dict[str, LabelOutcome] = {}
+        pending = list(group)
+        resample = False
+        last_kind = ""
         for attempt in range(1, self.max_attempts + 1):
-            delay = self._backoff(attempt) if attempts and attempts[-1].kind not in _UNUSABLE_ANSWERS else 0.0
+            delay = self._backoff(attempt) if attempt > 1 and last_kind not in _UNUSABLE_ANSWERS else 0.0
             if self._clock() + delay + self._read_timeout > deadline:
-                attempts.append(Attempt("budget_exhausted"))
+                for item in pending:
+                    attempts[item.message_id].append(Attempt("budget_exhausted"))
                 break
             if delay:
                 self._sleep(delay)
             try:
-                resample = any(a.kind in _UNUSABLE_ANSWERS for a in attempts)
-                response = client.converse(**self.prompt.request(item, resample=resample))
+                response = client.converse(**self.prompt.request(pending, resample=resample))
             except Exception as exc:
                 failure = self._classify(exc)
-                attempts.append(failure)
+                last_kind = failure.kind
+                for item in pending:
+                    attempts[item.message_id].append(failure)
                 if not failure.retryable:
                     break
                 continue
-            usage = Usage.of(response)
-            input_tokens += usage.input_tokens
-            output_tokens += usage.output_tokens
+            _share(Usage.of(response), pending, spent)
+            ids = local_ids(len(pending))
             try:
-                labels = parse_labels(response, tool_name=TOOL_NAME, topics=self.prompt.topics, labeler=self.name)
+                answer = parse_batch(response, mode=self.prompt.mode, tool_name=TOOL_NAME, ids=ids,
+                                     topics=self.prompt.topics, labeler=self.name)
             except InvalidOutput as bad:
-                attempts.append(Attempt(bad.kind, bad.detail, bad.retryable))
+                last_kind, resample = bad.kind, True
+                for item in pending:
+                    attempts[item.message_id].append(Attempt(bad.kind, bad.detail, bad.retryable))
                 if not bad.retryable:
                     break
                 continue
-            attempts.append(Attempt("ok"))
-            return LabelOutcome(item.message_id, labels, tuple(attempts), Usage(input_tokens, output_tokens))
-        return self._fell_back(item, tuple(attempts), Usage(input_tokens, output_tokens))
+            still: list[LabelInput] = []
+            for local, item in zip(ids, pending, strict=True):
+                key = item.message_id
+                if local in answer.labels:
+                    attempts[key].append(Attempt("ok"))
+                    done[key] = LabelOutcome(key, answer.labels[local], tuple(attempts[key]), spent[key])
+                    continue
+                problem = answer.problems[local]
+                attempts[key].append(Attempt(problem.kind, problem.detail, problem.retryable))
+                if problem.retryable:
+                    still.append(item)
+                else:
+                    done[key] = self._fell_back(item, tuple(attempts[key]), spent[key])
+            pending = still
+            if not pending:
+                break
+            last_kind, resample = "invalid_output", True
+        for item in pending:
+            done[item.message_id] = self._fell_back(item, tuple(attempts[item.message_id]), spent[item.message_id])
+        return [done[item.message_id] for item in group]
 
     def _classify(self, exc: Exception) -> Attempt:
         """Whether a failed call is worth repeating; unknown errors are not (and raise when strict)."""
@@ -276,6 +312,17 @@ class BedrockLabeler:
         if self.strict:
             raise exc
         return Attempt("unexpected", type(exc).__name__, False)
+
+
+def _share(usage: Usage, items: Sequence[LabelInput], spent: dict[str, Usage]) -> None:
+    """Add a call's tokens to its messages' tallies, split evenly (the remainder to the first ones)."""
+    count = len(items)
+    for n, item in enumerate(items):
+        extra_in = 1 if n < usage.input_tokens % count else 0
+        extra_out = 1 if n < usage.output_tokens % count else 0
+        before = spent[item.message_id]
+        spent[item.message_id] = Usage(before.input_tokens + usage.input_tokens // count + extra_in,
+                                       before.output_tokens + usage.output_tokens // count + extra_out)
 
 
 #: Attempts recorded without a call having been made.

@@ -1,7 +1,8 @@
 """The Bedrock labeler contract: recorded Converse answers drive the labeler; every label must be valid.
 
 A cassette directory holds ``cases.yaml`` (the config the cassettes were recorded with, and one case
-per cassette: the messages of a batch and what must come of each) and vcrpy cassettes (YAML,
+per cassette: the messages of a batch, optionally the model it was recorded with, and what must come
+of each) and vcrpy cassettes (YAML,
 version 1) of ``bedrock-runtime`` ``Converse`` calls: good answers, malformed ones, throttling then
 a good answer, refusals, filtered content, ``max_tokens``. :func:`check_labeler_contract` replays
 every case with a strict labeler (a request no cassette answers is an error, never a fallback) and
@@ -68,14 +69,15 @@ def json_body_matcher(r1: Any, r2: Any) -> None:
         raise AssertionError("the JSON request bodies differ (regenerate the cassettes if the prompt changed)")
 
 
-def bedrock_vcr(cassette_dir: str | Path) -> Any:
-    """A replay-only ``vcr.VCR`` for Bedrock cassettes: core scrubbing plus botocore's volatile headers."""
+def bedrock_vcr(cassette_dir: str | Path, *, record_mode: str = "none") -> Any:
+    """A ``vcr.VCR`` for Bedrock cassettes (replay only unless told): core scrubbing plus botocore's volatile
+    headers."""
     import vcr
 
     scrub = scrubber(extra_headers=BEDROCK_SCRUBBED_HEADERS)
     recorder = vcr.VCR(
         cassette_library_dir=str(cassette_dir),
-        record_mode="none",
+        record_mode=record_mode,
         match_on=MATCH_ON,
         before_record_request=scrub.before_record_request,
         before_record_response=scrub.before_record_response,
@@ -104,6 +106,8 @@ class ContractCase:
     cassette: str
     items: tuple[LabelInput, ...]
     expect: tuple[Expectation, ...]
+    #: The model the case was recorded with, when not the config's (a Nova case: forced tool).
+    model_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,11 +117,11 @@ class ContractSuite:
     config: Any  # SiuConfig
     cases: tuple[ContractCase, ...]
 
-    def prompt(self) -> PromptSpec:
-        """The prompt the cassettes' requests were made from."""
-        return PromptSpec.from_config(self.config)
+    def prompt(self, model_id: str | None = None) -> PromptSpec:
+        """The prompt the cassettes' requests were made from (``model_id``: a case's own model)."""
+        return PromptSpec.from_config(self.config, model_id=model_id)
 
-    def labeler(self, client: Any, **options: Any) -> BedrockLabeler:
+    def labeler(self, client: Any, *, model_id: str | None = None, **options: Any) -> BedrockLabeler:
         """A strict labeler for replay: no real sleeping, unknown errors raise, one call at a time.
 
         One at a time because vcrpy is not thread-safe: while it builds a connection it puts the real
@@ -128,7 +132,8 @@ class ContractSuite:
         options.setdefault("strict", True)
         options.setdefault("sleep", lambda _s: None)
         options.setdefault("max_workers", 1)
-        return BedrockLabeler(self.prompt(), RuleLabeler.from_config(self.config), client=client, **options)
+        return BedrockLabeler(self.prompt(model_id), RuleLabeler.from_config(self.config), client=client,
+                              **options)
 
 
 def load_suite(cassette_dir: str | Path) -> ContractSuite:
@@ -159,7 +164,8 @@ def load_suite(cassette_dir: str | Path) -> ContractSuite:
         )
         if len(items) != len(expect):
             raise ValueError(f"{path}: case {raw['name']!r} has {len(items)} items but {len(expect)} expectations")
-        cases.append(ContractCase(str(raw["name"]), str(raw["cassette"]), items, expect))
+        model_id = str(raw["model_id"]) if raw.get("model_id") else None
+        cases.append(ContractCase(str(raw["name"]), str(raw["cassette"]), items, expect, model_id))
     return ContractSuite(config, tuple(cases))
 
 
@@ -195,14 +201,14 @@ def replay_case(
     """Run a case's batch through a strict labeler against its cassette."""
     client = client or bedrock_client()
     with bedrock_vcr(cassette_dir).use_cassette(case.cassette) as cassette:
-        outcomes = suite.labeler(client, **options).label_batch_detailed(case.items)
+        outcomes = suite.labeler(client, model_id=case.model_id, **options).label_batch_detailed(case.items)
         return Replay(outcomes, len(cassette.data), cassette.play_count)
 
 
 def case_problems(suite: ContractSuite, case: ContractCase, replay: Replay) -> list[str]:
     """How a replayed case breaks the contract (empty when it holds)."""
     problems: list[str] = []
-    topics = suite.prompt().topics
+    topics = suite.prompt(case.model_id).topics
     if replay.played != replay.recorded:
         problems.append(f"{case.name}: {replay.played} of {replay.recorded} recorded calls were made")
     for item, outcome, want in zip(case.items, replay.outcomes, case.expect, strict=True):
@@ -263,13 +269,14 @@ _REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 429: "Too Many Requ
 
 
 def interaction(
-    spec: PromptSpec, item: LabelInput, answer: RecordedAnswer, request_id: str, *, resample: bool = False
+    spec: PromptSpec, items: Sequence[LabelInput], answer: RecordedAnswer, request_id: str, *, resample: bool = False
 ) -> dict[str, Any]:
-    """One vcrpy interaction: the request the labeler sends for ``item``, and the recorded answer.
+    """One vcrpy interaction: the request the labeler sends for the batch ``items``, and the recorded answer.
 
     ``resample`` marks a retry after an unusable answer (the labeler then samples a little).
     """
-    body = json.dumps(request_body(spec.request(item, resample=resample)), ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps(request_body(spec.request(items, resample=resample)), ensure_ascii=False,
+                      separators=(",", ":"))
     answer_body = json.dumps(answer.body, ensure_ascii=False, separators=(",", ":"))
     headers = {
         "Content-Type": ["application/json"],

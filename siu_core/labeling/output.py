@@ -1,4 +1,4 @@
-"""Reading a Converse answer into labels, or saying precisely why it cannot be used (pure).
+"""Reading a batched Converse answer into per-message labels, or saying precisely why it cannot be used (pure).
 
 Every failure is an :class:`InvalidOutput` with a ``kind`` (for metrics and retry decisions) and a
 ``detail`` that is safe to log: schema paths and keywords, never the model's text or the customer's.
@@ -6,6 +6,7 @@ Every failure is an :class:`InvalidOutput` with a ``kind`` (for metrics and retr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -83,31 +84,82 @@ def _tool_input(response: Mapping[str, Any], tool_name: str) -> Any:
     return None
 
 
-def parse_labels(response: Mapping[str, Any], *, tool_name: str, topics: Sequence[str], labeler: str) -> Labels:
-    """The labels in a Converse response, validated against the taxonomy's labels schema."""
+def _json_text(response: Mapping[str, Any]) -> Any:
+    """The JSON object of a structured-output answer (its text blocks), None when there is no text."""
+    message = (response.get("output") or {}).get("message") or {}
+    texts = [str(block["text"]) for block in message.get("content") or []
+             if isinstance(block, Mapping) and isinstance(block.get("text"), str)]
+    text = "".join(texts).strip()
+    if not text:
+        return None
     try:
-        return _parse(response, tool_name=tool_name, topics=topics, labeler=labeler)
-    except (AttributeError, TypeError, KeyError) as exc:  # a response of an unexpected shape
-        raise InvalidOutput("invalid_output", f"unreadable response ({type(exc).__name__})", retryable=True) from None
+        return json.loads(text)
+    except ValueError:
+        raise InvalidOutput("refusal", "the text answer is not JSON", retryable=True) from None
 
 
-def _parse(response: Mapping[str, Any], *, tool_name: str, topics: Sequence[str], labeler: str) -> Labels:
+def _answer(response: Mapping[str, Any], mode: str, tool_name: str) -> Any:
     stop = str(response.get("stopReason") or "")
     if stop in FINAL_STOP_REASONS:
         raise InvalidOutput(FINAL_STOP_REASONS[stop], f"stopReason {stop}", retryable=False)
     if stop in RETRY_STOP_REASONS:
         raise InvalidOutput(RETRY_STOP_REASONS[stop], f"stopReason {stop}", retryable=True)
-    tool_input = _tool_input(response, tool_name)
-    if tool_input is None:
-        raise InvalidOutput("refusal", f"stopReason {stop or 'missing'} without a {tool_name} call", retryable=True)
-    if not isinstance(tool_input, Mapping):
-        raise InvalidOutput("invalid_output", f"tool input is {type(tool_input).__name__}", retryable=True)
-    candidate = {**tool_input, "labeler": labeler, "fallback": False}
+    answer = _tool_input(response, tool_name) if mode == "tool" else _json_text(response)
+    if answer is None:
+        what = f"a {tool_name} call" if mode == "tool" else "a JSON answer"
+        raise InvalidOutput("refusal", f"stopReason {stop or 'missing'} without {what}", retryable=True)
+    return answer
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    """What one answer says per message: labels for some ids, a reason for the others."""
+
+    labels: dict[str, Labels]
+    problems: dict[str, InvalidOutput]
+
+
+def parse_batch(response: Mapping[str, Any], *, mode: str, tool_name: str, ids: Sequence[str],
+                topics: Sequence[str], labeler: str) -> BatchAnswer:
+    """Per-message labels of a batched Converse answer, each validated against the taxonomy's labels schema.
+
+    A fault of the whole answer (a stop reason, no answer, not JSON, not the answer's shape) raises
+    :class:`InvalidOutput`; a bad or missing entry is a problem of that message only.
+    """
+    try:
+        answer = _answer(response, mode, tool_name)
+    except (AttributeError, TypeError, KeyError) as exc:  # a response of an unexpected shape
+        raise InvalidOutput("invalid_output", f"unreadable response ({type(exc).__name__})", retryable=True) from None
+    entries = answer.get("labels") if isinstance(answer, Mapping) else None
+    if not isinstance(entries, list):
+        raise InvalidOutput("invalid_output", "the answer has no labels list", retryable=True)
+    wanted = set(ids)
+    found: dict[str, Labels] = {}
+    problems: dict[str, InvalidOutput] = {}
+    for entry in entries:
+        if not isinstance(entry, Mapping) or str(entry.get("id")) not in wanted:
+            continue  # an entry for no message of ours: nothing to attach it to
+        local = str(entry["id"])
+        if local in found or local in problems:
+            continue  # the first entry for a message counts
+        fields = {k: v for k, v in entry.items() if k != "id"}
+        try:
+            found[local] = _validated(fields, topics=topics, labeler=labeler)
+        except InvalidOutput as bad:
+            problems[local] = bad
+    for local in ids:
+        if local not in found and local not in problems:
+            problems[local] = InvalidOutput("invalid_output", "no labels for this message", retryable=True)
+    return BatchAnswer(found, problems)
+
+
+def _validated(fields: Mapping[str, Any], *, topics: Sequence[str], labeler: str) -> Labels:
+    candidate = {**fields, "labeler": labeler, "fallback": False}
     problems = schema_problems(candidate, topics)
     if problems:
         raise InvalidOutput("invalid_output", "; ".join(problems), retryable=True)
     try:
         return Labels.model_validate(candidate)
     except ValidationError as exc:  # the schema and the model agree; this is a second guard
-        fields = sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]})
-        raise InvalidOutput("invalid_output", "model: " + ", ".join(fields), retryable=True) from None
+        bad = sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]})
+        raise InvalidOutput("invalid_output", "model: " + ", ".join(bad), retryable=True) from None

@@ -21,8 +21,10 @@ Effects (:func:`decide`), once the message's labels are known:
 - a reopened thread keeps its team (or takes the topic's), takes the stronger urgency, and is
   routed again (previous assignee preferred); a thread the business started takes the first
   customer message's labels;
-- an urgent follow-up escalates a normal thread; a follow-up on a thread waiting in its team's queue
-  is a chance to hand it out, but only to someone eligible (it is never queued again).
+- an urgent follow-up escalates a normal thread (a follow-up's labels are local signals: the
+  ingest path calls the model only for messages that open or reopen a thread); a follow-up on a
+  thread waiting in its team's queue is a chance to hand it out, but only to someone eligible (it
+  is never queued again).
 
 Who gets a routed thread is the router's answer (:mod:`siu_core.routing` on the live roster), and
 the store applies the whole decision in one conditional transaction (:mod:`siu_core.pipeline.ingest`).

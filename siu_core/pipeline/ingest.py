@@ -1,9 +1,10 @@
 """Process one batch of intake-queue events with an exactly-once effect.
 
 For each batch: parse, order per customer (then by event time), read what the batch needs in one
-strongly consistent BatchGetItem (stored messages, fingerprints, customer heads), label every new
-message in one ``label_batch`` call (the labeler runs the model calls concurrently), then apply
-events one by one. Each event's state change is a single DynamoDB transaction guarded by
+strongly consistent BatchGetItem (stored messages, fingerprints, customer heads), label the messages
+that open or reopen a thread in one ``label_batch`` call (one model call for the batch) and the
+follow-ups from local signals (urgency words, language: no model call; an urgent one escalates its
+thread), then apply events one by one. Each event's state change is a single DynamoDB transaction guarded by
 conditions, preceded only by idempotent snapshot writes to S3:
 
 - a message whose platform id is stored already changes nothing (the message create is conditional);
@@ -80,6 +81,16 @@ class Services:
     session_factory: Callable[[], Any] | None = None
     _session: Any = None
     _channels: ChannelRegistry | None = None
+    _signals: Labeler | None = None
+
+    def signals(self) -> Labeler:
+        """The local labeler follow-ups take: urgency words and language, never a model call."""
+        if self._signals is None:
+            from siu_core.labeling.rules import RuleLabeler
+
+            self._signals = (self.labeler if isinstance(self.labeler, RuleLabeler)
+                             else RuleLabeler.from_config(self.config))
+        return self._signals
 
     def channels(self) -> ChannelRegistry | None:
         """The channel plugins (loaded on first need: only media downloads use them here)."""
@@ -218,6 +229,8 @@ class Batch:
     stored: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     fingerprints: dict[str, Fingerprint | None] = field(default_factory=dict)
     labels: dict[str, Labels] = field(default_factory=dict)
+    #: Follow-ups' labels from local signals (rules), kept apart: a guess that proves wrong never labels a thread.
+    signals: dict[str, Labels] = field(default_factory=dict)
     failed_customers: set[str] = field(default_factory=set)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     router: Router | None = None
@@ -275,28 +288,36 @@ class Batch:
 
     # --- labels -------------------------------------------------------------------------------------
 
-    def _needs_labels(self) -> list[MessageEvent]:
-        """New customer messages, as far as the batch can tell before applying (a guess is harmless:
-        a message found to need labels later is labeled then)."""
+    def _needs_labels(self) -> tuple[list[MessageEvent], list[MessageEvent]]:
+        """New customer messages, as far as the batch can tell before applying: those that open or reopen
+        a thread (the model labels them) and follow-ups (local signals only). A guess is harmless: a
+        message found to need other labels when it is applied is labeled then."""
         batch_fingerprints: set[str] = set()  # the second message with the same content repeats the first
-        out: list[MessageEvent] = []
+        open_after: set[str] = set()  # customers whose thread an earlier message of the batch opens or joins
+        model: list[MessageEvent] = []
+        local: list[MessageEvent] = []
         for entry in self.entries:
             if entry.message is None or not isinstance(entry.event, MessageEvent) or entry.event.type != "message":
                 continue
             ev = entry.event
             fingerprint = message_fingerprint(ev)
-            if not self._placement(ev, fingerprint).needs_labels or fingerprint in batch_fingerprints:
+            placement = self._placement(ev, fingerprint)
+            if not placement.needs_labels or fingerprint in batch_fingerprints:
                 continue
             if fingerprint:
                 batch_fingerprints.add(fingerprint)
-            out.append(ev)
-        return out
+            follow_up = placement.kind == "follow_up" or entry.customer_key in open_after
+            (local if follow_up else model).append(ev)
+            open_after.add(entry.customer_key)
+        return model, local
 
     def label_all(self) -> None:
-        """Label every new message of the batch in one call (model calls run concurrently inside)."""
-        todo = self._needs_labels()
-        if todo:
-            self._label(todo)
+        """Label the batch's openers in one labeler call (one model call), its follow-ups from local signals."""
+        model, local = self._needs_labels()
+        if model:
+            self._label(model)
+        if local:
+            self._signal(local)
 
     def _label(self, events: Sequence[MessageEvent]) -> None:
         from siu_core.labeling import LabelInput
@@ -315,8 +336,21 @@ class Batch:
         for ev, labels in zip(events, results, strict=True):
             self.labels[_message_key(ev)] = labels  # FallbackLabels is counted by the labeler, per channel
 
-    def _labels_for(self, ev: MessageEvent) -> Labels:
+    def _signal(self, events: Sequence[MessageEvent]) -> None:
+        """Follow-ups' labels from local signals: urgency words and language (rules; no AWS, no model)."""
+        from siu_core.labeling import LabelInput
+
+        results = self.services.signals().label_batch([LabelInput.from_event(ev) for ev in events])
+        for ev, labels in zip(events, results, strict=True):
+            self.signals[_message_key(ev)] = labels
+
+    def _labels_for(self, ev: MessageEvent, placement: decide.Placement) -> Labels:
+        """A follow-up's local labels (or the model's, when the batch paid for them already); the model's otherwise."""
         message_key = _message_key(ev)
+        if placement.kind == "follow_up" and message_key not in self.labels:
+            if message_key not in self.signals:
+                self._signal([ev])
+            return self.signals[message_key]
         if message_key not in self.labels:
             self._label([ev])
         return self.labels[message_key]
@@ -448,7 +482,7 @@ class Batch:
     def _plan_inbound(self, ev: MessageEvent, placement: decide.Placement, customer_key: str,
                       message: _StoredMessage) -> _Plan:
         """The one transaction that applies the decision about a message, guarded by the state it read."""
-        labels = self._labels_for(ev) if placement.needs_labels else None
+        labels = self._labels_for(ev, placement) if placement.needs_labels else None
         decision = decide.decide(placement, self._routing_labels(labels))
         head = self.heads.get(customer_key)
         if decision.kind == "new_thread":

@@ -124,6 +124,7 @@ export const api = {
   close: (id) => send("POST", `/api/threads/${enc(id)}/close`, { body: {} }),
   claim: (id) => send("POST", `/api/threads/${enc(id)}/claim`, { body: {} }),
   labels: (id, body) => send("POST", `/api/threads/${enc(id)}/labels`, { body }),
+  relabel: (id) => send("POST", `/api/threads/${enc(id)}/relabel`, { body: {} }),
   eligible: (id) => send("GET", `/api/threads/${enc(id)}/eligible`),
   roster: () => send("GET", "/api/roster"),
   putTeammate: (id, body) => send("PUT", `/api/roster/${enc(id)}`, { body }),

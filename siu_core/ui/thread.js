@@ -185,6 +185,7 @@ export class ThreadView {
         h("dt", {}, "Labeled by"), h("dd", {}, labels.labeler || "—", labels.fallback ? " (fallback rules)" : "")));
     if (d.can_act) {
       labelsSection.append(h("button", { type: "button", id: "correct-labels", class: "small", "aria-expanded": "false", onclick: (e) => this.editLabels(labelsSection, e.currentTarget) }, "Correct labels"));
+      labelsSection.append(" ", h("button", { type: "button", id: "relabel", class: "small", title: "Ask the labeler to read the thread again", onclick: (e) => this.relabel(e.currentTarget) }, "Label again"));
     }
     parts.push(labelsSection);
     if (d.sla) {
@@ -274,6 +275,18 @@ export class ThreadView {
     });
     section.append(form);
     topic.focus();
+  }
+
+  async relabel(button) {
+    try {
+      const answer = await busyWhile(button, api.relabel(this.id));
+      say(answer.changed ? "The labeler gave new labels." : "The labeler gave the same labels.");
+      this.sigs.side = "";
+      await this.refresh();
+      this.hooks.changed();
+    } catch (err) {
+      showError(this.actionError, err);
+    }
   }
 
   async toggleReassign() {

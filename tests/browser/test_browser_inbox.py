@@ -226,6 +226,13 @@ def test_every_kind_of_message_is_readable(page: Page, inbox: Inbox) -> None:
     labels = thread_api(inbox, token, thread_id)["labels"]
     assert (labels["topic"], labels["urgency"], labels["corrected"]) == ("returns_refunds", "urgent", True)
 
+    # Ana asks the labeler to read the thread again: its answer replaces the labels, audited.
+    page.get_by_role("button", name="Label again").click()
+    expect(page.locator("#status")).to_contain_text("The labeler gave new labels.")
+    relabeled = thread_api(inbox, token, thread_id)["labels"]
+    assert relabeled["labeler"] == "rules" and relabeled["topic"] != "returns_refunds"
+    expect(page.locator('dd[data-label="topic"]')).not_to_have_text("returns refunds")
+
 
 def test_a_deleted_message_is_marked_and_customer_text_stays_text(page: Page, inbox: Inbox) -> None:
     who = customer("ig")
