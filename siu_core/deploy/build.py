@@ -24,7 +24,8 @@ How (:func:`plan`, then :func:`run`):
 
    Left out of every function: ``click`` and ``rich`` (the operator's CLI only; the IAM test runs
    every handler with them unimportable), the boto3 family, which the layer carries, and siu's own
-   tooling (:data:`TOOLING`: ``siu_core.cli``, ``deploy``, ``scaffold`` and ``dev``), pruned after
+   tooling (:data:`TOOLING`: ``siu_core.cli``, ``deploy``, ``scaffold``, ``dev`` and the label
+   evaluation harness with its set), pruned after
    install: the artifacts hold the runtime only.
 4. **Bytecode.** Lambda's code directory is read-only, so without shipped ``.pyc`` every cold start
    compiles every module it imports. ``.pyc`` is specific to the interpreter version: when a
@@ -94,7 +95,9 @@ CONNECTOR_EXCLUDED_MODULES = ("slack_sdk", "jwt", "jsonschema", "yaml", "fast_la
 #: scaffold and the ``siu dev`` emulation (the ``siu`` console script too). Pruned from every artifact;
 #: the IAM test runs every handler with them unimportable and a fresh-process test imports every
 #: handler without them.
-TOOLING = ("siu_core/cli", "siu_core/deploy", "siu_core/scaffold", "siu_core/dev", "bin/siu")
+TOOLING = ("siu_core/cli", "siu_core/deploy", "siu_core/scaffold", "siu_core/dev", "bin/siu",
+           # `siu labels eval`: the harness and its evaluation set run on an operator's machine only.
+           "siu_core/labeling/evaluate.py", "siu_core/data/label_eval.jsonl")
 #: Files inside installed distributions that no siu function reads, removed from every artifact:
 #: Powertools' bundled Swagger UI (served only by ``enable_swagger()``, never called) and the
 #: utilities siu does not use; PyYAML's C accelerator (PyYAML runs without it; no handler parses
