@@ -30,6 +30,10 @@ from typing import Any
 
 import pytest
 
+# urllib3 probes for IPv6 by binding ::1 once, at import; done here, before any unit test's socket guard,
+# so the first unit test that happens to import it (through requests or botocore) is not blamed for it.
+import urllib3  # noqa: F401
+
 pytest_plugins = ["pytester"]  # tests/test_tiers.py runs this file on sample tests
 
 TIERS = ("unit", "functional", "e2e")
