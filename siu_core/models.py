@@ -41,7 +41,7 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 class Model(BaseModel):
     """Strict base: unknown keys are a contract violation, not something to drop silently."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def rfc3339(value: datetime) -> str:
@@ -103,8 +103,8 @@ class ContactCard(Model):
     """A contact the customer shared."""
 
     name: str
-    phones: list[str] = []
-    emails: list[str] = []
+    phones: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
 
 
 class Story(Model):
@@ -138,7 +138,7 @@ class Order(Model):
 
     catalog_id: str | None = None
     text: str | None = None
-    items: list[OrderItem] = []
+    items: list[OrderItem] = Field(default_factory=list)
 
 
 class Referral(Model):
@@ -203,18 +203,18 @@ class MessageEvent(_EventBase):
     message_id: NonEmpty
     kind: MessageKind
     text: str | None = None
-    attachments: list[Attachment] = []
+    attachments: list[Attachment] = Field(default_factory=list)
     reply_to: str | None = None
     story: Story | None = None
     interaction: Interaction | None = None
     location: Location | None = None
-    contacts: list[ContactCard] = []
+    contacts: list[ContactCard] = Field(default_factory=list)
     order: Order | None = None
     referral: Referral | None = None
     forwarded: bool = False
     standby: bool = False
     own_app: bool = False
-    errors: list[PlatformError] = []
+    errors: list[PlatformError] = Field(default_factory=list)
 
 
 class ReactionEvent(_EventBase):
@@ -248,7 +248,7 @@ class StatusEvent(_EventBase):
 
     type: Literal["status"]
     status: StatusValue
-    message_ids: list[str] = []
+    message_ids: list[str] = Field(default_factory=list)
     watermark: UtcDatetime | None = None
     error: PlatformError | None = None
 
@@ -268,8 +268,8 @@ Event = Annotated[
     MessageEvent | ReactionEvent | UnsendEvent | EditEvent | StatusEvent | PlatformErrorEvent,
     Field(discriminator="type"),
 ]
-EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
-EVENT_LIST_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event, config=ConfigDict(defer_build=True))
+EVENT_LIST_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event], config=ConfigDict(defer_build=True))
 
 
 def parse_event(data: Any) -> Event:
@@ -443,7 +443,8 @@ class InboundRequest:
     @classmethod
     def received(cls, *, method: str, url: str, headers: Mapping[str, str], body: bytes) -> InboundRequest:
         """The request with ``form`` parsed when the content type says the body is a form (a bad form: no pairs)."""
-        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        content_type = headers.get("content-type") or next(
+            (v for k, v in headers.items() if k.lower() == "content-type"), "")
         form: list[tuple[str, str]] | None = None
         if content_type.split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded":
             try:
