@@ -6,6 +6,7 @@ The JSON Schemas in ``schemas/`` are the source of truth; these models mirror th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -18,6 +19,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     field_serializer,
+    field_validator,
     model_validator,
 )
 
@@ -324,6 +326,20 @@ class ChannelInfo(Model):
     max_text_length: int | None = Field(default=None, ge=1)
     text_length_unit: Literal["characters", "bytes"] = "characters"
     supports_templates: bool = False
+    #: Credentials of this platform with a recognisable shape: what it is ("a bot token") ->
+    #: a regular expression. The cassette and fixture scans (:mod:`siu_core.cassettes`) look for them
+    #: wherever they are written out, so the core itself names no platform's token format.
+    secret_patterns: dict[str, str] = {}
+
+    @field_validator("secret_patterns")
+    @classmethod
+    def _patterns_compile(cls, value: dict[str, str]) -> dict[str, str]:
+        for what, pattern in value.items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"secret pattern for {what!r} is not a regular expression: {exc}") from None
+        return value
 
 
 class HandshakeResponse(Model):
