@@ -64,6 +64,10 @@ class Headers(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return self._data[key.lower()]
 
+    def get(self, key: str, default: Any = None) -> Any:
+        """The header's value, or ``default`` (one dict lookup: plugins read a header or two per request)."""
+        return self._data.get(key.lower(), default)
+
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self._data)
 
