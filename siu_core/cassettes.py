@@ -49,9 +49,9 @@ MATCH_ON: tuple[str, ...] = ("method", "scheme", "host", "port", "path", "query"
 #: A Meta access token (user, page or system-user): ``EAA`` and a long base62 tail.
 META_TOKEN = re.compile(r"EAA[A-Za-z0-9]{30,}")
 #: Other credentials with a recognisable shape, found wherever they are written out (a URL path
-#: included: Telegram puts its bot token there): what it is -> its shape.
+#: included): what it is -> its shape. A channel adds its platform's own shapes as data
+#: (``ChannelInfo.secret_patterns``), passed as ``patterns`` to :func:`find_leaks` and :func:`cassette_leaks`.
 TOKEN_SHAPES: dict[str, re.Pattern[str]] = {
-    "a Telegram bot token": re.compile(r"(?<!\d)\d{6,12}:AA[A-Za-z0-9_-]{30,}"),
     "a Slack token": re.compile(r"\bxox[abeoprs]-(?!REDACTED\b)[A-Za-z0-9-]{10,}"),
 }
 #: A bearer credential written out anywhere (a header value copied into a body, a log line...).
@@ -262,14 +262,20 @@ def _line_of(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
 
-def find_leaks(text: str, secrets: Mapping[str, str] | None = None) -> list[Leak]:
-    """Every token-shaped string, unredacted token field and confidential secret value in ``text``."""
+def find_leaks(text: str, secrets: Mapping[str, str] | None = None, *,
+               patterns: Mapping[str, str] | None = None) -> list[Leak]:
+    """Every token-shaped string, unredacted token field and confidential secret value in ``text``.
+
+    ``patterns`` are a channel's own credential shapes (``ChannelInfo.secret_patterns``): what it is ->
+    a regular expression, looked for like the core's.
+    """
     leaks: list[Leak] = []
     for match in META_TOKEN.finditer(text):
         leaks.append(Leak(f"a Meta access token ({match.group()[:6]}...)", _line_of(text, match.start())))
     for match in BEARER_TOKEN.finditer(text):
         leaks.append(Leak("a bearer token", _line_of(text, match.start())))
-    for what, shape in TOKEN_SHAPES.items():
+    shapes: dict[str, re.Pattern[str]] = {**TOKEN_SHAPES, **{w: re.compile(p) for w, p in (patterns or {}).items()}}
+    for what, shape in shapes.items():
         leaks += [Leak(what, _line_of(text, match.start())) for match in shape.finditer(text)]
     for match in TOKEN_FIELD.finditer(text):
         name = re.match(r"[A-Za-z_]+", match.group())
@@ -298,14 +304,15 @@ def cassette_leaks(
     secrets: Mapping[str, str] | None = None,
     *,
     extra_headers: Iterable[str] = (),
+    patterns: Mapping[str, str] | None = None,
 ) -> list[Leak]:
-    """Why a committed cassette is unsafe to publish (empty when it is clean)."""
+    """Why a committed cassette is unsafe to publish (empty when it is clean); ``patterns`` as in :func:`find_leaks`."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [Leak(f"cannot read the cassette: {type(exc).__name__}")]
-    leaks = find_leaks(text, secrets)
+    leaks = find_leaks(text, secrets, patterns=patterns)
     try:
         data = _load_cassette(path, text)
     except Exception as exc:  # any parser error: the file is not a cassette we can vouch for

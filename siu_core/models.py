@@ -6,6 +6,7 @@ The JSON Schemas in ``schemas/`` are the source of truth; these models mirror th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -18,6 +19,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     field_serializer,
+    field_validator,
     model_validator,
 )
 
@@ -41,7 +43,7 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 class Model(BaseModel):
     """Strict base: unknown keys are a contract violation, not something to drop silently."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def rfc3339(value: datetime) -> str:
@@ -103,8 +105,8 @@ class ContactCard(Model):
     """A contact the customer shared."""
 
     name: str
-    phones: list[str] = []
-    emails: list[str] = []
+    phones: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
 
 
 class Story(Model):
@@ -138,7 +140,7 @@ class Order(Model):
 
     catalog_id: str | None = None
     text: str | None = None
-    items: list[OrderItem] = []
+    items: list[OrderItem] = Field(default_factory=list)
 
 
 class Referral(Model):
@@ -203,18 +205,18 @@ class MessageEvent(_EventBase):
     message_id: NonEmpty
     kind: MessageKind
     text: str | None = None
-    attachments: list[Attachment] = []
+    attachments: list[Attachment] = Field(default_factory=list)
     reply_to: str | None = None
     story: Story | None = None
     interaction: Interaction | None = None
     location: Location | None = None
-    contacts: list[ContactCard] = []
+    contacts: list[ContactCard] = Field(default_factory=list)
     order: Order | None = None
     referral: Referral | None = None
     forwarded: bool = False
     standby: bool = False
     own_app: bool = False
-    errors: list[PlatformError] = []
+    errors: list[PlatformError] = Field(default_factory=list)
 
 
 class ReactionEvent(_EventBase):
@@ -248,7 +250,7 @@ class StatusEvent(_EventBase):
 
     type: Literal["status"]
     status: StatusValue
-    message_ids: list[str] = []
+    message_ids: list[str] = Field(default_factory=list)
     watermark: UtcDatetime | None = None
     error: PlatformError | None = None
 
@@ -268,8 +270,8 @@ Event = Annotated[
     MessageEvent | ReactionEvent | UnsendEvent | EditEvent | StatusEvent | PlatformErrorEvent,
     Field(discriminator="type"),
 ]
-EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
-EVENT_LIST_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event, config=ConfigDict(defer_build=True))
+EVENT_LIST_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event], config=ConfigDict(defer_build=True))
 
 
 def parse_event(data: Any) -> Event:
@@ -324,6 +326,20 @@ class ChannelInfo(Model):
     max_text_length: int | None = Field(default=None, ge=1)
     text_length_unit: Literal["characters", "bytes"] = "characters"
     supports_templates: bool = False
+    #: Credentials of this platform with a recognisable shape: what it is ("a bot token") ->
+    #: a regular expression. The cassette and fixture scans (:mod:`siu_core.cassettes`) look for them
+    #: wherever they are written out, so the core itself names no platform's token format.
+    secret_patterns: dict[str, str] = {}
+
+    @field_validator("secret_patterns")
+    @classmethod
+    def _patterns_compile(cls, value: dict[str, str]) -> dict[str, str]:
+        for what, pattern in value.items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"secret pattern for {what!r} is not a regular expression: {exc}") from None
+        return value
 
 
 class HandshakeResponse(Model):
@@ -443,7 +459,8 @@ class InboundRequest:
     @classmethod
     def received(cls, *, method: str, url: str, headers: Mapping[str, str], body: bytes) -> InboundRequest:
         """The request with ``form`` parsed when the content type says the body is a form (a bad form: no pairs)."""
-        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        content_type = headers.get("content-type") or next(
+            (v for k, v in headers.items() if k.lower() == "content-type"), "")
         form: list[tuple[str, str]] | None = None
         if content_type.split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded":
             try:

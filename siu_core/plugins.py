@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -64,6 +64,10 @@ class Headers(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return self._data[key.lower()]
 
+    def get(self, key: str, default: Any = None) -> Any:
+        """The header's value, or ``default`` (one dict lookup: plugins read a header or two per request)."""
+        return self._data.get(key.lower(), default)
+
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self._data)
 
@@ -72,6 +76,30 @@ class Headers(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"Headers({sorted(self._data)})"
+
+
+@dataclass(frozen=True)
+class _Direct:
+    """A first-result hook with exactly one plain implementation: called with no pluggy round trip.
+
+    pluggy's general path (wrappers, several implementations, result collection) costs more than a
+    small hook itself; a channel's caller excludes every other plugin, so one implementation is the
+    rule. The call passes the implementation the arguments it names, as pluggy does.
+    """
+
+    function: Callable[..., Any]
+    argnames: tuple[str, ...]
+
+
+def _direct(caller: Any, impls: Sequence[Any]) -> _Direct | None:
+    """The direct form of a hook caller, or None when pluggy's general path is needed."""
+    spec = getattr(caller, "spec", None)
+    if spec is None or not spec.opts.get("firstresult") or len(impls) != 1:
+        return None
+    impl = impls[0]
+    if impl.hookwrapper or impl.wrapper:
+        return None
+    return _Direct(impl.function, tuple(impl.argnames))
 
 
 @dataclass
@@ -83,9 +111,33 @@ class Channel:
     distribution: str | None
     dist_version: str | None
     _callers: dict[str, Any] = field(repr=False)
+    #: hook -> (the implementations it was made from, its direct form or None); remade when they change.
+    _direct: dict[str, tuple[list[Any], _Direct | None]] = field(default_factory=dict, repr=False, compare=False)
+
+    def _form(self, hook: str) -> tuple[Any, _Direct | None]:
+        caller = self._callers[hook]
+        impls = caller.get_hookimpls()
+        known = self._direct.get(hook)
+        if known is None or known[0] != impls:  # HookImpls compare by identity: a re-registered plugin is new
+            known = self._direct[hook] = (impls, _direct(caller, impls))
+        return caller, known[1]
 
     def _call(self, hook: str, **kwargs: Any) -> Any:
-        return self._callers[hook](**kwargs)
+        caller, direct = self._form(hook)
+        if direct is None:
+            return caller(**kwargs)
+        try:
+            args = [kwargs[name] for name in direct.argnames]
+        except KeyError:
+            return caller(**kwargs)  # pluggy names the missing argument
+        return direct.function(*args)
+
+    def _takes(self, hook: str, argument: str) -> bool:
+        """Whether this channel's implementation of a hook reads an argument (so it is worth building)."""
+        caller, direct = self._form(hook)
+        if direct is not None:
+            return argument in direct.argnames
+        return any(argument in impl.argnames for impl in caller.get_hookimpls())
 
     def has_hook(self, hook: str) -> bool:
         """Whether this channel's plugin implements an optional hook."""
@@ -117,7 +169,7 @@ class Channel:
         """Raise SignatureError unless the plugin positively says the body is authentic."""
         if not isinstance(headers, Headers):
             headers = Headers(headers)
-        if request is None:
+        if request is None and self._takes("verify_signature", "request"):
             request = InboundRequest.received(method="POST", url="", headers=headers, body=body)
         ok = self._call("verify_signature", body=body, headers=headers, secrets=secrets, request=request)
         if ok is not True:
@@ -130,7 +182,7 @@ class Channel:
         """Normalize a verified body; a plugin answering anything but a list of events is a bug."""
         if not isinstance(headers, Headers):
             headers = Headers(headers)
-        if request is None:
+        if request is None and self._takes("normalize", "request"):
             request = InboundRequest.received(method="POST", url="", headers=headers, body=body)
         events = self._call("normalize", body=body, headers=headers, settings=self.settings(settings),
                             account_id=account_id, request=request)

@@ -103,6 +103,15 @@ def test_standin_answers_through_the_plugin_records_and_injects_failures() -> No
     assert calls[0]["body"] == {"x": 1} and calls[1]["status"] == 400
 
 
+def test_the_outbox_redacts_any_credential_header_whatever_the_platform_calls_it() -> None:
+    s = StandIn(_registry())
+    headers = {"X-Platform-Api-Secret-Token": "s3cret", "X-Api-Key": "k3y", "Cookie": "c", "Content-Type": "a/b"}
+    s.handle("POST", "/platform/demo/v1/123/messages", {}, headers, b"{}")
+    (call,) = s.outbox()
+    assert call["headers"] == {"X-Platform-Api-Secret-Token": "<redacted>", "X-Api-Key": "<redacted>",
+                               "Cookie": "<redacted>", "Content-Type": "a/b"}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -213,3 +213,50 @@ def test_a_plugin_without_acknowledge_gets_none() -> None:
 
     request = InboundRequest.received(method="POST", url="", headers={}, body=b"m1")
     assert channel.acknowledge(request, channel.normalize(b"m1", {}, request=request)) is None
+
+
+def test_a_hook_with_a_wrapper_still_goes_through_pluggy() -> None:
+    """The direct call is for one plain implementation only: a wrapper around it still runs."""
+    seen: list[str] = []
+
+    class Wrapped:
+        @hookimpl(specname="normalize", wrapper=True)
+        def around_normalize(self, body: bytes) -> Any:
+            seen.append(f"before {body.decode()}")
+            events = yield
+            seen.append(f"after {len(events)}")
+            return events
+
+    reg = ChannelRegistry(pm=new_plugin_manager())
+    plugin = make_plugin("wrapped")
+    reg.register(plugin, "wrapped")
+    channel = reg.get("wrapped")
+    assert [e.message_id for e in channel.normalize(b"m1", {})] == ["m1"] and seen == []  # direct
+    reg.pm.unregister(name="wrapped")
+    reg.pm.register(plugin, name="wrapped")
+    reg.pm.register(Wrapped(), name="wrapped-extra")
+    channel._callers = {h: reg.pm.subset_hook_caller(h, remove_plugins=[]) for h in channel._callers}
+    assert [e.message_id for e in channel.normalize(b"m2", {})] == ["m2"]
+    assert seen == ["before m2", "after 1"]
+
+
+def test_a_plugin_is_handed_the_request_only_when_its_hook_reads_it() -> None:
+    got: list[Any] = []
+
+    class Reads:
+        @hookimpl
+        def normalize(self, body: bytes, request: Any) -> list[Any]:
+            got.append(request)
+            return []
+
+    reg = ChannelRegistry(pm=new_plugin_manager())
+    reg.register(make_plugin("reads"), "reads")
+    channel = reg.get("reads")
+    assert channel._takes("normalize", "request") is False and channel._takes("normalize", "body") is True
+    reg.pm.unregister(name="reads")
+    reg.pm.register(Reads(), name="reads")
+    channel._callers = reg._callers_for("reads")
+    assert channel._takes("normalize", "request") is True
+    channel.normalize(b"a=1&b=2", {"Content-Type": "application/x-www-form-urlencoded"})
+    (request,) = got
+    assert request.method == "POST" and request.body == b"a=1&b=2" and request.form == (("a", "1"), ("b", "2"))

@@ -2,9 +2,11 @@
 
 Runs the real connector and labeler handlers under moto, provisioned from ``infra/template.yaml`` with
 the example config, Bedrock answered locally, and a :class:`~siu_core.deploy.iam.CallRecorder`
-counting every call: one new WhatsApp text message (webhook -> queue -> labeler), then one delivery
-status of it. :func:`units` turns the calls into DynamoDB request units, S3 requests and SQS requests
-the way AWS bills them; the Converse request the labeler built gives the prompt size in characters.
+counting every call: one new text message on an installed channel (webhook -> queue -> labeler), then
+one delivery status of it. Any channel that simulates webhooks will do: the figures are the pipeline's,
+not the platform's (the first such channel by name unless one is named). :func:`units` turns the
+calls into DynamoDB request units, S3 requests and SQS requests the way AWS bills them; the
+Converse request the labeler built gives the prompt size in characters.
 ``siu_core.deploy.cost.MEASURED`` holds the result; ``tests/test_cost_measured.py`` re-measures.
 """
 
@@ -23,6 +25,21 @@ from siu_core.deploy.iam import Call, CallRecorder, http_ok
 TYPICAL_MESSAGE = "Hi, where is my order? I paid last week and the tracking has not moved since Monday."
 TYPICAL_LABELS = {"topic": "orders_shipping", "urgency": "normal", "language": "en",
                   "summary": "Customer asks where a paid order is; tracking unchanged since Monday."}
+
+
+#: The simulated customer (digits: every platform's ids take them).
+CUSTOMER_ID = "6591234567"
+
+
+def _measured_channel(registry: Any, name: str | None) -> Any:
+    """The named channel, else the first installed one (by name) that can simulate a webhook."""
+    if name is not None:
+        return registry.get(name)
+    for candidate in registry.names():
+        channel = registry.get(candidate)
+        if channel.has_hook("simulate_webhook"):
+            return channel
+    raise RuntimeError("no installed channel plugin simulates webhooks: nothing to measure with")
 
 
 @dataclass(frozen=True)
@@ -87,7 +104,7 @@ def prompt_chars(request: Mapping[str, Any]) -> int:
     return system + tools + messages
 
 
-def measure() -> dict[str, Any]:
+def measure(channel_name: str | None = None) -> dict[str, Any]:
     """Run one message and one status through the handlers under moto; the per-event figures."""
     import os
 
@@ -98,6 +115,7 @@ def measure() -> dict[str, Any]:
     from siu_core.aws.provision import provision
     from siu_core.config import clear_config_cache, config_to_parameters, example_config
     from siu_core.dev.lambda_events import function_url_event, sqs_record
+    from siu_core.dev.stack import account_id_for, dev_secret_values
     from siu_core.handlers import connector, labeler
     from siu_core.models import Participant, QueueMessage, SimulatedMessage, StatusEvent
     from siu_core.plugins import load_channels
@@ -121,8 +139,9 @@ def measure() -> dict[str, Any]:
 
     recorder = CallRecorder({("bedrock", "Converse"): converse})
     saved = dict(os.environ)
-    secrets = {"app_secret": "measure-app-secret-0123456789", "verify_token": "v", "access_token": "a",
-               "phone_number_id": "106540352242922"}
+    channel = _measured_channel(load_channels(), channel_name)
+    secrets = dev_secret_values(channel)
+    account = account_id_for(channel, secrets)
     with mock_aws(), recorder.active():
         try:
             recorder.label = "setup"
@@ -130,20 +149,20 @@ def measure() -> dict[str, Any]:
             clear_config_cache()
             provisioned = provision()
             os.environ.update(provisioned.env())
-            os.environ.update({"SIU_CHANNEL": "whatsapp", "POWERTOOLS_METRICS_DISABLED": "true"})
+            os.environ.update({"SIU_CHANNEL": channel.name, "POWERTOOLS_METRICS_DISABLED": "true"})
             config = example_config()
             ssm = clients.client("ssm")
             for name, value in config_to_parameters(config).items():
                 ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
             roster.seed(config.roster, overwrite=True)
-            clients.client("secretsmanager").create_secret(Name="siu/whatsapp", SecretString=json.dumps(secrets))
+            clients.client("secretsmanager").create_secret(Name=f"siu/{channel.name}",
+                                                           SecretString=json.dumps(secrets))
             ensure_signing_key()
-            channel = load_channels(["whatsapp"]).get("whatsapp")
             at = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
             hook = channel.simulate_webhooks(
-                [SimulatedMessage(sender_id="6591234567", text=TYPICAL_MESSAGE, message_id="wamid.M1",
+                [SimulatedMessage(sender_id=CUSTOMER_ID, text=TYPICAL_MESSAGE, message_id="measure-m1",
                                   timestamp=at - timedelta(minutes=1))],
-                secrets["phone_number_id"], secrets, {})[0]
+                account, secrets, {})[0]
             # Warm both handlers first (cold-start reads are per container, not per message).
             connector.reset()
             labeler.set_services(None)
@@ -163,9 +182,9 @@ def measure() -> dict[str, Any]:
             records = drain()
             recorder.label = "labeler-message"
             labeler.handler({"Records": records}, None)
-            status = StatusEvent(type="status", channel="whatsapp", account_id=secrets["phone_number_id"],
-                                 customer=Participant(id="6591234567"), timestamp=at, status="delivered",
-                                 message_ids=["wamid.REPLY1"])
+            status = StatusEvent(type="status", channel=channel.name, account_id=account,
+                                 customer=Participant(id=CUSTOMER_ID), timestamp=at, status="delivered",
+                                 message_ids=["measure-reply-1"])
             recorder.label = "setup"
             sqs.send_message(QueueUrl=url, MessageBody=QueueMessage(event=status, received_at=at)
                              .model_dump_json(exclude_none=True))

@@ -128,7 +128,7 @@ def _push(stack: DevStack, day: Day, http: Any, on_step: Callable[[int, int], No
                 last[step.channel] = webhooks
             else:
                 webhooks = last[step.channel]
-            for webhook in webhooks:  # one POST per update where the platform does not batch (Telegram)
+            for webhook in webhooks:  # one POST per update where the platform does not batch
                 resp = http.post(stack.webhook_url(step.channel), data=webhook.body, headers=webhook.headers,
                                  timeout=30)
                 sent += 1

@@ -8,6 +8,7 @@ thread that gets closed and then reopened by a new message.
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -105,9 +106,8 @@ class Day:
 
 
 def _customer_id(channel: str, index: int) -> str:
-    base = {"whatsapp": 6591000000, "facebook": 7392015648120000, "instagram": 1784140572665000}.get(
-        channel, 900000
-    )
+    """A numeric customer id (every platform's simulate_webhook takes digits), distinct per channel, stable."""
+    base = (10 + zlib.crc32(channel.encode("utf-8")) % 90) * 10**9
     return str(base + index)
 
 

@@ -14,7 +14,14 @@ from siu_core.plugins import ChannelRegistry
 
 #: URL prefix under the dev server where channel ``X``'s API lives: ``/platform/X/...``.
 PREFIX = "/platform/"
-_SECRET_HEADERS = {"authorization", "x-telegram-bot-api-secret-token", "cookie"}
+#: A header whose name holds one of these is redacted in the outbox, whatever the platform calls it.
+_SECRET_HEADER_WORDS = ("authorization", "cookie", "secret", "token", "api-key", "apikey", "signature")
+
+
+def _secret_header(name: str) -> bool:
+    """Whether a header may carry a credential (so the outbox shows it redacted)."""
+    lowered = name.lower()
+    return any(word in lowered for word in _SECRET_HEADER_WORDS)
 
 
 @dataclass
@@ -33,7 +40,7 @@ class StandIn:
 
     channels: ChannelRegistry
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    #: Channel secrets, only to redact them from the outbox (Telegram puts its token in the path).
+    #: Channel secrets, only to redact them from the outbox (some platforms put a token in the path).
     secrets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
     failures: list[InjectedFailure] = field(default_factory=list)
@@ -85,7 +92,7 @@ class StandIn:
             "method": method,
             "path": path,
             "query": {k: v for k, v in query.items() if "token" not in k.lower()},
-            "headers": {k: ("<redacted>" if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()},
+            "headers": {k: ("<redacted>" if _secret_header(k) else v) for k, v in headers.items()},
             "body": parsed,
             "status": answer.status,
             "response": answer.body,

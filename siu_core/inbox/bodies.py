@@ -48,7 +48,7 @@ class _Body(BaseModel):
 
 
 class TemplateBody(_Body):
-    """An approved template to send outside the 24-hour window (WhatsApp)."""
+    """An approved template to send outside the reply window (channels whose plugin supports templates)."""
 
     name: Annotated[str, Field(min_length=1, max_length=512)]
     language: Annotated[str, Field(min_length=1, max_length=20)]

@@ -25,7 +25,7 @@ def cassette_files(t: ChannelUnderTest) -> list[str]:
 
 def check_cassette(t: ChannelUnderTest, relative: str) -> None:
     """No Authorization header, token-shaped string or confidential secret value in a cassette."""
-    leaks = cassette_leaks(t.fixtures.path(relative), t.secrets)
+    leaks = cassette_leaks(t.fixtures.path(relative), t.secrets, patterns=t.channel.info.secret_patterns)
     if leaks:
         raise ContractViolation(
             f"{relative} is not safe to commit (re-record it with siu_core.cassettes.recorder):\n  "
@@ -42,6 +42,7 @@ def check_fixture_files(t: ChannelUnderTest) -> None:
         if relative == MANIFEST_FILE or relative in cassettes or "__pycache__" in Path(relative).parts:
             continue
         text = path.read_bytes().decode("utf-8", "replace")
-        problems += [f"{relative}: {leak}" for leak in find_leaks(text, t.secrets)]
+        found = find_leaks(text, t.secrets, patterns=t.channel.info.secret_patterns)
+        problems += [f"{relative}: {leak}" for leak in found]
     if problems:
         raise ContractViolation("fixture files contain credentials:\n  " + "\n  ".join(problems))
