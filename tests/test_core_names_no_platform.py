@@ -23,7 +23,6 @@ EXCEPTIONS: dict[str, str] = {
     "cli/build.py": "example text in the operator CLI's help (contract2 branch)",
     "cli/channels.py": "example text in the operator CLI's output (contract2 branch)",
     "cli/deploy.py": "example text in the operator CLI's help (contract2 branch)",
-    "cli/dev.py": "example text in the operator CLI's output (contract2 branch)",
     "deploy/build.py": "an example in an error message (contract2 branch)",
     "deploy/plan.py": "an example in an error message (contract2 branch)",
     "dev/http.py": "an example in an error message (contract2 branch)",
