@@ -116,12 +116,14 @@ class Story(Model):
 
 
 class Interaction(Model):
-    """A tap rather than typing: quick reply, postback, button or list reply."""
+    """A tap rather than typing: quick reply, postback, button or list reply, or a completed form (flow)."""
 
-    kind: Literal["quick_reply", "postback", "button_reply", "list_reply", "template_button"]
+    kind: Literal["quick_reply", "postback", "button_reply", "list_reply", "template_button", "flow_reply"]
     id: str | None = None
     title: str | None = None
     payload: str | None = None
+    #: A completed form's answers by field name (WhatsApp Flows), as the customer gave them.
+    fields: dict[str, Any] | None = None
 
 
 class OrderItem(Model):

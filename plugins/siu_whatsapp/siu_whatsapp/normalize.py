@@ -10,7 +10,13 @@ Shape rules (see the README for the reasoning):
   item without an id or a customer is skipped (logged at WARNING without content); an unknown
   message type, status or ``field`` yields nothing.
 - A known message type whose body cannot be read becomes a ``kind: unsupported`` message, so the
-  thread still shows that the customer sent something.
+  thread still shows that the customer sent something; so do ``unsupported`` and ``unknown``
+  messages, with the platform's error (code, title, details) kept on the event.
+- A message ``edit`` becomes an :class:`EditEvent` of the original message (the edited message's
+  text, or its media caption); a ``revoke`` (the customer deleted it for everyone) an
+  :class:`UnsendEvent`.
+- A WhatsApp Flow answer (``interactive.nfm_reply``) keeps the answers of its ``response_json``
+  as the interaction's ``fields`` (without the ``flow_token``, an opaque value of the business's).
 - The customer id is the business-scoped user id (BSUID) whenever the payload gives one for that
   person (on the item or through ``contacts``), else the phone number (``wa_id``): one person gets
   one id across every event of a payload, and keeps it when they later hide their number.
@@ -18,6 +24,7 @@ Shape rules (see the README for the reasoning):
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +37,7 @@ from siu_meta.graph import load_json_body, parse_timestamp
 from siu_core.plugin import (
     Attachment,
     ContactCard,
+    EditEvent,
     Event,
     Interaction,
     Location,
@@ -43,6 +51,7 @@ from siu_core.plugin import (
     ReactionEvent,
     Referral,
     StatusEvent,
+    UnsendEvent,
 )
 from siu_whatsapp._fields import flag, nonempty, number, obj, objects, text
 
@@ -276,7 +285,7 @@ def _change_events(change: _Change, people: _Directory, clock: _FallbackClock) -
 def _known_message(msg: dict[str, Any], path: str) -> bool:
     """Typing, system notices and future types yield nothing, quietly (they are normal traffic)."""
     kind = text(msg.get("type"))
-    if kind == "reaction" or kind in _BODY_READERS:
+    if kind in _ANNOTATIONS or kind in _BODY_READERS:
         return True
     log.debug("whatsapp: ignored %s: message type %r is not a conversation message", path, (kind or "")[:40])
     return False
@@ -318,6 +327,10 @@ def _message(
     timestamp = parse_timestamp(msg.get("timestamp")) or clock.at(change)
     if kind == "reaction":
         return _reaction(change, msg, who, timestamp, direction)
+    if kind == "edit":
+        return _edit(change, msg, who, timestamp)
+    if kind == "revoke":
+        return _revoke(change, msg, who, timestamp)
     reader = _BODY_READERS.get(kind)
     if reader is None:
         return None
@@ -360,6 +373,42 @@ def _reaction(
         action="react" if emoji else "unreact",
         emoji=emoji,
         by="customer" if direction == "message" else "business",
+    )
+
+
+def _edit(change: _Change, msg: dict[str, Any], who: Participant, timestamp: datetime) -> Event | None:
+    """The customer edited an earlier message: its new text (or new caption) replaces the old one."""
+    edit = obj(msg.get("edit")) or {}
+    target = nonempty(edit.get("original_message_id"))
+    edited = obj(edit.get("message")) or {}
+    reader = _BODY_READERS.get(text(edited.get("type")) or "")
+    body = reader(edited) if reader is not None else None
+    new_text = text((body or {}).get("text"))
+    if target is None or new_text is None:
+        return None
+    return EditEvent(
+        type="edit",
+        channel=CHANNEL,
+        account_id=change.account_id,
+        customer=who,
+        timestamp=timestamp,
+        target_message_id=target,
+        text=new_text,
+    )
+
+
+def _revoke(change: _Change, msg: dict[str, Any], who: Participant, timestamp: datetime) -> Event | None:
+    """The customer deleted an earlier message for everyone: the thread shows it deleted."""
+    target = nonempty((obj(msg.get("revoke")) or {}).get("original_message_id"))
+    if target is None:
+        return None
+    return UnsendEvent(
+        type="unsend",
+        channel=CHANNEL,
+        account_id=change.account_id,
+        customer=who,
+        timestamp=timestamp,
+        target_message_id=target,
     )
 
 
@@ -464,14 +513,39 @@ def _contacts_body(msg: dict[str, Any]) -> Body | None:
 def _interactive_body(msg: dict[str, Any]) -> Body | None:
     interactive = obj(msg.get("interactive")) or {}
     sub = text(interactive.get("type"))
+    if sub == "nfm_reply":
+        return _flow_body(obj(interactive.get("nfm_reply")) or {})
     if sub not in ("button_reply", "list_reply"):
-        return None  # flows (nfm_reply) and future kinds: shown as unsupported
+        return None  # future kinds: shown as unsupported
     reply = obj(interactive.get(sub)) or {}
     title = text(reply.get("title"))
     return {
         "kind": "interactive",
         "text": title,
         "interaction": Interaction(kind=sub, id=text(reply.get("id")), title=title),
+    }
+
+
+#: A Flow's correlation token: the business's own opaque value, not an answer of the customer's.
+FLOW_TOKEN_FIELD = "flow_token"  # noqa: S105 - a field name, not a secret
+
+
+def _flow_body(reply: dict[str, Any]) -> Body:
+    """A completed WhatsApp Flow: its answers by field name, read from the ``response_json`` string."""
+    fields: dict[str, Any] | None = None
+    raw = text(reply.get("response_json"))
+    if raw is not None:
+        try:
+            parsed = json.loads(raw)
+        except (ValueError, RecursionError):
+            parsed = None
+        if isinstance(parsed, dict):
+            fields = {k: v for k, v in parsed.items() if k != FLOW_TOKEN_FIELD}
+    title = text(reply.get("body"))
+    return {
+        "kind": "interactive",
+        "text": title,
+        "interaction": Interaction(kind="flow_reply", id=text(reply.get("name")), title=title, fields=fields),
     }
 
 
@@ -525,7 +599,11 @@ _BODY_READERS: dict[str, Callable[[dict[str, Any]], Body | None]] = {
     "button": _button_body,
     "order": _order_body,
     "unsupported": _unsupported_body,
+    "unknown": _unsupported_body,
 }
+
+#: Message types that change an earlier message rather than add one.
+_ANNOTATIONS = frozenset({"reaction", "edit", "revoke"})
 
 
 def _referral(ref: dict[str, Any] | None) -> Referral | None:
@@ -551,7 +629,8 @@ def _errors(items: list[dict[str, Any]]) -> list[PlatformError]:
         if isinstance(code, bool) or not isinstance(code, int | str) or code == "":
             continue
         data = item.get("error_data")
-        details = text(data.get("details")) if isinstance(data, dict) else text(data)
+        # Current payloads nest the details in error_data; the older "unknown" message has them inline.
+        details = (text(data.get("details")) if isinstance(data, dict) else text(data)) or text(item.get("details"))
         out.append(
             PlatformError(code=code, title=text(item.get("title")), message=text(item.get("message")), details=details)
         )

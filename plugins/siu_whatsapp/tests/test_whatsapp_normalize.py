@@ -11,7 +11,7 @@ import pytest
 from siu_whatsapp.normalize import normalize_body
 from siu_whatsapp.simulate import meta_json
 
-from siu_core import MalformedPayload, MessageEvent, PlatformErrorEvent, StatusEvent
+from siu_core import EditEvent, MalformedPayload, MessageEvent, PlatformErrorEvent, StatusEvent, UnsendEvent
 from siu_core.models import dump_event
 from siu_core.schemas import schema_errors
 
@@ -127,7 +127,7 @@ def test_message_with_unreadable_timestamp_is_kept_with_the_fallback_time() -> N
         {"type": "image", "image": {"caption": "no id"}},
         {"type": "location", "location": {"latitude": "north", "longitude": 1}},
         {"type": "contacts", "contacts": []},
-        {"type": "interactive", "interactive": {"type": "nfm_reply", "nfm_reply": {"response_json": "{}"}}},
+        {"type": "interactive", "interactive": {"type": "a_future_reply", "a_future_reply": {"id": "x"}}},
         {"type": "button", "button": None},
         {"type": "order"},
     ],
@@ -275,3 +275,44 @@ def test_every_event_of_a_mixed_payload_is_schema_valid() -> None:
         assert schema_errors("event", dump_event(event)) == []
     assert events[2].order.items[0].quantity == 2.0 and len(events[2].order.items) == 1
     assert events[3].error.details == "plain text details"
+
+
+# --- edits, revokes, unknown types, flows --------------------------------------------------------
+
+
+def _one(msg: dict[str, Any]) -> list[Any]:
+    return run(payload(value(messages=[{"from": "16505551234", "id": "m9", "timestamp": "1749416383", **msg}])))
+
+
+def test_edit_without_target_or_text_is_skipped_not_shown() -> None:
+    assert _one({"type": "edit", "edit": {"message": {"type": "text", "text": {"body": "new"}}}}) == []
+    assert _one({"type": "edit", "edit": {"original_message_id": "m1", "message": {"type": "sticker"}}}) == []
+    assert _one({"type": "edit", "edit": "m1"}) == []
+
+
+def test_edit_and_revoke_name_the_original_message_not_their_own_id() -> None:
+    (edit,) = _one({"type": "edit", "edit": {"original_message_id": "m1",
+                                              "message": {"type": "text", "text": {"body": "new"}}}})
+    (revoke,) = _one({"type": "revoke", "revoke": {"original_message_id": "m1"}})
+    assert isinstance(edit, EditEvent) and (edit.target_message_id, edit.text) == ("m1", "new")
+    assert isinstance(revoke, UnsendEvent) and revoke.target_message_id == "m1"
+    assert _one({"type": "revoke", "revoke": {}}) == []
+
+
+def test_unknown_type_is_an_unsupported_message_with_the_platform_error() -> None:
+    (event,) = _one({"type": "unknown", "errors": [{"code": 131051, "title": "Unsupported message type",
+                                                     "details": "Message type is not currently supported"}]})
+    assert isinstance(event, MessageEvent) and event.kind == "unsupported"
+    assert [(e.code, e.title, e.details) for e in event.errors] == [
+        (131051, "Unsupported message type", "Message type is not currently supported")]
+
+
+@pytest.mark.parametrize("raw", [None, "not json", "[1, 2]", '{"flow_token": "t"}'])
+def test_flow_reply_with_no_readable_answers_is_still_a_flow_reply(raw: str | None) -> None:
+    reply: dict[str, Any] = {"name": "flow", "body": "Sent"}
+    if raw is not None:
+        reply["response_json"] = raw
+    (event,) = _one({"type": "interactive", "interactive": {"type": "nfm_reply", "nfm_reply": reply}})
+    assert event.kind == "interactive" and event.interaction.kind == "flow_reply"
+    assert event.interaction.fields in (None, {})
+    assert "t" not in json.dumps(dump_event(event).get("interaction", {}).get("fields") or {})

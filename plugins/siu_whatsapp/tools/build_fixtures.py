@@ -406,6 +406,96 @@ NORMALIZE: dict[str, tuple[str, dict[str, Any]]] = {
             }
         ),
     ),
+    "unknown_type": (
+        "the older type unknown with an inline error: shown as unsupported, code and title kept",
+        inbound(
+            {
+                **msg("wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ0QjI5QzM4QUU3NzE4MDcxQzQ1NwA=", "1749417910", "unknown"),
+                "errors": [
+                    {
+                        "code": 131051,
+                        "details": "Message type is not currently supported",
+                        "title": "Unsupported message type",
+                    }
+                ],
+            }
+        ),
+    ),
+    "edit": (
+        "the customer edited a text: an edit event of the original message, with the new text",
+        inbound(
+            msg(
+                "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ1QzNBRDQ5QkY4ODI5MTgyRDU2OAA=",
+                "1749416500",
+                "edit",
+                edit={
+                    "original_message_id": W,
+                    "message": {"type": "text", "text": {"body": "Does it come in green?"}},
+                },
+            )
+        ),
+    ),
+    "edit_caption": (
+        "the customer edited an image's caption: the edit carries the new caption",
+        inbound(
+            msg(
+                "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ2RDRCRTVBQzk5OTNBMjkzRTY3OQA=",
+                "1749416600",
+                "edit",
+                edit={
+                    "original_message_id": "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzRTE1QjI0QUQ3NTMwNjUwQjE3MwA=",
+                    "message": {
+                        "type": "image",
+                        "image": {
+                            "caption": "The strap is torn here",
+                            "mime_type": "image/jpeg",
+                            "id": "1479537139650973",
+                        },
+                    },
+                },
+            )
+        ),
+    ),
+    "revoke": (
+        "the customer deleted a message for everyone: an unsend of the original message",
+        inbound(
+            msg(
+                "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ3RTVDRjZCRDBBQTRCM0E0Rjc4QQA=",
+                "1749416700",
+                "revoke",
+                revoke={"original_message_id": W},
+            )
+        ),
+    ),
+    "flow_reply": (
+        "a WhatsApp Flow answer (interactive nfm_reply): the response_json answers kept, the flow token not",
+        inbound(
+            {
+                "context": {"from": DISPLAY, "id": OUT1},
+                **msg(
+                    "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ4RjZEMDdDRTFCQjVDNEI1MDg5QgA=",
+                    "1749418000",
+                    "interactive",
+                    interactive={
+                        "type": "nfm_reply",
+                        "nfm_reply": {
+                            "name": "flow",
+                            "body": "Sent",
+                            "response_json": json.dumps(
+                                {
+                                    "flow_token": "AQAAAAACS5FpgQ_cAAAAAD0QI3s.",
+                                    "delivery_rating": "4",
+                                    "comment_text": "Arrived a day late but well packed",
+                                    "recommend": True,
+                                },
+                                separators=(",", ":"),
+                            ),
+                        },
+                    },
+                ),
+            }
+        ),
+    ),
     "referral": (
         "a Click-to-WhatsApp ad referral on a text message",
         inbound(
