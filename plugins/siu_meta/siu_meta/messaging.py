@@ -50,6 +50,7 @@ from siu_core.plugin import (
     StatusEvent,
     Story,
     TransientSendError,
+    Unreadable,
     UnsendEvent,
     WebhookRequest,
     WindowClosed,
@@ -156,15 +157,16 @@ def own_marker(idempotency_key: str) -> str:
 # =================================================================================================
 
 
-def normalize_body(body: bytes, settings: Mapping[str, Any], profile: MessagingProfile) -> list[Event]:
-    """Every event of every entry of a Messenger-Platform webhook, in order; MalformedPayload otherwise."""
+def normalize_body(body: bytes, settings: Mapping[str, Any], profile: MessagingProfile) -> list[Event | Unreadable]:
+    """Every event of every entry of a Messenger-Platform webhook, in order, an Unreadable in place of an
+    item that cannot be read; MalformedPayload for a body that is not such a webhook at all."""
     try:
         data = load_json_body(body, profile.webhook_object)
     except RecursionError:
         raise MalformedPayload("body is nested too deeply") from None
     own_app_id = _text_setting(settings, "app_id")
     parser = _Parser(profile.channel, own_app_id)
-    events: list[Event] = []
+    events: list[Event | Unreadable] = []
     for index, entry in enumerate(data["entry"]):
         events.extend(parser.entry(entry, f"entry[{index}]"))
     return events
@@ -197,7 +199,7 @@ class _Parser:
 
     # --- envelope ---------------------------------------------------------------------------
 
-    def entry(self, entry: Any, path: str) -> Iterator[Event]:
+    def entry(self, entry: Any, path: str) -> Iterator[Event | Unreadable]:
         entry = _obj(entry, path)
         entry_id = _opt_id(entry.get("id"), f"{path}.id")
         time = entry.get("time")
@@ -208,8 +210,7 @@ class _Parser:
             if not isinstance(items, list):
                 raise MalformedPayload(f"{path}.{key} is not a list")
             for i, item in enumerate(items):
-                where = _ItemLocation(f"{path}.{key}[{i}]", entry_id, time, standby)
-                yield from self.item(_obj(item, where.path), where)
+                yield from self.readable(item, _ItemLocation(f"{path}.{key}[{i}]", entry_id, time, standby))
         changes = entry.get("changes")
         if changes is None:
             return
@@ -221,7 +222,14 @@ class _Parser:
             # Only the Messenger-shaped fields (the dashboard's test button for ``messages`` and
             # friends) carry a sender; comments, mentions and insights do not and are not messages.
             if isinstance(value, dict) and "sender" in value:
-                yield from self.item(value, _ItemLocation(f"{cpath}.value", entry_id, time, False))
+                yield from self.readable(value, _ItemLocation(f"{cpath}.value", entry_id, time, False))
+
+    def readable(self, item: Any, where: _ItemLocation) -> list[Event | Unreadable]:
+        """One item's events; an item that cannot be read costs only itself (an Unreadable in its place)."""
+        try:
+            return list(self.item(_obj(item, where.path), where))
+        except MalformedPayload as exc:
+            return [Unreadable(channel=self.channel, path=where.path[:200], reason=exc.reason[:300], raw=item)]
 
     def item(self, item: dict[str, Any], where: _ItemLocation) -> Iterator[Event]:
         try:
@@ -566,7 +574,8 @@ def _location(raw: Any, path: str) -> Location | None:
             continue
         apath = f"{path}[{i}]"
         payload = att.get("payload")
-        coords = payload.get("coordinates") if isinstance(payload, dict) else None
+        payload = payload if isinstance(payload, dict) else {}
+        coords = payload.get("coordinates")
         if not isinstance(coords, dict):
             raise MalformedPayload(f"{apath}.payload.coordinates is not an object")
         lat, lon = _coordinate(coords.get("lat"), f"{apath}.payload.coordinates.lat", 90.0), _coordinate(
@@ -960,8 +969,8 @@ class MessagingChannel:
         return verify_hub_signature(body, headers, secrets.get("app_secret"))
 
     @hookimpl
-    def normalize(self, body: bytes, settings: Mapping[str, Any]) -> list[Event]:
-        """Turn every entry and item of the channel's webhook into inbox events."""
+    def normalize(self, body: bytes, settings: Mapping[str, Any]) -> list[Event | Unreadable]:
+        """Turn every entry and item of the channel's webhook into inbox events (a bad item costs only itself)."""
         return normalize_body(body, settings, self.profile)
 
     @hookimpl

@@ -27,7 +27,7 @@ from siu_whatsapp.normalize import normalize_body
 from siu_whatsapp.simulate import meta_json
 from vcr.serializers import yamlserializer
 
-from siu_core.models import dump_event
+from siu_core.models import Unreadable, dump_event
 
 ROOT = Path(__file__).resolve().parent.parent / "siu_whatsapp" / "contract"
 
@@ -494,6 +494,27 @@ NORMALIZE: dict[str, tuple[str, dict[str, Any]]] = {
                     },
                 ),
             }
+        ),
+    ),
+    "partial_batch": (
+        "a batch with two unreadable items (not an object; a text without an id) between good ones: "
+        "the good ones are kept, the bad ones set aside",
+        envelope(
+            [
+                change(
+                    value(
+                        contacts=[contact(SHEENA, "Sheena Nelson")],
+                        messages=[
+                            {"from": SHEENA, **msg(OUT2.replace("ARGBJ", "ASGBQ"), "1749418100", "text",
+                                                   text={"body": "Is the shop open on Sunday?"})},
+                            "wamid.not-an-object",
+                            {"from": SHEENA, "timestamp": "1749418101", "type": "text", "text": {"body": "no id"}},
+                            {"from": SHEENA, **msg(OUT1.replace("ARGBI", "ASGBQ"), "1749418102", "text",
+                                                   text={"body": "And on holidays?"})},
+                        ],
+                    )
+                )
+            ]
         ),
     ),
     "referral": (
@@ -1288,6 +1309,26 @@ def signed(body_rel: str, body: bytes, why: str) -> dict[str, Any]:
     }
 
 
+#: The items each normalize case sets aside as unreadable (paths, in the order normalize reports them).
+UNREADABLE = {
+    "partial_batch": [
+        "entry[0].changes[0].value.messages[1]",
+        "entry[0].changes[0].value.messages[2]",
+    ],
+}
+
+#: What the plugin does with the shapes every channel meets (the contract suite checks each sample).
+SHAPES = {
+    "edit": {"handling": "event", "webhook": "webhooks/edit.json", "why": "type edit: the new text replaces the old"},
+    "deletion": {"handling": "event", "webhook": "webhooks/revoke.json", "why": "type revoke: deleted for everyone"},
+    "unknown_kind": {
+        "handling": "unsupported",
+        "webhook": "webhooks/unknown_type.json",
+        "why": "type unknown / unsupported: shown as unsupported with Meta's error code and title",
+    },
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Regenerate the fixtures; with --approve also the expected events (the golden files)."""
     parser = argparse.ArgumentParser(description="Write the WhatsApp plugin's contract fixtures.")
@@ -1301,11 +1342,12 @@ def main(argv: list[str] | None = None) -> int:
         write(f"webhooks/{case_id}.json", body)
         expected = f"expected/{case_id}.json"
         if approve or not (ROOT / expected).exists():
-            events = [dump_event(e) for e in normalize_body(body)]
+            events = [dump_event(e) for e in normalize_body(body) if not isinstance(e, Unreadable)]
             write(expected, (json.dumps(events, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-        manifest_normalize.append(
-            {"id": case_id, "webhook": f"webhooks/{case_id}.json", "expected": expected, "why": why}
-        )
+        case: dict[str, Any] = {"id": case_id, "webhook": f"webhooks/{case_id}.json", "expected": expected}
+        if case_id in UNREADABLE:
+            case["unreadable"] = UNREADABLE[case_id]
+        manifest_normalize.append({**case, "why": why})
     for name, payload in UNKNOWN.items():
         write(f"unknown/{name}.json", meta_json(payload))
     for name, raw in MALFORMED.items():
@@ -1413,6 +1455,7 @@ def main(argv: list[str] | None = None) -> int:
         "normalize": manifest_normalize,
         "unknown": [f"unknown/{name}.json" for name in UNKNOWN],
         "malformed": [f"malformed/{name}" for name in MALFORMED],
+        "shapes": SHAPES,
         "send": manifest_send,
         "media": [
             {
