@@ -126,6 +126,25 @@ def _attachments(item: Mapping[str, Any]) -> list[Any]:
     return out
 
 
+#: What a message carries beyond its text, shown as it came (a place, a story, a tap or form, the
+#: platform's error for a kind it could not deliver): copied from the stored event.
+_SHAPE_FIELDS = ("location", "story", "interaction", "errors")
+
+
+def _shape(item: Mapping[str, Any], deleted: bool) -> dict[str, Any]:
+    event = item.get("event")
+    if deleted or not isinstance(event, Mapping):
+        return {}
+    return {name: event[name] for name in _SHAPE_FIELDS if event.get(name)}
+
+
+def _edits(item: Mapping[str, Any], deleted: bool) -> list[dict[str, Any]]:
+    """The texts an edited message had before, oldest first (none once the customer deleted it)."""
+    if deleted:
+        return []
+    return [dict(e) for e in item.get("edits") or [] if isinstance(e, Mapping) and isinstance(e.get("text"), str)]
+
+
 def message_view(item: Mapping[str, Any]) -> dict[str, Any]:
     """One message of a thread: who sent it, what, when, and (outbound) its delivery status."""
     deleted = bool(item.get("deleted"))
@@ -142,8 +161,10 @@ def message_view(item: Mapping[str, Any]) -> dict[str, Any]:
         "delivery": _status(item),
         "reactions": _reactions(item),
         "edited_at": item.get("edited_at"),
+        "edits": _edits(item, deleted),
         "deleted": deleted,
         "reply_to": (item.get("event") or {}).get("reply_to") if isinstance(item.get("event"), Mapping) else None,
+        **_shape(item, deleted),
     }
 
 

@@ -710,7 +710,7 @@ class Batch:
         elif isinstance(ev, UnsendEvent):
             op, action, after = messages.unsend_op(target, at=ev.timestamp), "unsent", {"deleted": True}
         else:
-            op, action, after = messages.edit_op(target, text=ev.text, at=ev.timestamp), "edited", {"edited": True}
+            return self._edit(ev, target, scope)
         row = audit.row_op(scope, action, by=PIPELINE_ACTOR, at=self.now, ref=ev.target_message_id,
                            after={"message_key": target, **after})
         try:
@@ -722,6 +722,32 @@ class Batch:
             self.stored[target] = {**(stored or {"message_key": target}), "deleted": True}
         self._log(f"message {action}", ev, message_id=ev.target_message_id)
         return "annotated"
+
+    def _edit(self, ev: EditEvent, target: str, scope: str) -> Outcome:
+        """Replace the text, keeping the one it replaces in the message's history (guarded, retried on fresh data)."""
+        for attempt in range(2):
+            stored = self.stored.get(target) or {}
+            if messages.is_stored(stored) and "text" not in stored and not stored.get("deleted"):
+                stored = messages.get(target) or {}  # created earlier in this batch: read what it says
+            previous = stored.get("text") if isinstance(stored.get("text"), str) else None
+            # One row per edit (several edits of one message in a batch share ``now``): the ref names its time.
+            row = audit.row_op(scope, "edited", by=PIPELINE_ACTOR, at=self.now,
+                               ref=f"{ev.target_message_id}#{keys.ts(ev.timestamp)}",
+                               after={"message_key": target, "edited": True})
+            try:
+                ddb.transact([messages.edit_op(target, text=ev.text, at=ev.timestamp, previous=previous), row])
+            except ddb.TransactionConflict:
+                if attempt == 0 and previous is not None:
+                    self.stored[target] = messages.get(target)  # edited meanwhile: judge again on what is stored
+                    continue
+                self._log("stale annotation ignored", ev, message_id=ev.target_message_id)
+                return "stale"
+            edits = [*stored.get("edits", []), {"text": previous, "until": keys.ts(ev.timestamp)}] if previous else []
+            self.stored[target] = {**stored, "message_key": target, "text": ev.text,
+                                   "edited_at": keys.ts(ev.timestamp), **({"edits": edits} if edits else {})}
+            self._log("message edited", ev, message_id=ev.target_message_id)
+            return "annotated"
+        return "stale"
 
     # delivery status of outbound messages --------------------------------------------------------
 
