@@ -49,6 +49,15 @@ def sla_view(state: sla.SlaState | None) -> dict[str, Any] | None:
     }
 
 
+def _customer(thread: Mapping[str, Any]) -> dict[str, Any]:
+    """Who the customer is: id and name, and their phone and username when the platform gave them."""
+    out = {"id": thread.get("customer_id"), "name": thread.get("customer_name")}
+    for field in ("phone", "username"):
+        if thread.get(f"customer_{field}"):
+            out[field] = thread[f"customer_{field}"]
+    return out
+
+
 def thread_summary(thread: Mapping[str, Any], *, now: datetime | None = None, spec: SlaSpec | None = None,
                    shifts: Sequence[sla.Shift] | None = None, preview: str | None = None) -> dict[str, Any]:
     """One thread as a queue row or history entry (the SLA only when a clock and config are given)."""
@@ -56,7 +65,7 @@ def thread_summary(thread: Mapping[str, Any], *, now: datetime | None = None, sp
     return {
         "id": thread.get("thread_id"),
         "channel": thread.get("channel"),
-        "customer": {"id": thread.get("customer_id"), "name": thread.get("customer_name")},
+        "customer": _customer(thread),
         "status": thread.get("status"),
         "team": thread.get("team") or thread.get("queued_team"),
         "assignee": thread.get("assignee"),
