@@ -92,7 +92,7 @@ def test_the_suite_fails_exactly_where_a_todo_is_left(installed: Installed) -> N
         "send[permanent]", "send[window_closed]",
     }
     assert row["passed"] >= 3  # manifest, load, load.secrets, hygiene[...]
-    assert row["skipped"] == 1  # templates: the optional message_templates hook (contract 1.2) is not implemented
+    assert row["skipped"] == 2  # the optional message_templates (1.2) and acknowledge (1.3) hooks are not implemented
     assert "verify the platform's signature header" in failures["signature[message]"]
 
 
