@@ -112,3 +112,31 @@ def test_a_reply_addresses_the_customer_the_way_the_thread_can(inbox: Any, phone
     assert {k: body[k] for k in ("to", "recipient") if k in body} == addressee
     shown = call("GET", f"/api/threads/{thread['thread_id']}", token=token_for(thread["assignee"])).body["customer"]
     assert shown == {"id": BSUID, "name": "Sheena", "username": "sheena.n", **({"phone": phone} if phone else {})}
+
+
+def test_one_persons_events_under_both_names_go_in_time_order_and_a_failure_holds_the_rest(
+    pipeline: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline_support import failed_ids
+
+    from siu_core.store import messages, snapshots
+
+    run_batch([whatsapp("m1", "first, by phone", phone=PHONE, bsuid=None, minutes=30)])
+    real = snapshots.put_event
+
+    def flaky(ev: Any, received_at: Any) -> str:
+        if getattr(ev, "message_id", "") == "m2":
+            raise RuntimeError("S3 hiccup")
+        return real(ev, received_at)
+
+    monkeypatch.setattr(snapshots, "put_event", flaky)
+    later = [whatsapp("m3", "third, phone only", phone=PHONE, bsuid=None, minutes=10),
+             whatsapp("m2", "second, by BSUID", phone=PHONE, bsuid=BSUID, minutes=20)]
+    response = run_batch(later)
+    assert failed_ids(response) == {"rec-0", "rec-1"}  # m2 failed, so m3 (the same person, later) waits
+    monkeypatch.setattr(snapshots, "put_event", real)
+    assert failed_ids(run_batch(later)) == set()
+    (thread,) = conversation_threads()
+    stored = [messages.get(keys.message_key("whatsapp", "acct-1", m)) for m in ("m1", "m2", "m3")]
+    assert all(m is not None and m["thread_id"] == thread["thread_id"] for m in stored)
+    assert thread["message_count"] == 3 and thread["last_inbound_key"].endswith("#m3")

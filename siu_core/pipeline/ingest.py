@@ -303,6 +303,10 @@ class Batch:
             if resolution.aliases:
                 self.log.info("customer known under another id", extra={
                     "channel": entry.event.channel, "aliases": len(resolution.aliases)})
+        if any(own != key for own, key in self.conversation_keys.items()):
+            # One person under two names is one customer: their events go in time order, whichever name.
+            names = self.conversation_keys
+            self.entries.sort(key=lambda e: (names.get(e.customer_key, e.customer_key), *e.order()[1:]))
 
     def _key(self, ev: MessageEvent | ReactionEvent | UnsendEvent | EditEvent | StatusEvent) -> str:
         """The key of the conversation an event belongs to (its own key unless an alias says otherwise)."""
@@ -372,14 +376,14 @@ class Batch:
         """Apply one event (raises to fail its record; the queue redelivers it)."""
         if entry.message is None:
             raise ValueError(entry.error or "unreadable record")
-        customer_key = entry.customer_key
-        if customer_key and customer_key in self.failed_customers:
+        # The customer by the event's own key and by their conversation's (one person, two names).
+        names = {k for k in (entry.customer_key, self.conversation_keys.get(entry.customer_key)) if k}
+        if names & self.failed_customers:
             raise RetryLater("an earlier event of this customer failed in this batch")
         try:
             outcome = self._apply(entry.event, entry.message.received_at)
         except Exception:
-            if customer_key:
-                self.failed_customers.add(customer_key)
+            self.failed_customers.update(names)
             # A failure may come after a write landed (a lost response): re-read loads before routing again.
             assert self.router is not None
             self.router.refresh()
