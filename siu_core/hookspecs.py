@@ -25,6 +25,7 @@ from siu_core.models import (
     SendResult,
     SimulatedMessage,
     StandInResponse,
+    Unreadable,
     WebhookRequest,
 )
 
@@ -94,13 +95,15 @@ class ChannelSpec:
         settings: Mapping[str, Any],
         account_id: str | None,
         request: InboundRequest,
-    ) -> list[Event]:
+    ) -> list[Event | Unreadable]:
         """Turn a verified webhook body into normalized events, every entry and event of a batch.
 
         Return a list (possibly empty) of events from :mod:`siu_core.models`. Platform events that
         are none of the contract's kinds (typing, opt-ins, unknown fields) yield nothing. A body the
         channel cannot read raises :class:`~siu_core.errors.MalformedPayload`; no other exception
-        may escape for any input.
+        may escape for any input. One unreadable item inside a readable body (a batch) is an
+        :class:`~siu_core.models.Unreadable` in its place, not an exception: the core keeps it raw,
+        counts it and queues the other events (contract 1.3).
 
         ``account_id`` is the business account this endpoint serves (the value of the secret named
         by ``ChannelInfo.account_secret_field``, or ``None`` when the channel names none), for

@@ -118,12 +118,14 @@ class Story(Model):
 
 
 class Interaction(Model):
-    """A tap rather than typing: quick reply, postback, button or list reply."""
+    """A tap rather than typing: quick reply, postback, button or list reply, or a completed form (flow)."""
 
-    kind: Literal["quick_reply", "postback", "button_reply", "list_reply", "template_button"]
+    kind: Literal["quick_reply", "postback", "button_reply", "list_reply", "template_button", "flow_reply"]
     id: str | None = None
     title: str | None = None
     payload: str | None = None
+    #: A completed form's answers by field name (WhatsApp Flows), as the customer gave them.
+    fields: dict[str, Any] | None = None
 
 
 class OrderItem(Model):
@@ -282,6 +284,26 @@ def parse_event(data: Any) -> Event:
 def dump_event(event: Event) -> dict[str, Any]:
     """Dump an event to JSON-compatible data (what the queue carries and the schema validates)."""
     return event.model_dump(mode="json", exclude_none=True)
+
+
+class Unreadable(Model):
+    """One item of a readable webhook body that the plugin could not read (contract 1.3).
+
+    A plugin returns it among its events, in the item's place, instead of raising
+    :class:`~siu_core.errors.MalformedPayload` for the whole body: the good items of a batched POST
+    are queued and the POST answers 200 (a non-200 makes the platform resend the whole batch for
+    days). The core keeps ``raw`` in the snapshot store, logs ``path`` and ``reason`` (never
+    ``raw``: it may hold a customer's words), counts it and drops it. Never put on the queue.
+    """
+
+    type: Literal["unreadable"] = "unreadable"
+    channel: ChannelName
+    #: Where the item sits in the body, e.g. ``entry[0].messaging[2]``.
+    path: Annotated[str, Field(min_length=1, max_length=200)]
+    #: What is wrong with it, in words an operator can act on; no customer content.
+    reason: Annotated[str, Field(min_length=1, max_length=300)]
+    #: The item exactly as the body carried it (any JSON value).
+    raw: Any = None
 
 
 # --- labels --------------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ from siu_core.models import (
     StatusEvent,
     Story,
     TemplateRef,
+    Unreadable,
     UnsendEvent,
     WebhookRequest,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "Story",
     "TemplateRef",
     "TransientSendError",
+    "Unreadable",
     "UnsendEvent",
     "WebhookRequest",
     "WindowClosed",

@@ -32,6 +32,7 @@ from siu_core.models import (
     SendResult,
     SimulatedMessage,
     StandInResponse,
+    Unreadable,
     WebhookRequest,
 )
 
@@ -178,8 +179,8 @@ class Channel:
     def normalize(
         self, body: bytes, headers: Mapping[str, str], settings: Mapping[str, Any] | None = None,
         account_id: str | None = None, request: InboundRequest | None = None,
-    ) -> list[Event]:
-        """Normalize a verified body; a plugin answering anything but a list of events is a bug."""
+    ) -> list[Event | Unreadable]:
+        """Normalize a verified body (events, and an Unreadable per item it could not read); anything else is a bug."""
         if not isinstance(headers, Headers):
             headers = Headers(headers)
         if request is None and self._takes("normalize", "request"):

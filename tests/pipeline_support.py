@@ -15,6 +15,7 @@ from typing import Any
 
 from siu_core.config import SiuConfig, config_to_parameters, parse_config
 from siu_core.models import (
+    EditEvent,
     Event,
     MessageEvent,
     Participant,
@@ -118,6 +119,12 @@ def unsend(target: str, *, customer: str = "cust-1", at: datetime | None = None)
     """The customer deleted a message."""
     return UnsendEvent(type="unsend", channel="whatsapp", account_id="acct-1", customer=Participant(id=customer),
                        timestamp=at or NOW - timedelta(minutes=2), target_message_id=target)
+
+
+def edit(target: str, text: str, *, customer: str = "cust-1", at: datetime | None = None) -> EditEvent:
+    """The customer edited a message's text."""
+    return EditEvent(type="edit", channel="whatsapp", account_id="acct-1", customer=Participant(id=customer),
+                     timestamp=at or NOW - timedelta(minutes=2), target_message_id=target, text=text)
 
 
 def status(ids: Sequence[str], value: str, *, customer: str = "cust-1", at: datetime | None = None,

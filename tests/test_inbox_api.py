@@ -246,3 +246,31 @@ def test_queue_rows_preview_the_customers_newest_message(inbox) -> None:
     assert rows["c2"]["preview"].startswith("I ordered the blue kettle")
     assert rows["c3"]["preview"] == "[image]"
     assert rows["c4"]["preview"] == "(message deleted)", "an unsent message's words leave the queue too"
+
+
+def test_a_thread_shows_every_shape_kept_edits_with_history_places_stories_forms_and_errors(inbox) -> None:
+    from pipeline_support import edit
+
+    from siu_core.models import Interaction, Location, PlatformError, Story
+
+    deliver([inbound("s1", "Does it come in blue?", at=NOW - timedelta(minutes=9)),
+             inbound("s2", None, kind="location", at=NOW - timedelta(minutes=8),
+                     location=Location(latitude=52.52, longitude=13.405, name="Shop", url="javascript:alert(1)")),
+             inbound("s3", None, kind="story_mention", at=NOW - timedelta(minutes=7),
+                     story=Story(kind="mention", id="st1", url="https://cdn.example/story.jpg")),
+             inbound("s4", "Sent", kind="interactive", at=NOW - timedelta(minutes=6),
+                     interaction=Interaction(kind="flow_reply", title="Sent", fields={"rating": "4"})),
+             inbound("s5", None, kind="unsupported", at=NOW - timedelta(minutes=5),
+                     errors=[PlatformError(code=131051, title="Unsupported message type")])], inbox.config)
+    deliver([edit("s1", "Does it come in green?", at=NOW - timedelta(minutes=4)),
+             edit("s1", "Does it come in red?", at=NOW - timedelta(minutes=3))], inbox.config)
+    tid = thread_of()["thread_id"]
+    body = call("GET", f"/api/threads/{tid}", token=token_for(thread_of()["assignee"])).body
+    by_id = {m["id"]: m for m in body["messages"]}
+    assert by_id["s1"]["text"] == "Does it come in red?"
+    assert [e["text"] for e in by_id["s1"]["edits"]] == ["Does it come in blue?", "Does it come in green?"]
+    assert by_id["s2"]["location"]["latitude"] == 52.52  # the UI links a map; the stored url is shown only if safe
+    assert by_id["s3"]["story"] == {"kind": "mention", "id": "st1", "url": "https://cdn.example/story.jpg"}
+    assert by_id["s4"]["interaction"]["fields"] == {"rating": "4"}
+    assert by_id["s5"]["errors"] == [{"code": 131051, "title": "Unsupported message type"}]
+    assert "location" not in by_id["s1"] and by_id["s2"]["edits"] == []

@@ -535,3 +535,15 @@ def test_a_fallback_label_is_counted_once_for_its_channel(
     stored = threads.get(customers.get(CUST).thread_id)  # type: ignore[union-attr]
     assert stored is not None and stored["fallback"] is True
     assert [(v, d) for n, v, d in seen if n == "FallbackLabels"] == [(1, {"channel": "whatsapp"})]
+
+
+def test_edits_replace_the_text_and_keep_the_earlier_ones_in_order(pipeline) -> None:
+    from pipeline_support import edit
+
+    run_batch([inbound("m1", "Where is my order?"), edit("m1", "Where is my parcel?", at=NOW - timedelta(minutes=2))])
+    run_batch([edit("m1", "Where is my parcel #42?", at=NOW - timedelta(minutes=1)),
+               edit("m1", "stale", at=NOW - timedelta(minutes=3))])  # an older edit arriving late changes nothing
+    m1 = messages.get(keys.message_key("whatsapp", "acct-1", "m1"))
+    assert m1 is not None and m1["text"] == "Where is my parcel #42?"
+    assert [e["text"] for e in m1["edits"]] == ["Where is my order?", "Where is my parcel?"]
+    assert actions(thread()["thread_id"]).count("edited") == 2

@@ -209,3 +209,16 @@ def test_contention_that_outlasts_the_retries_reaches_the_caller_having_written_
     with pytest.raises(client.exceptions.TransactionCanceledException):
         ddb.transact([messages.create_op(_message("k"), text="hello")])
     assert len(calls) == ddb.CONTENTION_ATTEMPTS and messages.get("k") is None
+
+
+def test_an_edit_that_names_the_text_it_replaces_keeps_it_in_the_history(aws) -> None:
+    ddb.transact([messages.create_op(_message("k"), text="v1")])
+    ddb.run(messages.edit_op("k", text="v2", at=NOW, previous="v1"))
+    with pytest.raises(ddb.ConditionFailed):  # the text changed since it was read: judge again on fresh data
+        ddb.run(messages.edit_op("k", text="v3", at=NOW + timedelta(minutes=1), previous="v1"))
+    ddb.run(messages.edit_op("k", text="v3", at=NOW + timedelta(minutes=1), previous="v2"))
+    got = _get("k")
+    assert got["text"] == "v3" and [e["text"] for e in got["edits"]] == ["v1", "v2"]
+    assert got["edits"][1]["until"] == keys.ts(NOW + timedelta(minutes=1))
+    ddb.run(messages.unsend_op("k", at=NOW + timedelta(minutes=2)))
+    assert "edits" not in _get("k")  # the customer's deleted words go, earlier versions included

@@ -95,6 +95,8 @@ class Fixtures:
         for case in m.normalize:
             refs += [case.webhook, case.expected]
         refs += list(m.unknown) + list(m.malformed)
+        if m.shapes is not None:
+            refs += [c.webhook for c in (m.shapes.edit, m.shapes.deletion, m.shapes.unknown_kind) if c.webhook]
         refs += [c.cassette for c in m.send] + [c.cassette for c in m.media]
         return list(dict.fromkeys(refs))
 

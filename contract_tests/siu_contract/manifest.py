@@ -21,6 +21,8 @@ CheckName = Literal[
     "signature.missing_header",
     "signature.escaped_unicode",
     "normalize.batch",
+    "normalize.partial_batch",
+    "normalize.shapes",
     "normalize.unknown",
     "normalize.malformed",
     "normalize.simulate_roundtrip",
@@ -87,7 +89,45 @@ class NormalizeCase(Strict):
     webhook: str
     expected: str = Field(description="JSON file: the list of events, as dump_event() renders them")
     headers: dict[str, str] = Field(default={}, description="request headers passed to normalize")
+    unreadable: list[str] = Field(
+        default=[], description="paths of the items normalize must set aside as Unreadable, in order")
     why: str = ""
+
+
+#: What a plugin does with one shape of platform traffic every channel meets (see ``ShapesSpec``).
+ShapeHandling = Literal["event", "unsupported", "ignored", "not_on_platform"]
+
+
+class ShapeCase(Strict):
+    """How the plugin handles one shape, and the sample that proves it (none when the platform has no such thing)."""
+
+    handling: ShapeHandling = Field(
+        description="event: an EditEvent / UnsendEvent; unsupported: a message of kind unsupported; "
+                    "ignored: nothing (say why); not_on_platform: the platform never sends it (say why)")
+    webhook: str | None = None
+    why: str = ""
+
+    @model_validator(mode="after")
+    def _proved_or_explained(self) -> ShapeCase:
+        if (self.webhook is None) != (self.handling == "not_on_platform"):
+            raise ValueError("a shape needs a webhook sample, unless the platform does not send it (not_on_platform)")
+        if self.handling in ("ignored", "not_on_platform") and len(self.why.strip()) < 10:
+            raise ValueError(f"handling {self.handling!r} needs a written reason in 'why' (10+ characters)")
+        return self
+
+
+class ShapesSpec(Strict):
+    """What the plugin does with the shapes every messaging platform has: edits, deletions, unknown kinds."""
+
+    edit: ShapeCase = Field(description="the customer edits a message they sent")
+    deletion: ShapeCase = Field(description="the customer deletes (unsends, revokes) a message they sent")
+    unknown_kind: ShapeCase = Field(description="a message of a kind the plugin does not know")
+
+    @model_validator(mode="after")
+    def _unknown_is_no_edit(self) -> ShapesSpec:
+        if self.unknown_kind.handling == "event":
+            raise ValueError("unknown_kind cannot be handled as an edit or deletion event: use unsupported or ignored")
+        return self
 
 
 class SendCase(Strict):
@@ -145,6 +185,8 @@ class Manifest(Strict):
     normalize: list[NormalizeCase] = Field(min_length=1)
     unknown: list[str] = Field(default=[], description="bodies that must normalize to no events")
     malformed: list[str] = Field(default=[], description="bodies that must raise MalformedPayload")
+    shapes: ShapesSpec | None = Field(
+        default=None, description="what the plugin does with edits, deletions and unknown message kinds")
     send: list[SendCase] = []
     media: list[MediaCase] = []
     templates: list[TemplatesCase] = Field(default=[], description="cases for the optional message_templates hook")

@@ -31,8 +31,8 @@ HOOK_CHECKS: dict[str, tuple[Callable[..., None], ...]] = {
     "handshake": (hs.check_valid, hs.check_refused, hs.check_wrong_secret, hs.check_empty, hs.check_unsupported),
     "verify_signature": (sg.check_valid, sg.check_tampered, sg.check_wrong_secret, sg.check_missing_header,
                          sg.check_invalid, sg.check_escaped_unicode),
-    "normalize": (nz.check_case, nz.check_batch, nz.check_unknown, nz.check_malformed, nz.check_no_secrets,
-                  pr.check_property),
+    "normalize": (nz.check_case, nz.check_batch, nz.check_partial_batch, nz.check_shape, nz.check_unknown,
+                  nz.check_malformed, nz.check_no_secrets, pr.check_property),
     "send_reply": (sd.check_send,),
     "download_media": (md.check_media,),
     "simulate_webhook": (nz.check_simulate_roundtrip,),
@@ -129,6 +129,17 @@ def plan_checks(t: ChannelUnderTest) -> list[PlannedCheck]:
     for ncase in m.normalize:
         p.checks.append(PlannedCheck(f"normalize[{ncase.id}]", functools.partial(nz.check_case, t, ncase)))
     p.add("normalize.batch", "normalize.batch", functools.partial(nz.check_batch, t))
+    p.add("normalize.partial_batch", "normalize.partial_batch", functools.partial(nz.check_partial_batch, t))
+    p.require("normalize.shapes", m.shapes is not None,
+              "no 'shapes': declare what the plugin does with edits, deletions and unknown message kinds")
+    if m.shapes is not None and "normalize.shapes" not in p.skip:
+        for shape in ("edit", "deletion", "unknown_kind"):
+            case = getattr(m.shapes, shape)
+            if case.handling == "not_on_platform":
+                p.checks.append(PlannedCheck(f"normalize.shape[{shape}]", skip=f"not on the platform: {case.why}"))
+            else:
+                p.add("normalize.shapes", f"normalize.shape[{shape}]",
+                      functools.partial(nz.check_shape, t, shape, case))
     p.require("normalize.unknown", bool(m.unknown),
               "no 'unknown' bodies: add webhooks of event kinds the channel ignores (they must yield [])")
     for uid, relative in zip(unique_ids(m.unknown), m.unknown, strict=True):

@@ -30,8 +30,18 @@ def ids(*names: str) -> set[str]:
         ),
         pytest.param(
             "NonSchemaEventsChannel", "normalize and not property",
-            ["normalize[text]", "normalize[batch]", "normalize[unicode]", "normalize.simulate_roundtrip"],
+            ["normalize[text]", "normalize[batch]", "normalize[unicode]", "normalize[partial_batch]",
+             "normalize.shape[unknown_kind]", "normalize.simulate_roundtrip"],
             id="non-schema-events",
+        ),
+        pytest.param(
+            "DropsUnreadableChannel", "normalize and not property",
+            ["normalize[partial_batch]", "normalize.partial_batch"],
+            id="drops-an-unreadable-item-without-a-trace",
+        ),
+        pytest.param(
+            "HidesUnknownKindsChannel", "normalize and not property", ["normalize.shape[unknown_kind]"],
+            id="hides-unknown-message-kinds",
         ),
         pytest.param("DifferentBodyChannel", "send", SEND_OVER_HTTP, id="sends-a-different-body"),
         pytest.param("GlobalClientChannel", "send", SEND_OVER_HTTP, id="ignores-the-session"),

@@ -11,6 +11,8 @@ def test_good_channel_passes_every_check(pytester: pytest.Pytester, fake_site: F
     result = outcomes(run_suite(pytester))
     assert result.pop("fakechat::templates") == "skipped"  # the optional hook (contract 1.2) is not implemented
     assert result.pop("fakechat::acknowledge") == "skipped"  # the optional hook (contract 1.3) is not implemented
+    for shape in ("edit", "deletion"):  # fakechat declares it has no edits or deletions: shown skipped, with why
+        assert result.pop(f"fakechat::normalize.shape[{shape}]") == "skipped"
     assert result and set(result.values()) == {"passed"}, {k: v for k, v in result.items() if v != "passed"}
     assert sorted(result) == sorted(
         f"fakechat::{name}"
@@ -24,7 +26,8 @@ def test_good_channel_passes_every_check(pytester: pytest.Pytester, fake_site: F
             "signature.missing_header[text]", "signature.missing_header[batch]",
             "signature.missing_header[unicode]",
             "signature.invalid[text]", "signature.invalid[text-2]", "signature.escaped_unicode",
-            "normalize[text]", "normalize[batch]", "normalize[unicode]", "normalize.batch",
+            "normalize[text]", "normalize[batch]", "normalize[unicode]", "normalize[partial_batch]",
+            "normalize.batch", "normalize.partial_batch", "normalize.shape[unknown_kind]",
             "normalize.unknown[unknown_typing]", "normalize.unknown[unknown_incomplete_message]",
             "normalize.malformed[malformed_not_json]", "normalize.malformed[malformed_wrong_object]",
             "normalize.no_secrets", "normalize.simulate_roundtrip",

@@ -28,6 +28,7 @@ from siu_core.connector.queue import SQS_BATCH_BYTES, SQS_BATCH_ENTRIES, Enqueue
 from siu_core.connector.request import ENQUEUED_HEADER, TooLarge, http_method, query_params, read_body, response
 from siu_core.connector.settings import channel_settings_from_env
 from siu_core.connector.signature import account_id, fresh_secrets, refusal
+from siu_core.connector.unreadable import set_aside_unreadable
 from siu_core.errors import ConfigError, MalformedPayload, SiuError
 from siu_core.limits import MAX_WEBHOOK_BODY_BYTES as MAX_BODY_BYTES
 from siu_core.obs import get_logger, instrument, metric
@@ -112,11 +113,12 @@ class Connector:
         try:
             if not body.strip():
                 raise MalformedPayload("empty body")
-            events = self.channel.normalize(body, headers, self.settings, account_id=account_id(self.channel, secrets),
-                                            request=request)
+            found = self.channel.normalize(body, headers, self.settings, account_id=account_id(self.channel, secrets),
+                                           request=request)
         except MalformedPayload as exc:
             return self._malformed(400, "malformed webhook", reason=exc.reason,
                                    content_type=headers.get("content-type"))
+        events = set_aside_unreadable(self.name, found, self.clock())
         if events:
             self.enqueue(queue_bodies(self.name, events, self.clock()))
             metric("EventsEnqueued", len(events), channel=self.name)

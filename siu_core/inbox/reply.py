@@ -240,7 +240,8 @@ def _send_claimed(services: InboxServices, actor: Actor, thread: Mapping[str, An
     request = ReplyRequest(
         channel=channel.name,
         account_id=str(thread["account_id"]),
-        recipient=Participant(id=str(thread["customer_id"]), name=thread.get("customer_name")),
+        recipient=Participant(id=str(thread["customer_id"]), name=thread.get("customer_name"),
+                              phone=thread.get("customer_phone"), username=thread.get("customer_username")),
         text=body.text,
         template=TemplateRef(name=template.name, language=template.language, params=list(template.params))
         if template is not None else None,

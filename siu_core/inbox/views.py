@@ -49,6 +49,15 @@ def sla_view(state: sla.SlaState | None) -> dict[str, Any] | None:
     }
 
 
+def _customer(thread: Mapping[str, Any]) -> dict[str, Any]:
+    """Who the customer is: id and name, and their phone and username when the platform gave them."""
+    out = {"id": thread.get("customer_id"), "name": thread.get("customer_name")}
+    for field in ("phone", "username"):
+        if thread.get(f"customer_{field}"):
+            out[field] = thread[f"customer_{field}"]
+    return out
+
+
 def thread_summary(thread: Mapping[str, Any], *, now: datetime | None = None, spec: SlaSpec | None = None,
                    shifts: Sequence[sla.Shift] | None = None, preview: str | None = None) -> dict[str, Any]:
     """One thread as a queue row or history entry (the SLA only when a clock and config are given)."""
@@ -56,7 +65,7 @@ def thread_summary(thread: Mapping[str, Any], *, now: datetime | None = None, sp
     return {
         "id": thread.get("thread_id"),
         "channel": thread.get("channel"),
-        "customer": {"id": thread.get("customer_id"), "name": thread.get("customer_name")},
+        "customer": _customer(thread),
         "status": thread.get("status"),
         "team": thread.get("team") or thread.get("queued_team"),
         "assignee": thread.get("assignee"),
@@ -126,6 +135,25 @@ def _attachments(item: Mapping[str, Any]) -> list[Any]:
     return out
 
 
+#: What a message carries beyond its text, shown as it came (a place, a story, a tap or form, the
+#: platform's error for a kind it could not deliver): copied from the stored event.
+_SHAPE_FIELDS = ("location", "story", "interaction", "errors")
+
+
+def _shape(item: Mapping[str, Any], deleted: bool) -> dict[str, Any]:
+    event = item.get("event")
+    if deleted or not isinstance(event, Mapping):
+        return {}
+    return {name: event[name] for name in _SHAPE_FIELDS if event.get(name)}
+
+
+def _edits(item: Mapping[str, Any], deleted: bool) -> list[dict[str, Any]]:
+    """The texts an edited message had before, oldest first (none once the customer deleted it)."""
+    if deleted:
+        return []
+    return [dict(e) for e in item.get("edits") or [] if isinstance(e, Mapping) and isinstance(e.get("text"), str)]
+
+
 def message_view(item: Mapping[str, Any]) -> dict[str, Any]:
     """One message of a thread: who sent it, what, when, and (outbound) its delivery status."""
     deleted = bool(item.get("deleted"))
@@ -142,8 +170,10 @@ def message_view(item: Mapping[str, Any]) -> dict[str, Any]:
         "delivery": _status(item),
         "reactions": _reactions(item),
         "edited_at": item.get("edited_at"),
+        "edits": _edits(item, deleted),
         "deleted": deleted,
         "reply_to": (item.get("event") or {}).get("reply_to") if isinstance(item.get("event"), Mapping) else None,
+        **_shape(item, deleted),
     }
 
 

@@ -20,6 +20,7 @@ events in the batch fail too (without side effects), so redelivery keeps their o
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,7 +43,7 @@ from siu_core.models import (
 from siu_core.pipeline import decide
 from siu_core.pipeline.notices import UnassignedNotice, notify_unassigned
 from siu_core.pipeline.router import PIPELINE_ACTOR, Router
-from siu_core.store import audit, customers, ddb, dedupe, keys, lifecycle, messages, snapshots, threads
+from siu_core.store import aliases, audit, customers, ddb, dedupe, keys, lifecycle, messages, snapshots, threads
 from siu_core.store.dedupe import Fingerprint
 
 if TYPE_CHECKING:
@@ -142,6 +143,21 @@ class Entry:
         return (self.customer_key, when, self.index)
 
 
+def _contact_fields(ev: MessageEvent) -> dict[str, str | None]:
+    """How the thread can reach and name the customer besides their id: phone and username, when known."""
+    return {"customer_phone": ev.customer.phone, "customer_username": ev.customer.username}
+
+
+def _alternate_key(ev: Event) -> str | None:
+    """The key of the customer's other name: their phone, when the event carries one that is not its id."""
+    if isinstance(ev, PlatformErrorEvent):
+        return None
+    phone = ev.customer.phone
+    if not phone or phone == ev.customer.id:
+        return None
+    return keys.customer_key(ev.channel, ev.account_id, phone)
+
+
 def parse_entry(record_id: str, index: int, body: str, receive_count: int = 1) -> Entry:
     """An entry from a queue record body; a body that is not a QueueMessage is kept with its error."""
     try:
@@ -234,6 +250,8 @@ class Batch:
     failed_customers: set[str] = field(default_factory=set)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     router: Router | None = None
+    #: An event's own customer key -> the key its conversation lives under (see siu_core.store.aliases).
+    conversation_keys: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.entries = sorted(self.entries, key=Entry.order)
@@ -253,6 +271,8 @@ class Batch:
             ev = entry.event
             if entry.customer_key:
                 heads.append(entry.customer_key)
+                if (alternate := _alternate_key(ev)) is not None:
+                    heads.append(alternate)
             if isinstance(ev, MessageEvent):
                 message_keys.append(_message_key(ev))
                 fp = message_fingerprint(ev) if ev.type == "message" else None
@@ -274,8 +294,37 @@ class Batch:
         self.stored.update({str(d["message_key"]): d for d in found.get(messages.table(), [])})
         self.fingerprints = {f: None for f in fps}
         self.fingerprints.update({str(d["fingerprint"]): dedupe.from_item(d) for d in found.get(dedupe.table(), [])})
+        stored_heads = {str(d["customer_key"]): d for d in found.get(customers.table(), [])}
         self.heads = {c: None for c in heads}
-        self.heads.update({str(d["customer_key"]): customers.from_item(d) for d in found.get(customers.table(), [])})
+        self.heads.update({k: customers.from_item(d) for k, d in stored_heads.items()})
+        self._resolve_customers(stored_heads)
+
+    def _resolve_customers(self, stored_heads: Mapping[str, dict[str, Any]]) -> None:
+        """Each event's conversation key (one customer named by phone and by BSUID is one conversation),
+        recording the aliases that let the other name find it."""
+        for entry in self.entries:
+            if entry.message is None or not entry.customer_key or entry.customer_key in self.conversation_keys:
+                continue
+            resolution = aliases.resolve(entry.customer_key, _alternate_key(entry.event), stored_heads)
+            self.conversation_keys[entry.customer_key] = resolution.key
+            if resolution.key not in self.heads:  # reached through an alias: its head was not in the batch read
+                self.heads[resolution.key] = customers.get(resolution.key)
+            for alias in resolution.aliases:
+                # Recorded meanwhile (a redelivery, another batch): the first record stands.
+                with contextlib.suppress(ddb.ConditionFailed):
+                    ddb.run(customers.alias_op(alias, resolution.key))
+            if resolution.aliases:
+                self.log.info("customer known under another id", extra={
+                    "channel": entry.event.channel, "aliases": len(resolution.aliases)})
+        if any(own != key for own, key in self.conversation_keys.items()):
+            # One person under two names is one customer: their events go in time order, whichever name.
+            names = self.conversation_keys
+            self.entries.sort(key=lambda e: (names.get(e.customer_key, e.customer_key), *e.order()[1:]))
+
+    def _key(self, ev: MessageEvent | ReactionEvent | UnsendEvent | EditEvent | StatusEvent) -> str:
+        """The key of the conversation an event belongs to (its own key unless an alias says otherwise)."""
+        own = keys.customer_key(ev.channel, ev.account_id, ev.customer.id)
+        return self.conversation_keys.get(own, own)
 
     def _refresh(self, customer_key: str, message_key: str | None, fingerprint: str | None) -> None:
         self.heads[customer_key] = customers.get(customer_key)
@@ -361,14 +410,14 @@ class Batch:
         """Apply one event (raises to fail its record; the queue redelivers it)."""
         if entry.message is None:
             raise ValueError(entry.error or "unreadable record")
-        customer_key = entry.customer_key
-        if customer_key and customer_key in self.failed_customers:
+        # The customer by the event's own key and by their conversation's (one person, two names).
+        names = {k for k in (entry.customer_key, self.conversation_keys.get(entry.customer_key)) if k}
+        if names & self.failed_customers:
             raise RetryLater("an earlier event of this customer failed in this batch")
         try:
             outcome = self._apply(entry.event, entry.message.received_at)
         except Exception:
-            if customer_key:
-                self.failed_customers.add(customer_key)
+            self.failed_customers.update(names)
             # A failure may come after a write landed (a lost response): re-read loads before routing again.
             assert self.router is not None
             self.router.refresh()
@@ -399,7 +448,7 @@ class Batch:
             obs.metric("Duplicates", channel=ev.channel)
             self._log("duplicate delivery ignored", ev, message_id=ev.message_id)
             return "duplicate"
-        customer_key = keys.customer_key(ev.channel, ev.account_id, ev.customer.id)
+        customer_key = self._key(ev)
         snapshot = snapshots.put_event(ev, received_at)
         message = _StoredMessage(message_key, fingerprint, received_at, snapshot, self._media(ev))
         conflicts: list[str] = []
@@ -436,7 +485,7 @@ class Batch:
         facts = decide.Inbound(
             message_key=message_key, at=ev.timestamp, already_stored=messages.is_stored(self.stored.get(message_key)),
             has_fingerprint=bool(fingerprint), seen=_seen_content(record),
-            current=_current_thread(self.heads.get(keys.customer_key(ev.channel, ev.account_id, ev.customer.id))),
+            current=_current_thread(self.heads.get(self._key(ev))),
         )
         return decide.place(facts, self.services.config.reopen_window())
 
@@ -461,7 +510,7 @@ class Batch:
             "sort_key": keys.sort_key(ev.timestamp, ev.message_id),
             "channel": ev.channel,
             "account_id": ev.account_id,
-            "customer_key": keys.customer_key(ev.channel, ev.account_id, ev.customer.id),
+            "customer_key": self._key(ev),
             "direction": "in" if ev.type == "message" else "out",
             "type": ev.type,
             "kind": ev.kind,
@@ -564,7 +613,8 @@ class Batch:
         thread = {
             "thread_id": thread_id, "customer_key": customer_key, "channel": ev.channel,
             "account_id": ev.account_id, "customer_id": ev.customer.id, "customer_name": ev.customer.name,
-            "seq": seq, "status": "open", "opened_at": when, "started_by": "customer", **_label_fields(labels),
+            **_contact_fields(ev), "seq": seq, "status": "open", "opened_at": when, "started_by": "customer",
+            **_label_fields(labels),
             "message_count": 1, "inbound_count": 1, "last_message_at": when, "last_inbound_at": when,
             "first_message_key": message_key, "last_inbound_key": message_key, **change.thread_fields,
         }
@@ -673,7 +723,7 @@ class Batch:
         if messages.is_stored(self.stored.get(message_key)):
             # A redelivery, or the echo of a reply the inbox stored already under the same id.
             return "duplicate"
-        customer_key = keys.customer_key(ev.channel, ev.account_id, ev.customer.id)
+        customer_key = self._key(ev)
         snapshot = snapshots.put_event(ev, received_at)
         for _ in range(MAX_ATTEMPTS):
             head = self.heads.get(customer_key)
@@ -688,7 +738,7 @@ class Batch:
                     "account_id": ev.account_id, "customer_id": ev.customer.id, "seq": 1, "status": "closed",
                     "opened_at": when, "closed_at": when, "started_by": "business", "assignment_seq": 0,
                     "message_count": 1, "outbound_count": 1, "last_message_at": when, "last_outbound_at": when,
-                    "first_message_key": message_key, "customer_name": ev.customer.name,
+                    "first_message_key": message_key, "customer_name": ev.customer.name, **_contact_fields(ev),
                 }
                 new_head = customers.CurrentThread(
                     customer_key=customer_key, channel=ev.channel, account_id=ev.account_id, customer_id=ev.customer.id,
@@ -744,7 +794,7 @@ class Batch:
         elif isinstance(ev, UnsendEvent):
             op, action, after = messages.unsend_op(target, at=ev.timestamp), "unsent", {"deleted": True}
         else:
-            op, action, after = messages.edit_op(target, text=ev.text, at=ev.timestamp), "edited", {"edited": True}
+            return self._edit(ev, target, scope)
         row = audit.row_op(scope, action, by=PIPELINE_ACTOR, at=self.now, ref=ev.target_message_id,
                            after={"message_key": target, **after})
         try:
@@ -756,6 +806,32 @@ class Batch:
             self.stored[target] = {**(stored or {"message_key": target}), "deleted": True}
         self._log(f"message {action}", ev, message_id=ev.target_message_id)
         return "annotated"
+
+    def _edit(self, ev: EditEvent, target: str, scope: str) -> Outcome:
+        """Replace the text, keeping the one it replaces in the message's history (guarded, retried on fresh data)."""
+        for attempt in range(2):
+            stored = self.stored.get(target) or {}
+            if messages.is_stored(stored) and "text" not in stored and not stored.get("deleted"):
+                stored = messages.get(target) or {}  # created earlier in this batch: read what it says
+            previous = stored.get("text") if isinstance(stored.get("text"), str) else None
+            # One row per edit (several edits of one message in a batch share ``now``): the ref names its time.
+            row = audit.row_op(scope, "edited", by=PIPELINE_ACTOR, at=self.now,
+                               ref=f"{ev.target_message_id}#{keys.ts(ev.timestamp)}",
+                               after={"message_key": target, "edited": True})
+            try:
+                ddb.transact([messages.edit_op(target, text=ev.text, at=ev.timestamp, previous=previous), row])
+            except ddb.TransactionConflict:
+                if attempt == 0 and previous is not None:
+                    self.stored[target] = messages.get(target)  # edited meanwhile: judge again on what is stored
+                    continue
+                self._log("stale annotation ignored", ev, message_id=ev.target_message_id)
+                return "stale"
+            edits = [*stored.get("edits", []), {"text": previous, "until": keys.ts(ev.timestamp)}] if previous else []
+            self.stored[target] = {**stored, "message_key": target, "text": ev.text,
+                                   "edited_at": keys.ts(ev.timestamp), **({"edits": edits} if edits else {})}
+            self._log("message edited", ev, message_id=ev.target_message_id)
+            return "annotated"
+        return "stale"
 
     # delivery status of outbound messages --------------------------------------------------------
 
@@ -776,7 +852,7 @@ class Batch:
             except ddb.TransactionConflict:
                 continue  # not forward (a later status is recorded): nothing to do
         if ev.watermark is not None:
-            head = self.heads.get(keys.customer_key(ev.channel, ev.account_id, ev.customer.id))
+            head = self.heads.get(self._key(ev))
             if head is not None:
                 try:
                     ddb.transact([

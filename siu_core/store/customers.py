@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from siu_core.aws.names import resource_names
 from siu_core.store import ddb
+from siu_core.store.aliases import ALIAS_OF
 
 ThreadStatus = Literal["open", "closed"]
 
@@ -54,8 +55,8 @@ def key(customer_key: str) -> ddb.Key:
 
 
 def from_item(data: dict[str, Any] | None) -> CurrentThread | None:
-    """A head from a stored item (None stays None)."""
-    if data is None:
+    """A head from a stored item (None stays None, and so does an alias: it holds no conversation)."""
+    if data is None or data.get(ALIAS_OF):
         return None
     fields = CurrentThread.__dataclass_fields__
     return CurrentThread(**{k: v for k, v in data.items() if k in fields})
@@ -73,3 +74,11 @@ def put_op(head: CurrentThread, expected_version: int | None) -> ddb.TxItem:
         else ddb.Cond.eq("version", expected_version)
     )
     return ddb.put_op(table(), asdict(head), condition)
+
+
+def alias_op(alias_key: str, target_key: str) -> ddb.TxItem:
+    """Record that the customer named by ``alias_key`` is the one whose conversation is ``target_key``.
+
+    Only where nothing is stored yet: an alias never replaces a conversation or an earlier alias.
+    """
+    return ddb.put_op(table(), {"customer_key": alias_key, ALIAS_OF: target_key}, ddb.Cond.missing("customer_key"))

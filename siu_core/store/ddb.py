@@ -349,8 +349,9 @@ def update_op(
     add: Mapping[str, int | float] | None = None,
     remove: Sequence[str] = (),
     condition: Cond | None = None,
+    append: Mapping[str, Sequence[Any]] | None = None,
 ) -> TxItem:
-    """An Update: SET (None values are REMOVEd), SET-if-missing, ADD counters, REMOVE, condition."""
+    """An Update: SET (None values are REMOVEd), SET-if-missing, ADD counters, REMOVE, list appends, condition."""
     expr = Expr()
     sets: list[str] = []
     removes = [expr.name(r) for r in remove]
@@ -362,6 +363,9 @@ def update_op(
     for attr, value in (set_if_missing or {}).items():
         alias = expr.name(attr)
         sets.append(f"{alias} = if_not_exists({alias}, {expr.value(value)})")
+    for attr, items in (append or {}).items():
+        alias = expr.name(attr)
+        sets.append(f"{alias} = list_append(if_not_exists({alias}, {expr.value([])}), {expr.value(list(items))})")
     clauses = []
     if sets:
         clauses.append("SET " + ", ".join(sets))

@@ -74,21 +74,30 @@ def reaction_op(message_key: str, *, by: str, emoji: str | None, removed: bool, 
 
 
 def unsend_op(message_key: str, *, at: datetime) -> ddb.TxItem:
-    """Mark a message deleted by the customer and drop its text (the thread shows it as deleted)."""
+    """Mark a message deleted by the customer and drop its text and earlier versions (the thread shows it deleted)."""
     return ddb.update_op(
         table(), key(message_key),
         set_={"deleted": True, "deleted_at": keys.ts(at)},
-        remove=("text",),
+        remove=("text", "edits"),
         condition=ddb.Cond.missing("deleted"),
     )
 
 
-def edit_op(message_key: str, *, text: str, at: datetime) -> ddb.TxItem:
-    """Replace a message's text with the customer's edit, unless a later edit is recorded."""
+def edit_op(message_key: str, *, text: str, at: datetime, previous: str | None = None) -> ddb.TxItem:
+    """Replace a message's text with the customer's edit, unless a later edit is recorded.
+
+    ``previous`` is the text the edit replaces, as read: it is kept in the message's ``edits`` history
+    (``{"text", "until"}``, oldest first) so the thread can show what the customer first wrote, and the
+    update holds only while the stored text is still that one (a concurrent edit makes it retry).
+    """
     when = keys.ts(at)
+    condition = (ddb.Cond.missing("edited_at") | ddb.Cond.lt("edited_at", when)) & ddb.Cond.missing("deleted")
+    if previous is None:
+        return ddb.update_op(table(), key(message_key), set_={"text": text, "edited_at": when}, condition=condition)
     return ddb.update_op(
         table(), key(message_key), set_={"text": text, "edited_at": when},
-        condition=(ddb.Cond.missing("edited_at") | ddb.Cond.lt("edited_at", when)) & ddb.Cond.missing("deleted"),
+        append={"edits": [{"text": previous, "until": when}]},
+        condition=condition & ddb.Cond.eq("text", previous),
     )
 
 

@@ -8,6 +8,8 @@ client pattern): the object is the event's JSON, its key is ``queue/<channel>/<s
 the queue carries a :class:`~siu_core.models.SnapshotPointer` (key, sha256, size) instead. The
 labeler reads it back with :func:`get_pointed`, which checks size and hash. Those objects expire
 after :data:`POINTER_RETENTION_DAYS` (the bucket's lifecycle rule), past any queue message's life.
+Items of a webhook the plugin could not read go under ``queue/<channel>/unreadable/`` the same way
+(:func:`put_unreadable`), for an operator to inspect within that time.
 """
 
 from __future__ import annotations
@@ -109,6 +111,18 @@ def put_pointed(channel: str, data: bytes) -> SnapshotPointer:
     key = pointer_key(channel, digest)
     _put_once(key, data, "application/json")
     return SnapshotPointer(key=key, sha256=digest, size=len(data))
+
+
+def unreadable_key(channel: str, digest: str) -> str:
+    """Where an unreadable webhook item is kept: under the connector's ``queue/<channel>/`` prefix."""
+    return f"{POINTER_PREFIX}{channel}/unreadable/{digest}.json"
+
+
+def put_unreadable(channel: str, data: bytes) -> str:
+    """Keep one unreadable webhook item as received; content-addressed, so a redelivery adds nothing."""
+    key = unreadable_key(channel, hashlib.sha256(data).hexdigest())
+    _put_once(key, data, "application/json")
+    return key
 
 
 def get_pointed(pointer: SnapshotPointer) -> bytes:

@@ -126,6 +126,14 @@ export function actorName(by) {
   return text.replace(/^user:/, "");
 }
 
+/** How teammates recognise a customer besides their name: the phone, else the username, else the platform's id. */
+export function customerHandle(customer) {
+  if (!customer) return "";
+  if (customer.phone) return String(customer.phone);
+  if (customer.username) return `@${customer.username}`;
+  return customer.id ? String(customer.id) : "";
+}
+
 /** Whether a URL is safe to put in a link (http or https only: never javascript: or data:). */
 export function safeLink(url) {
   try {

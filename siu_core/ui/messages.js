@@ -93,6 +93,59 @@ function attachmentView(att, index, text) {
     ` ${label}`, meta ? [" (", customerText(meta), ")"] : null, ": not stored by siu.", caption);
 }
 
+const EXTERNAL = { target: "_blank", rel: "noopener noreferrer" };
+
+/** A shared place: its name and address (or coordinates), a map link, and the platform's own link. */
+function locationView(loc) {
+  const lat = Number(loc && loc.latitude);
+  const lon = Number(loc && loc.longitude);
+  if (!loc || !Number.isFinite(lat) || !Number.isFinite(lon)) return null;
+  const map = `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=16/${lat}/${lon}`;
+  const label = [loc.name, loc.address].filter(Boolean).join(" · ");
+  const shared = loc.url ? safeLink(loc.url) : null;
+  return h("p", { class: "msg-location" },
+    label ? customerText(label) : `${lat.toFixed(5)}, ${lon.toFixed(5)}`, " · ",
+    h("a", { href: map, ...EXTERNAL }, "Open on a map"),
+    shared ? [" · ", h("a", { href: shared, ...EXTERNAL }, "as shared")] : null);
+}
+
+/** The story a message mentions or answers, linked while the platform still serves it. */
+function storyView(story) {
+  const url = story && story.url ? safeLink(story.url) : null;
+  if (!url) return null;
+  return h("p", { class: "attachment" }, h("a", { href: url, ...EXTERNAL, class: "attachment-link" }, icon("clip"),
+    story.kind === "mention" ? " Open the story that mentions you" : " Open the story this replies to"));
+}
+
+/** A completed form's answers (WhatsApp Flows), field by field. */
+function formView(interaction) {
+  const fields = interaction && interaction.kind === "flow_reply" ? interaction.fields : null;
+  const entries = fields && typeof fields === "object" ? Object.entries(fields) : [];
+  if (!entries.length) return null;
+  return h("dl", { class: "msg-form", "aria-label": "Form answers" }, entries.map(([name, value]) => [
+    h("dt", {}, customerText(name.replace(/_/g, " "))),
+    h("dd", {}, customerText(typeof value === "string" ? value : JSON.stringify(value)))]));
+}
+
+/** Why the platform could not hand over a message (its error code and title). */
+function errorsView(m) {
+  if (m.kind !== "unsupported" || !(m.errors || []).length) return null;
+  return m.errors.map((err) => h("p", { class: "muted small" }, icon("alert"),
+    ` The platform says: ${err.title || err.message || "no reason given"}${err.code ? ` (code ${err.code})` : ""}`,
+    err.details && err.details !== err.title ? h("span", {}, `: ${err.details}`) : null));
+}
+
+/** What an edited message said before, oldest first. */
+function editsView(m, now) {
+  if (!m.edited_at || m.deleted) return null;
+  const earlier = m.edits || [];
+  const line = `Edited ${clock(m.edited_at, now)}`;
+  if (!earlier.length) return h("p", { class: "muted small" }, line);
+  return h("details", { class: "msg-edits small" }, h("summary", { class: "muted" }, `${line} · earlier versions`),
+    h("ol", {}, earlier.map((e) => h("li", {}, customerText(e.text),
+      e.until ? h("span", { class: "muted" }, ` (until ${clock(e.until, now)})`) : null))));
+}
+
 function reactionsView(reactions) {
   const entries = Object.entries(reactions || {}).filter(([, emoji]) => emoji);
   if (!entries.length) return null;
@@ -137,7 +190,8 @@ export function messageItem(m, { customer, byId, now }) {
   } else if (!m.template && !(m.attachments || []).length) {
     body.push(h("p", { class: "msg-text msg-gone" }, KINDS[m.kind] || "A message with no text"));
   }
-  if (m.edited_at && !m.deleted) body.push(h("p", { class: "muted small" }, `Edited ${clock(m.edited_at, now)}`));
+  body.push(editsView(m, now));
+  if (!m.deleted) body.push(locationView(m.location), storyView(m.story), formView(m.interaction), errorsView(m));
   body.push(templateView(m.template));
   if (!m.deleted) (m.attachments || []).forEach((att, i) => body.push(attachmentView(att, i, m.text)));
   body.push(reactionsView(m.reactions));

@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { busyWhile, customerText, h, icon, isolated, replace, srOnly } from "./dom.js";
 import { explain, say } from "./feedback.js";
-import { channelName, firstLine, languageName, topicName } from "./format.js";
+import { channelName, customerHandle, firstLine, languageName, topicName } from "./format.js";
 import { sinceEl, slaEl } from "./live.js";
 
 export class QueuePane {
@@ -104,7 +104,7 @@ export class QueuePane {
 
   row(t, claimable) {
     const labels = t.labels || {};
-    const customer = (t.customer && (t.customer.name || t.customer.id)) || "Customer";
+    const customer = (t.customer && (t.customer.name || customerHandle(t.customer))) || "Customer";
     const line = firstLine(t.preview || labels.summary) || "(no text)";
     const sla = slaEl(t.sla);
     const overdue = sla && sla.dataset.overdue === "true";

@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import { Composer } from "./composer.js";
 import { busyWhile, customerText, h, icon, isolated, replace, srOnly } from "./dom.js";
 import { confirmDialog, errorBox, explain, say, showError } from "./feedback.js";
-import { actorName, channelName, clock, fullTime, languageName, topicName } from "./format.js";
+import { actorName, channelName, clock, customerHandle, fullTime, languageName, topicName } from "./format.js";
 import { sinceEl, slaEl } from "./live.js";
 import { forgetMedia, messageItem } from "./messages.js";
 
@@ -116,7 +116,7 @@ export class ThreadView {
 
   drawHead() {
     const d = this.data;
-    const name = (d.customer && d.customer.name) || (d.customer && d.customer.id) || "Customer";
+    const name = (d.customer && d.customer.name) || customerHandle(d.customer) || "Customer";
     const actions = h("div", { class: "actions", role: "group", "aria-label": "Thread actions" });
     this.actionError = errorBox();
     const open = d.status === "open";
@@ -132,7 +132,7 @@ export class ThreadView {
     this.reassignPanel = h("div", { id: "reassign-panel", class: "reassign-panel", hidden: true });
     replace(this.head,
       h("h2", { id: "thread-title", class: "thread-title" }, icon(d.channel, channelName(d.channel)), " ", h("span", { class: "customer" }, customerText(name)),
-        d.customer && d.customer.name && d.customer.id ? h("span", { class: "muted customer-id" }, " ", customerText(d.customer.id)) : null),
+        d.customer && d.customer.name && d.customer.id ? h("span", { class: "muted customer-id" }, " ", customerText(customerHandle(d.customer))) : null),
       h("p", { class: "thread-meta" },
         h("span", { class: `tag tag-status-${d.status}` }, d.status === "open" ? "Open" : "Closed"), " ",
         d.labels && d.labels.urgency === "urgent" ? h("span", { class: "tag tag-urgent" }, "Urgent") : null, " ",

@@ -234,6 +234,45 @@ def test_every_kind_of_message_is_readable(page: Page, inbox: Inbox) -> None:
     expect(page.locator('dd[data-label="topic"]')).not_to_have_text("returns refunds")
 
 
+def test_edits_places_forms_and_unknown_kinds_are_shown_as_the_customer_sent_them(page: Page, inbox: Inbox) -> None:
+    who = customer()
+    base = int(datetime.now(UTC).timestamp()) - 60
+    contacts = [{"profile": {"name": "Rui Costa"}, "wa_id": who}]
+
+    def item(n: int, kind: str, **body: Any) -> dict[str, Any]:
+        return {"from": who, "id": f"wamid.shape{n}{uuid.uuid4().hex[:10]}", "timestamp": str(base + n), "type": kind,
+                **body}
+
+    first = item(0, "text", text={"body": "Do you have it in blue?"})
+    inbox.whatsapp({"contacts": contacts, "messages": [
+        first,
+        item(1, "location", location={"latitude": 38.7223, "longitude": -9.1393, "name": "Rossio"}),
+        item(2, "interactive", interactive={"type": "nfm_reply", "nfm_reply": {
+            "name": "flow", "body": "Sent", "response_json": json.dumps({"flow_token": "t", "delivery_rating": "4"})}}),
+        item(3, "unknown", errors=[{"code": 131051, "title": "Unsupported message type"}]),
+    ]})
+    inbox.drained()
+    green = {"type": "text", "text": {"body": "Do you have it in green?"}}
+    inbox.whatsapp({"contacts": contacts,
+                    "messages": [item(4, "edit", edit={"original_message_id": first["id"], "message": green})]})
+    inbox.drained()
+    sign_in(page, inbox, "ana")
+    page.goto(f"{inbox.base_url}/inbox/#/queue/{inbox.thread_of(who)['thread_id']}")
+    messages = page.get_by_role("list", name="Messages")
+    edited = messages.locator(".msg-in", has_text="Do you have it in green?")
+    edited.locator("summary").click()
+    expect(edited.locator(".msg-edits")).to_contain_text("Do you have it in blue?")
+    place = messages.locator(".msg-location")
+    expect(place).to_contain_text("Rossio")
+    expect(place.get_by_role("link", name="Open on a map")).to_have_attribute(
+        "href", re.compile(r"^https://www\.openstreetmap\.org/\?mlat=38\.7223&mlon=-9\.1393"))
+    form = messages.get_by_role("definition").filter(has_text="4")
+    expect(form).to_have_count(1)
+    expect(messages.locator(".msg-form")).to_contain_text("delivery rating")
+    expect(messages.locator(".msg-form")).not_to_contain_text("flow token")
+    expect(messages).to_contain_text("Unsupported message type (code 131051)")
+
+
 def test_a_deleted_message_is_marked_and_customer_text_stays_text(page: Page, inbox: Inbox) -> None:
     who = customer("ig")
     hostile = '<img src=x onerror="document.body.dataset.pwned=1">Do you ship to Penang?'

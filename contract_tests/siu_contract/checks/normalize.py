@@ -1,4 +1,5 @@
-"""Normalize checks: golden expectations, schema validity, batches, unknown and malformed bodies."""
+"""Normalize checks: golden expectations, schema validity, batches (whole and partial), unknown and
+malformed bodies, and the declared handling of edits, deletions and unknown message kinds."""
 
 from __future__ import annotations
 
@@ -10,27 +11,54 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from siu_contract.checks import ContractViolation, json_diff, pretty
-from siu_contract.manifest import NormalizeCase
+from siu_contract.manifest import NormalizeCase, ShapeCase
 from siu_contract.target import ChannelUnderTest
 from siu_core.cassettes import confidential_secrets
 from siu_core.errors import MalformedPayload
-from siu_core.models import SimulatedMessage, dump_event, parse_event
+from siu_core.models import SimulatedMessage, Unreadable, dump_event, parse_event
 from siu_core.schemas import schema_errors
 
 
-def dumped_events(t: ChannelUnderTest, body: bytes, headers: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """Normalize through core dispatch and dump every event; raise a violation for anything not an event."""
+def normalized(
+    t: ChannelUnderTest, body: bytes, headers: Mapping[str, str] | None = None
+) -> tuple[list[dict[str, Any]], list[Unreadable]]:
+    """Normalize through core dispatch: every event dumped, and the items set aside as Unreadable.
+
+    Raises a violation for anything that is neither, or an Unreadable the core could not keep.
+    """
     full = t.headers(headers)
-    events = t.channel.normalize(body, full, t.settings, account_id=t.manifest.account_id,
-                                 request=t.request(body, full))
+    found = t.channel.normalize(body, full, t.settings, account_id=t.manifest.account_id,
+                                request=t.request(body, full))
     out: list[dict[str, Any]] = []
-    for index, event in enumerate(events):
+    unreadable: list[Unreadable] = []
+    for index, event in enumerate(found):
+        if isinstance(event, Unreadable):
+            unreadable.append(_keepable(t, event, index))
+            continue
         if not isinstance(event, BaseModel):
             raise ContractViolation(
                 f"normalize returned a {type(event).__name__} at index {index}; return siu_core.models events"
             )
         out.append(dump_event(event))
-    return out
+    return out, unreadable
+
+
+def _keepable(t: ChannelUnderTest, item: Unreadable, index: int) -> Unreadable:
+    """An Unreadable the core can store: this channel's, and its raw item a JSON value."""
+    if item.channel != t.name:
+        raise ContractViolation(f"Unreadable at index {index}: channel is {item.channel!r}, not {t.name!r}")
+    try:
+        json.dumps(item.raw)
+    except (TypeError, ValueError) as exc:
+        raise ContractViolation(
+            f"Unreadable at index {index} ({item.path}): raw is not a JSON value ({exc}); pass the item as parsed"
+        ) from None
+    return item
+
+
+def dumped_events(t: ChannelUnderTest, body: bytes, headers: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """Normalize through core dispatch and dump every event (items set aside as Unreadable are not events)."""
+    return normalized(t, body, headers)[0]
 
 
 def _model_errors(event: dict[str, Any]) -> list[str]:
@@ -58,7 +86,13 @@ def schema_problems(t: ChannelUnderTest, events: list[dict[str, Any]]) -> list[s
 def check_case(t: ChannelUnderTest, case: NormalizeCase) -> None:
     """The sample yields schema-valid events equal to its golden file, and the same ones every time."""
     body = t.fixtures.read_bytes(case.webhook)
-    events = dumped_events(t, body, case.headers)
+    events, unreadable = normalized(t, body, case.headers)
+    paths = [u.path for u in unreadable]
+    if paths != case.unreadable:
+        raise ContractViolation(
+            f"{case.webhook}: normalize set aside {paths or 'no item'} as Unreadable; the manifest says "
+            f"{case.unreadable or 'none'} (list them in the case's 'unreadable')"
+        )
     problems = schema_problems(t, events)
     if problems:
         raise ContractViolation(
@@ -89,17 +123,64 @@ def check_batch(t: ChannelUnderTest) -> None:
         )
 
 
+def check_partial_batch(t: ChannelUnderTest) -> None:
+    """One unreadable item costs only itself: a sample sets it aside and still yields the good items' events."""
+    for case in t.manifest.normalize:
+        if not case.unreadable:
+            continue
+        events, unreadable = normalized(t, t.fixtures.read_bytes(case.webhook), case.headers)
+        if events and [u.path for u in unreadable] == case.unreadable:
+            return
+    raise ContractViolation(
+        "no normalize case has an unreadable item beside readable ones: add a batch with one bad item, list its "
+        "path in the case's 'unreadable' (normalize returns an Unreadable in its place), or skip "
+        "'normalize.partial_batch' with a reason"
+    )
+
+
+#: The event type that carries each shape handled as an ``event``.
+SHAPE_EVENT_TYPES = {"edit": "edit", "deletion": "unsend"}
+
+
+def check_shape(t: ChannelUnderTest, shape: str, case: ShapeCase) -> None:
+    """The plugin does with an edit, a deletion or an unknown message kind what its manifest declares."""
+    assert case.webhook is not None  # the plan does not run not_on_platform shapes
+    events, unreadable = normalized(t, t.fixtures.read_bytes(case.webhook))
+    where = f"shapes.{shape} ({case.webhook}, handling {case.handling!r})"
+    if unreadable:
+        raise ContractViolation(f"{where}: set aside as Unreadable ({unreadable[0].reason}); it is a known shape")
+    problems = schema_problems(t, events)
+    if problems:
+        raise ContractViolation(f"{where}: events break the schema:\n  " + "\n  ".join(problems))
+    types = [e.get("type") for e in events]
+    if case.handling == "event":
+        wanted = SHAPE_EVENT_TYPES[shape]
+        if wanted not in types or "message" in types:
+            raise ContractViolation(
+                f"{where}: expected {wanted!r} event(s) and no new message, got types {types}:\n{pretty(events)}")
+    elif case.handling == "unsupported":
+        if not any(e.get("type") == "message" and e.get("kind") == "unsupported" for e in events):
+            raise ContractViolation(
+                f"{where}: expected a message of kind 'unsupported' (so the thread shows it), got:\n{pretty(events)}")
+    elif events:
+        raise ContractViolation(f"{where}: declared ignored, but got {len(events)} event(s):\n{pretty(events)}")
+
+
 def check_unknown(t: ChannelUnderTest, relative: str) -> None:
     """An event kind the channel does not handle yields nothing and raises nothing."""
     body = t.fixtures.read_bytes(relative)
     try:
-        events = dumped_events(t, body)
+        events, unreadable = normalized(t, body)
     except Exception as exc:
         raise ContractViolation(
             f"{relative}: normalize raised {type(exc).__name__}: {exc}; unknown events must yield []"
         ) from exc
     if events:
         raise ContractViolation(f"{relative}: expected no events, got {len(events)}:\n{pretty(events)}")
+    if unreadable:
+        raise ContractViolation(
+            f"{relative}: an event kind the channel does not handle is not unreadable; got {len(unreadable)} "
+            f"Unreadable ({unreadable[0].path}: {unreadable[0].reason})")
 
 
 def check_malformed(t: ChannelUnderTest, relative: str) -> None:

@@ -40,6 +40,7 @@ from siu_core.models import (
     SendResult,
     SimulatedMessage,
     StatusEvent,
+    Unreadable,
     WebhookRequest,
 )
 from siu_core.window import reply_window
@@ -86,14 +87,18 @@ class GoodChannel:
         return verify_hub_signature(body, headers, secrets.get("app_secret"))
 
     @hookimpl
-    def normalize(self, body: bytes) -> list[Event]:
-        """Turn a webhook body into events."""
+    def normalize(self, body: bytes) -> list[Event | Unreadable]:
+        """Turn a webhook body into events (a message item that is not an object is set aside)."""
         data = load_json_body(body, "fakechat")
-        events: list[Event] = []
-        for entry in data["entry"]:
+        events: list[Event | Unreadable] = []
+        for n, entry in enumerate(data["entry"]):
             if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not entry["id"]:
                 continue
-            for item in entry.get("messages") or []:
+            for i, item in enumerate(entry.get("messages") or []):
+                if not isinstance(item, dict):
+                    events.append(Unreadable(channel=self.name, path=f"entry[{n}].messages[{i}]",
+                                             reason="not an object", raw=item))
+                    continue
                 event = self._message(entry["id"], item)
                 if event is not None:
                     events.append(event)
@@ -242,6 +247,25 @@ class NonSchemaEventsChannel(GoodChannel):
         events = GoodChannel.normalize(self, body)
         return [e.model_construct(**{**dict(e), "kind": "banana"}) if isinstance(e, MessageEvent) else e
                 for e in events]
+
+
+class DropsUnreadableChannel(GoodChannel):
+    """Drops an item it cannot read without a trace (nothing for the core to keep)."""
+
+    @hookimpl
+    def normalize(self, body: bytes) -> list[Event | Unreadable]:
+        """Turn a webhook body into events."""
+        return [e for e in GoodChannel.normalize(self, body) if not isinstance(e, Unreadable)]
+
+
+class HidesUnknownKindsChannel(GoodChannel):
+    """Drops messages of kinds it does not know instead of showing them as unsupported."""
+
+    @hookimpl
+    def normalize(self, body: bytes) -> list[Event | Unreadable]:
+        """Turn a webhook body into events."""
+        return [e for e in GoodChannel.normalize(self, body)
+                if not (isinstance(e, MessageEvent) and e.kind == "unsupported")]
 
 
 class CrashesOnUnknownChannel(GoodChannel):

@@ -27,11 +27,11 @@ NEEDED_NORMALIZE_CASES = {
     "facebook": {"text", "text_quick_reply", "reply_to", "attachment_image", "attachment_audio_video_file",
                  "reaction", "unsend", "postback", "echo_own_app", "echo_from_phone", "message_edit", "standby",
                  "changes_test_button", "referral_ad", "batch", "sticker", "delivery_read",
-                 "share_reel_post_fallback", "echo_own_marker"},
+                 "share_reel_post_fallback", "echo_own_marker", "location"},
     "instagram": {"text", "text_quick_reply", "reply_to", "attachment_image", "attachment_audio_video_file",
                   "reaction", "unsend", "postback", "echo_own_app", "echo_from_phone", "message_edit", "standby",
                   "changes_test_button", "referral_ad", "batch", "story_mention", "story_reply",
-                  "read_mid", "unsupported", "share_reel_post"},
+                  "read_mid", "unsupported", "share_reel_post", "ig_story_mention"},
 }
 CHANNELS = sorted(NEEDED_NORMALIZE_CASES)
 

@@ -33,6 +33,7 @@ from siu_core.plugin import (
     HandshakeResponse,
     Interaction,
     InvalidReply,
+    Location,
     MalformedPayload,
     MediaContent,
     MessageEvent,
@@ -49,6 +50,7 @@ from siu_core.plugin import (
     StatusEvent,
     Story,
     TransientSendError,
+    Unreadable,
     UnsendEvent,
     WebhookRequest,
     WindowClosed,
@@ -94,8 +96,13 @@ ATTACHMENT_TYPES: Mapping[str, AttachmentType] = {
     "post": "post",
     "ig_post": "post",
     "story_mention": "story_mention",
+    "ig_story": "story_mention",
     "fallback": "fallback",
 }
+#: A shared place: read into the message's ``location`` (coordinates, title, map URL), not an attachment.
+LOCATION_TYPE = "location"
+#: Attachment types that carry the story the customer mentioned the business in.
+STORY_MENTION_TYPES = frozenset({"story_mention", "ig_story"})
 #: siu attachment type -> the message kind of a message whose first attachment it is.
 _KIND_OF_ATTACHMENT: Mapping[str, MessageKind] = {
     "image": "image",
@@ -150,15 +157,16 @@ def own_marker(idempotency_key: str) -> str:
 # =================================================================================================
 
 
-def normalize_body(body: bytes, settings: Mapping[str, Any], profile: MessagingProfile) -> list[Event]:
-    """Every event of every entry of a Messenger-Platform webhook, in order; MalformedPayload otherwise."""
+def normalize_body(body: bytes, settings: Mapping[str, Any], profile: MessagingProfile) -> list[Event | Unreadable]:
+    """Every event of every entry of a Messenger-Platform webhook, in order, an Unreadable in place of an
+    item that cannot be read; MalformedPayload for a body that is not such a webhook at all."""
     try:
         data = load_json_body(body, profile.webhook_object)
     except RecursionError:
         raise MalformedPayload("body is nested too deeply") from None
     own_app_id = _text_setting(settings, "app_id")
     parser = _Parser(profile.channel, own_app_id)
-    events: list[Event] = []
+    events: list[Event | Unreadable] = []
     for index, entry in enumerate(data["entry"]):
         events.extend(parser.entry(entry, f"entry[{index}]"))
     return events
@@ -191,7 +199,7 @@ class _Parser:
 
     # --- envelope ---------------------------------------------------------------------------
 
-    def entry(self, entry: Any, path: str) -> Iterator[Event]:
+    def entry(self, entry: Any, path: str) -> Iterator[Event | Unreadable]:
         entry = _obj(entry, path)
         entry_id = _opt_id(entry.get("id"), f"{path}.id")
         time = entry.get("time")
@@ -202,8 +210,7 @@ class _Parser:
             if not isinstance(items, list):
                 raise MalformedPayload(f"{path}.{key} is not a list")
             for i, item in enumerate(items):
-                where = _ItemLocation(f"{path}.{key}[{i}]", entry_id, time, standby)
-                yield from self.item(_obj(item, where.path), where)
+                yield from self.readable(item, _ItemLocation(f"{path}.{key}[{i}]", entry_id, time, standby))
         changes = entry.get("changes")
         if changes is None:
             return
@@ -215,7 +222,14 @@ class _Parser:
             # Only the Messenger-shaped fields (the dashboard's test button for ``messages`` and
             # friends) carry a sender; comments, mentions and insights do not and are not messages.
             if isinstance(value, dict) and "sender" in value:
-                yield from self.item(value, _ItemLocation(f"{cpath}.value", entry_id, time, False))
+                yield from self.readable(value, _ItemLocation(f"{cpath}.value", entry_id, time, False))
+
+    def readable(self, item: Any, where: _ItemLocation) -> list[Event | Unreadable]:
+        """One item's events; an item that cannot be read costs only itself (an Unreadable in its place)."""
+        try:
+            return list(self.item(_obj(item, where.path), where))
+        except MalformedPayload as exc:
+            return [Unreadable(channel=self.channel, path=where.path[:200], reason=exc.reason[:300], raw=item)]
 
     def item(self, item: dict[str, Any], where: _ItemLocation) -> Iterator[Event]:
         try:
@@ -282,6 +296,7 @@ class _Parser:
         text = _opt_str(msg.get("text"), f"{path}.text")
         attachments = _attachments(msg.get("attachments"), f"{path}.attachments")
         story = _story(msg, attachments, path)
+        location = _location(msg.get("attachments"), f"{path}.attachments")
         interaction = None
         quick = msg.get("quick_reply")
         if quick is not None:
@@ -313,11 +328,13 @@ class _Parser:
             customer=Participant(id=customer),
             timestamp=timestamp,
             message_id=mid,
-            kind=_kind(text, attachments, story, interaction, _unsupported(msg)),
+            kind="location" if location is not None and story is None else _kind(
+                text, attachments, story, interaction, _unsupported(msg)),
             text=text,
             attachments=attachments,
             reply_to=reply_to,
             story=story,
+            location=location,
             interaction=interaction,
             referral=referral,
             standby=where.standby,
@@ -495,6 +512,8 @@ def _attachments(value: Any, path: str) -> list[Attachment]:
         raise MalformedPayload(f"{path} is not a list")
     result: list[Attachment] = []
     for i, raw in enumerate(value):
+        if isinstance(raw, dict) and raw.get("type") == LOCATION_TYPE:
+            continue  # read by _location into the message's location
         att = _attachment(_obj(raw, f"{path}[{i}]"), f"{path}[{i}]")
         if att.type == "sticker" and att.sticker_id is not None:
             # During Meta's sticker transition the same sticker comes as ``image`` and ``sticker``.
@@ -534,8 +553,45 @@ def _story(msg: dict[str, Any], attachments: list[Attachment], path: str) -> Sto
         )
     mention = next((a for a in attachments if a.type == "story_mention"), None)
     if mention is not None:
-        return Story(kind="mention", url=mention.url)
+        return Story(kind="mention", id=_story_id(msg.get("attachments"), path), url=mention.url)
     return None
+
+
+def _story_id(raw: Any, path: str) -> str | None:
+    """The mentioned story's id, when the mention attachment's payload names it."""
+    for i, att in enumerate(raw if isinstance(raw, list) else []):
+        if isinstance(att, dict) and att.get("type") in STORY_MENTION_TYPES:
+            payload = att.get("payload")
+            if isinstance(payload, dict) and payload.get("id") is not None:
+                return _opt_id(payload.get("id"), f"{path}.attachments[{i}].payload.id")
+    return None
+
+
+def _location(raw: Any, path: str) -> Location | None:
+    """A shared place (Messenger's ``location`` attachment): its coordinates, title and map link."""
+    for i, att in enumerate(raw if isinstance(raw, list) else []):
+        if not isinstance(att, dict) or att.get("type") != LOCATION_TYPE:
+            continue
+        apath = f"{path}[{i}]"
+        payload = att.get("payload")
+        payload = payload if isinstance(payload, dict) else {}
+        coords = payload.get("coordinates")
+        if not isinstance(coords, dict):
+            raise MalformedPayload(f"{apath}.payload.coordinates is not an object")
+        lat, lon = _coordinate(coords.get("lat"), f"{apath}.payload.coordinates.lat", 90.0), _coordinate(
+            coords.get("long"), f"{apath}.payload.coordinates.long", 180.0)
+        return Location(
+            latitude=lat, longitude=lon,
+            name=_opt_str(att.get("title"), f"{apath}.title"),
+            url=_opt_str(att.get("url"), f"{apath}.url") or _opt_str(payload.get("url"), f"{apath}.payload.url"),
+        )
+    return None
+
+
+def _coordinate(value: Any, path: str, bound: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not -bound <= value <= bound:
+        raise MalformedPayload(f"{path} is not a coordinate")
+    return float(value)
 
 
 def _referral(value: Any, path: str) -> Referral | None:
@@ -563,7 +619,7 @@ def _unsupported(msg: dict[str, Any]) -> bool:
     if not isinstance(first, dict):
         return False
     platform_type = first.get("type")
-    return not isinstance(platform_type, str) or platform_type not in ATTACHMENT_TYPES
+    return not isinstance(platform_type, str) or platform_type not in {*ATTACHMENT_TYPES, LOCATION_TYPE}
 
 
 def _kind(
@@ -913,8 +969,8 @@ class MessagingChannel:
         return verify_hub_signature(body, headers, secrets.get("app_secret"))
 
     @hookimpl
-    def normalize(self, body: bytes, settings: Mapping[str, Any]) -> list[Event]:
-        """Turn every entry and item of the channel's webhook into inbox events."""
+    def normalize(self, body: bytes, settings: Mapping[str, Any]) -> list[Event | Unreadable]:
+        """Turn every entry and item of the channel's webhook into inbox events (a bad item costs only itself)."""
         return normalize_body(body, settings, self.profile)
 
     @hookimpl

@@ -34,6 +34,7 @@ from siu_core.models import (
     ReplyWindowPolicy,
     SimulatedMessage,
     StatusEvent,
+    Unreadable,
     dump_event,
 )
 from siu_core.schemas import schema_errors
@@ -93,6 +94,14 @@ def body_of(entries: list[dict[str, Any]], obj: str = "page") -> bytes:
 
 def normalize(entries: list[dict[str, Any]], **settings_: Any) -> list[Any]:
     return messaging.normalize_body(body_of(entries), settings_, PROFILE)
+
+
+def set_aside(entries: list[dict[str, Any]], match: str = "") -> Unreadable:
+    """The one item of these entries, set aside as unreadable for a reason mentioning ``match``."""
+    (item,) = normalize(entries)
+    assert isinstance(item, Unreadable) and item.channel == PROFILE.channel, item
+    assert match in item.reason
+    return item
 
 
 # --- property: any input is events or MalformedPayload ---------------------------------------------
@@ -160,6 +169,10 @@ def _check_events_or_malformed(body: bytes) -> None:
         return
     assert isinstance(events, list)
     for event in events:
+        if isinstance(event, Unreadable):
+            json.dumps(event.raw)  # the core can store it
+            assert event.channel == PROFILE.channel and event.path.startswith("entry[")
+            continue
         assert schema_errors("event", dump_event(event)) == []
 
 
@@ -172,11 +185,13 @@ def test_meta_shaped_json_is_events_or_malformed(entries: list[dict[str, Any]]) 
 
 
 def test_hostile_bodies_are_malformed_not_crashes() -> None:
-    for raw in (b"[" * 50_000, b'{"object":"page","entry":[' + b"[" * 50_000 + b"]}",
-                b'{"object":"page","entry":[{"id":"1","messaging":[{"sender":{"id":"2"},"recipient":{"id":"1"},'
-                b'"timestamp":' + b"9" * 400 + b',"message":{"mid":"m","text":"x"}}]}]}'):
+    for raw in (b"[" * 50_000, b'{"object":"page","entry":[' + b"[" * 50_000 + b"]}"):
         with pytest.raises(MalformedPayload):
             messaging.normalize_body(raw, {}, PROFILE)
+    huge_time = (b'{"object":"page","entry":[{"id":"1","messaging":[{"sender":{"id":"2"},"recipient":{"id":"1"},'
+                 b'"timestamp":' + b"9" * 400 + b',"message":{"mid":"m","text":"x"}}]}]}')
+    (item,) = messaging.normalize_body(huge_time, {}, PROFILE)
+    assert isinstance(item, Unreadable) and "timestamp" in item.reason
 
 
 # --- parsing edges ---------------------------------------------------------------------------------
@@ -200,9 +215,8 @@ def test_timestamp_falls_back_to_entry_time_and_seconds_are_detected() -> None:
     (event,) = normalize([{"id": PAGE, "time": "1527459824", "messaging": [
         {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "message": {"mid": "m_1", "text": "x"}}]}])
     assert event.timestamp == datetime(2018, 5, 27, 22, 23, 44, tzinfo=UTC)
-    with pytest.raises(MalformedPayload, match="timestamp"):
-        normalize([{"id": PAGE, "messaging": [
-            {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "message": {"mid": "m_1", "text": "x"}}]}])
+    set_aside([{"id": PAGE, "messaging": [
+        {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "message": {"mid": "m_1", "text": "x"}}]}], "timestamp")
 
 
 def test_reaction_by_the_business_is_marked_and_keeps_the_customer() -> None:
@@ -221,8 +235,7 @@ def test_statuses_that_say_nothing_or_come_from_the_business_yield_nothing() -> 
 
 
 def test_status_watermark_must_be_a_time() -> None:
-    with pytest.raises(MalformedPayload, match="watermark"):
-        normalize([{"id": PAGE, "time": T, "messaging": [_item({"read": {"watermark": "soon"}})]}])
+    set_aside([{"id": PAGE, "time": T, "messaging": [_item({"read": {"watermark": "soon"}})]}], "watermark")
 
 
 @pytest.mark.parametrize(
@@ -237,15 +250,50 @@ def test_status_watermark_must_be_a_time() -> None:
         {"delivery": {"mids": "m_1", "watermark": T}},
     ],
 )
-def test_known_items_with_broken_fields_are_malformed(payload: dict[str, Any]) -> None:
-    with pytest.raises(MalformedPayload):
-        normalize([{"id": PAGE, "time": T, "messaging": [_item(payload)]}])
+def test_known_items_with_broken_fields_cost_only_themselves(payload: dict[str, Any]) -> None:
+    good = _item({"message": {"mid": "m_good", "text": "still here"}})
+    bad, event = normalize([{"id": PAGE, "time": T, "messaging": [_item(payload), good]}])
+    assert isinstance(bad, Unreadable) and bad.path == "entry[0].messaging[0]" and bad.raw == _item(payload)
+    assert isinstance(event, MessageEvent) and event.message_id == "m_good"
+
+
+def test_an_unreadable_item_in_changes_or_standby_is_set_aside_with_its_path() -> None:
+    found = normalize([{"id": PAGE, "time": T, "standby": ["junk"],
+                        "changes": [{"field": "messages", "value": _item({"message": {"text": "no mid"}})}]}])
+    assert [(type(f).__name__, f.path) for f in found] == [
+        ("Unreadable", "entry[0].standby[0]"), ("Unreadable", "entry[0].changes[0].value")]
+    assert "mid" in found[1].reason and "no mid" not in found[1].reason  # the reason names fields, not words
+
+
+@pytest.mark.parametrize("coordinates", [None, {"lat": "52.5", "long": 13.4}, {"lat": 91, "long": 0},
+                                         {"lat": 0, "long": True}, {"lat": 10**400, "long": 0}])
+def test_a_location_without_readable_coordinates_is_set_aside(coordinates: Any) -> None:
+    payload = {"coordinates": coordinates} if coordinates is not None else {}
+    set_aside([{"id": PAGE, "time": T, "messaging": [
+        _item({"message": {"mid": "m_1", "attachments": [{"type": "location", "payload": payload}]}})]}],
+        "coordinates")
+
+
+def test_a_location_keeps_its_coordinates_title_and_map_link() -> None:
+    (event,) = normalize([{"id": PAGE, "time": T, "messaging": [_item({"message": {"mid": "m_1", "attachments": [
+        {"type": "location", "title": "Home", "url": "https://maps.example/x",
+         "payload": {"coordinates": {"lat": -33.9, "long": 18.4}}}]}})]}])
+    assert event.kind == "location" and event.attachments == []
+    assert (event.location.latitude, event.location.longitude, event.location.name, event.location.url) == (
+        -33.9, 18.4, "Home", "https://maps.example/x")
+
+
+def test_an_ig_story_attachment_is_a_story_mention_with_its_media_url() -> None:
+    (event,) = normalize([{"id": PAGE, "time": T, "messaging": [_item({"message": {"mid": "m_1", "attachments": [
+        {"type": "ig_story", "payload": {"url": "https://cdn.example/story.mp4", "id": 1790}}]}})]}])
+    assert event.kind == "story_mention"
+    assert (event.story.kind, event.story.id, event.story.url) == ("mention", "1790", "https://cdn.example/story.mp4")
 
 
 def test_echo_needs_a_recipient_and_unknown_app_is_not_ours() -> None:
-    with pytest.raises(MalformedPayload, match="recipient"):
-        normalize([{"id": PAGE, "time": T, "messaging": [
-            {"sender": {"id": PAGE}, "timestamp": T, "message": {"mid": "m_1", "is_echo": True, "text": "x"}}]}])
+    set_aside([{"id": PAGE, "time": T, "messaging": [
+        {"sender": {"id": PAGE}, "timestamp": T, "message": {"mid": "m_1", "is_echo": True, "text": "x"}}]}],
+        "recipient")
     (event,) = normalize([{"id": PAGE, "time": T, "messaging": [
         _item({"message": {"mid": "m_1", "is_echo": True, "app_id": 99, "metadata": "other", "text": "x"}},
               sender=PAGE, recipient=PSID)]}], app_id="42")

@@ -13,8 +13,16 @@ from tg_testkit import manifest  # type: ignore[import-not-found, unused-ignore]
 
 def test_only_the_checks_telegram_cannot_have_are_skipped() -> None:
     skipped = manifest().skip
-    assert set(skipped) == {"signature.tampered_byte", "signature.escaped_unicode", "send.window_closed"}
+    assert set(skipped) == {"signature.tampered_byte", "signature.escaped_unicode", "send.window_closed",
+                            "normalize.partial_batch"}
     assert manifest().handshake.unsupported
+
+
+def test_edits_deletions_and_unknown_kinds_are_declared() -> None:
+    shapes = manifest().shapes
+    assert shapes is not None
+    assert (shapes.edit.handling, shapes.deletion.handling, shapes.unknown_kind.handling) == (
+        "event", "not_on_platform", "unsupported")
 
 
 def test_every_outcome_and_kind_is_covered_by_a_fixture() -> None:

@@ -447,6 +447,14 @@ def main(argv: list[str] | None = None) -> int:
         "normalize": normalize_cases,
         "unknown": unknown,
         "malformed": malformed,
+        "shapes": {
+            "edit": {"handling": "event", "webhook": "webhooks/edited.json",
+                     "why": "edited_message: the new text replaces the old"},
+            "deletion": {"handling": "not_on_platform",
+                         "why": "the Bot API sends no update when a user deletes a message in a private chat"},
+            "unknown_kind": {"handling": "unsupported", "webhook": "webhooks/unsupported_dice.json",
+                             "why": "a message kind the plugin does not read (a dice roll) shows as unsupported"},
+        },
         "send": SEND,
         "media": MEDIA,
         "skip": {
@@ -456,6 +464,8 @@ def main(argv: list[str] | None = None) -> int:
                                          "break or fake it",
             "send.window_closed": "Telegram has no reply window: a bot may answer a private chat at any time "
                                   "after the user started it (channel_info says standard_hours=None)",
+            "normalize.partial_batch": "Telegram POSTs exactly one Update per webhook: there is no batch to keep "
+                                       "part of (an unreadable Update is the whole body, a 400)",
         },
     }
     write("manifest.json", (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))

@@ -7,10 +7,17 @@ Shape rules (see the README for the reasoning):
   ``messages``, ``statuses``, ``errors``, ``contacts``, ``message_echoes``) must have that shape,
   else the whole body is :class:`~siu_core.errors.MalformedPayload`. A key that is absent is empty.
 - Inside one message or status, optional parts that are absent, null or mistyped are ignored; an
-  item without an id or a customer is skipped (logged at WARNING without content); an unknown
-  message type, status or ``field`` yields nothing.
+  item that is not an object, or has no id or customer, is an :class:`~siu_core.models.Unreadable`
+  in its place (the core keeps it raw, logs and counts it; the rest of the batch is queued); an
+  unknown message type, status or ``field`` yields nothing.
 - A known message type whose body cannot be read becomes a ``kind: unsupported`` message, so the
-  thread still shows that the customer sent something.
+  thread still shows that the customer sent something; so do ``unsupported`` and ``unknown``
+  messages, with the platform's error (code, title, details) kept on the event.
+- A message ``edit`` becomes an :class:`EditEvent` of the original message (the edited message's
+  text, or its media caption); a ``revoke`` (the customer deleted it for everyone) an
+  :class:`UnsendEvent`.
+- A WhatsApp Flow answer (``interactive.nfm_reply``) keeps the answers of its ``response_json``
+  as the interaction's ``fields`` (without the ``flow_token``, an opaque value of the business's).
 - The customer id is the business-scoped user id (BSUID) whenever the payload gives one for that
   person (on the item or through ``contacts``), else the phone number (``wa_id``): one person gets
   one id across every event of a payload, and keeps it when they later hide their number.
@@ -18,6 +25,7 @@ Shape rules (see the README for the reasoning):
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +38,7 @@ from siu_meta.graph import load_json_body, parse_timestamp
 from siu_core.plugin import (
     Attachment,
     ContactCard,
+    EditEvent,
     Event,
     Interaction,
     Location,
@@ -43,6 +52,8 @@ from siu_core.plugin import (
     ReactionEvent,
     Referral,
     StatusEvent,
+    Unreadable,
+    UnsendEvent,
 )
 from siu_whatsapp._fields import flag, nonempty, number, obj, objects, text
 
@@ -66,7 +77,7 @@ MEDIA_TYPES: dict[str, Literal["image", "audio", "video", "file", "sticker"]] = 
 _MISSING = object()
 
 
-def normalize_body(body: Any, *, now: Callable[[], datetime] | None = None) -> list[Event]:
+def normalize_body(body: Any, *, now: Callable[[], datetime] | None = None) -> list[Event | Unreadable]:
     """Read a raw webhook body into events; the only exception it raises is MalformedPayload."""
     if not isinstance(body, bytes | bytearray | memoryview):
         raise MalformedPayload(f"body must be bytes, not {type(body).__name__}")
@@ -77,13 +88,16 @@ def normalize_body(body: Any, *, now: Callable[[], datetime] | None = None) -> l
     return normalize_payload(data, now=now)
 
 
-def normalize_payload(data: dict[str, Any], *, now: Callable[[], datetime] | None = None) -> list[Event]:
+def normalize_payload(
+    data: dict[str, Any], *, now: Callable[[], datetime] | None = None
+) -> list[Event | Unreadable]:
     """Normalize a parsed ``whatsapp_business_account`` payload (every entry, change and item)."""
     changes = list(_message_changes(data))
     people = _Directory.build(changes)
     clock = _FallbackClock(changes, now or (lambda: datetime.now(UTC)))
-    events: list[Event] = []
+    events: list[Event | Unreadable] = []
     for change in changes:
+        events.extend(change.unreadable)
         events.extend(_change_events(change, people, clock))
     return events
 
@@ -98,6 +112,8 @@ class _Change:
     account_id: str
     entry_time: datetime | None
     lists: dict[str, list[dict[str, Any]]]
+    #: Items of the change's lists that are not even objects.
+    unreadable: tuple[Unreadable, ...] = ()
 
 
 _LIST_KEYS = {
@@ -148,13 +164,17 @@ def _message_changes(data: dict[str, Any]) -> Iterator[_Change]:
             if account_id is None:
                 raise MalformedPayload(f"{vpath}.metadata.phone_number_id is missing or not a string")
             lists: dict[str, list[dict[str, Any]]] = {}
+            unreadable: list[Unreadable] = []
             for key in _LIST_KEYS[name]:
                 items = _list(value, key, vpath)
-                for k, item in enumerate(items):
-                    if not isinstance(item, dict):
-                        raise MalformedPayload(f"{vpath}.{key}[{k}] is {_json_type(item)}, expected an object")
-                lists[key] = items
-            yield _Change(cpath, name, account_id, entry_time, lists)
+                # An item that is not an object keeps its place as {} (nothing reads it) so paths stay true.
+                lists[key] = [item if isinstance(item, dict) else {} for item in items]
+                unreadable += [
+                    _unreadable(f"{vpath}.{key}[{k}]", f"is {_json_type(item)}, expected an object", item)
+                    for k, item in enumerate(items)
+                    if not isinstance(item, dict)
+                ]
+            yield _Change(cpath, name, account_id, entry_time, lists, tuple(unreadable))
 
 
 # --- who is who ----------------------------------------------------------------------------------
@@ -247,7 +267,12 @@ class _FallbackClock:
 # --- one change ----------------------------------------------------------------------------------
 
 
-def _change_events(change: _Change, people: _Directory, clock: _FallbackClock) -> Iterator[Event]:
+def _unreadable(path: str, reason: str, raw: Any) -> Unreadable:
+    """An item the plugin cannot read, for the core to keep raw (its path and reason carry no content)."""
+    return Unreadable(channel=CHANNEL, path=path, reason=reason, raw=raw)
+
+
+def _change_events(change: _Change, people: _Directory, clock: _FallbackClock) -> Iterator[Event | Unreadable]:
     single = _single_person(change, people)
     base = f"{change.path}.value"
     unusable = "no id, customer or readable body"
@@ -255,28 +280,32 @@ def _change_events(change: _Change, people: _Directory, clock: _FallbackClock) -
         for k, msg in enumerate(change.lists["messages"]):
             if _known_message(msg, f"{base}.messages[{k}]"):
                 who = people.participant(nonempty(msg.get("from")), nonempty(msg.get("from_user_id"))) or single
-                yield from _guard(f"{base}.messages[{k}]", unusable, _message, change, msg, who, clock, "message")
+                yield from _guard(f"{base}.messages[{k}]", unusable, msg, _message, change, msg, who, clock, "message")
         for k, status in enumerate(change.lists["statuses"]):
             if text(status.get("status")) not in STATUSES:
                 log.debug("whatsapp: ignored %s.statuses[%d]: not a delivery status", base, k)
                 continue
             who = people.participant(nonempty(status.get("recipient_id")), nonempty(status.get("recipient_user_id")))
             yield from _guard(
-                f"{base}.statuses[{k}]", "no message id or recipient", _status, change, status, who, clock
+                f"{base}.statuses[{k}]", "no message id or recipient", status, _status, change, status, who, clock
             )
     else:
         for k, echo in enumerate(change.lists["message_echoes"]):
             if _known_message(echo, f"{base}.message_echoes[{k}]"):
                 who = people.participant(nonempty(echo.get("to")), nonempty(echo.get("to_user_id"))) or single
-                yield from _guard(f"{base}.message_echoes[{k}]", unusable, _message, change, echo, who, clock, "echo")
+                yield from _guard(
+                    f"{base}.message_echoes[{k}]", unusable, echo, _message, change, echo, who, clock, "echo"
+                )
     if change.lists["errors"]:
-        yield from _guard(f"{base}.errors", "no error with a code", _platform_errors, change, clock)
+        yield from _guard(
+            f"{base}.errors", "no error with a code", change.lists["errors"], _platform_errors, change, clock
+        )
 
 
 def _known_message(msg: dict[str, Any], path: str) -> bool:
     """Typing, system notices and future types yield nothing, quietly (they are normal traffic)."""
     kind = text(msg.get("type"))
-    if kind == "reaction" or kind in _BODY_READERS:
+    if kind in _ANNOTATIONS or kind in _BODY_READERS:
         return True
     log.debug("whatsapp: ignored %s: message type %r is not a conversation message", path, (kind or "")[:40])
     return False
@@ -290,16 +319,18 @@ def _single_person(change: _Change, people: _Directory) -> Participant | None:
     return people.participant(nonempty(contacts[0].get("wa_id")), nonempty(contacts[0].get("user_id")))
 
 
-def _guard(path: str, empty_reason: str, build: Callable[..., Event | None], *args: Any) -> Iterator[Event]:
-    """Build one item's event; a model rejecting odd values costs that item only, logged without content."""
+def _guard(
+    path: str, empty_reason: str, raw: Any, build: Callable[..., Event | None], *args: Any
+) -> Iterator[Event | Unreadable]:
+    """Build one item's event; an item that cannot be read costs only itself (an Unreadable in its place)."""
     try:
         event = build(*args)
     except ValidationError as exc:
         fields = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})
-        log.warning("whatsapp: skipped %s: invalid %s", path, ", ".join(fields) or "values")
+        yield _unreadable(path, f"invalid {', '.join(fields) or 'values'}"[:300], raw)
         return
     if event is None:
-        log.warning("whatsapp: skipped %s: %s", path, empty_reason)
+        yield _unreadable(path, empty_reason, raw)
         return
     yield event
 
@@ -318,6 +349,10 @@ def _message(
     timestamp = parse_timestamp(msg.get("timestamp")) or clock.at(change)
     if kind == "reaction":
         return _reaction(change, msg, who, timestamp, direction)
+    if kind == "edit":
+        return _edit(change, msg, who, timestamp)
+    if kind == "revoke":
+        return _revoke(change, msg, who, timestamp)
     reader = _BODY_READERS.get(kind)
     if reader is None:
         return None
@@ -360,6 +395,42 @@ def _reaction(
         action="react" if emoji else "unreact",
         emoji=emoji,
         by="customer" if direction == "message" else "business",
+    )
+
+
+def _edit(change: _Change, msg: dict[str, Any], who: Participant, timestamp: datetime) -> Event | None:
+    """The customer edited an earlier message: its new text (or new caption) replaces the old one."""
+    edit = obj(msg.get("edit")) or {}
+    target = nonempty(edit.get("original_message_id"))
+    edited = obj(edit.get("message")) or {}
+    reader = _BODY_READERS.get(text(edited.get("type")) or "")
+    body = reader(edited) if reader is not None else None
+    new_text = text((body or {}).get("text"))
+    if target is None or new_text is None:
+        return None
+    return EditEvent(
+        type="edit",
+        channel=CHANNEL,
+        account_id=change.account_id,
+        customer=who,
+        timestamp=timestamp,
+        target_message_id=target,
+        text=new_text,
+    )
+
+
+def _revoke(change: _Change, msg: dict[str, Any], who: Participant, timestamp: datetime) -> Event | None:
+    """The customer deleted an earlier message for everyone: the thread shows it deleted."""
+    target = nonempty((obj(msg.get("revoke")) or {}).get("original_message_id"))
+    if target is None:
+        return None
+    return UnsendEvent(
+        type="unsend",
+        channel=CHANNEL,
+        account_id=change.account_id,
+        customer=who,
+        timestamp=timestamp,
+        target_message_id=target,
     )
 
 
@@ -464,14 +535,39 @@ def _contacts_body(msg: dict[str, Any]) -> Body | None:
 def _interactive_body(msg: dict[str, Any]) -> Body | None:
     interactive = obj(msg.get("interactive")) or {}
     sub = text(interactive.get("type"))
+    if sub == "nfm_reply":
+        return _flow_body(obj(interactive.get("nfm_reply")) or {})
     if sub not in ("button_reply", "list_reply"):
-        return None  # flows (nfm_reply) and future kinds: shown as unsupported
+        return None  # future kinds: shown as unsupported
     reply = obj(interactive.get(sub)) or {}
     title = text(reply.get("title"))
     return {
         "kind": "interactive",
         "text": title,
         "interaction": Interaction(kind=sub, id=text(reply.get("id")), title=title),
+    }
+
+
+#: A Flow's correlation token: the business's own opaque value, not an answer of the customer's.
+FLOW_TOKEN_FIELD = "flow_token"  # noqa: S105 - a field name, not a secret
+
+
+def _flow_body(reply: dict[str, Any]) -> Body:
+    """A completed WhatsApp Flow: its answers by field name, read from the ``response_json`` string."""
+    fields: dict[str, Any] | None = None
+    raw = text(reply.get("response_json"))
+    if raw is not None:
+        try:
+            parsed = json.loads(raw)
+        except (ValueError, RecursionError):
+            parsed = None
+        if isinstance(parsed, dict):
+            fields = {k: v for k, v in parsed.items() if k != FLOW_TOKEN_FIELD}
+    title = text(reply.get("body"))
+    return {
+        "kind": "interactive",
+        "text": title,
+        "interaction": Interaction(kind="flow_reply", id=text(reply.get("name")), title=title, fields=fields),
     }
 
 
@@ -525,7 +621,11 @@ _BODY_READERS: dict[str, Callable[[dict[str, Any]], Body | None]] = {
     "button": _button_body,
     "order": _order_body,
     "unsupported": _unsupported_body,
+    "unknown": _unsupported_body,
 }
+
+#: Message types that change an earlier message rather than add one.
+_ANNOTATIONS = frozenset({"reaction", "edit", "revoke"})
 
 
 def _referral(ref: dict[str, Any] | None) -> Referral | None:
@@ -551,7 +651,8 @@ def _errors(items: list[dict[str, Any]]) -> list[PlatformError]:
         if isinstance(code, bool) or not isinstance(code, int | str) or code == "":
             continue
         data = item.get("error_data")
-        details = text(data.get("details")) if isinstance(data, dict) else text(data)
+        # Current payloads nest the details in error_data; the older "unknown" message has them inline.
+        details = (text(data.get("details")) if isinstance(data, dict) else text(data)) or text(item.get("details"))
         out.append(
             PlatformError(code=code, title=text(item.get("title")), message=text(item.get("message")), details=details)
         )

@@ -21,6 +21,7 @@ from siu_core.plugin import (
     SendResult,
     SimulatedMessage,
     StandInResponse,
+    Unreadable,
     WebhookRequest,
     hookimpl,
 )
@@ -47,8 +48,8 @@ def verify_signature(body: bytes, headers: Mapping[str, str], secrets: Mapping[s
 
 
 @hookimpl
-def normalize(body: bytes) -> list[Event]:
-    """Turn every entry, change, message and status of a webhook into siu events."""
+def normalize(body: bytes) -> list[Event | Unreadable]:
+    """Turn every entry, change, message and status of a webhook into siu events (a bad item costs only itself)."""
     return normalize_mod.normalize_body(body)
 
 

@@ -11,8 +11,8 @@ import pytest
 from siu_whatsapp.normalize import normalize_body
 from siu_whatsapp.simulate import meta_json
 
-from siu_core import MalformedPayload, MessageEvent, PlatformErrorEvent, StatusEvent
-from siu_core.models import dump_event
+from siu_core import EditEvent, MalformedPayload, MessageEvent, PlatformErrorEvent, StatusEvent, UnsendEvent
+from siu_core.models import Unreadable, dump_event
 from siu_core.schemas import schema_errors
 
 PNID = "106540352242922"
@@ -34,7 +34,18 @@ def text_msg(mid: str, ts: str = "1749416383", **sender: Any) -> dict[str, Any]:
 
 
 def run(data: Any, **kw: Any) -> list[Any]:
-    return normalize_body(json.dumps(data).encode(), **kw)
+    """The events of a body (items set aside as unreadable are checked and dropped: see set_aside)."""
+    return set_aside(data, **kw)[0]
+
+
+def set_aside(data: Any, **kw: Any) -> tuple[list[Any], list[Unreadable]]:
+    """The events of a body, and the items it set aside as unreadable (each storable as JSON)."""
+    found = normalize_body(json.dumps(data).encode(), **kw)
+    unreadable = [u for u in found if isinstance(u, Unreadable)]
+    for item in unreadable:
+        assert item.channel == "whatsapp" and item.path.startswith("entry[")
+        json.dumps(item.raw)
+    return [e for e in found if not isinstance(e, Unreadable)], unreadable
 
 
 # --- who is the customer -------------------------------------------------------------------------
@@ -77,14 +88,16 @@ def test_sender_ids_missing_falls_back_to_the_single_contact() -> None:
     assert events[0].customer.model_dump(exclude_none=True) == {"id": "BR.1", "name": "Ana", "username": "ana"}
 
 
-def test_message_naming_nobody_is_skipped_not_fatal(caplog: pytest.LogCaptureFixture) -> None:
-    events = run(
+def test_message_naming_nobody_is_set_aside_not_fatal() -> None:
+    events, unreadable = set_aside(
         payload(
             value(contacts=[{"wa_id": "1"}, {"wa_id": "2"}], messages=[text_msg("m1"), text_msg("m2", **{"from": "2"})])
         )
     )
     assert [e.message_id for e in events] == ["m2"]
-    assert "skipped" in caplog.text and "hi" not in caplog.text  # reason logged, never the text
+    (item,) = unreadable
+    assert item.path == "entry[0].changes[0].value.messages[0]" and item.raw["id"] == "m1"
+    assert "hi" not in item.reason  # the reason names what is missing, never the text
 
 
 # --- timestamps ----------------------------------------------------------------------------------
@@ -127,7 +140,7 @@ def test_message_with_unreadable_timestamp_is_kept_with_the_fallback_time() -> N
         {"type": "image", "image": {"caption": "no id"}},
         {"type": "location", "location": {"latitude": "north", "longitude": 1}},
         {"type": "contacts", "contacts": []},
-        {"type": "interactive", "interactive": {"type": "nfm_reply", "nfm_reply": {"response_json": "{}"}}},
+        {"type": "interactive", "interactive": {"type": "a_future_reply", "a_future_reply": {"id": "x"}}},
         {"type": "button", "button": None},
         {"type": "order"},
     ],
@@ -137,9 +150,10 @@ def test_known_type_with_unreadable_body_is_an_unsupported_message(body: dict[st
     assert isinstance(event, MessageEvent) and event.kind == "unsupported"
 
 
-def test_reaction_without_target_is_skipped() -> None:
+def test_reaction_without_target_is_set_aside() -> None:
     msg = {"from": "1", "id": "m1", "timestamp": "1", "type": "reaction", "reaction": {"emoji": "x"}}
-    assert run(payload(value(messages=[msg]))) == []
+    events, unreadable = set_aside(payload(value(messages=[msg])))
+    assert events == [] and [u.raw for u in unreadable] == [msg]
 
 
 def test_message_level_errors_ride_along_on_any_message() -> None:
@@ -154,8 +168,9 @@ def test_status_with_unknown_value_or_no_recipient_is_skipped() -> None:
         {"id": "o2", "status": "read", "timestamp": "1"},
         {"id": "o3", "status": "read", "timestamp": "1", "recipient_id": "1"},
     ]
-    events = run(payload(value(statuses=statuses)))
+    events, unreadable = set_aside(payload(value(statuses=statuses)))
     assert [type(e) for e in events] == [StatusEvent] and events[0].message_ids == ["o3"]
+    assert [u.raw["id"] for u in unreadable] == ["o2"]  # an unknown status value is not unreadable: ignored
 
 
 def test_echo_reactions_are_the_business_reacting() -> None:
@@ -196,13 +211,19 @@ def test_nulls_inside_items_are_absent_parts() -> None:
         payload({"metadata": None}),
         payload({"metadata": {"phone_number_id": 106540352242922}}),
         payload(value(statuses="read")),
-        payload(value(contacts=[None])),
         payload({"metadata": {"phone_number_id": PNID}, "message_echoes": {}}, field="smb_message_echoes"),
     ],
 )
 def test_wrong_envelope_shapes_are_malformed(body: Any) -> None:
     with pytest.raises(MalformedPayload):
         run(body)
+
+
+def test_items_that_are_not_objects_are_set_aside_in_their_place() -> None:
+    events, unreadable = set_aside(payload(value(contacts=[None], messages=[7, text_msg("m1", **{"from": "1"})])))
+    assert [e.message_id for e in events] == ["m1"]
+    assert [(u.path, u.raw) for u in unreadable] == [
+        ("entry[0].changes[0].value.contacts[0]", None), ("entry[0].changes[0].value.messages[0]", 7)]
 
 
 def test_unknown_field_values_are_not_inspected() -> None:
@@ -275,3 +296,46 @@ def test_every_event_of_a_mixed_payload_is_schema_valid() -> None:
         assert schema_errors("event", dump_event(event)) == []
     assert events[2].order.items[0].quantity == 2.0 and len(events[2].order.items) == 1
     assert events[3].error.details == "plain text details"
+
+
+# --- edits, revokes, unknown types, flows --------------------------------------------------------
+
+
+def _one(msg: dict[str, Any]) -> list[Any]:
+    return run(payload(value(messages=[{"from": "16505551234", "id": "m9", "timestamp": "1749416383", **msg}])))
+
+
+def test_edit_without_target_or_text_is_set_aside_not_shown() -> None:
+    for edit in ({"message": {"type": "text", "text": {"body": "new"}}},
+                 {"original_message_id": "m1", "message": {"type": "sticker"}}, "m1"):
+        events, unreadable = set_aside(payload(value(messages=[
+            {"from": "16505551234", "id": "m9", "timestamp": "1749416383", "type": "edit", "edit": edit}])))
+        assert events == [] and len(unreadable) == 1
+
+
+def test_edit_and_revoke_name_the_original_message_not_their_own_id() -> None:
+    (edit,) = _one({"type": "edit", "edit": {"original_message_id": "m1",
+                                              "message": {"type": "text", "text": {"body": "new"}}}})
+    (revoke,) = _one({"type": "revoke", "revoke": {"original_message_id": "m1"}})
+    assert isinstance(edit, EditEvent) and (edit.target_message_id, edit.text) == ("m1", "new")
+    assert isinstance(revoke, UnsendEvent) and revoke.target_message_id == "m1"
+    assert _one({"type": "revoke", "revoke": {}}) == []  # set aside as unreadable, not shown
+
+
+def test_unknown_type_is_an_unsupported_message_with_the_platform_error() -> None:
+    (event,) = _one({"type": "unknown", "errors": [{"code": 131051, "title": "Unsupported message type",
+                                                     "details": "Message type is not currently supported"}]})
+    assert isinstance(event, MessageEvent) and event.kind == "unsupported"
+    assert [(e.code, e.title, e.details) for e in event.errors] == [
+        (131051, "Unsupported message type", "Message type is not currently supported")]
+
+
+@pytest.mark.parametrize("raw", [None, "not json", "[1, 2]", '{"flow_token": "t"}'])
+def test_flow_reply_with_no_readable_answers_is_still_a_flow_reply(raw: str | None) -> None:
+    reply: dict[str, Any] = {"name": "flow", "body": "Sent"}
+    if raw is not None:
+        reply["response_json"] = raw
+    (event,) = _one({"type": "interactive", "interactive": {"type": "nfm_reply", "nfm_reply": reply}})
+    assert event.kind == "interactive" and event.interaction.kind == "flow_reply"
+    assert event.interaction.fields in (None, {})
+    assert "t" not in json.dumps(dump_event(event).get("interaction", {}).get("fields") or {})

@@ -27,7 +27,7 @@ from siu_whatsapp.normalize import normalize_body
 from siu_whatsapp.simulate import meta_json
 from vcr.serializers import yamlserializer
 
-from siu_core.models import dump_event
+from siu_core.models import Unreadable, dump_event
 
 ROOT = Path(__file__).resolve().parent.parent / "siu_whatsapp" / "contract"
 
@@ -404,6 +404,117 @@ NORMALIZE: dict[str, tuple[str, dict[str, Any]]] = {
                     }
                 ],
             }
+        ),
+    ),
+    "unknown_type": (
+        "the older type unknown with an inline error: shown as unsupported, code and title kept",
+        inbound(
+            {
+                **msg("wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ0QjI5QzM4QUU3NzE4MDcxQzQ1NwA=", "1749417910", "unknown"),
+                "errors": [
+                    {
+                        "code": 131051,
+                        "details": "Message type is not currently supported",
+                        "title": "Unsupported message type",
+                    }
+                ],
+            }
+        ),
+    ),
+    "edit": (
+        "the customer edited a text: an edit event of the original message, with the new text",
+        inbound(
+            msg(
+                "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ1QzNBRDQ5QkY4ODI5MTgyRDU2OAA=",
+                "1749416500",
+                "edit",
+                edit={
+                    "original_message_id": W,
+                    "message": {"type": "text", "text": {"body": "Does it come in green?"}},
+                },
+            )
+        ),
+    ),
+    "edit_caption": (
+        "the customer edited an image's caption: the edit carries the new caption",
+        inbound(
+            msg(
+                "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ2RDRCRTVBQzk5OTNBMjkzRTY3OQA=",
+                "1749416600",
+                "edit",
+                edit={
+                    "original_message_id": "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzRTE1QjI0QUQ3NTMwNjUwQjE3MwA=",
+                    "message": {
+                        "type": "image",
+                        "image": {
+                            "caption": "The strap is torn here",
+                            "mime_type": "image/jpeg",
+                            "id": "1479537139650973",
+                        },
+                    },
+                },
+            )
+        ),
+    ),
+    "revoke": (
+        "the customer deleted a message for everyone: an unsend of the original message",
+        inbound(
+            msg(
+                "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ3RTVDRjZCRDBBQTRCM0E0Rjc4QQA=",
+                "1749416700",
+                "revoke",
+                revoke={"original_message_id": W},
+            )
+        ),
+    ),
+    "flow_reply": (
+        "a WhatsApp Flow answer (interactive nfm_reply): the response_json answers kept, the flow token not",
+        inbound(
+            {
+                "context": {"from": DISPLAY, "id": OUT1},
+                **msg(
+                    "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ4RjZEMDdDRTFCQjVDNEI1MDg5QgA=",
+                    "1749418000",
+                    "interactive",
+                    interactive={
+                        "type": "nfm_reply",
+                        "nfm_reply": {
+                            "name": "flow",
+                            "body": "Sent",
+                            "response_json": json.dumps(
+                                {
+                                    "flow_token": "AQAAAAACS5FpgQ_cAAAAAD0QI3s.",
+                                    "delivery_rating": "4",
+                                    "comment_text": "Arrived a day late but well packed",
+                                    "recommend": True,
+                                },
+                                separators=(",", ":"),
+                            ),
+                        },
+                    },
+                ),
+            }
+        ),
+    ),
+    "partial_batch": (
+        "a batch with two unreadable items (not an object; a text without an id) between good ones: "
+        "the good ones are kept, the bad ones set aside",
+        envelope(
+            [
+                change(
+                    value(
+                        contacts=[contact(SHEENA, "Sheena Nelson")],
+                        messages=[
+                            {"from": SHEENA, **msg(OUT2.replace("ARGBJ", "ASGBQ"), "1749418100", "text",
+                                                   text={"body": "Is the shop open on Sunday?"})},
+                            "wamid.not-an-object",
+                            {"from": SHEENA, "timestamp": "1749418101", "type": "text", "text": {"body": "no id"}},
+                            {"from": SHEENA, **msg(OUT1.replace("ARGBI", "ASGBQ"), "1749418102", "text",
+                                                   text={"body": "And on holidays?"})},
+                        ],
+                    )
+                )
+            ]
         ),
     ),
     "referral": (
@@ -1198,6 +1309,26 @@ def signed(body_rel: str, body: bytes, why: str) -> dict[str, Any]:
     }
 
 
+#: The items each normalize case sets aside as unreadable (paths, in the order normalize reports them).
+UNREADABLE = {
+    "partial_batch": [
+        "entry[0].changes[0].value.messages[1]",
+        "entry[0].changes[0].value.messages[2]",
+    ],
+}
+
+#: What the plugin does with the shapes every channel meets (the contract suite checks each sample).
+SHAPES = {
+    "edit": {"handling": "event", "webhook": "webhooks/edit.json", "why": "type edit: the new text replaces the old"},
+    "deletion": {"handling": "event", "webhook": "webhooks/revoke.json", "why": "type revoke: deleted for everyone"},
+    "unknown_kind": {
+        "handling": "unsupported",
+        "webhook": "webhooks/unknown_type.json",
+        "why": "type unknown / unsupported: shown as unsupported with Meta's error code and title",
+    },
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Regenerate the fixtures; with --approve also the expected events (the golden files)."""
     parser = argparse.ArgumentParser(description="Write the WhatsApp plugin's contract fixtures.")
@@ -1211,11 +1342,12 @@ def main(argv: list[str] | None = None) -> int:
         write(f"webhooks/{case_id}.json", body)
         expected = f"expected/{case_id}.json"
         if approve or not (ROOT / expected).exists():
-            events = [dump_event(e) for e in normalize_body(body)]
+            events = [dump_event(e) for e in normalize_body(body) if not isinstance(e, Unreadable)]
             write(expected, (json.dumps(events, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-        manifest_normalize.append(
-            {"id": case_id, "webhook": f"webhooks/{case_id}.json", "expected": expected, "why": why}
-        )
+        case: dict[str, Any] = {"id": case_id, "webhook": f"webhooks/{case_id}.json", "expected": expected}
+        if case_id in UNREADABLE:
+            case["unreadable"] = UNREADABLE[case_id]
+        manifest_normalize.append({**case, "why": why})
     for name, payload in UNKNOWN.items():
         write(f"unknown/{name}.json", meta_json(payload))
     for name, raw in MALFORMED.items():
@@ -1323,6 +1455,7 @@ def main(argv: list[str] | None = None) -> int:
         "normalize": manifest_normalize,
         "unknown": [f"unknown/{name}.json" for name in UNKNOWN],
         "malformed": [f"malformed/{name}" for name in MALFORMED],
+        "shapes": SHAPES,
         "send": manifest_send,
         "media": [
             {
