@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from siu_core import obs
+from siu_core.errors import ConfigError
 from siu_core.fingerprint import message_fingerprint
 from siu_core.models import (
     EditEvent,
@@ -45,9 +46,10 @@ from siu_core.store import audit, customers, ddb, dedupe, keys, lifecycle, messa
 from siu_core.store.dedupe import Fingerprint
 
 if TYPE_CHECKING:
+    from siu_core.accounts import Account
     from siu_core.config import SiuConfig
     from siu_core.labeling import Labeler
-    from siu_core.plugins import ChannelRegistry
+    from siu_core.plugins import Channel, ChannelRegistry
 
 SERVICE = "labeler"
 MAX_ATTEMPTS = 5
@@ -600,6 +602,15 @@ class Batch:
 
     # media ---------------------------------------------------------------------------------------
 
+    def _account_secrets(self, channel: Channel, account_id: str) -> Mapping[str, str]:
+        """The secrets of the account a message came to (its media is fetched with that account's token)."""
+        if self.services.secrets is None:
+            return {}
+        account: Account | None = self.services.secrets.accounts(channel.name, channel.info).get(account_id)
+        if account is None:
+            raise ConfigError(f"{channel.name} account {account_id} is not configured")
+        return account.secrets
+
     def _media(self, ev: MessageEvent) -> list[dict[str, Any]]:
         """Each attachment as stored: its fields, plus the snapshot key of its bytes when downloaded."""
         out: list[dict[str, Any]] = []
@@ -614,7 +625,7 @@ class Batch:
                         assert registry is not None
                         channel = registry.get(ev.channel)
                     if channel.has_hook("download_media"):
-                        secrets = self.services.secrets.get(ev.channel) if self.services.secrets else {}
+                        secrets = self._account_secrets(channel, ev.account_id)
                         media = channel.download_media(
                             att, secrets, self.services.session(),
                             self.services.config.channel_settings(ev.channel),
