@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from inbox_support import WA_SECRETS, Answer, call, deliver, thread_of, token_for
+from inbox_support import WA_SECRETS, Answer, call, deliver, inbox_config, thread_of, token_for
 from pipeline_support import NOW, inbound
 
 from siu_core.aws import clients
@@ -88,3 +88,13 @@ def test_each_number_lists_the_templates_of_its_own_business_account(inbox) -> N
     wabas = sorted({path.split("/")[2] for path in inbox.stub.template_gets})
     assert wabas == ["waba-sales", "waba-support"]
     assert len(inbox.stub.template_gets) == 2  # one list per account, then the cache
+
+
+def test_an_account_dedicated_to_a_team_routes_its_threads_there_whatever_the_topic(inbox) -> None:
+    config = inbox_config(inbox.stub.url, teams={"care": {"backup": "mei"},
+                                                 "accounts": {"backup": "mei", "accounts": ["whatsapp:acct-2"]}})
+    deliver([inbound("m1", "Where is my order?", customer="cust-1", account="acct-1", at=NOW - timedelta(minutes=5)),
+             inbound("m2", "Where is my order?", customer="cust-2", account="acct-2", at=NOW - timedelta(minutes=4))],
+            config)
+    assert thread_of("cust-1", account="acct-1")["team"] == "care"  # by its topic (shipping)
+    assert thread_of("cust-2", account="acct-2")["team"] == "accounts"  # by its account

@@ -451,7 +451,7 @@ class Batch:
                       message: _StoredMessage) -> _Plan:
         """The one transaction that applies the decision about a message, guarded by the state it read."""
         labels = self._labels_for(ev) if placement.needs_labels else None
-        decision = decide.decide(placement, self._routing_labels(labels))
+        decision = decide.decide(placement, self._routing_labels(labels, ev))
         head = self.heads.get(customer_key)
         if decision.kind == "new_thread":
             thread_id = keys.thread_id(customer_key, placement.seq)
@@ -485,10 +485,10 @@ class Batch:
                      fingerprint=new_fingerprint, assignee=change.new_assignee if change is not None else None,
                      queued_team=new_head.team if queued else None, urgency=new_head.urgency or "normal")
 
-    def _routing_labels(self, labels: Labels | None) -> decide.MessageLabels | None:
+    def _routing_labels(self, labels: Labels | None, ev: MessageEvent) -> decide.MessageLabels | None:
         if labels is None:
             return None
-        team = self.services.config.team_for_topic(labels.topic)
+        team = self.services.config.team_for(labels.topic, ev.channel, ev.account_id)
         return decide.MessageLabels(topic=labels.topic, urgency=labels.urgency, team=team)
 
     def _message_op(self, ev: MessageEvent, thread_id: str, message: _StoredMessage, labels: Labels | None,
