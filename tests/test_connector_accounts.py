@@ -162,6 +162,20 @@ def test_an_account_added_after_the_cold_start_is_picked_up_by_its_first_webhook
     assert sorted(m.event.account_id for m in queued(aws)) == [SALES, SUPPORT]
 
 
+def test_an_account_sharing_the_app_secret_added_after_the_cold_start_is_found_by_its_first_webhook(
+        aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = {**WHATSAPP, "accounts": [WHATSAPP["accounts"][0]]}
+    serve(aws, monkeypatch, "whatsapp", shared)
+    assert post("whatsapp", SALES, {"app_secret": "shared-app-secret-for-tests"}, "wamid.1")["statusCode"] == 200
+    added = {**shared, "accounts": [*shared["accounts"], {"id": FORGOTTEN, "name": "New", "access_token": "EAAG-n"}]}
+    aws["sm"].put_secret_value(SecretId="siu/whatsapp", SecretString=json.dumps(added))
+    assert post("whatsapp", FORGOTTEN, {"app_secret": "shared-app-secret-for-tests"}, "wamid.2")["statusCode"] == 200
+    assert [m.event.account_id for m in queued(aws)] == [SALES]  # read moments ago: not read again yet
+    conn_mod.connector().secrets._read_at["whatsapp"] = -1e9  # ten seconds later
+    assert post("whatsapp", FORGOTTEN, {"app_secret": "shared-app-secret-for-tests"}, "wamid.3")["statusCode"] == 200
+    assert [m.event.account_id for m in queued(aws)] == [FORGOTTEN]
+
+
 def test_a_bot_platform_learns_the_account_from_the_secret_that_verified_it(
         aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     if "telegram" not in load_channels(["telegram"]).channels:

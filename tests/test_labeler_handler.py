@@ -359,6 +359,9 @@ def test_media_is_downloaded_through_the_channel_and_kept(pipeline) -> None:
             return FakeChannel()
 
     class FakeSecrets:
+        def reread_if_stale(self, channel: str) -> bool:
+            return False
+
         def accounts(self, channel: str, info: ChannelInfo) -> ChannelAccounts:
             return channel_accounts("siu/whatsapp", {"accounts": [
                 {"id": "acct-0", "access_token": "token-of-acct-0"},

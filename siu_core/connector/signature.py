@@ -6,9 +6,10 @@ accounts in turn (accounts sharing one, like the pages of one Meta app, are chec
 plugin compares in constant time on the exact bytes each time. The account whose secret verified
 the body is the one passed to ``normalize`` (for platforms whose bodies do not name it).
 
-A failure re-reads the secret (rate limited by :class:`~siu_core.secrets.SecretStore`), so a rotated
-platform secret, or an account added since the cold start, takes effect without a redeploy while
-forged webhooks cost at most one read per interval.
+A failure re-reads the secret (rate limited by :class:`~siu_core.secrets.SecretStore`), and so does a
+verified webhook for an account not in it, so a rotated platform secret, or an account added since
+the cold start, takes effect without a redeploy while forged webhooks cost at most one read per
+interval.
 """
 
 from __future__ import annotations
@@ -101,19 +102,25 @@ def _verify(channel: Channel, accounts: ChannelAccounts, body: bytes, headers: H
     return 403, reason
 
 
-def served_events(channel: str, signed: Signed, events: Sequence[Event]) -> list[Event]:
+def served_events(channel: Channel, store: SecretStore, signed: Signed, events: Sequence[Event]) -> list[Event]:
     """The events for accounts this deployment serves; the others are dropped, logged and counted.
 
     A webhook for a page, number or account that is not configured would open threads nobody can
     answer (every reply fails at the platform): it is answered 200 (the platform must not resend
-    it) with nothing queued, and the warning names the id so the operator can add the account.
+    it) with nothing queued, and the warning names the id so the operator can add the account. An
+    account added to the secret since it was read is picked up first (one re-read per interval).
     """
-    kept = [e for e in events if signed.accounts.knows(e.account_id)]
+    accounts = signed.accounts
+    if all(accounts.knows(e.account_id) for e in events):
+        return list(events)
+    if store.reread_if_stale(channel.name):
+        accounts = store.accounts(channel.name, channel.info)
+    kept = [e for e in events if accounts.knows(e.account_id)]
     if len(kept) == len(events):
         return kept
-    unknown = sorted({e.account_id for e in events if not signed.accounts.knows(e.account_id)})
-    obs.metric("UnknownAccount", len(events) - len(kept), channel=channel)
+    unknown = sorted({e.account_id for e in events if not accounts.knows(e.account_id)})
+    obs.metric("UnknownAccount", len(events) - len(kept), channel=channel.name)
     obs.get_logger("connector").warning(
-        "webhook for an account that is not configured; its events are dropped", channel=channel,
-        account_ids=unknown, dropped=len(events) - len(kept), configured=len(signed.accounts))
+        "webhook for an account that is not configured; its events are dropped", channel=channel.name,
+        account_ids=unknown, dropped=len(events) - len(kept), configured=len(accounts))
     return kept

@@ -105,7 +105,7 @@ class Connector:
         except MalformedPayload as exc:
             return self._malformed(400, "malformed webhook", reason=exc.reason,
                                    content_type=headers.get("content-type"))
-        events = served_events(self.name, signed, events)
+        events = served_events(self.channel, self.secrets, signed, events)
         if events:
             self.enqueue(queue_bodies(self.name, events, self.clock()))
             metric("EventsEnqueued", len(events), channel=self.name)

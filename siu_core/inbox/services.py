@@ -77,16 +77,22 @@ class InboxServices:
         """A channel's configured account by id (its first one for None); None when the secret does not list it.
 
         A reply goes out through the account the customer wrote to, with that account's secrets and
-        templates; the secret is read once per cold start, like every secret.
+        templates. The secret is read once per cold start, and again (at most every 10 s) when it
+        does not list the account asked for, so an account added since is found.
         """
         accounts = self.secrets.accounts(channel.name, channel.info)
-        return accounts.get(account_id) if account_id is not None else accounts.accounts[0]
+        if account_id is None:
+            return accounts.accounts[0]
+        found = accounts.get(account_id)
+        if found is None and self.secrets.reread_if_stale(channel.name):  # added since the cold start?
+            found = self.secrets.accounts(channel.name, channel.info).get(account_id)
+        return found
 
     def account_name(self, thread: Mapping[str, Any]) -> str | None:
         """The display name of the account a thread came in on ("Support"), None when it has none or is gone."""
         try:
             channel = self.channel(str(thread.get("channel")))
-            account = self.account(channel, str(thread.get("account_id") or ""))
+            account = self.secrets.accounts(channel.name, channel.info).get(str(thread.get("account_id") or ""))
         except (ConfigError, UnknownChannel):
             return None
         return account.name if account is not None else None

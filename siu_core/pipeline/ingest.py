@@ -606,7 +606,10 @@ class Batch:
         """The secrets of the account a message came to (its media is fetched with that account's token)."""
         if self.services.secrets is None:
             return {}
-        account: Account | None = self.services.secrets.accounts(channel.name, channel.info).get(account_id)
+        store = self.services.secrets
+        account: Account | None = store.accounts(channel.name, channel.info).get(account_id)
+        if account is None and store.reread_if_stale(channel.name):  # added since this process read it
+            account = store.accounts(channel.name, channel.info).get(account_id)
         if account is None:
             raise ConfigError(f"{channel.name} account {account_id} is not configured")
         return account.secrets
