@@ -56,6 +56,7 @@ class ChannelAccounts:
     #: field): its one account serves whatever account a webhook names, as before accounts existed.
     wildcard: bool = False
     _by_id: Mapping[str, Account] = field(default_factory=dict, repr=False, compare=False)
+    _signers: dict[tuple[str, ...], tuple[Account, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", MappingProxyType({a.id: a for a in self.accounts}))
@@ -81,12 +82,15 @@ class ChannelAccounts:
         """Whether events for this account id are this deployment's to take."""
         return self.wildcard or account_id in self._by_id
 
-    def signers(self, signing_fields: Sequence[str]) -> list[Account]:
+    def signers(self, signing_fields: Sequence[str]) -> tuple[Account, ...]:
         """One account per distinct signing secret, in order: what a webhook's signature is checked against.
 
         Accounts that share their signing secret (several pages of one Meta app) are checked once;
         a plugin that declares no signing fields is checked with every account's own secrets.
         """
+        cached = self._signers.get(tuple(signing_fields))
+        if cached is not None:
+            return cached
         seen: set[tuple[str, ...]] = set()
         out: list[Account] = []
         for account in self.accounts:
@@ -97,7 +101,8 @@ class ChannelAccounts:
             if key not in seen:
                 seen.add(key)
                 out.append(account)
-        return out
+        found = self._signers[tuple(signing_fields)] = tuple(out)  # worked out once per read, not per webhook
+        return found
 
 
 def channel_accounts(
