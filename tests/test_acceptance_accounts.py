@@ -127,3 +127,24 @@ def test_a_webhook_for_an_unconfigured_page_is_200_with_no_thread(stack: DevStac
 def test_a_forged_signature_is_refused(stack: DevStack) -> None:
     resp = post(stack, "facebook", "106123450000001", "not-any-configured-app-secret", "24118")
     assert resp.status_code == 403
+
+
+def test_siu_simulate_posts_as_the_account_it_is_given(stack: DevStack, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from siu_core.cli import cli
+
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text(json.dumps(SECRETS), encoding="utf-8")
+    support = SECRETS["whatsapp"]["accounts"][1]["id"]
+    result = CliRunner().invoke(cli, ["simulate", "whatsapp", "--text", "Hello support", "--sender", "6597777777",
+                                      "--secrets", str(secrets), "--url", stack.webhook_url("whatsapp"),
+                                      "--account", support, "--json"])
+    assert result.exit_code == 0 and json.loads(result.output)["status"] == 200, result.output
+
+    def thread() -> dict[str, Any] | None:
+        rows = requests.get(f"{stack.base_url}/dev/threads", timeout=10).json()
+        return next((t for t in rows if t["customer"]["id"] == "6597777777"), None)
+
+    found = until(thread)
+    assert found is not None and found["account_id"] == support
