@@ -2,10 +2,11 @@
 
 A channel's secret holds one business account or several (see :mod:`siu_core.accounts`); the
 connector, the inbox and the labeler ask for :meth:`SecretStore.accounts` and hand one account's
-fields to the plugin. Read once per process (cold start) and cached; re-read on demand when a webhook signature fails,
-so a rotated platform secret takes effect without a redeploy. A refresh triggered by bad
-signatures is rate limited: a flood of forged webhooks cannot turn into a flood of Secrets
-Manager calls. Secret values never appear in an error message or a log line; field names may.
+fields to the plugin. Read once per process (cold start) and cached; re-read on demand when a
+webhook signature fails (or an account is not found), so a rotated platform secret or a new
+account takes effect without a redeploy. A refresh triggered by bad signatures is rate limited: a
+flood of forged webhooks cannot turn into a flood of Secrets Manager calls. Secret values never
+appear in an error message or a log line; field names may.
 """
 
 from __future__ import annotations

@@ -126,6 +126,7 @@ class InboxServices:
 
         Each account (a WhatsApp number of its own business account) has its own list; ``account_id``
         None means the channel's first account.
+
         None for a channel without templates. ``refresh`` asks the platform again (at most every
         ``template_cache.min_refresh`` s). 503 ``templates_unavailable`` when the platform cannot be
         asked, has never answered and no template is configured.
