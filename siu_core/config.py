@@ -43,6 +43,8 @@ _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
 RosterId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@+-]+$")]
 Keyword = Annotated[str, Field(min_length=1, max_length=100)]
+#: A channel's business account, ``<channel>:<account id>`` (``whatsapp:106540352242922``).
+AccountRef = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*:[A-Za-z0-9._:@+-]{1,128}$", max_length=200)]
 
 
 def valid_time_zone(name: str) -> bool:
@@ -75,10 +77,12 @@ class TopicSpec(_Strict):
 
 
 class TeamSpec(_Strict):
-    """A team that owns topics: its backup teammate (SLA breaches) and Slack channel for notices."""
+    """A team that owns topics (and maybe accounts): its backup (SLA breaches) and Slack channel for notices."""
 
     backup: RosterId | None = None
     slack_channel: str | None = Field(default=None, min_length=1, max_length=80)
+    #: Business accounts whose every thread this team takes, whatever the topic (the sales number).
+    accounts: list[AccountRef] = []
 
 
 class SlaSpec(_Strict):
@@ -219,6 +223,17 @@ class SiuConfig(_Strict):
         spec = self.taxonomy.get(topic)
         return spec.team if spec is not None else self.default_team
 
+    def team_for(self, topic: str, channel: str, account_id: str) -> str:
+        """The team of a new thread: the one that owns its account, else the one that owns its topic.
+
+        An account listed under a team (``teams.<team>.accounts``) is a line the business dedicated
+        to that team (the sales number): its threads go there whatever they are about.
+        """
+        return self._account_teams().get(f"{channel}:{account_id}") or self.team_for_topic(topic)
+
+    def _account_teams(self) -> dict[str, str]:
+        return {ref: name for name, team in self.teams.items() for ref in team.accounts}
+
     def hours_of(self, entry: RosterEntry) -> WorkingHours:
         """A teammate's own hours, or the deployment's defaults."""
         return entry.working_hours or self.working_hours
@@ -272,9 +287,15 @@ def cross_field_problems(cfg: SiuConfig) -> list[ConfigProblem]:
             problems.append(ConfigProblem(f"taxonomy.{topic}.team", f"team {spec.team!r} is not defined in teams"))
     if cfg.default_team not in teams:
         problems.append(ConfigProblem("default_team", f"team {cfg.default_team!r} is not defined in teams"))
+    owners: dict[str, str] = {}
     for name, team in cfg.teams.items():
         if team.backup is not None and team.backup not in ids:
             problems.append(ConfigProblem(f"teams.{name}.backup", f"{team.backup!r} is not in the roster"))
+        for ref in team.accounts:
+            if ref in owners:
+                problems.append(ConfigProblem(f"teams.{name}.accounts",
+                                              f"{ref!r} already belongs to team {owners[ref]!r} (one team each)"))
+            owners.setdefault(ref, name)
     for i, entry in enumerate(cfg.roster):
         for team_name in entry.teams:
             if team_name not in teams:

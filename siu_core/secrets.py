@@ -1,9 +1,12 @@
 """Channel secrets from AWS Secrets Manager: one JSON secret per channel, ``siu/<channel>``.
 
-Read once per process (cold start) and cached; re-read on demand when a webhook signature fails,
-so a rotated platform secret takes effect without a redeploy. A refresh triggered by bad
-signatures is rate limited: a flood of forged webhooks cannot turn into a flood of Secrets
-Manager calls. Secret values never appear in an error message or a log line; field names may.
+A channel's secret holds one business account or several (see :mod:`siu_core.accounts`); the
+connector, the inbox and the labeler ask for :meth:`SecretStore.accounts` and hand one account's
+fields to the plugin. Read once per process (cold start) and cached; re-read on demand when a
+webhook signature fails (or an account is not found), so a rotated platform secret or a new
+account takes effect without a redeploy. A refresh triggered by bad signatures is rate limited: a
+flood of forged webhooks cannot turn into a flood of Secrets Manager calls. Secret values never
+appear in an error message or a log line; field names may.
 """
 
 from __future__ import annotations
@@ -14,9 +17,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from siu_core.accounts import ChannelAccounts, channel_accounts, flat_fields
 from siu_core.errors import ConfigError, MissingSecret
+
+if TYPE_CHECKING:
+    from siu_core.models import ChannelInfo
 
 SECRET_PREFIX_ENV = "SIU_SECRET_PREFIX"  # noqa: S105 - a variable name, not a secret
 DEFAULT_SECRET_PREFIX = "siu/"  # noqa: S105 - a name prefix, not a secret
@@ -30,20 +37,20 @@ def secret_id(channel: str, prefix: str | None = None) -> str:
     return f"{base}{channel}"
 
 
-def parse_secret(name: str, raw: str | bytes) -> dict[str, str]:
-    """A secret's JSON object as string fields; ConfigError naming the secret (never its value)."""
+def load_document(name: str, raw: str | bytes) -> dict[str, Any]:
+    """A secret's JSON object, as stored; ConfigError naming the secret (never its value)."""
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ConfigError(f"secret {name} is not a JSON object of fields") from None
     if not isinstance(data, dict):
         raise ConfigError(f"secret {name} is not a JSON object of fields (found {type(data).__name__})")
-    out: dict[str, str] = {}
-    for key, value in data.items():
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ConfigError(f"secret {name}: field {key!r} must be a string (found {type(value).__name__})")
-        out[str(key)] = value if isinstance(value, str) else str(value)
-    return out
+    return data
+
+
+def parse_secret(name: str, raw: str | bytes) -> dict[str, str]:
+    """A secret's JSON object as string fields; ConfigError naming the secret (never its value)."""
+    return flat_fields(name, load_document(name, raw))
 
 
 def require_fields(name: str, secret: Mapping[str, str], fields: Sequence[str]) -> None:
@@ -76,7 +83,9 @@ class SecretStore:
         self._prefix = prefix
         self._refresh_interval = refresh_interval
         self._clock = clock
-        self._cache: dict[str, Mapping[str, str]] = {}
+        self._cache: dict[str, Mapping[str, Any]] = {}
+        self._flat: dict[str, Mapping[str, str]] = {}
+        self._accounts: dict[str, ChannelAccounts] = {}
         self._read_at: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -89,7 +98,7 @@ class SecretStore:
             self._client = boto3.client("secretsmanager")
         return self._client
 
-    def _fetch(self, channel: str) -> Mapping[str, str]:
+    def _fetch(self, channel: str) -> Mapping[str, Any]:
         name = secret_id(channel, self._prefix)
         try:
             resp = self.client.get_secret_value(SecretId=name)
@@ -101,44 +110,72 @@ class SecretStore:
         raw = resp.get("SecretString")
         if raw is None:
             raw = resp.get("SecretBinary", b"")
-        value = MappingProxyType(parse_secret(name, raw))
+        value = MappingProxyType(load_document(name, raw))
         self._cache[channel] = value
+        self._flat.pop(channel, None)
+        self._accounts.pop(channel, None)
         self._read_at[channel] = self._clock()
         return value
 
+    def _document(self, channel: str) -> Mapping[str, Any]:
+        value = self._cache.get(channel)
+        return value if value is not None else self._fetch(channel)
+
     def get(self, channel: str, required: Sequence[str] = ()) -> Mapping[str, str]:
-        """The channel's secret fields, read once per process; ConfigError names any missing field."""
+        """The channel's secret fields, read once per process; ConfigError names any missing field.
+
+        For a secret of one account (or one that is not a channel's, e.g. Slack's); a secret that
+        lists accounts is read with :meth:`accounts`.
+        """
         with self._lock:
-            value = self._cache.get(channel)
+            value = self._flat.get(channel)
             if value is None:
-                value = self._fetch(channel)
+                value = self._flat[channel] = MappingProxyType(
+                    flat_fields(secret_id(channel, self._prefix), self._document(channel)))
         if not all(value.get(f) for f in required):  # the id is worked out only to name what is missing
             require_fields(secret_id(channel, self._prefix), value, required)
+        return value
+
+    def accounts(self, channel: str, info: ChannelInfo) -> ChannelAccounts:
+        """The channel's business accounts, each with the fields its plugin calls get (read once per process)."""
+        with self._lock:
+            value = self._accounts.get(channel)
+            if value is None:
+                value = self._accounts[channel] = channel_accounts(
+                    secret_id(channel, self._prefix), self._document(channel),
+                    account_field=info.account_secret_field, required=info.secret_fields)
         return value
 
     def refresh(self, channel: str, required: Sequence[str] = ()) -> Mapping[str, str]:
         """Re-read the channel's secret now (after a rotation), replacing the cached copy."""
         with self._lock:
-            value = self._fetch(channel)
-        require_fields(secret_id(channel, self._prefix), value, required)
-        return value
+            self._fetch(channel)
+        return self.get(channel, required)
 
-    def refresh_if_stale(self, channel: str, required: Sequence[str] = ()) -> Mapping[str, str] | None:
-        """Re-read unless the secret was read within the refresh interval; None when it was not re-read.
+    def reread_if_stale(self, channel: str) -> bool:
+        """Re-read unless the secret was read within the refresh interval; whether it was re-read.
 
-        The connector calls this when a signature fails: a rotated secret is picked up by the first
-        failing webhook, while forged ones cost at most one read per interval.
+        The connector calls this when a signature fails: a rotated secret (or a newly added
+        account) is picked up by the first failing webhook, while forged ones cost at most one read
+        per interval.
         """
         with self._lock:
             read_at = self._read_at.get(channel)
             if read_at is not None and self._clock() - read_at < self._refresh_interval:
-                return None
-            value = self._fetch(channel)
-        require_fields(secret_id(channel, self._prefix), value, required)
-        return value
+                return False
+            self._fetch(channel)
+        return True
+
+    def refresh_if_stale(self, channel: str, required: Sequence[str] = ()) -> Mapping[str, str] | None:
+        """Re-read unless the secret was read within the refresh interval; None when it was not re-read."""
+        if not self.reread_if_stale(channel):
+            return None
+        return self.get(channel, required)
 
     def clear(self) -> None:
         """Forget every cached secret (tests; ``siu dev`` after editing secrets)."""
         with self._lock:
             self._cache.clear()
+            self._flat.clear()
+            self._accounts.clear()
             self._read_at.clear()

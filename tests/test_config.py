@@ -103,6 +103,23 @@ def test_topic_routing_and_helpers() -> None:
     assert cfg.hours_of(wei) == cfg.working_hours
 
 
+def test_an_account_listed_under_a_team_routes_there_whatever_the_topic() -> None:
+    cfg = SiuConfig.model_validate(with_(teams={
+        "care": {}, "sales": {"accounts": ["whatsapp:106540352242922", "facebook:1061"]}}))
+    assert cfg.team_for("orders", "whatsapp", "106540352242922") == "sales"
+    assert cfg.team_for("orders", "facebook", "1061") == "sales"
+    assert cfg.team_for("orders", "instagram", "1061") == cfg.team_for_topic("orders") == "care"
+    assert cfg.team_for("other", "whatsapp", "999") == cfg.default_team
+
+
+def test_an_account_has_one_team_and_a_well_formed_reference() -> None:
+    teams = {"care": {"accounts": ["whatsapp:1065"]}, "sales": {"accounts": ["whatsapp:1065"]}}
+    problems = config_problems(with_(teams=teams))
+    assert [(p.key, p.message) for p in problems] == [
+        ("teams.sales.accounts", "'whatsapp:1065' already belongs to team 'care' (one team each)")]
+    assert keys_of(with_(teams={**teams, "sales": {"accounts": ["1065"]}})) == ["teams.sales.accounts[0]"]
+
+
 def test_unknown_keys_are_named() -> None:
     assert keys_of(with_(routing={"orders": "care"})) == ["routing"]
     assert keys_of(with_(sla={"urgent_minutes": 5, "normal_hour": 4})) == ["sla.normal_hour"]

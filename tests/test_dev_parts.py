@@ -94,7 +94,7 @@ def test_standin_answers_through_the_plugin_records_and_injects_failures() -> No
     assert failed.status == 400
     assert s.handle("GET", "/platform/demo/unknown", {}, {}, b"").status == 404
     assert s.handle("GET", "/platform/nope/x", {}, {}, b"").status == 404
-    s.secrets = {"demo": {"bot_token": "123456:SECRET-token", "page_id": "12345678"}}
+    s.secrets = {"demo": [{"bot_token": "123456:SECRET-token", "page_id": "12345678"}]}
     s.handle("POST", "/platform/demo/bot123456:SECRET-token/sendMessage", {}, {}, b"{}")
     calls = s.outbox()
     assert len(calls) == 5

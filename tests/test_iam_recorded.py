@@ -216,6 +216,10 @@ class _Day:
             forged = {k: ("sha256=" + "0" * 64 if "signature" in k.lower() else v) for k, v in hooks[0].headers.items()}
             got = connector.handler(_fn_url_event("POST", "/", headers=forged, body=hooks[0].body), None)
             assert got["statusCode"] in (401, 403), got
+            # Signed, but for an account the secret does not list: 200, nothing queued, UnknownAccount.
+            (stray,) = channel.simulate_webhooks(messages[:1], "acct-not-configured", secrets, {})
+            got = connector.handler(_fn_url_event("POST", "/", headers=stray.headers, body=stray.body), None)
+            assert (got["statusCode"], got["headers"]["x-siu-enqueued"]) == (200, "0"), got
             self.capture()
 
     def labeler(self) -> list[str]:
@@ -599,7 +603,7 @@ def test_alarms_watch_metrics_the_code_really_emits(day: _Day, stacks: Any) -> N
                 for m in directive["Metrics"]:
                     emitted.add((directive["Namespace"], m["Name"], frozenset(dims), blob.get("service")))
     alarms = _alarm_metrics(stacks)
-    assert len({a[0] for a in alarms}) == 3 + len(CHANNELS)  # DLQ, signatures, sends + error rate per channel
+    assert len({a[0] for a in alarms}) == 4 + len(CHANNELS)  # DLQ, signatures, unknown accounts, sends + per channel
     for logical, ns, metric, dims, service in alarms:
         if ns.startswith("AWS/"):
             assert (ns, metric) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible") and dims == {"QueueName"}

@@ -25,10 +25,11 @@ from pipeline_support import (
 )
 
 from siu_core import obs
+from siu_core.accounts import ChannelAccounts, channel_accounts
 from siu_core.aws import clients
 from siu_core.handlers import labeler as handler_module
 from siu_core.labeling import LabelInput
-from siu_core.models import Attachment, Labels, MediaContent, PlatformError
+from siu_core.models import Attachment, ChannelInfo, Labels, MediaContent, PlatformError
 from siu_core.pipeline.router import drain_unassigned
 from siu_core.store import (
     assignments,
@@ -340,13 +341,17 @@ def test_a_queued_thread_can_be_claimed_once(pipeline) -> None:
 
 def test_media_is_downloaded_through_the_channel_and_kept(pipeline) -> None:
     class FakeChannel:
+        name = "whatsapp"
+        info = ChannelInfo(name="whatsapp", display_name="WhatsApp", version="1", contract_version="1.3",
+                           secret_fields=["access_token"], account_secret_field="phone_number_id")
+
         def has_hook(self, name: str) -> bool:
             return name == "download_media"
 
         def download_media(self, attachment: Attachment, secrets: Any, session: Any, settings: Any) -> MediaContent:
             if attachment.media_id == "broken":
                 raise RuntimeError("expired media URL")
-            assert secrets == {"access_token": "t"}
+            assert secrets["access_token"] == "token-of-acct-1"  # the token of the account written to
             return MediaContent(content=b"JPEGDATA", mime_type="image/jpeg")
 
     class FakeRegistry:
@@ -354,8 +359,14 @@ def test_media_is_downloaded_through_the_channel_and_kept(pipeline) -> None:
             return FakeChannel()
 
     class FakeSecrets:
-        def get(self, channel: str) -> dict[str, str]:
-            return {"access_token": "t"}
+        def reread_if_stale(self, channel: str) -> bool:
+            return False
+
+        def accounts(self, channel: str, info: ChannelInfo) -> ChannelAccounts:
+            return channel_accounts("siu/whatsapp", {"accounts": [
+                {"id": "acct-0", "access_token": "token-of-acct-0"},
+                {"id": "acct-1", "access_token": "token-of-acct-1"}]},
+                account_field=info.account_secret_field, required=info.secret_fields)
 
     install_services(pipeline.config, channels_loader=FakeRegistry, secrets=FakeSecrets())
     run_batch([inbound("m1", None, kind="image", attachments=[Attachment(type="image", media_id="111"),

@@ -102,7 +102,7 @@ def test_inventory_matches_the_build_sheet(core_cfn: dict[str, Any], conn_cfn: d
     assert counts["AWS::Lambda::Url"] == 1 + len(CHANNELS)
     assert counts["AWS::Lambda::EventSourceMapping"] == 1
     assert counts["AWS::SecretsManager::Secret"] == 2 + len(CHANNELS)  # inbox key, Slack, one per channel
-    assert counts["AWS::CloudWatch::Alarm"] == 3 + len(CHANNELS)
+    assert counts["AWS::CloudWatch::Alarm"] == 4 + len(CHANNELS)  # DLQ, signatures, unknown accounts, sends
     assert counts["AWS::Logs::LogGroup"] == counts["AWS::Lambda::Function"]
     assert set(CORE_FUNCTIONS.values()) <= set(core_cfn["Resources"])
 
@@ -201,6 +201,9 @@ def test_alarm_thresholds_are_the_build_sheets(core: dict[str, Any], conn: dict[
     sig = r["SignatureFailuresAlarm"]["Properties"]
     assert (sig["Threshold"], sig["Metrics"][0]["Period"]) == (5, 3600)
     assert r["SendFailuresAlarm"]["Properties"]["Threshold"] == 0
+    unknown = r["UnknownAccountAlarm"]["Properties"]
+    assert (unknown["Threshold"], unknown["Metrics"][0]["Period"]) == (0, 3600)
+    assert "SUM(UnknownAccount)" in str(unknown["Metrics"][0]["Expression"])
     for name in CHANNELS:
         rate = conn["Resources"][f"{connectors.logical_name(name)}LabelerErrorRateAlarm"]["Properties"]
         assert rate["Threshold"] == 1

@@ -90,7 +90,9 @@ def dev(host: str, port: int, state_dir: Path | None, config_path: Path | None, 
                                            else "") + ")")
     for name in stack.channels.names():
         origin = "from --secrets" if name in stack.given_secrets else "generated dev secrets"
-        console.print(f"  [bold]{name}[/]  webhook URL: {stack.webhook_url(name)}  ({origin})")
+        count = len(stack.accounts[name])
+        accounts = f", {count} accounts" if count > 1 else ""
+        console.print(f"  [bold]{name}[/]  webhook URL: {stack.webhook_url(name)}  ({origin}{accounts})")
     generated = [n for n in stack.channels.names() if n not in stack.given_secrets]
     if generated:
         console.print(f"Dev secrets of {', '.join(generated)} (and the dev token for /dev/*): "

@@ -6,9 +6,12 @@ import json
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from siu_core.plugins import Channel
 
 
 @click.command("simulate")
@@ -47,7 +50,9 @@ def simulate(channel: str, text: str, sender: str, sender_name: str, url: str | 
     session = read_session(state_dir) or {}
     if secrets_file is not None:
         data: Any = json.loads(secrets_file.read_text(encoding="utf-8"))
-        secrets = data.get(channel, data) if isinstance(data, dict) else {}
+        secrets = _account_fields(ch, data.get(channel, data) if isinstance(data, dict) else {}, account)
+    elif account is not None and account in session.get("account_secrets", {}).get(channel, {}):
+        secrets = session["account_secrets"][channel][account]  # that account's own app secret signs
     else:
         secrets = session.get("secrets", {}).get(channel)
     if not secrets:
@@ -80,3 +85,18 @@ def simulate(channel: str, text: str, sender: str, sender_name: str, url: str | 
         click.echo(f"message id {message_id}" + (f", {enqueued} event(s) queued" if enqueued else ""))
     if not 200 <= resp.status_code < 300:
         raise SystemExit(1)
+
+
+def _account_fields(channel: Channel, document: Any, account: str | None) -> dict[str, str]:
+    """One account's fields from a channel's secret JSON (either shape): the named account's, else the first's."""
+    from siu_core.accounts import channel_accounts
+    from siu_core.errors import ConfigError
+
+    if not isinstance(document, dict) or not document:
+        return {}
+    try:
+        accounts = channel_accounts("--secrets", document, account_field=channel.info.account_secret_field)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    found = accounts.get(account) if account is not None else accounts.accounts[0]
+    return dict((found or accounts.accounts[0]).secrets)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from siu_core.accounts import ChannelAccounts, channel_accounts
 from siu_core.config import SiuConfig, config_to_parameters, example_config, load_config_file
 from siu_core.dev import session as dev_session
 from siu_core.dev import wiring
@@ -90,7 +91,10 @@ class DevStack:
     options: DevOptions
     channels: ChannelRegistry = field(default_factory=load_channels)
     config: SiuConfig | None = None
+    #: Each channel's first account's fields (what ``siu simulate`` signs with by default).
     secrets: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Each channel's configured accounts (one, or the ``accounts`` of its --secrets entry).
+    accounts: dict[str, ChannelAccounts] = field(default_factory=dict)
     base_url: str = ""
     _moto: Any = None
     _server: DevHTTPServer | None = None
@@ -165,12 +169,13 @@ class DevStack:
         wiring.push_config(config_to_parameters(self.config))
         if not self.restored:  # a restored roster (edits, removals, session generations) is the live one
             wiring.seed_roster(self.config)
-        self.secrets = self._load_secrets(kept.get("channels") or {})
-        self.standin.secrets = self.secrets
-        for name, values in self.secrets.items():
-            wiring.put_channel_secret(name, values)
+        documents = self._load_secrets(kept.get("channels") or {})
+        self.secrets = {name: self.account_secrets(name) for name in documents}
+        self.standin.secrets = {name: [dict(a.secrets) for a in book] for name, book in self.accounts.items()}
+        for name, document in documents.items():
+            wiring.put_channel_secret(name, document)
         if self.state is not None:
-            generated = {n: v for n, v in self.secrets.items() if n not in self.given_secrets}
+            generated = {n: v for n, v in documents.items() if n not in self.given_secrets}
             dev_session.write_dev_secrets(self.state, {"dev_token": self.dev_token, "channels": generated})
         wiring.ensure_inbox_key()
         wiring.reset_caches()
@@ -334,7 +339,9 @@ class DevStack:
         }
         return cfg.model_copy(update={"channels": {**cfg.channels, **overrides}, "labeler": self.options.labeler})
 
-    def _load_secrets(self, kept: dict[str, Any]) -> dict[str, dict[str, str]]:
+    def _load_secrets(self, kept: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Each channel's secret as stored in Secrets Manager: from --secrets (one account's object, or
+        ``{"accounts": [...]}``), else the dev secrets kept in the state dir, else made-up ones."""
         given: dict[str, Any] = {}
         if self.options.secrets_path is not None:
             try:
@@ -343,22 +350,34 @@ class DevStack:
                 raise ConfigError(f"--secrets {self.options.secrets_path}: {exc}") from None
             if not isinstance(given, dict):
                 raise ConfigError(f"--secrets {self.options.secrets_path}: expected a JSON object keyed by channel")
-        out: dict[str, dict[str, str]] = {}
+        out: dict[str, dict[str, Any]] = {}
         for name in self.channels.names():
             ch = self.channels.get(name)
             if name in given:
-                values = {str(k): str(v) for k, v in dict(given[name]).items()}
-                missing = [f for f in ch.info.secret_fields if not values.get(f)]
-                if missing:
-                    raise ConfigError(f"--secrets: channel {name} lacks field(s) {', '.join(missing)}")
+                if not isinstance(given[name], dict):
+                    raise ConfigError(f"--secrets: channel {name} must be an object of fields, or of accounts")
+                document = dict(given[name])
+                self.accounts[name] = channel_accounts(f"--secrets {name}", document,
+                                                       account_field=ch.info.account_secret_field,
+                                                       required=ch.info.secret_fields)
                 self.given_secrets.append(name)
             else:
                 previous = kept.get(name) if isinstance(kept.get(name), dict) else None
                 usable = previous and all(previous.get(f) for f in ch.info.secret_fields)
-                values = {str(k): str(v) for k, v in previous.items()} if previous and usable \
+                document = {str(k): str(v) for k, v in previous.items()} if previous and usable \
                     else dev_secret_values(ch)
-            out[name] = values
+                self.accounts[name] = channel_accounts(f"dev secrets {name}", document,
+                                                       account_field=ch.info.account_secret_field)
+            out[name] = document
         return out
+
+    def account_secrets(self, channel: str, account_id: str | None = None) -> dict[str, str]:
+        """The fields a plugin gets for one of the channel's accounts (its first one by default)."""
+        accounts = self.accounts[channel]
+        account = accounts.get(account_id) if account_id is not None else accounts.accounts[0]
+        if account is None:
+            raise ConfigError(f"{channel} has no account {account_id} (configured: {', '.join(accounts.ids)})")
+        return dict(account.secrets)
 
     def _webhook(self, channel: str, event: dict[str, Any]) -> Any:
         result = wiring.connector_call(channel, event)
@@ -388,6 +407,7 @@ class DevStack:
             "region": wiring.region(),
             "secrets": self.secrets,
             "accounts": {name: self.account_id(name) for name in self.channels.names()},
+            "account_secrets": {name: {a.id: dict(a.secrets) for a in book} for name, book in self.accounts.items()},
             "settings": self.standin.settings if self.standin else {},
         }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -40,8 +40,8 @@ class StandIn:
 
     channels: ChannelRegistry
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    #: Channel secrets, only to redact them from the outbox (some platforms put a token in the path).
-    secrets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: Each channel's accounts' secrets, only to redact them from the outbox (some platforms put a token in the path).
+    secrets: Mapping[str, Sequence[Mapping[str, str]]] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
     failures: list[InjectedFailure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -83,9 +83,10 @@ class StandIn:
             parsed: Any = json.loads(body) if body else None
         except ValueError:
             parsed = body.decode("utf-8", "replace")
-        for name, value in self.secrets.get(channel, {}).items():
-            if len(value) >= 8 and not name.endswith("_id"):
-                path = path.replace(value, f"<{name}>")
+        for fields in self.secrets.get(channel, ()):
+            for name, value in fields.items():
+                if len(value) >= 8 and not name.endswith("_id"):
+                    path = path.replace(value, f"<{name}>")
         entry = {
             "at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
             "channel": channel,

@@ -11,6 +11,7 @@ import importlib
 import os
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -98,8 +99,9 @@ def seed_roster(config: SiuConfig) -> None:
     roster.seed(config.roster, overwrite=True)
 
 
-def put_channel_secret(channel: str, values: dict[str, str]) -> None:
-    """Store a channel's secret as one JSON secret ``siu/<channel>``, as an operator would."""
+def put_channel_secret(channel: str, values: Mapping[str, Any]) -> None:
+    """Store a channel's secret as one JSON secret ``siu/<channel>`` (one account's fields or its accounts), as an
+    operator would."""
     import json
 
     from siu_core.aws import clients

@@ -5,9 +5,11 @@ it whole, contract 1.3: :mod:`siu_core.connector.inbound` builds it with its pub
 it into events, puts every event on the intake queue and only then answers 200 (or the plugin's
 ``acknowledge`` answer); a queue that refuses means 500 and the platform delivers again. Nothing
 is enqueued for a bad signature (401 missing, 403 wrong), a malformed (400) or oversized (413) body
-or a wrong method (405). ``$SIU_CHANNEL``
-picks the one plugin loaded; secrets (``siu/<channel>``) are read once per cold start and re-read
-once after a failed signature. The parts live in :mod:`siu_core.connector`.
+or a wrong method (405). ``$SIU_CHANNEL`` picks the one plugin loaded; secrets (``siu/<channel>``,
+one or several accounts) are read once per cold start and re-read once after a failed signature.
+Events for an account that is not configured are dropped (200, logged, ``UnknownAccount``); an
+unreadable item of a batch is set aside (stored, logged, ``UnreadableItems``). The parts live in
+:mod:`siu_core.connector`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from siu_core.connector.pointer import MAX_INLINE_BYTES, queue_bodies
 from siu_core.connector.queue import SQS_BATCH_BYTES, SQS_BATCH_ENTRIES, EnqueueError, chunk_bodies
 from siu_core.connector.request import ENQUEUED_HEADER, TooLarge, http_method, query_params, read_body, response
 from siu_core.connector.settings import channel_settings_from_env
-from siu_core.connector.signature import account_id, fresh_secrets, refusal
+from siu_core.connector.signature import handshake, served_events, signed_by
 from siu_core.connector.unreadable import set_aside_unreadable
 from siu_core.errors import ConfigError, MalformedPayload, SiuError
 from siu_core.limits import MAX_WEBHOOK_BODY_BYTES as MAX_BODY_BYTES
@@ -85,14 +87,10 @@ class Connector:
         return response(405, "method not allowed", allow="GET, POST")
 
     def _handshake(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        query = query_params(event)
         given = event.get("headers")
         headers = Headers(given if isinstance(given, Mapping) else {})
         request = inbound_request(event, "GET", headers, b"", self.settings)
-        secrets = self._secrets()
-        answer = self.channel.handshake(query, secrets, self.settings, request=request)
-        if answer.status == 403 and (fresh := fresh_secrets(self.channel, self.secrets, secrets)) is not None:
-            answer = self.channel.handshake(query, fresh, self.settings, request=request)
+        answer = handshake(self.channel, self.secrets, query_params(event), self.settings, request=request)
         log.info("handshake answered", channel=self.name, status=answer.status)
         return response(answer.status, answer.body, content_type=answer.content_type)
 
@@ -106,19 +104,18 @@ class Connector:
         given = event.get("headers")
         headers = Headers(given if isinstance(given, Mapping) else {})
         request = inbound_request(event, "POST", headers, body, self.settings)
-        secrets = self._secrets()
-        refused = refusal(self.channel, self.secrets, request, secrets)
-        if refused is not None:
-            return response(refused, "signature missing" if refused == 401 else "signature mismatch")
+        signed = signed_by(self.channel, self.secrets, body, headers, request=request)
+        if isinstance(signed, int):
+            return response(signed, "signature missing" if signed == 401 else "signature mismatch")
         try:
             if not body.strip():
                 raise MalformedPayload("empty body")
-            found = self.channel.normalize(body, headers, self.settings, account_id=account_id(self.channel, secrets),
+            found = self.channel.normalize(body, headers, self.settings, account_id=signed.account_id,
                                            request=request)
         except MalformedPayload as exc:
             return self._malformed(400, "malformed webhook", reason=exc.reason,
                                    content_type=headers.get("content-type"))
-        events = set_aside_unreadable(self.name, found, self.clock())
+        events = served_events(self.channel, self.secrets, signed, set_aside_unreadable(self.name, found, self.clock()))
         if events:
             self.enqueue(queue_bodies(self.name, events, self.clock()))
             metric("EventsEnqueued", len(events), channel=self.name)
@@ -133,9 +130,6 @@ class Connector:
         metric("MalformedWebhooks", channel=self.name)
         log.warning(message, channel=self.name, **keys)
         return response(status, "payload too large" if status == 413 else "malformed body")
-
-    def _secrets(self) -> Mapping[str, str]:
-        return self.secrets.get(self.name, required=self.channel.info.secret_fields)
 
     def enqueue(self, bodies: Sequence[str]) -> None:
         """Put every body on the intake queue or raise EnqueueError (some may be on it: retry is safe)."""

@@ -42,7 +42,8 @@ def _store(call: Callable[[], T], thread_id: str) -> T:
 
 def _after(services: InboxServices, thread_id: str, changed: bool) -> dict[str, Any]:
     thread = threads.get(thread_id) or {}
-    return {"changed": changed, "thread": views.thread_summary(thread, now=services.clock(), spec=services.config.sla)}
+    return {"changed": changed, "thread": views.thread_summary(thread, now=services.clock(), spec=services.config.sla,
+                                                               account_name=services.account_name(thread))}
 
 
 #: The helpers other thread actions (``relabel``) share.

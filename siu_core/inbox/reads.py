@@ -83,7 +83,8 @@ def queue(services: InboxServices, actor: Actor, params: Mapping[str, str]) -> d
     previews = _previews(current)
     items = [views.thread_summary(t, now=now, spec=services.config.sla,
                                   shifts=_shifts(services, entries, authz.thread_team(t)),
-                                  preview=previews.get(str(t["thread_id"]))) for t in current]
+                                  preview=previews.get(str(t["thread_id"])), account_name=services.account_name(t))
+             for t in current]
     return {**label, "threads": items, "count": len(items)}
 
 
@@ -140,7 +141,7 @@ def window_for_thread(services: InboxServices, thread: Mapping[str, Any]) -> dic
         channel = services.channel(str(thread.get("channel")))
     except UnknownChannel:
         return None
-    settings = services.channel_settings(channel.name)
+    settings = services.channel_settings(channel.name, str(thread.get("account_id") or "") or None)
     state = views.window_state(channel.info.reply_window, settings, sla.parse_time(thread.get("last_inbound_at")),
                                services.clock())
     return views.window_view(state, supports_templates=channel.info.supports_templates, settings=settings)
@@ -166,7 +167,8 @@ def thread_detail(services: InboxServices, actor: Actor, thread_id: str, params:
                                newest_first=True)
     history = threads.for_customer(str(thread["customer_key"])) if thread.get("customer_key") else []
     summary = views.thread_summary(thread, now=services.clock(), spec=services.config.sla,
-                                   shifts=_shifts(services, None, authz.thread_team(thread)))
+                                   shifts=_shifts(services, None, authz.thread_team(thread)),
+                                   account_name=services.account_name(thread))
     if thread.get("status") != "open" and summary["sla"] is None and thread.get("sla_breached_at"):
         summary["sla"] = {"breached_at": thread.get("sla_breached_at"), "breached": True}
     return {

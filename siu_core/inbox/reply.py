@@ -46,6 +46,7 @@ from siu_core.models import Participant, ReplyRequest, SendResult, TemplateRef
 from siu_core.store import audit, ddb, replies, threads
 
 if TYPE_CHECKING:
+    from siu_core.accounts import Account
     from siu_core.inbox.authz import Actor
     from siu_core.inbox.services import InboxServices
     from siu_core.models import ChannelInfo
@@ -84,13 +85,14 @@ def check_content(info: ChannelInfo, body: ReplyBody) -> None:
         raise ApiError(422, "templates_unsupported", f"{info.display_name} has no message templates")
 
 
-def check_template(services: InboxServices, channel: str, template: TemplateBody) -> None:
+def check_template(services: InboxServices, channel: str, template: TemplateBody,
+                   account_id: str | None = None) -> None:
     """422 unless the platform approved this template and it gets its number of parameters.
 
     A name the cached list does not know makes the inbox ask the platform again (rate-limited by the
     cache) before refusing: a template approved a minute ago is sendable at once.
     """
-    catalog = services.templates(channel)
+    catalog = services.templates(channel, account_id)
     if catalog is None:
         return
     if not catalog.sendable and catalog.source == "config":
@@ -100,19 +102,21 @@ def check_template(services: InboxServices, channel: str, template: TemplateBody
     except ApiError as exc:
         if exc.code != "unknown_template" or catalog.source == "config":
             raise
-        again = services.templates(channel, refresh=True)
+        again = services.templates(channel, account_id, refresh=True)
         if again is None:
             raise
         templates.check_template(template.name, template.language, template.params, again)
 
 
-def templates_view(services: InboxServices, channel: str, *, refresh: bool = False) -> dict[str, Any]:
-    """The templates a teammate may send on a channel now, and everything the platform reported (for the picker)."""
+def templates_view(services: InboxServices, channel: str, *, account: str | None = None,
+                   refresh: bool = False) -> dict[str, Any]:
+    """The templates a teammate may send through a channel's account now (its first one when not named),
+    and everything the platform reported (for the picker)."""
     try:
         found = services.channel(channel)
     except UnknownChannel:
         raise not_found("channel", channel) from None
-    catalog = services.templates(found.name, refresh=refresh)
+    catalog = services.templates(found.name, account, refresh=refresh)
     if catalog is None:
         return {"channel": found.name, "supports_templates": False, "source": None, "templates": [], "reported": []}
     return {"channel": found.name, "supports_templates": True, "source": catalog.source,
@@ -207,29 +211,41 @@ def reply(services: InboxServices, actor: Actor, thread_id: str, body: ReplyBody
         raise ApiError(503, "channel_unavailable",
                        f"the {thread['channel']} channel is not available in this inbox; see its logs") from None
     check_content(channel.info, body)
+    account_id = str(thread["account_id"])
+    account = _account(services, channel, account_id)
     if body.template is not None:
-        check_template(services, channel.name, body.template)
-    settings = services.channel_settings(channel.name)
+        check_template(services, channel.name, body.template, account_id)
+    settings = services.channel_settings(channel.name, account_id)
     last_inbound = sla.parse_time(thread.get("last_inbound_at"))
     state = views.window_state(channel.info.reply_window, settings, last_inbound, now)
     if body.text is not None and not state.can_send_text:
         window = views.window_view(state, supports_templates=channel.info.supports_templates, settings=settings)
         possible = "send an approved template" if "template" in window["allowed"] else "wait for the customer to write"
         raise ApiError(409, "window_closed", f"{state.explanation}; you can {possible}", window=window)
-    try:
-        secrets = services.secrets.get(channel.name, required=channel.info.secret_fields)
-    except ConfigError as exc:
-        _log().error("channel secrets unusable", extra={"channel": channel.name, "error": str(exc)})
-        raise ApiError(503, "channel_misconfigured",
-                       f"the {channel.name} channel is not fully configured; see the inbox's logs") from None
-
     owner = uuid.uuid4().hex
     existing = replies.begin(key, thread_id=thread_id, user=actor.id, idempotency_key=idempotency_key,
                              request_hash=wanted, owner=owner, now=now)
     if existing is not None:
         return _replay(services, existing, wanted)
-    return _send_claimed(services, actor, thread, channel, settings, secrets, body, idempotency_key, key, owner,
-                         last_inbound, now, state.state)
+    return _send_claimed(services, actor, thread, channel, settings, account.secrets, body, idempotency_key, key,
+                         owner, last_inbound, now, state.state)
+
+
+def _account(services: InboxServices, channel: Channel, account_id: str) -> Account:
+    """The account the customer wrote to, whose secrets the reply goes out with (503 when unusable)."""
+    try:
+        account = services.account(channel, account_id)
+    except ConfigError as exc:
+        _log().error("channel secrets unusable", extra={"channel": channel.name, "error": str(exc)})
+        raise ApiError(503, "channel_misconfigured",
+                       f"the {channel.name} channel is not fully configured; see the inbox's logs") from None
+    if account is None:
+        _log().error("reply on a thread whose account is not configured",
+                     extra={"channel": channel.name, "account_id": account_id})
+        raise ApiError(503, "account_not_configured",
+                       f"this thread came in on {channel.info.display_name} account {account_id}, which is not in "
+                       f"the channel's secret any more; add it back to reply", account_id=account_id)
+    return account
 
 
 def _send_claimed(services: InboxServices, actor: Actor, thread: Mapping[str, Any], channel: Channel,

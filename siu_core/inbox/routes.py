@@ -199,7 +199,9 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
     @app.get(f"{PREFIX}/channels/<channel>/templates")
     def get_templates(channel: str) -> Reply:
         actor()
-        return _json(200, reply.templates_view(services(), unquote(channel), refresh=params().get("refresh") == "1"))
+        query = params()
+        return _json(200, reply.templates_view(services(), unquote(channel), account=query.get("account") or None,
+                                               refresh=query.get("refresh") == "1"))
 
     @app.get("/")
     def get_root() -> Reply:

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from siu_core import obs
+from siu_core.errors import ConfigError, UnknownChannel
 from siu_core.inbox import templates as tpl
 from siu_core.inbox.errors import ApiError
 
 if TYPE_CHECKING:
+    from siu_core.accounts import Account
     from siu_core.auth import SigningKeys
     from siu_core.config import SiuConfig
     from siu_core.labeling import Labeler
@@ -91,22 +93,47 @@ class InboxServices:
         """The loaded plugin of a channel (UnknownChannel when it is not installed)."""
         return self.channels.get(name)
 
+    def account(self, channel: Channel, account_id: str | None) -> Account | None:
+        """A channel's configured account by id (its first one for None); None when the secret does not list it.
+
+        A reply goes out through the account the customer wrote to, with that account's secrets and
+        templates. The secret is read once per cold start, and again (at most every 10 s) when it
+        does not list the account asked for, so an account added since is found.
+        """
+        accounts = self.secrets.accounts(channel.name, channel.info)
+        if account_id is None:
+            return accounts.accounts[0]
+        found = accounts.get(account_id)
+        if found is None and self.secrets.reread_if_stale(channel.name):  # added since the cold start?
+            found = self.secrets.accounts(channel.name, channel.info).get(account_id)
+        return found
+
+    def account_name(self, thread: Mapping[str, Any]) -> str | None:
+        """The display name of the account a thread came in on ("Support"), None when it has none or is gone."""
+        try:
+            channel = self.channel(str(thread.get("channel")))
+            account = self.secrets.accounts(channel.name, channel.info).get(str(thread.get("account_id") or ""))
+        except (ConfigError, UnknownChannel):
+            return None
+        return account.name if account is not None else None
+
     def _settings(self, name: str) -> dict[str, Any]:
         return self.channel(name).settings(self.config.channel_settings(name))
 
-    def channel_settings(self, name: str) -> dict[str, Any]:
+    def channel_settings(self, name: str, account_id: str | None = None) -> dict[str, Any]:
         """The plugin's settings with the deployment's overrides (api base URL, templates, human-agent tag).
 
         For a channel whose plugin lists the platform's templates, ``templates`` is replaced by the
-        ones a teammate may send now (approved, narrowed to the setting's), so the thread's window and
-        the plugin's own send check see the platform's truth. When the platform cannot be asked, the
-        setting stays as configured (a template reply is checked again, strictly, by the reply path).
+        ones a teammate may send now through ``account_id`` (approved, narrowed to the setting's), so
+        the thread's window and the plugin's own send check see the platform's truth. When the platform
+        cannot be asked, the setting stays as configured (a template reply is checked again, strictly,
+        by the reply path).
         """
         merged = self._settings(name)
         channel = self.channel(name)
         if channel.info.supports_templates and channel.has_hook("message_templates"):
             try:
-                catalog = self.templates(name)
+                catalog = self.templates(name, account_id)
             except ApiError:
                 return merged
             if catalog is not None and catalog.source != "config":
@@ -114,8 +141,11 @@ class InboxServices:
                                        for t in catalog.sendable]
         return merged
 
-    def templates(self, name: str, *, refresh: bool = False) -> tpl.Catalog | None:
-        """The channel's templates: the platform's (cached ``template_cache.ttl`` s), else the configured ones.
+    def templates(self, name: str, account_id: str | None = None, *, refresh: bool = False) -> tpl.Catalog | None:
+        """An account's templates: the platform's (cached ``template_cache.ttl`` s), else the configured ones.
+
+        Each account (a WhatsApp number of its own business account) has its own list; ``account_id``
+        None means the channel's first account.
 
         None for a channel without templates. ``refresh`` asks the platform again (at most every
         ``template_cache.min_refresh`` s). 503 ``templates_unavailable`` when the platform cannot be
@@ -131,11 +161,15 @@ class InboxServices:
             return from_config
 
         def fetch() -> list[tpl.TemplateInfo] | None:
-            reported = channel.message_templates(self.secrets.get(name), self.http(), raw)
+            account = self.account(channel, account_id)
+            if account is None:  # a thread of an account no longer configured: nothing to ask with
+                return None
+            reported = channel.message_templates(account.secrets, self.http(), raw)
             return None if reported is None else tpl.read_reported(reported)
 
         try:
-            platform, fresh = self.template_cache.get(name, fetch, self.template_clock(), refresh=refresh)
+            platform, fresh = self.template_cache.get(self._template_key(channel, account_id), fetch,
+                                                      self.template_clock(), refresh=refresh)
         except Exception as exc:
             obs.get_logger(tpl.SERVICE).warning("cannot list the platform's templates",
                                                 extra={"channel": name, "error": type(exc).__name__})
@@ -147,6 +181,14 @@ class InboxServices:
         if platform is None:
             return from_config
         return tpl.Catalog(tuple(platform), tuple(tpl.offered(platform, config)), "platform" if fresh else "stale")
+
+    def _template_key(self, channel: Channel, account_id: str | None) -> str:
+        """One cache entry per account, whether it is named or reached as the channel's first."""
+        try:
+            account = self.account(channel, account_id)
+        except ConfigError:
+            account = None  # the fetch fails the same way, and says so
+        return f"{channel.name}#{account.id if account is not None else account_id or ''}"
 
 
 def load_services() -> InboxServices:

@@ -59,12 +59,14 @@ def _customer(thread: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def thread_summary(thread: Mapping[str, Any], *, now: datetime | None = None, spec: SlaSpec | None = None,
-                   shifts: Sequence[sla.Shift] | None = None, preview: str | None = None) -> dict[str, Any]:
+                   shifts: Sequence[sla.Shift] | None = None, preview: str | None = None,
+                   account_name: str | None = None) -> dict[str, Any]:
     """One thread as a queue row or history entry (the SLA only when a clock and config are given)."""
     state = sla.sla_state(thread, now, spec, shifts) if now is not None and spec is not None else None
     return {
         "id": thread.get("thread_id"),
         "channel": thread.get("channel"),
+        "account": {"id": thread.get("account_id"), "name": account_name},
         "customer": _customer(thread),
         "status": thread.get("status"),
         "team": thread.get("team") or thread.get("queued_team"),

@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from siu_core import obs
+from siu_core.errors import ConfigError
 from siu_core.fingerprint import message_fingerprint
 from siu_core.models import (
     EditEvent,
@@ -47,9 +48,10 @@ from siu_core.store import aliases, audit, customers, ddb, dedupe, keys, lifecyc
 from siu_core.store.dedupe import Fingerprint
 
 if TYPE_CHECKING:
+    from siu_core.accounts import Account
     from siu_core.config import SiuConfig
     from siu_core.labeling import Labeler
-    from siu_core.plugins import ChannelRegistry
+    from siu_core.plugins import Channel, ChannelRegistry
 
 SERVICE = "labeler"
 MAX_ATTEMPTS = 5
@@ -532,7 +534,7 @@ class Batch:
                       message: _StoredMessage) -> _Plan:
         """The one transaction that applies the decision about a message, guarded by the state it read."""
         labels = self._labels_for(ev, placement) if placement.needs_labels else None
-        decision = decide.decide(placement, self._routing_labels(labels))
+        decision = decide.decide(placement, self._routing_labels(labels, ev))
         head = self.heads.get(customer_key)
         if decision.kind == "new_thread":
             thread_id = keys.thread_id(customer_key, placement.seq)
@@ -566,10 +568,10 @@ class Batch:
                      fingerprint=new_fingerprint, assignee=change.new_assignee if change is not None else None,
                      queued_team=new_head.team if queued else None, urgency=new_head.urgency or "normal")
 
-    def _routing_labels(self, labels: Labels | None) -> decide.MessageLabels | None:
+    def _routing_labels(self, labels: Labels | None, ev: MessageEvent) -> decide.MessageLabels | None:
         if labels is None:
             return None
-        team = self.services.config.team_for_topic(labels.topic)
+        team = self.services.config.team_for(labels.topic, ev.channel, ev.account_id)
         return decide.MessageLabels(topic=labels.topic, urgency=labels.urgency, team=team)
 
     def _message_op(self, ev: MessageEvent, thread_id: str, message: _StoredMessage, labels: Labels | None,
@@ -684,6 +686,18 @@ class Batch:
 
     # media ---------------------------------------------------------------------------------------
 
+    def _account_secrets(self, channel: Channel, account_id: str) -> Mapping[str, str]:
+        """The secrets of the account a message came to (its media is fetched with that account's token)."""
+        if self.services.secrets is None:
+            return {}
+        store = self.services.secrets
+        account: Account | None = store.accounts(channel.name, channel.info).get(account_id)
+        if account is None and store.reread_if_stale(channel.name):  # added since this process read it
+            account = store.accounts(channel.name, channel.info).get(account_id)
+        if account is None:
+            raise ConfigError(f"{channel.name} account {account_id} is not configured")
+        return account.secrets
+
     def _media(self, ev: MessageEvent) -> list[dict[str, Any]]:
         """Each attachment as stored: its fields, plus the snapshot key of its bytes when downloaded."""
         out: list[dict[str, Any]] = []
@@ -698,7 +712,7 @@ class Batch:
                         assert registry is not None
                         channel = registry.get(ev.channel)
                     if channel.has_hook("download_media"):
-                        secrets = self.services.secrets.get(ev.channel) if self.services.secrets else {}
+                        secrets = self._account_secrets(channel, ev.account_id)
                         media = channel.download_media(
                             att, secrets, self.services.session(),
                             self.services.config.channel_settings(ev.channel),

@@ -6,7 +6,7 @@
 import { api, newIdempotencyKey } from "./api.js";
 import { customerText, h, icon, replace } from "./dom.js";
 import { errorBox, say, showError } from "./feedback.js";
-import { channelName, clock, duration, parseTime, since } from "./format.js";
+import { channelLabel, channelName, clock, duration, parseTime, since } from "./format.js";
 
 /** Errors after which the same key can never succeed: a new attempt is a new, deliberate send. */
 const KEY_SPENT = new Set([
@@ -103,7 +103,7 @@ export class Composer {
     this.textarea = null;
     this.noteEl = null;
     const title = h("h3", { id: "composer-title", class: "composer-title" }, "Reply to ",
-      t.customer && t.customer.name ? customerText(t.customer.name) : "the customer", ` on ${channelName(t.channel)}`);
+      t.customer && t.customer.name ? customerText(t.customer.name) : "the customer", ` on ${channelLabel(t)}`);
     if (t.status !== "open") {
       replace(this.el, title, h("p", { class: "window-note window-blocked" }, icon("lock"), " This thread is closed. It reopens when the customer writes again."), this.errorEl);
       return;

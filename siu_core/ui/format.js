@@ -39,6 +39,12 @@ export function channelName(channel) {
   return CHANNELS[channel] || String(channel || "unknown channel");
 }
 
+/** The channel and the business account a thread came in on, e.g. "WhatsApp · Support". */
+export function channelLabel(t) {
+  const name = t && t.account && t.account.name;
+  return name ? `${channelName(t.channel)} · ${name}` : channelName(t && t.channel);
+}
+
 /** A Date from the API's RFC 3339 text (which may carry microseconds), or null. */
 export function parseTime(text) {
   if (!text) return null;

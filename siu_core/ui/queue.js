@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { busyWhile, customerText, h, icon, isolated, replace, srOnly } from "./dom.js";
 import { explain, say } from "./feedback.js";
-import { channelName, customerHandle, firstLine, languageName, topicName } from "./format.js";
+import { channelLabel, customerHandle, firstLine, languageName, topicName } from "./format.js";
 import { sinceEl, slaEl } from "./live.js";
 
 export class QueuePane {
@@ -110,7 +110,7 @@ export class QueuePane {
     const overdue = sla && sla.dataset.overdue === "true";
     const li = h("li", { class: `row${overdue ? " row-overdue" : ""}${labels.urgency === "urgent" ? " row-urgent" : ""}`, "data-id": t.id },
       h("a", { class: "row-link", href: this.hooks.href(t.id) },
-        h("span", { class: `row-icon channel-${t.channel}` }, icon(t.channel, channelName(t.channel))),
+        h("span", { class: `row-icon channel-${t.channel}` }, icon(t.channel, channelLabel(t))),
         h("span", { class: "row-main" },
           h("span", { class: "row-top" }, h("span", { class: "customer" }, customerText(customer)), sinceEl(t.last_inbound_at || t.opened_at)),
           h("span", { class: "row-line" }, customerText(line)),

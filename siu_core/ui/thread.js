@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import { Composer } from "./composer.js";
 import { busyWhile, customerText, h, icon, isolated, replace, srOnly } from "./dom.js";
 import { confirmDialog, errorBox, explain, say, showError } from "./feedback.js";
-import { actorName, channelName, clock, customerHandle, fullTime, languageName, topicName } from "./format.js";
+import { actorName, channelLabel, channelName, clock, customerHandle, fullTime, languageName, topicName } from "./format.js";
 import { sinceEl, slaEl } from "./live.js";
 import { forgetMedia, messageItem } from "./messages.js";
 
@@ -86,7 +86,7 @@ export class ThreadView {
 
   draw() {
     const d = this.data;
-    const headSig = JSON.stringify([d.customer, d.channel, d.status, d.team, d.assignee, d.sla, d.flagged, d.can_act, d.labels && d.labels.urgency]);
+    const headSig = JSON.stringify([d.customer, d.channel, d.account, d.status, d.team, d.assignee, d.sla, d.flagged, d.can_act, d.labels && d.labels.urgency]);
     if (headSig !== this.sigs.head && !this.editing.reassign) {
       this.sigs.head = headSig;
       this.drawHead();
@@ -137,7 +137,7 @@ export class ThreadView {
         h("span", { class: `tag tag-status-${d.status}` }, d.status === "open" ? "Open" : "Closed"), " ",
         d.labels && d.labels.urgency === "urgent" ? h("span", { class: "tag tag-urgent" }, "Urgent") : null, " ",
         slaEl(d.sla), d.flagged ? h("span", { class: "tag tag-overdue" }, " flagged: no one eligible") : null, " ",
-        h("span", {}, `${channelName(d.channel)} · team ${d.team || "none"} · ${who}`),
+        h("span", {}, `${channelLabel(d)} · team ${d.team || "none"} · ${who}`),
         d.last_inbound_at ? h("span", { class: "muted" }, " · customer wrote ", sinceEl(d.last_inbound_at)) : null),
       actions, this.reassignPanel, this.actionError);
   }
