@@ -43,7 +43,7 @@ _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
 RosterId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@+-]+$")]
 Keyword = Annotated[str, Field(min_length=1, max_length=100)]
-#: A channel's business account, ``<channel>:<account id>`` (``whatsapp:106540352242922``).
+#: A channel's business account, ``<channel>:<account id>`` (``shop:106540352242922``).
 AccountRef = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*:[A-Za-z0-9._:@+-]{1,128}$", max_length=200)]
 
 

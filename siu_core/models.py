@@ -124,7 +124,7 @@ class Interaction(Model):
     id: str | None = None
     title: str | None = None
     payload: str | None = None
-    #: A completed form's answers by field name (WhatsApp Flows), as the customer gave them.
+    #: A completed in-chat form's answers by field name, as the customer gave them.
     fields: dict[str, Any] | None = None
 
 

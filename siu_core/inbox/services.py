@@ -144,7 +144,7 @@ class InboxServices:
     def templates(self, name: str, account_id: str | None = None, *, refresh: bool = False) -> tpl.Catalog | None:
         """An account's templates: the platform's (cached ``template_cache.ttl`` s), else the configured ones.
 
-        Each account (a WhatsApp number of its own business account) has its own list; ``account_id``
+        Each account (a phone number of its own business account, say) has its own list; ``account_id``
         None means the channel's first account.
 
         None for a channel without templates. ``refresh`` asks the platform again (at most every

@@ -1,8 +1,8 @@
 """Which conversation key a customer's event belongs to when the platform names them two ways. Pure.
 
-WhatsApp names a customer by phone number, by business-scoped user id (BSUID), or both (Meta's 2026
-usernames): a plugin keys the event on the stable id when the payload has it and keeps the phone in
-``customer.phone``. A customer first seen by phone and later by BSUID (or the other way round) must
+A platform may name a customer by phone number, by a business-scoped user id (BSUID), or both (as
+with usernames): a plugin keys the event on the stable id when the payload has it and keeps the phone
+in ``customer.phone``. A customer first seen by phone and later by BSUID (or the other way round) must
 stay one customer with one history, so the customers table holds *aliases*: an item under one key
 that names the key the conversation really lives under (``alias_of``).
 
