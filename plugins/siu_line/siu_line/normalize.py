@@ -10,6 +10,9 @@ Decisions (see the README):
   ``UnsendEvent``. ``follow`` / ``unfollow`` (friend added, or blocked) yield nothing: the contract
   has no event for them, and a thread opened for every new friend would hold nothing to answer.
   Every other event type (join, beacon, account link, membership...) yields nothing too.
+- An event that cannot be read (not an object, a wrong type in a field siu uses) is a
+  :class:`~siu_core.plugin.Unreadable` in its place (path ``events[i]``, the failing fields, the raw
+  event): the core keeps it raw and queues the others. Only an unreadable envelope is ``MalformedPayload``.
 - A redelivered event (``deliveryContext.isRedelivery``) normalizes exactly as the first delivery,
   with the same ids, so the core's de-duplication drops it.
 - The reply token is not part of any siu event (see :mod:`siu_line.send` for how it can reach a reply).
@@ -35,6 +38,7 @@ from siu_core.plugin import (
     MessageEvent,
     MessageKind,
     Participant,
+    Unreadable,
     UnsendEvent,
 )
 from siu_line import events as line
@@ -72,30 +76,49 @@ def load_envelope(body: bytes) -> line.Envelope:
         raise MalformedPayload(f"not a LINE webhook body: {where}: {first['msg']}") from None
 
 
-def normalize_body(body: bytes) -> list[Event]:
-    """Every event one webhook POST carries, in order; an unreadable event is skipped (and logged), not the body."""
+def normalize_body(body: bytes) -> list[Event | Unreadable]:
+    """Every event of one POST, in order; an unreadable one is an Unreadable in its place, so it costs only itself."""
     envelope = load_envelope(body)
-    out: list[Event] = []
+    out: list[Event | Unreadable] = []
     for index, raw in enumerate(envelope.events):
+        path = f"events[{index}]"
         try:
-            item = line.Event.model_validate(raw)
+            event = to_event(line.Event.model_validate(raw), envelope.destination)
         except (ValidationError, RecursionError) as exc:
-            kind = raw.get("type") if isinstance(raw, dict) else None
-            where = _where(exc)
-            log.warning("skipped an unreadable LINE event",
-                        extra={"index": index, "event_type": str(kind)[:40], "where": where})
+            reason = unreadable_reason(raw, exc)
+            # Path and reason name LINE's fields and pydantic's error codes only, never a value.
+            log.debug("line: set aside %s: %s", path, reason)
+            out.append(Unreadable(channel=CHANNEL, path=path, reason=reason, raw=raw))
             continue
-        event = to_event(item, envelope.destination)
         if event is not None:
             out.append(event)
     return out
 
 
-def _where(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        return ".".join(str(p) for p in first["loc"]) or "<event>"
-    return "nested too deeply"
+def unreadable_reason(raw: Any, exc: Exception) -> str:
+    """Why an event cannot be read, in field names and error codes an operator can act on (never a value)."""
+    if not isinstance(raw, dict):
+        return f"event is a JSON {_json_type(raw)}, not an object"
+    if not isinstance(exc, ValidationError):
+        return "event is nested too deeply"
+    fields = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "<event>"
+        fields.append(f"{where} ({error['type']})")
+    return f"invalid {', '.join(dict.fromkeys(fields))}"[:300]
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type (a reason names the type, not the value)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "value"
 
 
 def at_millis(value: int) -> datetime:

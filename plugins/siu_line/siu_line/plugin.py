@@ -18,6 +18,7 @@ from siu_core.plugin import (
     SendResult,
     SimulatedMessage,
     StandInResponse,
+    Unreadable,
     WebhookRequest,
     hookimpl,
 )
@@ -49,8 +50,8 @@ def verify_signature(body: bytes, headers: Mapping[str, str], secrets: Mapping[s
 
 
 @hookimpl
-def normalize(body: bytes) -> list[Event]:
-    """Turn every event of a POST into siu events, addressed to the bot the body names (``destination``)."""
+def normalize(body: bytes) -> list[Event | Unreadable]:
+    """Turn every event of a POST into siu events (an Unreadable in place of one it cannot read)."""
     return normalize_mod.normalize_body(body)
 
 

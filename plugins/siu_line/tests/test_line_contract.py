@@ -29,6 +29,22 @@ def test_every_outcome_and_kind_is_covered_by_a_fixture() -> None:
     assert m.media and m.account_id == m.secrets["bot_user_id"]
 
 
+def test_the_partial_batch_sets_aside_exactly_the_broken_events() -> None:
+    (partial,) = [c for c in manifest().normalize if c.id == "partial"]
+    assert partial.unreadable == ["events[0]", "events[2]"]
+    assert all(not c.unreadable for c in manifest().normalize if c.id != "partial")
+
+
+def test_shapes_unsend_is_an_event_edits_are_not_on_line_unknown_types_are_kept() -> None:
+    shapes = manifest().shapes
+    assert shapes is not None
+    assert (shapes.deletion.handling, shapes.deletion.webhook) == ("event", "webhooks/unsend.json")
+    assert shapes.edit.handling == "not_on_platform" and "one-to-one" in shapes.edit.why
+    assert (shapes.unknown_kind.handling, shapes.unknown_kind.webhook) == ("unsupported",
+                                                                           "webhooks/unsupported_type.json")
+    assert "unknown/message_edited.json" in manifest().unknown
+
+
 def test_the_channel_names_its_secrets_as_line_does() -> None:
     info = channel().info
     assert (info.secret_fields, info.optional_secret_fields) == (["channel_secret", "channel_access_token"],

@@ -16,6 +16,7 @@ from siu_line.normalize import MAX_BODY_BYTES, normalize_body
 
 from siu_core import MalformedPayload, MessageEvent, SignatureError
 from siu_core.errors import MissingSignature
+from siu_core.plugin import Unreadable
 
 SECRET = "channel-secret-for-tests"
 
@@ -73,18 +74,30 @@ def test_an_unreadable_envelope_is_malformed_and_nothing_else(raw: bytes) -> Non
         normalize_body(raw)
 
 
-def test_an_unreadable_event_is_skipped_alone_and_logged_without_its_content(
+def test_an_unreadable_event_is_set_aside_alone_and_logged_without_its_content(
         caplog: pytest.LogCaptureFixture) -> None:
     bad = text_event("secret customer words", message_id="1") | {"timestamp": "yesterday"}
     worse = text_event("more words", message_id="2") | {"message": {"type": "text", "id": 3}}
     good = text_event("kept", message_id="4")
-    with caplog.at_level(logging.WARNING, logger="siu.line"):
+    with caplog.at_level(logging.DEBUG, logger="siu.line"):
         events = normalize_body(body(bad, "not an event", worse, good))
     assert [e.message_id for e in events if isinstance(e, MessageEvent)] == ["4"]
+    unreadable = [e for e in events if isinstance(e, Unreadable)]
+    assert [e.path for e in unreadable] == ["events[0]", "events[1]", "events[2]"]
+    assert [e.raw for e in unreadable] == [bad, "not an event", worse]
+    assert all(e.channel == "line" for e in unreadable)
+    assert "timestamp" in unreadable[0].reason and "string" in unreadable[1].reason
+    assert "message.id" in unreadable[2].reason
+    told = " ".join(e.reason for e in unreadable) + " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert len(caplog.records) == 3
-    logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
-    assert "secret customer words" not in logged and "more words" not in logged
-    assert {r.__dict__["index"] for r in caplog.records} == {0, 1, 2}
+    assert "secret customer words" not in told and "more words" not in told and "yesterday" not in told
+    assert "not an event" not in told
+
+
+def test_an_unreadable_event_keeps_its_place_in_the_batch() -> None:
+    events = normalize_body(body(text_event("a", message_id="1"), 42, text_event("b", message_id="2")))
+    assert [type(e).__name__ for e in events] == ["MessageEvent", "Unreadable", "MessageEvent"]
+    assert isinstance(events[1], Unreadable) and events[1].reason == "event is a JSON number, not an object"
 
 
 def test_a_redelivered_event_normalizes_exactly_like_the_first_delivery() -> None:
@@ -105,7 +118,7 @@ def test_postback_ids_are_stable_without_a_webhook_event_id() -> None:
     (one,) = normalize_body(body(tap))
     (two,) = normalize_body(body(tap))
     (other,) = normalize_body(body(tap | {"postback": {"data": "a=2"}}))
-    assert isinstance(one, MessageEvent) and isinstance(other, MessageEvent)
+    assert isinstance(one, MessageEvent) and isinstance(two, MessageEvent) and isinstance(other, MessageEvent)
     assert one.message_id == two.message_id != other.message_id
     assert one.message_id.startswith("postback.")
 
@@ -120,4 +133,5 @@ def test_a_customer_in_a_group_is_not_a_conversation_but_unsend_in_a_chat_is() -
 
 def test_millisecond_times_are_kept_exactly() -> None:
     (event,) = normalize_body(body(text_event() | {"timestamp": 1770714000123}))
+    assert isinstance(event, MessageEvent)
     assert event.timestamp.isoformat() == "2026-02-10T09:00:00.123000+00:00"

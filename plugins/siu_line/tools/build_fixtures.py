@@ -28,7 +28,7 @@ from siu_line.normalize import normalize_body
 from siu_line.send import RETRY_KEY_NAMESPACE
 from vcr.serializers import yamlserializer
 
-from siu_core.models import dump_event
+from siu_core.models import Unreadable, dump_event
 
 ROOT = Path(__file__).resolve().parent.parent / "siu_line" / "contract"
 
@@ -169,8 +169,26 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         event(21, "message", 20, message=text(21, "first")) | {"timestamp": "yesterday"},
         event(22, "message", 21, message=text(22, "second")),
         "not an event",
-    ), "an unreadable event (a string timestamp, a bare string) is skipped; the readable one still comes out"),
+        event(23, "message", 22, user=KENJI, message=media(23, "image")),
+    ), "two unreadable events (a string timestamp, a bare string) are set aside as Unreadable, each in its "
+       "place; the readable ones around them still come out"),
 ]
+
+#: The events each normalize case sets aside as Unreadable (paths, in the order normalize returns them).
+UNREADABLE: dict[str, list[str]] = {"partial": ["events[0]", "events[2]"]}
+
+#: What the plugin does with the shapes every channel meets (the contract suite checks each sample).
+SHAPES: dict[str, dict[str, str]] = {
+    "edit": {"handling": "not_on_platform",
+             "why": "the Messaging API has no webhook event for an edited message: an edit in a one-to-one chat "
+                    "never reaches the bot (an unknown event type such as messageEdited would yield nothing, "
+                    "see unknown/message_edited.json)"},
+    "deletion": {"handling": "event", "webhook": "webhooks/unsend.json",
+                 "why": "an unsend event becomes an UnsendEvent for unsend.messageId"},
+    "unknown_kind": {"handling": "unsupported", "webhook": "webhooks/unsupported_type.json",
+                     "why": "a message type siu does not read (a coupon) is a message of kind unsupported, so "
+                            "the thread shows that something came"},
+}
 
 UNKNOWN: list[tuple[str, dict[str, Any]]] = [
     ("verify", {"destination": BOT, "events": []}),
@@ -185,6 +203,7 @@ UNKNOWN: list[tuple[str, dict[str, Any]]] = [
     ("account_link", envelope(event(37, "accountLink", 37, link={"result": "ok", "nonce": "Vb771wDYtXuammLszK6h9A"}))),
     ("video_play_complete", envelope(event(38, "videoPlayComplete", 38, videoPlayComplete={"trackingId": "t1"}))),
     ("message_edited_group", envelope(event(39, "messageEdited", 39, where="group", message=text(39, "edited")))),
+    ("message_edited", envelope(event(42, "messageEdited", 42, message=text(42, "edited")))),
     ("future_event", envelope(event(40, "somethingNew", 40, somethingNew={"a": 1}))),
     ("user_without_id", envelope(event(41, "message", 41, message=text(41, "x")) | {"source": {"type": "user"}})),
 ]
@@ -406,9 +425,12 @@ def main(argv: list[str] | None = None) -> int:
         bodies[cid] = body
         write(rel, body)
         if args.approve:
-            events = [dump_event(e) for e in normalize_body(body)]
+            events = [dump_event(e) for e in normalize_body(body) if not isinstance(e, Unreadable)]
             write(f"expected/{cid}.json", (json.dumps(events, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-        normalize_cases.append({"id": cid, "webhook": rel, "expected": f"expected/{cid}.json", "why": why})
+        case: dict[str, Any] = {"id": cid, "webhook": rel, "expected": f"expected/{cid}.json"}
+        if cid in UNREADABLE:
+            case["unreadable"] = UNREADABLE[cid]
+        normalize_cases.append({**case, "why": why})
     unknown = []
     for name, payload in UNKNOWN:
         write(f"unknown/{name}.json", line_json(payload))
@@ -462,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         "normalize": normalize_cases,
         "unknown": unknown,
         "malformed": malformed,
+        "shapes": SHAPES,
         "send": SEND,
         "media": MEDIA,
         "skip": {

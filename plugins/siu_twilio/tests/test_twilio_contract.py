@@ -11,8 +11,16 @@ from tw_testkit import CONTRACT, manifest  # type: ignore[import-not-found, unus
 
 
 def test_only_the_checks_twilio_cannot_have_are_skipped() -> None:
-    assert set(manifest().skip) == {"signature.escaped_unicode", "normalize.batch"}
+    assert set(manifest().skip) == {"signature.escaped_unicode", "normalize.batch", "normalize.partial_batch"}
     assert manifest().handshake.unsupported
+
+
+def test_shapes_say_twilio_has_no_edits_or_deletions_and_keeps_unknown_kinds() -> None:
+    shapes = manifest().shapes
+    assert shapes is not None
+    assert (shapes.edit.handling, shapes.deletion.handling) == ("not_on_platform", "not_on_platform")
+    assert shapes.unknown_kind.handling == "unsupported"
+    assert shapes.unknown_kind.webhook == "webhooks/whatsapp_unsupported.form"
 
 
 def test_every_outcome_and_kind_is_covered_by_a_fixture() -> None:

@@ -493,6 +493,17 @@ def main(argv: list[str] | None = None) -> int:
         "normalize": normalize_cases,
         "unknown": [f"unknown/{name}.form" for name in UNKNOWN],
         "malformed": [f"malformed/{name}" for name in MALFORMED],
+        "shapes": {
+            "edit": {"handling": "not_on_platform",
+                     "why": "an SMS or MMS cannot be edited once sent, and Twilio forwards no WhatsApp message edit "
+                            "to the incoming-message or status callbacks"},
+            "deletion": {"handling": "not_on_platform",
+                         "why": "an SMS or MMS cannot be unsent, and Twilio forwards no WhatsApp deletion (delete "
+                                "for everyone) to the incoming-message or status callbacks"},
+            "unknown_kind": {"handling": "unsupported", "webhook": "webhooks/whatsapp_unsupported.form",
+                             "why": "MessageType=unsupported, or nothing siu can show (no body, media or "
+                                    "location), is a message of kind unsupported, so the thread shows it came"},
+        },
         "send": sends,
         "media": medias,
         "templates": templates,
@@ -501,6 +512,8 @@ def main(argv: list[str] | None = None) -> int:
                                          "sms_unicode is a golden vector with percent-encoded UTF-8 instead",
             "normalize.batch": "Twilio POSTs exactly one message or status callback per request: no webhook "
                                "carries several events",
+            "normalize.partial_batch": "Twilio POSTs exactly one message or status callback per request: there is "
+                                       "no batch to keep part of (an unreadable form is the whole body, a 400)",
         },
     }
     write("manifest.json", (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
