@@ -38,8 +38,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 #: ``simulate_webhook`` return one request per message (both needed by Telegram). 1.2 added the
 #: optional ``message_templates`` hook (a 1.1 plugin, which lacks it, loads unchanged). 1.3 passes
 #: ``request`` (the whole :class:`~siu_core.models.InboundRequest`) to ``handshake``,
-#: ``verify_signature`` and ``normalize``, and adds the optional ``acknowledge`` hook; a plugin that
-#: takes only the older arguments loads and works unchanged.
+#: ``verify_signature`` and ``normalize``, and adds the optional ``acknowledge`` hook, the
+#: ``Unreadable`` marker, ``MessageEvent.reply_context`` and ``ChannelInfo.secret_patterns``; a
+#: plugin that takes only the older arguments loads and works unchanged.
 CONTRACT_VERSION = "1.3"
 
 #: Hooks every channel plugin must implement; the others are optional.

@@ -219,6 +219,10 @@ class MessageEvent(_EventBase):
     standby: bool = False
     own_app: bool = False
     errors: list[PlatformError] = Field(default_factory=list)
+    #: Opaque to the core: what the plugin needs to answer this message in particular (LINE's reply
+    #: token and when it was issued). The newest customer message's value is kept on the thread and
+    #: handed back as ``ReplyRequest.metadata`` for the next reply; never shown, never logged.
+    reply_context: Annotated[str, Field(max_length=1024)] | None = None
 
 
 class ReactionEvent(_EventBase):

@@ -262,6 +262,7 @@ def _send_claimed(services: InboxServices, actor: Actor, thread: Mapping[str, An
         template=TemplateRef(name=template.name, language=template.language, params=list(template.params))
         if template is not None else None,
         idempotency_key=idempotency_key,
+        metadata=thread.get("reply_context"),  # what the plugin kept to answer the newest message (contract 1.3)
         last_inbound_at=last_inbound,
         requested_at=now,
     )

@@ -619,6 +619,7 @@ class Batch:
             **_label_fields(labels),
             "message_count": 1, "inbound_count": 1, "last_message_at": when, "last_inbound_at": when,
             "first_message_key": message_key, "last_inbound_key": message_key, **change.thread_fields,
+            "reply_context": ev.reply_context,
         }
         audit_rows.append(audit.row_op(thread_id, "thread_opened", by=PIPELINE_ACTOR, at=self.now, ref=str(seq),
                                        after={"customer_key": customer_key, **_label_fields(labels), "team": team}))
@@ -643,6 +644,7 @@ class Batch:
         sets: dict[str, Any] = {"last_message_at": last_inbound, "last_inbound_at": last_inbound}
         if when >= (head.last_inbound_at or ""):  # the newest customer message: the queue previews it
             sets["last_inbound_key"] = message_key
+            sets["reply_context"] = ev.reply_context  # the plugin's way to answer it; None drops an older one
         adds = {"message_count": 1, "inbound_count": 1}
         head_changes: dict[str, Any] = {"last_inbound_at": last_inbound}
         if ev.customer.name:

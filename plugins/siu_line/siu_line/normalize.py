@@ -169,6 +169,18 @@ def content_of(content: line.Content) -> tuple[MessageKind, str | None, list[Att
     return "unsupported", content.text, [], None
 
 
+def reply_context(item: line.Event, at: datetime) -> str | None:
+    """The reply token and when LINE issued it: the core keeps it on the thread and hands it to send_reply.
+
+    A stale or spent token costs nothing: send_reply uses it only while young, and LINE's "Invalid
+    reply token" (nothing sent) falls back to push.
+    """
+    if not item.reply_token:
+        return None
+    issued = at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return json.dumps({"reply_token": item.reply_token, "issued_at": issued}, separators=(",", ":"))
+
+
 def message_event(item: line.Event, content: line.Content, customer: Participant, at: datetime,
                   account_id: str) -> MessageEvent:
     """A customer's message in a one-to-one chat."""
@@ -186,6 +198,7 @@ def message_event(item: line.Event, content: line.Content, customer: Participant
         reply_to=content.quoted_message_id,
         location=location,
         standby=item.mode == "standby",
+        reply_context=reply_context(item, at),
     )
 
 
@@ -221,4 +234,5 @@ def postback_event(item: line.Event, postback: line.Postback, customer: Particip
         text=_picked(postback.params),
         interaction=Interaction(kind="postback", payload=postback.data),
         standby=item.mode == "standby",
+        reply_context=reply_context(item, at),
     )

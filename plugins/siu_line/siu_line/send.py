@@ -1,9 +1,10 @@
 """Send a teammate's reply: the reply API while the customer's reply token is fresh, else the push API.
 
 The reply API is free and single-use: its token comes with each customer message and is valid for
-about a minute. siu's events have no place for it, so it reaches ``send_reply`` only through
-``ReplyRequest.metadata``, as a JSON object ``{"reply_token": "...", "issued_at": "<RFC 3339>"}``
-(``issued_at`` optional: ``last_inbound_at`` is used instead). The token is used only while
+about a minute. ``normalize`` puts it in the event's ``reply_context``; the core keeps the newest
+customer message's on the thread and hands it back as ``ReplyRequest.metadata``, a JSON object
+``{"reply_token": "...", "issued_at": "<RFC 3339>"}`` (``issued_at`` optional: ``last_inbound_at``
+is used instead). The token is used only while
 ``requested_at - issued_at <= reply_token_seconds``; a token LINE no longer accepts ("Invalid reply
 token", nothing was sent) falls back to push. Any other reply-API failure is not retried blindly:
 the reply API has no retry key, so a second attempt could deliver the reply twice.
