@@ -43,7 +43,7 @@ from siu_core.inbox import authz, templates, views
 from siu_core.inbox.bodies import ReplyBody, TemplateBody
 from siu_core.inbox.errors import Answer, ApiError, not_found
 from siu_core.models import Participant, ReplyRequest, SendResult, TemplateRef
-from siu_core.store import audit, ddb, replies, threads
+from siu_core.store import audit, ddb, replies, rollups, threads
 
 if TYPE_CHECKING:
     from siu_core.inbox.authz import Actor
@@ -320,5 +320,9 @@ def _send_claimed(services: InboxServices, actor: Actor, thread: Mapping[str, An
         raise ApiError(500, "sent_not_recorded",
                        f"the reply was sent (platform id {result.message_id}) but could not be recorded; "
                        "do not send it again", message_id=result.message_id) from None
+    try:
+        rollups.record_first_response(thread, at=at, by=actor.by)
+    except Exception:  # the reply is sent and stored: a missing report figure must not turn it into an error
+        log.exception("first response not recorded for reports", extra={"thread_id": thread_id})
     log.info("reply sent", extra={"thread_id": thread_id, "channel": channel.name, "message_id": result.message_id})
     return Answer(200, response)
