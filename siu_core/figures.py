@@ -289,3 +289,58 @@ def table(report: Report, name: str) -> tuple[tuple[str, ...], list[dict[str, An
 def fact_fields() -> tuple[str, ...]:
     """The attributes of a stored fact (the store's item shape)."""
     return tuple(f.name for f in fields(Fact))
+
+
+class RangeError(ValueError):
+    """A report range that cannot be read or is too long; the message says which."""
+
+
+#: The range a report covers when none is asked for: the last seven days, today included.
+DEFAULT_DAYS = 7
+
+
+def parse_range(first: str | None, last: str | None, today: date) -> tuple[date, date]:
+    """The inclusive local days of ``from``/``to`` (YYYY-MM-DD); the last week by default."""
+    try:
+        end = date.fromisoformat(last) if last else today
+        begin = date.fromisoformat(first) if first else end - timedelta(days=DEFAULT_DAYS - 1)
+    except ValueError:
+        raise RangeError("from and to are days as YYYY-MM-DD") from None
+    if begin > end:
+        raise RangeError(f"from ({begin}) is after to ({end})")
+    if (end - begin).days + 1 > MAX_DAYS:
+        raise RangeError(f"a report covers at most {MAX_DAYS} days; ask for a shorter range")
+    return begin, end
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+    """Rows as CSV text (RFC 4180, a header line; missing values empty; cells a spreadsheet would run are quoted)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    # A label starting with = + - @ would run as a formula in a spreadsheet: keep it text.
+    if text[:1] in ("=", "+", "-", "@") and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

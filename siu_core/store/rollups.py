@@ -17,13 +17,16 @@ Reads are one Query per UTC day of the range (never a scan).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siu_core import figures, sla
 from siu_core.figures import Fact, FactKind
 from siu_core.store import audit, ddb, keys
+
+if TYPE_CHECKING:
+    from siu_core.config import RosterEntry, SiuConfig
 
 SCOPE_PREFIX = "report#"
 
@@ -135,3 +138,21 @@ def local_range(first: date, last: date, time_zone: str) -> tuple[datetime, date
     lo = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
     hi = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     return lo, hi
+
+
+def build_report(config: SiuConfig, first: date, last: date, filters: figures.Filters | None = None,
+                 entries: Sequence[RosterEntry] | None = None) -> figures.Report:
+    """The figures of local days ``first``..``last``: the facts read day by day, each team's hours from the roster."""
+    from siu_core.store import roster
+
+    people = list(entries) if entries is not None else roster.all_entries()
+    start, end = local_range(first, last, config.time_zone)
+    shifts: dict[str | None, Sequence[sla.Shift]] = {}
+
+    def shifts_of(team: str | None) -> Sequence[sla.Shift]:
+        if team not in shifts:
+            shifts[team] = sla.team_shifts(config, people, team)
+        return shifts[team]
+
+    return figures.build(facts_between(start, end), first=first, last=last, time_zone=config.time_zone,
+                         spec=config.sla, shifts_of=shifts_of, filters=filters)
