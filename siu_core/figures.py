@@ -344,3 +344,11 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def document(report: Report, name: str, columns: Sequence[str], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A report as the API and ``siu report --json`` answer it: the range, the filters, columns and rows."""
+    return {"report": name, "from": report.first.isoformat(), "to": report.last.isoformat(),
+            "time_zone": report.time_zone,
+            "filters": {k: v for k, v in vars(report.filters).items() if v is not None},
+            "columns": list(columns), "rows": rows}

@@ -57,11 +57,7 @@ def report(services: InboxServices, actor: Actor, name: str,
         rows = [r for r in rows if r["teammate"] == actor.id]
     if fmt == "csv":
         return "csv", figures.to_csv(columns, rows)
-    return "json", {
-        "report": name, "from": first.isoformat(), "to": last.isoformat(), "time_zone": config.time_zone,
-        "filters": {k: v for k, v in vars(filters).items() if v is not None},
-        "columns": list(columns), "rows": rows,
-    }
+    return "json", figures.document(built, name, columns, rows)
 
 
 def filename(name: str, params: Mapping[str, str]) -> str:
