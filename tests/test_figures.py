@@ -157,3 +157,27 @@ def test_every_report_has_columns_for_its_rows() -> None:
         assert rows and all(set(r) == set(columns) for r in rows), name
     with pytest.raises(KeyError):
         figures.table(report, "nope")
+
+
+def test_csv_quotes_what_needs_it_and_never_lets_a_label_run_as_a_formula() -> None:
+    text = figures.to_csv(("name", "value", "flag"), [
+        {"name": "=HYPERLINK(\"x\")", "value": -5, "flag": True},
+        {"name": "a, \"b\"", "value": None, "flag": False},
+        {"name": "@team", "value": 1.5},
+    ])
+    assert text.splitlines() == ["name,value,flag", "\"'=HYPERLINK(\"\"x\"\")\",-5,true", "\"a, \"\"b\"\"\",,false",
+                                 "'@team,1.5,"]
+    assert text.endswith("\r\n")
+
+
+@pytest.mark.parametrize(("first", "last", "message"), [
+    ("2026-03-09", "2026-03-01", "after"), ("09/03/2026", None, "YYYY-MM-DD"), ("2024-01-01", "2026-03-09", "at most"),
+])
+def test_bad_ranges_say_what_is_wrong(first: str | None, last: str | None, message: str) -> None:
+    with pytest.raises(figures.RangeError, match=message):
+        figures.parse_range(first, last, MONDAY)
+
+
+def test_the_default_range_is_the_last_seven_days() -> None:
+    assert figures.parse_range(None, None, MONDAY) == (date(2026, 3, 3), MONDAY)
+    assert figures.parse_range("2026-03-09", "2026-03-09", MONDAY) == (MONDAY, MONDAY)
