@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, get_args
 from zoneinfo import ZoneInfo
@@ -284,11 +284,6 @@ def table(report: Report, name: str) -> tuple[tuple[str, ...], list[dict[str, An
         return THREAD_COLUMNS, sorted(report.threads.values(),
                                       key=lambda r: (str(r["opening_start"]), str(r["thread_id"])))
     raise KeyError(name)
-
-
-def fact_fields() -> tuple[str, ...]:
-    """The attributes of a stored fact (the store's item shape)."""
-    return tuple(f.name for f in fields(Fact))
 
 
 class RangeError(ValueError):

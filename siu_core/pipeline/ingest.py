@@ -642,7 +642,13 @@ class Batch:
     def _echo(self, ev: MessageEvent, received_at: datetime) -> Outcome:
         message_key = _message_key(ev)
         if messages.is_stored(self.stored.get(message_key)):
-            # A redelivery, or the echo of a reply the inbox stored already under the same id.
+            # A redelivery, or the echo of a reply the inbox stored already under the same id (the inbox
+            # counts its own replies). A redelivered echo may be a first response a crash kept from
+            # being counted: counting it again is idempotent.
+            stored = self.stored.get(message_key) or {}
+            sent_by = str(stored.get("sent_by") or "business_app")
+            if stored.get("thread_id") and not sent_by.startswith("user:"):
+                self._first_response(str(stored["thread_id"]), ev.timestamp, sent_by)
             return "duplicate"
         customer_key = keys.customer_key(ev.channel, ev.account_id, ev.customer.id)
         snapshot = snapshots.put_event(ev, received_at)
@@ -687,6 +693,7 @@ class Batch:
                 ddb.transact(ops)
             except ddb.TransactionConflict as conflict:
                 if 0 in conflict.failed:
+                    self._first_response(thread_id, ev.timestamp, sent_by)
                     return "duplicate"
                 self._refresh(customer_key, message_key, None)
                 continue

@@ -7,7 +7,6 @@ import { api } from "./api.js";
 import { busyWhile, h, replace } from "./dom.js";
 import { explain } from "./feedback.js";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const INK = "#1f2933";
 const LINES = [
   { color: "#1d4ed8", dash: [], point: "circle" },
@@ -27,10 +26,6 @@ async function charts() {
     chartLib.defaults.animation = false;
   }
   return chartLib;
-}
-
-function isoDay(date) {
-  return date.toISOString().slice(0, 10);
 }
 
 /** Seconds as "1h 05m" (minutes under an hour, days past a day); a dash for nothing. */
@@ -71,8 +66,8 @@ export class ReportsPage {
   constructor(root) {
     this.root = root;
     this.charts = [];
-    const to = new Date();
-    this.params = { from: isoDay(new Date(to.getTime() - 6 * DAY_MS)), to: isoDay(to) };
+    // Empty until the first answer: the API picks the last seven days in the business's time zone.
+    this.params = {};
   }
 
   /** Draw the controls and load the figures for the chosen range and scope. */
@@ -82,8 +77,8 @@ export class ReportsPage {
       ? [["", "Everyone"], ...(me.all_teams || []).map((t) => [`team:${t}`, `Team ${t}`])]
       : [["", "Just me"], ...(me.teams || []).map((t) => [`team:${t}`, `Team ${t}`])];
     this.form = h("form", { class: "report-controls", onsubmit: (e) => { e.preventDefault(); this.load(); } },
-      h("label", {}, "From ", h("input", { type: "date", name: "from", value: this.params.from, required: true })),
-      h("label", {}, "To ", h("input", { type: "date", name: "to", value: this.params.to, required: true })),
+      h("label", {}, "From ", h("input", { type: "date", name: "from", value: this.params.from || "" })),
+      h("label", {}, "To ", h("input", { type: "date", name: "to", value: this.params.to || "" })),
       h("label", {}, "Scope ", h("select", { name: "scope" }, scopes.map(([v, l]) => h("option", { value: v }, l)))),
       h("button", { type: "submit", class: "primary" }, "Show"),
       h("button", { type: "button", onclick: (e) => this.download(e.currentTarget, "daily") }, "CSV: per day"),
@@ -95,7 +90,8 @@ export class ReportsPage {
 
   query() {
     const data = new FormData(this.form);
-    const params = { from: data.get("from"), to: data.get("to") };
+    const params = {};
+    for (const key of ["from", "to"]) if (data.get(key)) params[key] = String(data.get(key));
     const scope = String(data.get("scope") || "");
     if (scope.startsWith("team:")) params.team = scope.slice(5);
     this.params = params;
@@ -130,6 +126,9 @@ export class ReportsPage {
       return;
     }
     this.destroy();
+    this.params = { ...params, from: summary.from, to: summary.to };
+    this.form.elements.from.value = summary.from;
+    this.form.elements.to.value = summary.to;
     const total = summary.rows[0];
     const cards = [
       ["First response (median, working time)", minutes(total.first_response_working_median_s)],
