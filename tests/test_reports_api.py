@@ -93,3 +93,27 @@ def test_bad_requests_are_refused_clearly(inbox: Any, path: str, query: str, sta
 
 def test_reports_need_a_token(inbox: Any) -> None:
     assert call("GET", "/api/reports/summary").status == 401
+
+
+def test_a_first_response_lost_after_the_send_is_counted_by_the_retry(inbox: Any,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from siu_core.store import rollups
+
+    deliver([inbound("m1", "Where is my order?", at=NOW - timedelta(minutes=5))], inbox.config)
+    thread = thread_of()
+    token = token_for(thread["assignee"])
+    real = rollups.record_first_response
+
+    def lost(*args: Any, **kwargs: Any) -> bool:
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(rollups, "record_first_response", lost)
+    path, key = f"/api/threads/{thread['thread_id']}/reply", {"Idempotency-Key": "k-lost"}
+    assert call("POST", path, token=token, body={"text": "On its way"}, headers=key).status == 200
+    admin = token_for("boss", "admin")
+    assert call("GET", "/api/reports/summary", token=admin, query=DAY).body["rows"][0]["first_responses"] == 0
+    monkeypatch.setattr(rollups, "record_first_response", real)
+    again = call("POST", path, token=token, body={"text": "On its way"}, headers=key)
+    assert again.status == 200 and again.headers["idempotent-replayed"] == "true"
+    (row,) = call("GET", "/api/reports/summary", token=admin, query=DAY).body["rows"]
+    assert (row["first_responses"], row["first_response_median_s"]) == (1, 300.0)
