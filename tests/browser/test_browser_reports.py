@@ -93,3 +93,19 @@ def test_an_agent_sees_their_own_figures_and_their_team(page: Page, inbox: Inbox
     with page.expect_download() as info:
         page.get_by_role("button", name="CSV: per day").click()
     assert info.value.suggested_filename.startswith("siu-daily_")
+
+
+def test_the_reports_page_passes_an_accessibility_audit(page: Page, inbox: Inbox) -> None:
+    """axe-core's WCAG 2 A/AA rules on the reports page, its tables open (the other views: test_browser_inbox)."""
+    axe = pytest.importorskip("axe_playwright_python.base")
+    _answered_thread(inbox)
+    sign_in(page, inbox, "mei", "admin")
+    page.wait_for_function("() => window.Chart && window.Chart.getChart(document.getElementById('chart-people'))")
+    for summary in page.get_by_text("Show as a table").all():
+        summary.click()
+    page.evaluate(axe.AXE_SCRIPT)
+    results = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
+    bad = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+           for v in results["violations"] if v.get("impact") in ("serious", "critical", "moderate")]
+    assert not bad, bad
