@@ -181,3 +181,15 @@ def test_bad_ranges_say_what_is_wrong(first: str | None, last: str | None, messa
 def test_the_default_range_is_the_last_seven_days() -> None:
     assert figures.parse_range(None, None, MONDAY) == (date(2026, 3, 3), MONDAY)
     assert figures.parse_range("2026-03-09", "2026-03-09", MONDAY) == (MONDAY, MONDAY)
+
+
+@pytest.mark.parametrize(("answered", "met"), [
+    (sgt(9, 17, 59), True),   # 14 working minutes of 15
+    (sgt(9, 18, 0), True),    # exactly at the due time
+    (sgt(9, 18, 30), False),  # still 15 working minutes (the clock stopped at 18:00), but after the due time
+    (sgt(10, 9, 1), False),   # 16 working minutes
+])
+def test_sla_met_at_the_edges_of_working_time(answered: datetime, met: bool) -> None:
+    start = sgt(9, 17, 45)
+    fact = _fact("first_response", "t-x", answered, start, urgency="urgent")
+    assert figures.timing(fact, SPEC, lambda team: SHOP).met is met

@@ -83,7 +83,7 @@ def report(first: str | None, last: str | None, name: str, team: str | None, tea
         raise click.UsageError(str(exc)) from None
     filters = figures.Filters(team=team, teammate=teammate, channel=channel)
     try:
-        built = rollups.build_report(config, begin, end, filters)
+        built = rollups.build_report(config, begin, end, filters, with_threads=name == "threads")
     except Exception as exc:  # no tables, no credentials, no `siu dev`: one line, not a traceback
         raise click.ClickException(f"could not read the figures: {type(exc).__name__}: {exc}") from None
     columns, rows = figures.table(built, name)

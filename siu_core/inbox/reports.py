@@ -51,7 +51,7 @@ def report(services: InboxServices, actor: Actor, name: str,
                                           figures.local_day(services.clock(), config.time_zone))
     except figures.RangeError as exc:
         raise invalid(str(exc)) from None
-    built = rollups.build_report(config, first, last, filters)
+    built = rollups.build_report(config, first, last, filters, with_threads=name == "threads")
     columns, rows = figures.table(built, name)
     if name == "teammates" and not actor.is_admin:
         rows = [r for r in rows if r["teammate"] == actor.id]

@@ -141,7 +141,7 @@ def local_range(first: date, last: date, time_zone: str) -> tuple[datetime, date
 
 
 def build_report(config: SiuConfig, first: date, last: date, filters: figures.Filters | None = None,
-                 entries: Sequence[RosterEntry] | None = None) -> figures.Report:
+                 entries: Sequence[RosterEntry] | None = None, *, with_threads: bool = True) -> figures.Report:
     """The figures of local days ``first``..``last``: the facts read day by day, each team's hours from the roster."""
     from siu_core.store import roster
 
@@ -155,4 +155,4 @@ def build_report(config: SiuConfig, first: date, last: date, filters: figures.Fi
         return shifts[team]
 
     return figures.build(facts_between(start, end), first=first, last=last, time_zone=config.time_zone,
-                         spec=config.sla, shifts_of=shifts_of, filters=filters)
+                         spec=config.sla, shifts_of=shifts_of, filters=filters, with_threads=with_threads)
