@@ -80,6 +80,7 @@ export class ReportsPage {
       h("label", {}, "From ", h("input", { type: "date", name: "from", value: this.params.from || "" })),
       h("label", {}, "To ", h("input", { type: "date", name: "to", value: this.params.to || "" })),
       h("label", {}, "Scope ", h("select", { name: "scope" }, scopes.map(([v, l]) => h("option", { value: v }, l)))),
+      h("label", {}, "Channel ", h("select", { name: "channel" }, h("option", { value: "" }, "All channels"))),
       h("button", { type: "submit", class: "primary" }, "Show"),
       h("button", { type: "button", onclick: (e) => this.download(e.currentTarget, "daily") }, "CSV: per day"),
       h("button", { type: "button", onclick: (e) => this.download(e.currentTarget, "threads") }, "CSV: threads"));
@@ -94,8 +95,18 @@ export class ReportsPage {
     for (const key of ["from", "to"]) if (data.get(key)) params[key] = String(data.get(key));
     const scope = String(data.get("scope") || "");
     if (scope.startsWith("team:")) params.team = scope.slice(5);
+    if (data.get("channel")) params.channel = String(data.get("channel"));
     this.params = params;
     return params;
+  }
+
+  /** The channel filter offers every channel seen so far (the one chosen stays chosen). */
+  offerChannels(seen) {
+    const select = this.form.elements.channel;
+    const known = new Set(Array.from(select.options, (o) => o.value));
+    for (const name of seen.filter((c) => c !== "(none)").sort()) {
+      if (!known.has(name)) select.append(h("option", { value: name }, name));
+    }
   }
 
   async download(button, name) {
@@ -129,6 +140,7 @@ export class ReportsPage {
     this.params = { ...params, from: summary.from, to: summary.to };
     this.form.elements.from.value = summary.from;
     this.form.elements.to.value = summary.to;
+    this.offerChannels(volume.rows.filter((r) => r.dimension === "channel").map((r) => r.value));
     const total = summary.rows[0];
     const cards = [
       ["First response (median, working time)", minutes(total.first_response_working_median_s)],

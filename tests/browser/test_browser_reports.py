@@ -72,6 +72,11 @@ def test_an_admin_sees_the_charts_and_downloads_the_threads(page: Page, inbox: I
     page.get_by_text("Show as a table").first.click()
     expect(page.get_by_role("table", name="First response per day")).to_be_visible()
 
+    # Narrowed to a channel, the figures are that channel's.
+    page.get_by_role("combobox", name="Channel").select_option("whatsapp")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_function("""() => { const c = window.Chart && window.Chart.getChart(document.getElementById('chart-channels'));
+        return c && c.data.labels.length === 1 && c.data.labels[0].startsWith('whatsapp'); }""")
     with page.expect_download() as info:
         page.get_by_role("button", name="CSV: threads").click()
     text = open(info.value.path(), encoding="utf-8").read()  # noqa: SIM115 - a temp file Playwright owns
@@ -82,7 +87,7 @@ def test_an_admin_sees_the_charts_and_downloads_the_threads(page: Page, inbox: I
 
 def test_an_agent_sees_their_own_figures_and_their_team(page: Page, inbox: Inbox) -> None:
     sign_in(page, inbox, "ana")
-    scope = page.get_by_label("Scope")
+    scope = page.get_by_role("combobox", name="Scope")
     expect(scope.locator("option")).to_have_text(["Just me", "Team care"])
     page.wait_for_function("() => window.Chart && window.Chart.getChart(document.getElementById('chart-response'))")
     scope.select_option(label="Team care")
