@@ -75,7 +75,8 @@ def test_an_admin_sees_the_charts_and_downloads_the_threads(page: Page, inbox: I
     # Narrowed to a channel, the figures are that channel's.
     page.get_by_role("combobox", name="Channel").select_option("whatsapp")
     page.get_by_role("button", name="Show").click()
-    page.wait_for_function("""() => { const c = window.Chart && window.Chart.getChart(document.getElementById('chart-channels'));
+    page.wait_for_function("""() => {
+        const c = window.Chart && window.Chart.getChart(document.getElementById('chart-channels'));
         return c && c.data.labels.length === 1 && c.data.labels[0].startsWith('whatsapp'); }""")
     with page.expect_download() as info:
         page.get_by_role("button", name="CSV: threads").click()
