@@ -169,7 +169,8 @@ def failed_ids(response: Mapping[str, Any]) -> set[str]:
 
 
 #: Attributes that say who got a thread (and the counters that follow from it).
-ROUTING_FIELDS = frozenset({"assignee", "reason", "last_assigned_at", "open_threads"})
+# "teammate": who a report fact counts for (the assignee at the time; docs/reports.md).
+ROUTING_FIELDS = frozenset({"assignee", "reason", "last_assigned_at", "open_threads", "teammate"})
 
 
 def _without(value: Any, drop: frozenset[str]) -> Any:

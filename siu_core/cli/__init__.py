@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "demo": "siu_core.cli.demo:demo",
     "token": "siu_core.cli.token:token",
     "digest": "siu_core.cli.digest:digest",
+    "report": "siu_core.cli.report:report",
     "sla": "siu_core.cli.sla:sla",
     "taxonomy": "siu_core.cli.taxonomy:taxonomy",
     "labels": "siu_core.cli.labels:labels",

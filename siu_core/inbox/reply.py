@@ -43,7 +43,7 @@ from siu_core.inbox import authz, templates, views
 from siu_core.inbox.bodies import ReplyBody, TemplateBody
 from siu_core.inbox.errors import Answer, ApiError, not_found
 from siu_core.models import Participant, ReplyRequest, SendResult, TemplateRef
-from siu_core.store import audit, ddb, replies, threads
+from siu_core.store import audit, ddb, replies, rollups, threads
 
 if TYPE_CHECKING:
     from siu_core.accounts import Account
@@ -151,6 +151,21 @@ def _replay(services: InboxServices, record: replies.ReplyRecord, wanted_hash: s
     return Answer(current.status or 200, current.body, headers)
 
 
+def _first_response(thread: Mapping[str, Any], answer: Answer, actor: Actor) -> None:
+    """Count a sent reply as its opening's first response if it was (reports; the first one wins).
+
+    Runs after every successful send and every replay of one, so a retry repairs a count a crash missed.
+    """
+    message = answer.body.get("message") if answer.status == 200 and isinstance(answer.body, Mapping) else None
+    at = sla.parse_time(message.get("timestamp")) if isinstance(message, Mapping) else None
+    if at is None:
+        return
+    try:
+        rollups.record_first_response(thread, at=at, by=actor.by)
+    except Exception:  # the reply is sent and stored: a missing report figure must not turn it into an error
+        _log().exception("first response not recorded for reports", extra={"thread_id": thread.get("thread_id")})
+
+
 def _send(services: InboxServices, channel: Channel, request: ReplyRequest, secrets: Mapping[str, str],
           settings: Mapping[str, Any]) -> SendResult:
     """Call the plugin; retry a transient error the platform *answered* with, within the budget.
@@ -201,7 +216,9 @@ def reply(services: InboxServices, actor: Actor, thread_id: str, body: ReplyBody
     key = replies.record_key(thread_id, actor.id, idempotency_key)
     existing = replies.get(key, now)
     if existing is not None:
-        return _replay(services, existing, wanted)
+        answer = _replay(services, existing, wanted)
+        _first_response(thread, answer, actor)  # a retry after a crash between storing and counting
+        return answer
 
     authz.require_open(thread)
     try:
@@ -338,5 +355,6 @@ def _send_claimed(services: InboxServices, actor: Actor, thread: Mapping[str, An
         raise ApiError(500, "sent_not_recorded",
                        f"the reply was sent (platform id {result.message_id}) but could not be recorded; "
                        "do not send it again", message_id=result.message_id) from None
+    _first_response(thread, Answer(200, response), actor)
     log.info("reply sent", extra={"thread_id": thread_id, "channel": channel.name, "message_id": result.message_id})
     return Answer(200, response)

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 from siu_core import obs
 from siu_core.auth import AuthError, bearer_token
-from siu_core.inbox import actions, admin, authz, bodies, eligible, identity, media, reads, reply
+from siu_core.inbox import actions, admin, authz, bodies, eligible, identity, media, reads, reply, reports
 from siu_core.inbox.errors import CURRENT_REQUEST_ID, Answer, ApiError
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("GET", "/api/roster"), ("PUT", "/api/roster/{id}"),
     ("GET", "/api/audit"), ("GET", "/api/threads/{id}/eligible"), ("GET", "/api/threads/{id}/media"),
     ("POST", "/api/me/sign-out"), ("POST", "/api/roster/{id}/sign-out"),
-    ("GET", "/api/channels/{id}/templates"),
+    ("GET", "/api/channels/{id}/templates"), ("GET", "/api/reports/{name}"),
 )
 
 
@@ -202,6 +202,17 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
         query = params()
         return _json(200, reply.templates_view(services(), unquote(channel), account=query.get("account") or None,
                                                refresh=query.get("refresh") == "1"))
+
+    @app.get(f"{PREFIX}/reports/<name>")
+    def get_report(name: str) -> Reply:
+        from aws_lambda_powertools.event_handler import Response
+
+        fmt, body = reports.report(services(), actor(), unquote(name), params())
+        if fmt == "csv":
+            disposition = f'attachment; filename="{reports.filename(unquote(name), params())}"'
+            return Response(status_code=200, content_type="text/csv; charset=utf-8", body=str(body),
+                            headers={"Cache-Control": "no-store", "Content-Disposition": disposition})
+        return _json(200, body)
 
     @app.get("/")
     def get_root() -> Reply:

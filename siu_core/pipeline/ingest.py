@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -44,7 +44,19 @@ from siu_core.models import (
 from siu_core.pipeline import decide
 from siu_core.pipeline.notices import UnassignedNotice, notify_unassigned
 from siu_core.pipeline.router import PIPELINE_ACTOR, Router
-from siu_core.store import aliases, audit, customers, ddb, dedupe, keys, lifecycle, messages, snapshots, threads
+from siu_core.store import (
+    aliases,
+    audit,
+    customers,
+    ddb,
+    dedupe,
+    keys,
+    lifecycle,
+    messages,
+    rollups,
+    snapshots,
+    threads,
+)
 from siu_core.store.dedupe import Fingerprint
 
 if TYPE_CHECKING:
@@ -623,6 +635,7 @@ class Batch:
         }
         audit_rows.append(audit.row_op(thread_id, "thread_opened", by=PIPELINE_ACTOR, at=self.now, ref=str(seq),
                                        after={"customer_key": customer_key, **_label_fields(labels), "team": team}))
+        audit_rows += rollups.thread_fact_ops("opened", thread, at=ev.timestamp, start=ev.timestamp)
         new_head = customers.CurrentThread(
             customer_key=customer_key, channel=ev.channel, account_id=ev.account_id, customer_id=ev.customer.id,
             thread_id=thread_id, seq=seq, status="open", version=(head.version + 1) if head else 1,
@@ -674,7 +687,11 @@ class Batch:
             head_changes.update(change.head_fields)
         expect = expect & ddb.Cond.eq("assignment_seq", head.assignment_seq)
         thread_op = threads.change_op(head.thread_id, set_=sets, add=adds, expect=expect)
-        return thread_op, head.evolve(**head_changes)
+        new_head = head.evolve(**head_changes)
+        if decision.kind == "reopen":
+            reopened = {**asdict(new_head), "language": labels.language if labels else None, **sets}
+            audit_rows += rollups.thread_fact_ops("reopened", reopened, at=ev.timestamp, start=ev.timestamp)
+        return thread_op, new_head
 
     def _assignment(self, thread_id: str, seq: int, current: str | None, current_open: bool, assignee: str | None,
                     team: str, reason: str, urgency: str, since: datetime) -> lifecycle.AssignmentChange:
@@ -737,7 +754,13 @@ class Batch:
     def _echo(self, ev: MessageEvent, received_at: datetime) -> Outcome:
         message_key = _message_key(ev)
         if messages.is_stored(self.stored.get(message_key)):
-            # A redelivery, or the echo of a reply the inbox stored already under the same id.
+            # A redelivery, or the echo of a reply the inbox stored already under the same id (the inbox
+            # counts its own replies). A redelivered echo may be a first response a crash kept from
+            # being counted: counting it again is idempotent.
+            stored = self.stored.get(message_key) or {}
+            sent_by = str(stored.get("sent_by") or "business_app")
+            if stored.get("thread_id") and not sent_by.startswith("user:"):
+                self._first_response(str(stored["thread_id"]), ev.timestamp, sent_by)
             return "duplicate"
         customer_key = self._key(ev)
         snapshot = snapshots.put_event(ev, received_at)
@@ -782,14 +805,23 @@ class Batch:
                 ddb.transact(ops)
             except ddb.TransactionConflict as conflict:
                 if 0 in conflict.failed:
+                    self._first_response(thread_id, ev.timestamp, sent_by)
                     return "duplicate"
                 self._refresh(customer_key, message_key, None)
                 continue
             self.heads[customer_key] = new_head
             self.stored[message_key] = {"message_key": message_key, "thread_id": thread_id}
+            if head is not None:
+                self._first_response(thread_id, ev.timestamp, sent_by)
             self._log("echo stored", ev, message_id=ev.message_id, thread_id=thread_id)
             return "echo"
         raise RetryLater(f"echo {ev.message_id}: still conflicting after {MAX_ATTEMPTS} attempts")
+
+    def _first_response(self, thread_id: str, at: datetime, sent_by: str) -> None:
+        """An echo may be the opening's first answer (from the business's phone): the reports count it."""
+        thread = threads.get(thread_id)
+        if thread is not None:
+            rollups.record_first_response(thread, at=at, by=sent_by)
 
     @staticmethod
     def _attachments_only(ev: MessageEvent) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from siu_core.store import audit, customers, ddb, keys, lifecycle, threads
+from siu_core.store import audit, customers, ddb, keys, lifecycle, rollups, threads
 
 
 def record_breach(thread: Mapping[str, Any], *, target: str | None, reason: str, start: datetime, due: datetime,
@@ -32,6 +32,7 @@ def record_breach(thread: Mapping[str, Any], *, target: str | None, reason: str,
         ops.append(threads.change_op(thread_id, set_={**breach, "sla_flagged": True}, expect=guard))
         ops.append(audit.row_op(thread_id, "sla_breached", by=by, at=at, ref=start_ts, before=facts,
                                 after={"rerouted": False, "flagged": True, "reason": reason}))
+        ops += rollups.thread_fact_ops("breached", thread, at=at, start=start)
         ddb.transact(ops)
         return
     holder = current or (keys.queue_assignee(team) if seq > 0 else None)
@@ -51,4 +52,5 @@ def record_breach(thread: Mapping[str, Any], *, target: str | None, reason: str,
                             after={"rerouted": True, "to": target, "reason": reason}))
     ops.append(audit.row_op(thread_id, "rerouted", by=by, at=at, ref=str(seq + 1),
                             before={"assignee": current}, after={"assignee": target, "reason": reason}))
+    ops += rollups.thread_fact_ops("breached", thread, at=at, start=start)
     ddb.transact(ops)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from siu_core.store import assignments, audit, customers, ddb, keys, loadcount, threads
+from siu_core.store import assignments, audit, customers, ddb, keys, loadcount, rollups, threads
 
 MAX_ATTEMPTS = 5
 
@@ -145,6 +145,7 @@ def close_thread(thread_id: str, *, by: str, at: datetime) -> bool:
             ops.append(loadcount.decrement_op(str(assignee)))
         ops.append(audit.row_op(thread_id, "closed", by=by, at=at, ref=str(seq),
                                 before={"status": "open", "assignee": assignee}, after={"status": "closed"}))
+        ops += rollups.thread_fact_ops("closed", thread, at=at)
         ddb.transact(ops)
         return True
 

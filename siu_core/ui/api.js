@@ -131,6 +131,14 @@ export const api = {
   /** Ends every session of a teammate (an admin), or of the caller with "me": their links stop working. */
   signOutEverywhere: (id) => send("POST", id === "me" ? "/api/me/sign-out" : `/api/roster/${enc(id)}/sign-out`),
   audit: (threadId) => send("GET", `/api/audit?thread=${enc(threadId)}`),
+  /** A report's figures (JSON): name is summary, daily, teams, teammates, volume or threads. */
+  report: (name, params = {}) => send("GET", `/api/reports/${enc(name)}?${new URLSearchParams(params)}`),
+  /** A report as a CSV file (a Blob), for a download link the page makes. */
+  reportCsv: async (name, params = {}) => {
+    const query = new URLSearchParams({ ...params, format: "csv" });
+    const response = await send("GET", `/api/reports/${enc(name)}?${query}`, { headers: { Accept: "text/csv" }, raw: true });
+    return response.blob();
+  },
   /** An attachment's bytes from the API (with the token), as an object URL for <img>/<a>.
    * Only raster images keep their type: a blob URL runs in this page's origin, so an HTML or SVG
    * file a customer sent must never be openable as a document. */

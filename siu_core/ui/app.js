@@ -1,4 +1,4 @@
-// The inbox page: sign-in from the link, the views (my queue, all queues, roster), polling while the
+// The inbox page: sign-in from the link, the views (my queue, all queues, roster, reports), polling while the
 // tab is visible, and the keyboard shortcuts. Everything the page shows comes from /api/.
 
 import { RosterEditor } from "./admin.js";
@@ -8,6 +8,7 @@ import { explain, say } from "./feedback.js";
 import { fullTime } from "./format.js";
 import { tick } from "./live.js";
 import { QueuePane } from "./queue.js";
+import { ReportsPage } from "./reports.js";
 import { ThreadView } from "./thread.js";
 
 /** Seconds between polls while the tab is visible (paused when hidden). */
@@ -21,6 +22,7 @@ function parseRoute() {
   const parts = window.location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   const [first, second] = parts;
   if (first === "roster") return { view: "roster", list: null, thread: null };
+  if (first === "reports") return { view: "reports", list: null, thread: null };
   if (first === "all") return { view: "queue", list: "all", thread: second || null };
   return { view: "queue", list: "queue", thread: first === "queue" ? second || null : null };
 }
@@ -64,6 +66,7 @@ function signedOut({ code, message } = {}) {
 let queue;
 let thread;
 let roster;
+let reports;
 
 function buildShell(me) {
   el("gate").hidden = true;
@@ -72,6 +75,7 @@ function buildShell(me) {
   const nav = el("views");
   const links = [["#/queue", "My queue", "queue"]];
   if (me.role === "admin") links.push(["#/all", "All queues", "all"], ["#/roster", "Roster", "roster"]);
+  links.push(["#/reports", "Reports", "reports"]);
   replace(nav, h("ul", {}, links.map(([target, label, key]) => h("li", {}, h("a", { href: target, "data-view": key }, label)))));
   queue = new QueuePane(el("list"), {
     href: (id) => href(state.route.list || "queue", id),
@@ -84,6 +88,7 @@ function buildShell(me) {
     closed: (id) => moveAfterClose(id),
   });
   roster = new RosterEditor(el("wide"));
+  reports = new ReportsPage(el("reports"));
 }
 
 async function show() {
@@ -95,17 +100,23 @@ async function show() {
   const listChanged = route.list !== state.route.list;
   state.route = route;
   for (const a of el("views").querySelectorAll("a")) {
-    const current = a.dataset.view === (route.view === "roster" ? "roster" : route.list);
+    const current = a.dataset.view === (route.view === "queue" ? route.list : route.view);
     if (current) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
-  const wide = route.view === "roster";
-  el("wide").hidden = !wide;
+  const wide = route.view === "roster" || route.view === "reports";
+  el("wide").hidden = route.view !== "roster";
+  el("reports").hidden = route.view !== "reports";
   el("list").hidden = wide;
   el("detail").hidden = wide;
   el("main").classList.toggle("is-wide", wide);
-  if (wide) {
+  if (route.view !== "reports") reports.destroy();
+  if (route.view === "roster") {
     await roster.show(state.me);
+    return;
+  }
+  if (route.view === "reports") {
+    await reports.show(state.me);
     return;
   }
   queue.setMode(route.list === "all" ? "all" : "mine", state.me);
@@ -128,7 +139,7 @@ function moveAfterClose(id) {
 // --- polling -------------------------------------------------------------------------------------------
 
 async function refreshAll() {
-  if (state.busy || !state.me || state.route.view === "roster") return;
+  if (state.busy || !state.me || state.route.view !== "queue") return;
   state.busy = true;
   try {
     await Promise.all([queue.refresh(), thread.id ? thread.refresh() : null]);
