@@ -436,8 +436,12 @@ def test_connectors_may_only_put_under_their_own_queue_prefix_and_the_labeler_on
 # --- end to end: webhook -> connector -> queue -> labeler -> thread ---------------------------------------
 
 
+#: Channels whose platform never sends a body near 300 KB (the plugin refuses one as malformed, rightly).
+SMALL_BODIES = {"twilio": "a Twilio message is at most 1,600 characters; its plugin caps form bodies at 64 KiB"}
+
+
 def test_300_kb_deliveries_and_a_single_huge_event_are_threaded_on_every_channel(aws: Any) -> None:
-    from test_pipeline_e2e import channels_under_test, drain_queue, post, store_secret
+    from test_pipeline_e2e import URL, channels_under_test, drain_queue, post, store_secret
 
     from siu_core.models import SimulatedMessage
 
@@ -454,12 +458,15 @@ def test_300_kb_deliveries_and_a_single_huge_event_are_threaded_on_every_channel
                                   timestamp=at + timedelta(seconds=i)) for i, t in enumerate(texts)]
         single = [SimulatedMessage(sender_id="6591000002", text=huge, message_id="9001",
                                    timestamp=at + timedelta(minutes=1))]
-        hooks = channel.simulate_webhooks(batch, account, secret) + channel.simulate_webhooks(single, account, secret)
-        assert sum(len(h.body) for h in hooks) > 600_000
+        if name in SMALL_BODIES:  # the platform cannot send a 300 KB message: only the batch applies
+            single = []
+        hooks = (channel.simulate_webhooks(batch, account, secret, url=URL)
+                 + (channel.simulate_webhooks(single, account, secret, url=URL) if single else []))
+        assert name in SMALL_BODIES or sum(len(h.body) for h in hooks) > 600_000
         for hook in hooks:
             answer = post(channel, hook.body, hook.headers, queue_url)
             assert answer["statusCode"] == 200, (name, answer)
-        sent[name] = [*texts, huge]
+        sent[name] = [*texts, huge] if single else texts
         hooks_by_channel[name] = hooks
     assert drain_queue(queue_url) == sum(len(v) for v in sent.values())
     stored = {(m.get("channel"), m.get("text")): m for m in messages_scan()}
@@ -467,8 +474,9 @@ def test_300_kb_deliveries_and_a_single_huge_event_are_threaded_on_every_channel
         for text in texts:
             assert (name, text) in stored, f"{name}: a {len(text)}-character message was not threaded"
             assert stored[(name, text)]["thread_id"]
-        assert stored[(name, huge)]["labels"]["topic"] == "billing"
-    assert len(pointer_versions()) >= len(sent)  # at least each channel's huge event went by pointer
+        assert name in SMALL_BODIES or stored[(name, huge)]["labels"]["topic"] == "billing"
+    # at least each channel's huge event went by pointer
+    assert len(pointer_versions()) >= len(set(sent) - set(SMALL_BODIES))
 
     before = dump_state()  # the platform delivers everything again: nothing changes, no new versions
     for name, hooks in hooks_by_channel.items():
