@@ -64,7 +64,8 @@ def test_provisioned_resources_match_the_template(aws) -> None:
     ttl = ddb.describe_time_to_live(TableName=dedupe)["TimeToLiveDescription"]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
     threads = ddb.describe_table(TableName=aws.provisioned.names.threads)["Table"]
-    assert [i["IndexName"] for i in threads["GlobalSecondaryIndexes"]] == [names.THREADS_BY_CUSTOMER]
+    indexes = [i["IndexName"] for i in threads["GlobalSecondaryIndexes"]]
+    assert indexes == [names.THREADS_BY_CUSTOMER, names.THREADS_BY_DAY]
     assignments = ddb.describe_table(TableName=aws.provisioned.names.assignments)["Table"]
     gsi = assignments["GlobalSecondaryIndexes"][0]
     assert gsi["IndexName"] == names.ASSIGNMENTS_BY_ASSIGNEE
