@@ -185,14 +185,16 @@ def test_schedules_sweep_every_5_minutes_and_digest_at_18_local(core_cfn: dict[s
     assert core_cfn["Parameters"]["TimeZone"]["Default"] == "Asia/Singapore"
 
 
-def test_every_config_key_is_an_ssm_parameter(core: dict[str, Any]) -> None:
+def test_only_the_config_keys_iam_and_the_schedule_follow_are_template_parameters(core: dict[str, Any]) -> None:
     from siu_core.deploy.plan import config_parameter_name
 
     params = _of_type(core, "AWS::SSM::Parameter")
     names = {p["Properties"]["Name"]["Fn::Sub"] for p in params.values()}
-    assert names == {f"/${{NamePrefix}}/config/{key}" for key in SiuConfig.model_fields}
+    assert names == {"/${NamePrefix}/config/time_zone", "/${NamePrefix}/config/model_id"}
+    assert not [k for k in core["Parameters"] if k.startswith("Config")]  # `siu deploy` writes the rest to SSM
     for key in SiuConfig.model_fields:
-        assert config_parameter_name(key) in core["Parameters"], key
+        name = config_parameter_name(key)
+        assert (name in core["Parameters"]) if key in ("time_zone", "model_id") else name is None, key
 
 
 def test_secrets_are_created_empty_and_one_per_channel(core: dict[str, Any], conn: dict[str, Any]) -> None:
@@ -288,6 +290,6 @@ def test_bad_channel_lists_are_refused_by_name(bad: list[str]) -> None:
 
 def test_the_local_emulator_provisions_from_the_complete_template(aws: Any) -> None:
     skipped = aws.provisioned.skipped
-    assert {"LabelerFunction", "InboxFunction", "MonthlyBudget", "SlackSecret", "ConfigTaxonomyParameter"} <= set(
+    assert {"LabelerFunction", "InboxFunction", "MonthlyBudget", "SlackSecret", "ConfigTimeZoneParameter"} <= set(
         skipped)
     assert set(aws.provisioned.physical) >= {"IntakeQueue", "IntakeDLQ", "SnapshotBucket", "ThreadsTable"}
