@@ -114,12 +114,13 @@ def measure() -> dict[str, Any]:
         }
 
     recorder = CallRecorder({("bedrock", "Converse"): converse})
-    saved = dict(os.environ)
     secrets = {"app_secret": "measure-app-secret-0123456789", "verify_token": "v", "access_token": "a",
                "phone_number_id": "106540352242922"}
     with mock_aws(), recorder.active():
+        saved = dict(os.environ)  # inside: moto's own credentials are put back for it to remove
         try:
             recorder.label = "setup"
+            os.environ.setdefault("AWS_DEFAULT_REGION", "ap-southeast-1")
             clients.reset_clients()
             clear_config_cache()
             provisioned = provision()
