@@ -135,8 +135,9 @@ def measure_inbox() -> dict[str, Any]:
             assert head is not None and head.assignee, "the measured message was not routed"
             inbox.set_services(InboxServices(config=config, channels=load_channels(["whatsapp"]),
                                              secrets=SecretStore(), keys=SigningKeys(), clock=lambda: at))
-            token = issue_token(head.assignee, key=read_signing_key(), now=at,
-                                generation=(roster.member(head.assignee) or roster.all_entries()[0]).generation)
+            member = roster.member(head.assignee)
+            assert member is not None, "the measured message went to someone off the roster"
+            token = issue_token(head.assignee, key=read_signing_key(), now=at, generation=member.generation)
 
             def get(label: str, path: str, etag: str | None = None) -> dict[str, Any]:
                 headers = [("Authorization", f"Bearer {token}")] + ([("If-None-Match", etag)] if etag else [])
