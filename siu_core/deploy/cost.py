@@ -84,8 +84,11 @@ ASSUMPTIONS: dict[str, float] = {
     "snapshot_months_kept": 24.0,  # the bucket expires snapshots after 730 days
     "sqs_requests_per_event": 3.0,  # send (amortized), receive (amortized), delete
     "idle_sqs_polls_per_month": 5 * 30 * 24 * 3600 / 20,  # the event-source mapping's 5 long-polling pollers
-    "active_custom_metrics_per_channel": 3.0,  # EventsEnqueued, MessagesIn, RepliesSent publish most hours
-    "active_custom_metrics_fixed": 2.0,  # NotifySent (digest, sla), SlaBreaches
+    # CloudWatch metrics are only what an alarm reads (siu_core/obs.py METRIC_DIMENSIONS): MessagesIn per
+    # channel every month with traffic; FallbackLabels, SignatureFailures and SendFailures only in a month
+    # they happen. Every other count is a property of the EMF log line (no per-metric charge).
+    "active_custom_metrics_per_channel": 1.0,
+    "active_custom_metrics_fixed": 0.0,
 }
 
 #: Tokens one label call sends and receives. Today: the measured prompt (1,004 characters at 3.5 a
