@@ -30,6 +30,10 @@ CONFIG_PREFIX_ENV = "SIU_CONFIG_PREFIX"
 DEFAULT_CONFIG_PREFIX = "/siu/config/"
 #: The SSM "Intelligent-Tiering" tier stores up to 8 KB per parameter (4 KB in the standard tier).
 MAX_PARAMETER_BYTES = 8192
+#: A roster longer than this as JSON is stored in parts (``roster``, ``roster.2``, ...) of at most this
+#: size each: standard-tier parameters (free), so 200 teammates fit however long their entries.
+ROSTER_PART_BYTES = 4000
+ROSTER_KEY = "roster"
 DEFAULT_MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 DEFAULT_REVIEW_MODEL_ID = "global.anthropic.claude-sonnet-4-6"
 #: The topic every taxonomy has implicitly: it routes to ``default_team``.
@@ -440,13 +444,51 @@ def config_prefix(prefix: str | None = None) -> str:
     return value if value.endswith("/") else value + "/"
 
 
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def roster_parts(entries: list[Any]) -> dict[str, str]:
+    """The roster's parameters by key: one list when it fits, else numbered parts within the part size.
+
+    Split, ``roster`` holds ``{"parts": N, "entries": [...]}`` and ``roster.2`` .. ``roster.N`` the rest,
+    so a reader takes exactly N parts and ignores a stale higher one.
+    """
+    whole = _compact(entries)
+    if len(whole.encode("utf-8")) <= ROSTER_PART_BYTES:
+        return {ROSTER_KEY: whole}
+    parts: list[list[Any]] = [[]]
+    size = 2
+    for entry in entries:
+        one = len(_compact(entry).encode("utf-8")) + 1
+        if one + 40 > ROSTER_PART_BYTES:
+            raise ConfigError(f"a roster entry is {one} bytes as JSON; one must fit {ROSTER_PART_BYTES - 40}")
+        if parts[-1] and size + one + 40 > ROSTER_PART_BYTES:
+            parts.append([])
+            size = 2
+        parts[-1].append(entry)
+        size += one
+    out = {ROSTER_KEY: _compact({"parts": len(parts), "entries": parts[0]})}
+    out.update({f"{ROSTER_KEY}.{i}": _compact(part) for i, part in enumerate(parts[1:], 2)})
+    return out
+
+
+def is_roster_part(key: str) -> bool:
+    """Whether a config key names a roster part after the first (``roster.2`` ...)."""
+    head, dot, number = key.partition(".")
+    return head == ROSTER_KEY and dot == "." and number.isdigit()
+
+
 def config_to_parameters(cfg: SiuConfig, prefix: str | None = None) -> dict[str, str]:
-    """One SSM parameter per top-level key (full name -> compact JSON), every key explicit."""
+    """One SSM parameter per top-level key (full name -> compact JSON), every key explicit; a long roster in parts."""
     base = config_prefix(prefix)
     data = cfg.model_dump(mode="json")
     params: dict[str, str] = {}
     for key, value in data.items():
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        if key == ROSTER_KEY:
+            params.update({base + k: v for k, v in roster_parts(value).items()})
+            continue
+        text = _compact(value)
         if len(text.encode("utf-8")) > MAX_PARAMETER_BYTES:
             raise ConfigError(
                 f"{key} is {len(text.encode('utf-8'))} bytes as JSON; an SSM parameter holds at most "
@@ -461,14 +503,29 @@ def parameters_to_data(params: Mapping[str, str], prefix: str | None = None) -> 
     base = config_prefix(prefix)
     known = set(SiuConfig.model_fields)
     data: dict[str, Any] = {}
+    parts: dict[str, Any] = {}
     for name in sorted(params):
         key = name[len(base):] if name.startswith(base) else name
-        if key not in known:
+        if key not in known and not is_roster_part(key):
             raise ConfigError(f"SSM parameter {name} is not a config key (known: {', '.join(sorted(known))})")
         try:
-            data[key] = json.loads(params[name])
+            value = json.loads(params[name])
         except ValueError as exc:
             raise ConfigError(f"SSM parameter {name} is not valid JSON: {exc}") from None
+        (parts if is_roster_part(key) else data)[key] = value
+    first = data.get(ROSTER_KEY)
+    if isinstance(first, dict) and "parts" in first:
+        count = first.get("parts")
+        if not isinstance(count, int) or count < 1 or not isinstance(first.get("entries"), list):
+            raise ConfigError(f"SSM parameter {base}{ROSTER_KEY} is not a roster's first part")
+        entries = list(first["entries"])
+        for i in range(2, count + 1):
+            part = parts.get(f"{ROSTER_KEY}.{i}")
+            if not isinstance(part, list):
+                raise ConfigError(f"SSM parameter {base}{ROSTER_KEY}.{i} is missing or not a list "
+                                  f"(the roster has {count} parts): push the config again")
+            entries += part
+        data[ROSTER_KEY] = entries
     return data
 
 

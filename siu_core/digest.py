@@ -161,18 +161,38 @@ def _blocks(table: str) -> list[dict[str, Any]]:
     return blocks
 
 
+def _posts(channel: str, table: str) -> list[SlackMessage]:
+    """One table as Slack posts inside Slack's limits (50 blocks and about 4,000 characters of text each)."""
+    from siu_core.slack_limits import MAX_BLOCKS, MAX_TEXT, split_lines
+
+    title, _, body = table.partition("\n\n")
+    lines = body.splitlines()
+    head, rows = lines[:2], lines[2:]
+    per_part = split_lines(rows, MAX_TEXT - len(title) - sum(len(h) + 1 for h in head) - 40)
+    posts = []
+    for i, part in enumerate(per_part or [[]], 1):
+        name = title if len(per_part) <= 1 else f"{title} (part {i}/{len(per_part)})"
+        text = name + "\n\n" + "\n".join([*head, *part])
+        blocks = _blocks(text)
+        if len(blocks) > MAX_BLOCKS:  # cannot happen inside MAX_TEXT; kept so a change of limits shows
+            raise ValueError(f"digest part has {len(blocks)} blocks")
+        posts.append(SlackMessage(channel, text, blocks))
+    return posts
+
+
 def slack_messages(digest: Digest, team_channels: Mapping[str, str | None],
                    overall_channel: str | None = None) -> list[SlackMessage]:
-    """The posts: each team channel gets the rows of the teams that post there; the overall channel all rows."""
+    """The posts: each team channel gets the rows of the teams that post there; the overall channel all rows.
+
+    A table too long for one Slack message (dozens of teams and topics) goes out as numbered parts.
+    """
     by_channel: dict[str, list[str]] = {}
     for team, channel in sorted(team_channels.items()):
         if channel:
             by_channel.setdefault(channel, []).append(team)
     out = []
     for channel, teams in sorted(by_channel.items()):
-        table = render_table(digest, teams)
-        out.append(SlackMessage(channel, table, _blocks(table)))
+        out += _posts(channel, render_table(digest, teams))
     if overall_channel:
-        table = render_table(digest)
-        out.append(SlackMessage(overall_channel, table, _blocks(table)))
+        out += _posts(overall_channel, render_table(digest))
     return out

@@ -163,15 +163,38 @@ _TRUE = frozenset({"1", "y", "yes", "t", "true", "on"})
 
 _directives: dict[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], list[dict[str, Any]]] = {}
 
+#: The metrics CloudWatch keeps, and their dimensions besides ``service``: those an alarm reads, with only
+#: the dimensions it reads. Every CloudWatch metric (a name with one set of dimension values) costs $0.30
+#: in any month it gets a value, and a small shop's whole budget is a few dollars: every other count
+#: (EventsEnqueued, RepliesSent, SlaBreaches, ...) and every other dimension (team, kind) is written in
+#: the same EMF line as a plain property, queryable with CloudWatch Logs Insights at no per-metric cost
+#: (docs/operations.md has the queries).
+METRIC_DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "SignatureFailures": ("channel",),  # the signature-failures alarm groups by channel
+    "SendFailures": ("channel", "reason"),  # the send-failures alarm's SCHEMA
+    "FallbackLabels": ("channel",),  # the per-channel labeler error-rate alarm
+    "MessagesIn": ("channel",),  # ... and its denominator
+}
+
+
+def declared_dimensions(name: str, dimensions: Mapping[str, str]) -> tuple[str, ...]:
+    """The dimension names a metric is published under (``service`` and what its alarm reads)."""
+    kept = METRIC_DIMENSIONS.get(name, ())
+    return tuple(k for k in dimensions if k == "service" or k in kept)
+
 
 def emf_blob(namespace: str, dimensions: Mapping[str, str], metrics: Mapping[str, tuple[str, list[float]]],
              timestamp_ms: int) -> dict[str, Any]:
-    """One CloudWatch Embedded Metric Format object: one dimension set, its metrics and their values."""
+    """One CloudWatch Embedded Metric Format object: one set of values, its metrics, each under its dimensions."""
     shape = (namespace, tuple(dimensions), tuple((name, unit) for name, (unit, _) in metrics.items()))
     directive = _directives.get(shape)
     if directive is None:  # the same few shapes recur every invocation: built once each
-        directive = [{"Namespace": namespace, "Dimensions": [list(shape[1])],
-                      "Metrics": [{"Name": name, "Unit": unit} for name, unit in shape[2]]}]
+        by_dims: dict[tuple[str, ...], list[dict[str, str]]] = {}
+        for name, unit in shape[2]:
+            if name in METRIC_DIMENSIONS:  # the others stay properties of the line (see METRIC_DIMENSIONS)
+                by_dims.setdefault(declared_dimensions(name, dimensions), []).append({"Name": name, "Unit": unit})
+        directive = [{"Namespace": namespace, "Dimensions": [list(dims)], "Metrics": named}
+                     for dims, named in by_dims.items()]
         _directives[shape] = directive
     blob: dict[str, Any] = {"_aws": {"Timestamp": timestamp_ms, "CloudWatchMetrics": directive}}
     blob.update(dimensions)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from siu_core import obs, routing, sla
-from siu_core.store import assignments, breaches, ddb, keys, loadcount, roster, threads
+from siu_core.store import breaches, ddb, keys, loadcount, open_threads, roster, threads
 
 if TYPE_CHECKING:
     from siu_core.config import RosterEntry, SiuConfig
@@ -69,25 +69,7 @@ class SweepReport:
 
 
 def _open_threads(config: SiuConfig, entries: list[RosterEntry]) -> list[dict[str, Any]]:
-    holders = {e.id for e in entries}
-    holders |= {a for a, load in loadcount.all_loads().items() if load.open_threads > 0}
-    holders |= {keys.queue_assignee(team) for team in config.teams}
-    rows = [row for holder in sorted(holders) for row in assignments.open_rows(holder)]
-    if not rows:
-        return []
-    found = ddb.batch_get([ddb.GetRequest(threads.table(), [threads.key(str(r["thread_id"])) for r in rows])])
-    by_id = {str(t["thread_id"]): t for t in found.get(threads.table(), [])}
-    seen: set[str] = set()
-    out = []
-    for row in rows:
-        thread = by_id.get(str(row["thread_id"]))
-        if thread is None or thread["thread_id"] in seen or thread.get("status") != "open":
-            continue
-        if int(thread.get("assignment_seq", 0)) != int(row["seq"]):
-            continue  # the index lags: this row is not the thread's current one
-        seen.add(str(thread["thread_id"]))
-        out.append(thread)
-    return out
+    return open_threads.read(open_threads.holders((e.id for e in entries), config.teams))
 
 
 def _pool(config: SiuConfig, entries: list[RosterEntry]) -> list[routing.Candidate]:
@@ -134,6 +116,18 @@ def _handle(thread: Mapping[str, Any], config: SiuConfig, entries: list[RosterEn
 
 def notice_text(team: str, found: list[Breach], time_zone: str) -> str:
     """The Slack notice of a team's breaches: ids, labels and who has them now; never customer text."""
+    return "\n".join(_notice_lines(team, found, time_zone))
+
+
+def notice_texts(team: str, found: list[Breach], time_zone: str) -> list[str]:
+    """The notice as one or more Slack posts, each under Slack's text limit (hundreds of breaches split)."""
+    from siu_core.slack_limits import split_text
+
+    header, *lines = _notice_lines(team, found, time_zone)
+    return split_text(header, lines)
+
+
+def _notice_lines(team: str, found: list[Breach], time_zone: str) -> list[str]:
     zone = ZoneInfo(time_zone)
     lines = [f":warning: {len(found)} thread(s) of team *{team}* missed their first-response target:"]
     for b in found:
@@ -148,7 +142,7 @@ def notice_text(team: str, found: list[Breach], time_zone: str) -> str:
             moved = (f"stays with {b.previous}" if b.previous else "stays unassigned") + \
                 " and is flagged: nobody eligible can take it now"
         lines.append(f"• {what}; {moved}")
-    return "\n".join(lines)
+    return lines
 
 
 def sweep(config: SiuConfig, now: datetime, notifier: Notifier | None = None) -> SweepReport:
@@ -177,9 +171,9 @@ def sweep(config: SiuConfig, now: datetime, notifier: Notifier | None = None) ->
     if notifier is not None:
         for team, found in sorted(by_team.items()):
             spec = config.teams.get(team)
-            if notifier.post(spec.slack_channel if spec else None, notice_text(team, found, config.time_zone),
-                             kind="sla_breach"):
-                report.notices += 1
+            for text in notice_texts(team, found, config.time_zone):
+                if notifier.post(spec.slack_channel if spec else None, text, kind="sla_breach"):
+                    report.notices += 1
     router = Router(config)
     for team in sorted(config.teams):
         handed = drain_unassigned(team, config=config, now=now, router=router)

@@ -318,16 +318,16 @@ def atomic_dynamodb(monkeypatch: Any) -> None:
 
 
 def emitted_metrics(stdout: str) -> dict[str, float]:
-    """Totals of the EMF metrics a handler printed (CloudWatch reads them from stdout)."""
+    """Totals of the counts a handler printed in its EMF lines: CloudWatch metrics (those an alarm reads)
+    and the counts kept as properties of the line (siu_core.obs.METRIC_DIMENSIONS says which is which)."""
     totals: dict[str, float] = {}
     for line in stdout.splitlines():
         if not line.startswith('{"_aws"'):
             continue
         blob = json.loads(line)
-        for directive in blob["_aws"]["CloudWatchMetrics"]:
-            for m in directive["Metrics"]:
-                value = blob[m["Name"]]
-                totals[m["Name"]] = totals.get(m["Name"], 0.0) + (sum(value) if isinstance(value, list) else value)
+        for name, value in blob.items():
+            if name != "_aws" and isinstance(value, list):
+                totals[name] = totals.get(name, 0.0) + sum(value)
     return totals
 
 

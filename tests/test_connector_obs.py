@@ -36,10 +36,12 @@ def test_metrics_aggregate_per_dimension_set_into_valid_emf(capsys: pytest.Captu
     assert len(blobs) == 2
     wa = next(b for b in blobs if b["channel"] == "whatsapp")
     assert wa["EventsEnqueued"] == [3.0, 2.0] and wa["SignatureFailures"] == [1.0]
-    assert metric_names(wa) == {"EventsEnqueued", "SignatureFailures"}
-    directive = wa["_aws"]["CloudWatchMetrics"][0]
-    assert directive["Namespace"] == "siu-test"
-    assert sorted(directive["Dimensions"][0]) == ["channel", "service"] and wa["service"] == "connector"
+    assert metric_names(wa) == {"SignatureFailures"}  # EventsEnqueued: a property of the line, not a metric
+    declared = {m["Name"]: sorted(d["Dimensions"][0]) for d in wa["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert {d["Namespace"] for d in wa["_aws"]["CloudWatchMetrics"]} == {"siu-test"}
+    # Only what an alarm reads is a dimension (a metric per channel costs per channel); the rest are properties.
+    assert declared == {"SignatureFailures": ["channel", "service"]}
+    assert wa["service"] == "connector" and wa["channel"] == "whatsapp"
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert printed == blobs
     assert obs.flush_metrics() == [] and obs.pending_metrics() == {}
@@ -202,3 +204,17 @@ def test_obs_gives_the_connector_the_light_logger() -> None:
 
     assert isinstance(obs.get_logger("connector"), JsonLogger)
     assert not isinstance(obs.get_logger("labeler"), JsonLogger)
+
+
+def test_every_metric_an_alarm_reads_keeps_the_dimensions_the_alarm_names() -> None:
+    from siu_core.deploy.connectors import channel_resources
+    from siu_core.deploy.stacks import core_template
+
+    alarms = [r for r in core_template()["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    alarms += [r for r in channel_resources("whatsapp").values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    text = json.dumps(alarms)
+    for name, dims in obs.METRIC_DIMENSIONS.items():
+        assert name in text, name
+        for dim in dims:
+            assert dim in text, (name, dim)
+    assert obs.declared_dimensions("UnassignedThreads", {"team": "care", "service": "labeler"}) == ("service",)

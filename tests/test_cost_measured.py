@@ -37,3 +37,25 @@ def test_a_status_and_a_webhook_cost_what_the_table_says(measured: dict[str, Any
 def test_the_prompt_size_is_the_labelers_real_request(measured: dict[str, Any]) -> None:
     assert measured["prompt_chars"] == cost.MEASURED["prompt_chars"]
     assert measured["summary_chars"] == cost.MEASURED["answer_chars"]
+
+
+@pytest.fixture(scope="module")
+def inbox_measured() -> dict[str, Any]:
+    from siu_core.deploy.measure_inbox import measure_inbox
+
+    return measure_inbox()
+
+
+def test_an_unchanged_poll_is_small_reads_only_and_a_full_one_what_the_table_says(
+        inbox_measured: dict[str, Any]) -> None:
+    unchanged, full = inbox_measured["poll_unchanged"], inbox_measured["poll_full"]
+    assert inbox_measured["poll_unchanged_ops"] == ["dynamodb:GetItem"]  # no query, no batch read
+    assert unchanged.dynamodb_read_units == cost.MEASURED["poll_unchanged_read_units"]
+    assert full.dynamodb_read_units == cost.MEASURED["poll_full_read_units"]
+    assert unchanged.dynamodb_write_units == full.dynamodb_write_units == 0
+
+
+def test_index_writes_and_stored_bytes_are_what_the_table_says(inbox_measured: dict[str, Any]) -> None:
+    assert inbox_measured["message_index_write_units"] == cost.MEASURED["message_index_write_units"]
+    assert inbox_measured["message_dynamodb_bytes"] == pytest.approx(cost.MEASURED["message_dynamodb_bytes"], rel=0.05)
+    assert inbox_measured["message_s3_bytes"] == pytest.approx(cost.MEASURED["message_s3_bytes"], rel=0.05)

@@ -183,8 +183,9 @@ def baseline(aws) -> tuple[dict[str, Any], int]:
 
 def test_the_scenario_exercises_every_kind_of_write(aws, baseline) -> None:
     state, writes = baseline
-    # 9 events x (snapshot + transaction) + one media object + the first response an echo gave a customer
-    assert writes == 20
+    # 9 events x (snapshot + transaction + the inbox change counter's bump) + one media object + the first
+    # response an echo gave a customer
+    assert writes == 29
     heads = {c: customers.get(keys.customer_key("whatsapp", "acct-1", c)) for c in ("cust-1", "c2", "c3", "c4")}
     assert heads["cust-1"].status == "open" and heads["cust-1"].assignee == "ana"  # type: ignore[union-attr]
     assert heads["c3"].seq == 2 and heads["c2"].assignee == "cho"  # type: ignore[union-attr]

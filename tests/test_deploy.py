@@ -42,7 +42,14 @@ def test_schedule_and_model_iam_follow_the_config() -> None:
     assert values["InferenceProfileId"] == config.model_id == "global.anthropic.claude-haiku-4-5-20251001-v1:0"
     assert values["FoundationModelId"] == "anthropic.claude-haiku-4-5-20251001-v1:0"
     assert values["Channels"] == "whatsapp,instagram"
-    assert values["ConfigTaxonomy"].startswith("{") and values["ConfigDedupeWindowHours"] == "72"
+    assert not any(k.startswith("Config") for k in values)  # config keys go to SSM, not to CloudFormation
+
+
+def test_the_config_keys_are_written_to_ssm_by_the_deploy_not_carried_by_the_template() -> None:
+    steps = p.plan(CHANNELS, example_config(), stack_name="shop")
+    keys = {name.rsplit("/", 1)[-1] for name in steps.config_parameters}
+    assert "taxonomy" in keys and "roster" in keys and "time_zone" not in keys and "model_id" not in keys
+    assert all(name.startswith("/shop/config/") for name in steps.config_parameters)
 
 
 @pytest.mark.parametrize("value", ['{"a":"b c","d":["x=y"]}', "plain", "", 'say "hi"', "Café 咖啡 ☕", "a b  c"])
@@ -52,9 +59,9 @@ def test_overrides_survive_sams_quoting(value: str) -> None:
 
 def test_overrides_refuse_what_sam_or_cloudformation_cannot_carry() -> None:
     with pytest.raises(ConfigError, match="backslash"):
-        p.override("ConfigTaxonomy", 'a\\"b')
+        p.override("DigestChannel", 'a\\"b')
     with pytest.raises(ConfigError, match="4096"):
-        p.override("ConfigRoster", "x" * 5000)
+        p.override("AlarmEmail", "x" * 5000)
 
 
 def test_the_plan_deploys_core_then_connectors_with_both_stack_names(tmp_path: Path) -> None:
@@ -75,6 +82,7 @@ class Fakes:
         self.built = False
         self.contract_code = contract_code
         self.seeded: tuple[int, str] | None = None
+        self.pushed: dict[str, str] = {}
 
     def runner(self, argv: tuple[str, ...]) -> int:
         self.commands.append(argv)
@@ -93,6 +101,10 @@ class Fakes:
         self.seeded = (len(config.roster), prefix)
         return len(config.roster)
 
+    def pusher(self, parameters: dict[str, str], region: str) -> None:
+        self.commands.append(("push-config",))
+        self.pushed = dict(parameters)
+
     def outputs(self, stack: str, region: str) -> dict[str, str]:
         if stack.endswith("-connectors"):
             return {"WhatsappWebhookUrl": "https://wa.lambda-url.ap-southeast-1.on.aws/"}
@@ -108,7 +120,8 @@ def run(fakes: Fakes, tmp_path: Path, *, dry_run: bool) -> tuple[int, str]:
     @click.command()
     def wrapper() -> None:
         cli._deploy("whatsapp,instagram", "siu", "ap-southeast-1", EXAMPLE, tmp_path, None, None, dry_run,
-                    runner=fakes.runner, builder=fakes.builder, outputs=fakes.outputs, seeder=fakes.seeder)
+                    runner=fakes.runner, builder=fakes.builder, outputs=fakes.outputs, seeder=fakes.seeder,
+                    pusher=fakes.pusher)
 
     out = CliRunner().invoke(wrapper, [])
     return out.exit_code, out.output
@@ -125,7 +138,7 @@ def test_dry_run_runs_the_gate_and_build_and_only_prints_the_sam_commands(tmp_pa
     fakes = Fakes()
     code, output = run(fakes, tmp_path, dry_run=True)
     assert code == 0, output
-    assert fakes.built and len(fakes.commands) == 1  # the contract suite only: no sam, no AWS
+    assert fakes.built and len(fakes.commands) == 1  # the contract suite only: no sam, no SSM, no AWS
     assert output.count("sam deploy --template-file") == 2 and "nothing was sent to AWS" in output
 
 
@@ -135,7 +148,9 @@ def test_a_real_deploy_runs_sam_for_both_stacks_and_prints_the_urls(tmp_path: Pa
     fakes = Fakes()
     code, output = run(fakes, tmp_path, dry_run=False)
     assert code == 0, output
-    assert [c[:2] for c in fakes.commands[1:]] == [("sam", "deploy"), ("sam", "deploy")]
+    # The config goes to SSM between the stacks: after the core (its IAM and functions), before webhooks.
+    assert [c[:2] for c in fakes.commands[1:]] == [("sam", "deploy"), ("push-config",), ("sam", "deploy")]
+    assert "/siu/config/taxonomy" in fakes.pushed
     assert "whatsapp-connectors" not in output and "Whatsapp webhook: https://wa." in output
     assert "Inbox: https://inbox." in output
     assert fakes.seeded == (len(example_config().roster), "siu") and "roster:" in output
@@ -171,3 +186,58 @@ def test_the_roster_is_seeded_once_and_inbox_edits_survive_a_redeploy(aws: Any,
     assert new
     assert seed_roster(config, "siu", "ap-southeast-1") == len(new)
     assert seed_roster(config, "siu", "ap-southeast-1") == 0  # a redeploy adds nothing, overwrites nothing
+
+
+def big_config(teammates: int = 200, teams: int = 50) -> Any:
+    """A brand's config: 50 teams, each with a topic and a Slack channel, and 200 teammates with backups."""
+    from siu_core.config import SiuConfig
+
+    names = [f"team_{i:02d}" for i in range(teams)]
+    roster = [{"id": f"agent{i:03d}", "name": f"Teammate Number {i:03d}", "teams": [names[i % teams]],
+               "role": "admin" if i == 0 else "agent", "capacity": 30, "time_zone": "Asia/Singapore",
+               "backup": f"agent{(i + 1) % teammates:03d}"} for i in range(teammates)]
+    return SiuConfig.model_validate({
+        "taxonomy": {f"topic_{i:02d}": {"team": names[i], "description": f"Questions for team {i}"}
+                     for i in range(teams)},
+        "default_team": names[0],
+        "teams": {n: {"backup": f"agent{i:03d}", "slack_channel": f"#{n}"} for i, n in enumerate(names)},
+        "roster": roster,
+    })
+
+
+def test_a_200_teammate_50_team_config_deploys_within_every_limit(tmp_path: Path) -> None:
+    config = big_config()
+    steps = p.plan(CHANNELS, config, out=tmp_path)  # no parameter refused
+    for pair in steps.core_deploy.argv[steps.core_deploy.argv.index("--parameter-overrides") + 1:]:
+        assert len(pair.encode()) <= 4096 + 64
+    roster_parts = {k: v for k, v in steps.config_parameters.items() if "/roster" in k}
+    assert len(roster_parts) > 1  # 200 teammates do not fit one parameter: stored in parts
+    assert all(len(v.encode()) <= 4096 for v in steps.config_parameters.values())  # standard tier: free
+
+
+def test_a_200_teammate_roster_round_trips_through_ssm_and_shrinks_cleanly(aws: Any) -> None:
+    from siu_core.aws import clients
+    from siu_core.cli.config import apply_plan, plan_push
+    from siu_core.config import config_from_ssm, config_to_parameters, fetch_parameters
+
+    ssm = clients.client("ssm")
+    base = "/big/config/"
+    big = big_config()
+    apply_plan(ssm, plan_push(config_to_parameters(big, base), fetch_parameters(ssm, base)), prune=False)
+    assert config_from_ssm(ssm, base) == big
+    small = big_config(teammates=60, teams=50)
+    found = plan_push(config_to_parameters(small, base), fetch_parameters(ssm, base))
+    assert found.drop and not found.stale  # the parts a shorter roster no longer needs are not "stale"
+    apply_plan(ssm, found, prune=False)
+    assert config_from_ssm(ssm, base) == small
+    assert not any(k in fetch_parameters(ssm, base) for k in found.drop)
+
+
+def test_a_200_teammate_roster_seeds_the_roster_table(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from siu_core.cli.deploy import seed_roster
+    from siu_core.store import roster
+
+    monkeypatch.setenv("SIU_NAME_PREFIX", "siu")
+    before = {e.id for e in roster.all_entries()}
+    assert seed_roster(big_config(), "siu", "ap-southeast-1") == 200
+    assert {e.id for e in roster.all_entries()} - before == {f"agent{i:03d}" for i in range(200)}

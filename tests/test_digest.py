@@ -74,11 +74,21 @@ def test_each_channel_gets_its_teams_and_the_overall_channel_everything() -> Non
 def test_long_tables_are_split_into_slack_sized_blocks() -> None:
     items = [td(f"t{i}", f"team{i:03d}", f"topic_with_a_long_name_{i:03d}", i=1) for i in range(120)]
     found = digest.build(DAY, "Asia/Singapore", items)
-    post = digest.slack_messages(found, {}, "#all")[0]
-    assert len(post.blocks) > 2
-    assert all(len(b["text"]["text"]) <= 3000 for b in post.blocks)
-    joined = "\n".join(b["text"]["text"].strip("`") for b in post.blocks[1:])
-    assert joined.count("team0") == 2 * 100 and "TOTAL" in joined
+    posts = digest.slack_messages(found, {}, "#all")
+    assert len(posts) > 1 and {p.channel for p in posts} == {"#all"}  # too long for one Slack message
+    for i, post in enumerate(posts, 1):
+        assert len(post.text) <= 4000 and len(post.blocks) <= 50
+        assert all(len(b["text"]["text"]) <= 3000 for b in post.blocks)
+        assert post.blocks[0]["text"]["text"].endswith(f"(part {i}/{len(posts)})*")
+        assert "team  " in post.text  # every part repeats the column heads
+    joined = "\n".join(b["text"]["text"].strip("`") for post in posts for b in post.blocks[1:])
+    assert joined.count("team0") == 2 * 100 and joined.count("TOTAL") == 1
+
+
+def test_a_short_table_is_one_post_without_part_numbers() -> None:
+    found = digest.build(DAY, "Asia/Singapore", [td("t1", "care", "orders", i=2)])
+    (post,) = digest.slack_messages(found, {}, "#all")
+    assert "part" not in post.blocks[0]["text"]["text"] and "care" in post.text
 
 
 def test_day_bounds_follow_the_time_zone_and_dst() -> None:

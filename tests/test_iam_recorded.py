@@ -38,6 +38,7 @@ from siu_core.deploy import iam
 from siu_core.deploy.build import CONNECTOR_EXCLUDED_MODULES, LAMBDA_EXCLUDED_MODULES, pruned_module
 from siu_core.deploy.stacks import function_logical_ids
 from siu_core.dev.lambda_events import function_url_event, sqs_record  # here: handlers run without siu_core.dev
+from siu_core.queueing import queue_ids
 
 CHANNELS = ("whatsapp", "instagram", "facebook")
 
@@ -238,7 +239,7 @@ class _Day:
                                  timestamp=WEDNESDAY - timedelta(minutes=5),
                                  message_id=f"{name}-img-1", kind="image", attachments=[media])
             sqs.send_message(QueueUrl=url, MessageBody=QueueMessage(event=image, received_at=WEDNESDAY)
-                             .model_dump_json(exclude_none=True))
+                             .model_dump_json(exclude_none=True), **queue_ids(image).entry())
         received: list[dict[str, Any]] = []
         for _ in range(10):
             batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
@@ -350,9 +351,14 @@ class _Day:
         self.as_("test")
         sqs = clients.sqs()
         url = clients.queue_url()
-        for ev in events:
+        # The earlier records were handed to the labeler directly, never deleted: in flight, they would
+        # hold their customers' FIFO groups. And these are redeliveries after SQS's 5-minute
+        # deduplication window, so each gets a fresh deduplication id (the labeler must drop them itself).
+        sqs.purge_queue(QueueUrl=url)
+        for i, ev in enumerate(events):
             sqs.send_message(QueueUrl=url, MessageBody=QueueMessage(event=ev, received_at=at)
-                             .model_dump_json(exclude_none=True))
+                             .model_dump_json(exclude_none=True), MessageGroupId=queue_ids(ev).group,
+                             MessageDeduplicationId=f"redelivered-{i}")
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         order = {ev.model_dump_json(): i for i, ev in enumerate(events)}

@@ -44,8 +44,8 @@ def _dirty_everything() -> None:
     s3.delete_object(Bucket=names.bucket, Key="snap/one")  # two versions and a delete marker
     sqs = clients.sqs()
     for url in sqs.list_queues()["QueueUrls"]:
-        sqs.send_message(QueueUrl=url, MessageBody="left")
-        sqs.send_message(QueueUrl=url, MessageBody="in flight")
+        sqs.send_message(QueueUrl=url, MessageBody="left", MessageGroupId="a", MessageDeduplicationId="1")
+        sqs.send_message(QueueUrl=url, MessageBody="in flight", MessageGroupId="b", MessageDeduplicationId="2")
     sqs.receive_message(QueueUrl=clients.queue_url(), MaxNumberOfMessages=1)
     ssm = clients.client("ssm")
     ssm.put_parameter(Name="/siu/config/default_team", Value='"accounts"', Type="String", Overwrite=True)

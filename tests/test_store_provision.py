@@ -20,7 +20,7 @@ def test_template_is_found_from_the_checkout() -> None:
 def test_short_form_tags_load_as_long_form_intrinsics() -> None:
     template = load_template()
     queue = template["Resources"]["IntakeQueue"]["Properties"]
-    assert queue["QueueName"] == {"Fn::Sub": "${NamePrefix}-intake-queue"}
+    assert queue["QueueName"] == {"Fn::Sub": "${NamePrefix}-intake-queue.fifo"}
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["IntakeDLQ", "Arn"]}
     assert template["Transform"] == "AWS::Serverless-2016-10-31"
 
@@ -64,7 +64,8 @@ def test_provisioned_resources_match_the_template(aws) -> None:
     ttl = ddb.describe_time_to_live(TableName=dedupe)["TimeToLiveDescription"]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
     threads = ddb.describe_table(TableName=aws.provisioned.names.threads)["Table"]
-    assert [i["IndexName"] for i in threads["GlobalSecondaryIndexes"]] == [names.THREADS_BY_CUSTOMER]
+    indexes = [i["IndexName"] for i in threads["GlobalSecondaryIndexes"]]
+    assert indexes == [names.THREADS_BY_CUSTOMER, names.THREADS_BY_DAY]
     assignments = ddb.describe_table(TableName=aws.provisioned.names.assignments)["Table"]
     gsi = assignments["GlobalSecondaryIndexes"][0]
     assert gsi["IndexName"] == names.ASSIGNMENTS_BY_ASSIGNEE
@@ -76,7 +77,12 @@ def test_provisioned_resources_match_the_template(aws) -> None:
     sqs = clients.sqs()
     attrs = sqs.get_queue_attributes(QueueUrl=aws.provisioned.queue_urls["IntakeQueue"],
                                      AttributeNames=["All"])["Attributes"]
-    assert attrs["VisibilityTimeout"] == "60"
+    assert attrs["VisibilityTimeout"] == "180"
+    assert attrs["FifoQueue"] == "true" and attrs["FifoThroughputLimit"] == "perMessageGroupId"
+    assert attrs["DeduplicationScope"] == "messageGroup"
+    dlq = sqs.get_queue_attributes(QueueUrl=aws.provisioned.queue_urls["IntakeDLQ"],
+                                   AttributeNames=["FifoQueue"])["Attributes"]
+    assert dlq["FifoQueue"] == "true"  # SQS: a FIFO queue's dead-letter queue is FIFO too
     redrive = json.loads(attrs["RedrivePolicy"])
     assert redrive == {"deadLetterTargetArn": aws.provisioned.arns["IntakeDLQ"], "maxReceiveCount": 5}
 
@@ -104,16 +110,16 @@ def test_a_name_prefix_renames_everything(aws, monkeypatch: pytest.MonkeyPatch) 
     other = provision()
     assert other.names.threads == "shop2-threads"
     assert other.names == names.resource_names()
-    assert other.env()[names.QUEUE_URL_ENV].endswith("/shop2-intake-queue")
+    assert other.env()[names.QUEUE_URL_ENV].endswith("/shop2-intake-queue.fifo")
 
 
 def test_an_unknown_property_fails_loudly(tmp_path: Path, aws) -> None:
     text = template_path().read_text()
     sse = "      SqsManagedSseEnabled: true\n"
-    text = text.replace(sse, sse + "      FifoQueue: false\n", 1)
+    text = text.replace(sse, sse + "      KmsMasterKeyId: alias/aws/sqs\n", 1)
     bad = tmp_path / "template.yaml"
     bad.write_text(text)
-    with pytest.raises(ProvisionError, match=r"IntakeDLQ.*FifoQueue"):
+    with pytest.raises(ProvisionError, match=r"IntakeDLQ.*KmsMasterKeyId"):
         provision(bad)
 
 

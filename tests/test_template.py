@@ -139,10 +139,42 @@ def test_the_labeler_reads_the_queue_in_batches_of_10_with_partial_failures(core
     (esm,) = _of_type(core_cfn, "AWS::Lambda::EventSourceMapping").values()
     props = esm["Properties"]
     assert props["BatchSize"] == 10
-    assert props["MaximumBatchingWindowInSeconds"] == 5
+    assert "MaximumBatchingWindowInSeconds" not in props  # not supported on a FIFO source
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_the_visibility_timeout_is_at_least_six_times_the_labelers_timeout(core_cfn: dict[str, Any]) -> None:
     queue = core_cfn["Resources"]["IntakeQueue"]["Properties"]
-    assert queue["VisibilityTimeout"] >= core_cfn["Resources"]["LabelerFunction"]["Properties"]["Timeout"]
+    assert queue["VisibilityTimeout"] >= 6 * core_cfn["Resources"]["LabelerFunction"]["Properties"]["Timeout"]
+
+
+def test_the_labelers_concurrency_is_capped_by_a_documented_parameter(core_cfn: dict[str, Any]) -> None:
+    (esm,) = _of_type(core_cfn, "AWS::Lambda::EventSourceMapping").values()
+    assert esm["Properties"]["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "LabelerMaxConcurrency"}}
+    param = core_cfn["Parameters"]["LabelerMaxConcurrency"]
+    assert 2 <= param["Default"] <= 1000 and param["MinValue"] == 2  # Lambda's allowed range
+    assert "docs/deploy.md" in param["Description"]
+    assert "LabelerMaxConcurrency" in (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+
+
+def test_the_intake_queue_is_fifo_per_customer_and_its_dlq_fifo_too(core_cfn: dict[str, Any]) -> None:
+    queue = core_cfn["Resources"]["IntakeQueue"]["Properties"]
+    dlq = core_cfn["Resources"]["IntakeDLQ"]["Properties"]
+    assert queue["FifoQueue"] is True and dlq["FifoQueue"] is True
+    assert queue["QueueName"]["Fn::Sub"].endswith(".fifo") and dlq["QueueName"]["Fn::Sub"].endswith(".fifo")
+    # High-throughput FIFO: the limit is per customer, not per queue.
+    assert (queue["FifoThroughputLimit"], queue["DeduplicationScope"]) == ("perMessageGroupId", "messageGroup")
+    assert queue["ContentBasedDeduplication"] is False  # the connector sends the channel's message id
+
+
+def test_every_connector_has_reserved_concurrency_from_a_parameter(conn_cfn: dict[str, Any]) -> None:
+    functions = _of_type(conn_cfn, "AWS::Lambda::Function")
+    assert len(functions) == len(CHANNELS)
+    for name, fn in functions.items():
+        reserved = fn["Properties"]["ReservedConcurrentExecutions"]
+        assert reserved == {"Fn::If": ["ReserveConnectorConcurrency", {"Ref": "ConnectorReservedConcurrency"},
+                                       {"Ref": "AWS::NoValue"}]}, name
+    assert conn_cfn["Parameters"]["ConnectorReservedConcurrency"]["Default"] >= 1
 
 
 def test_schedules_sweep_every_5_minutes_and_digest_at_18_local(core_cfn: dict[str, Any]) -> None:
@@ -153,14 +185,16 @@ def test_schedules_sweep_every_5_minutes_and_digest_at_18_local(core_cfn: dict[s
     assert core_cfn["Parameters"]["TimeZone"]["Default"] == "Asia/Singapore"
 
 
-def test_every_config_key_is_an_ssm_parameter(core: dict[str, Any]) -> None:
+def test_only_the_config_keys_iam_and_the_schedule_follow_are_template_parameters(core: dict[str, Any]) -> None:
     from siu_core.deploy.plan import config_parameter_name
 
     params = _of_type(core, "AWS::SSM::Parameter")
     names = {p["Properties"]["Name"]["Fn::Sub"] for p in params.values()}
-    assert names == {f"/${{NamePrefix}}/config/{key}" for key in SiuConfig.model_fields}
+    assert names == {"/${NamePrefix}/config/time_zone", "/${NamePrefix}/config/model_id"}
+    assert not [k for k in core["Parameters"] if k.startswith("Config")]  # `siu deploy` writes the rest to SSM
     for key in SiuConfig.model_fields:
-        assert config_parameter_name(key) in core["Parameters"], key
+        name = config_parameter_name(key)
+        assert (name in core["Parameters"]) if key in ("time_zone", "model_id") else name is None, key
 
 
 def test_secrets_are_created_empty_and_one_per_channel(core: dict[str, Any], conn: dict[str, Any]) -> None:
@@ -259,6 +293,6 @@ def test_bad_channel_lists_are_refused_by_name(bad: list[str]) -> None:
 
 def test_the_local_emulator_provisions_from_the_complete_template(aws: Any) -> None:
     skipped = aws.provisioned.skipped
-    assert {"LabelerFunction", "InboxFunction", "MonthlyBudget", "SlackSecret", "ConfigTaxonomyParameter"} <= set(
+    assert {"LabelerFunction", "InboxFunction", "MonthlyBudget", "SlackSecret", "ConfigTimeZoneParameter"} <= set(
         skipped)
     assert set(aws.provisioned.physical) >= {"IntakeQueue", "IntakeDLQ", "SnapshotBucket", "ThreadsTable"}

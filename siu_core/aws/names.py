@@ -16,8 +16,8 @@ DEFAULT_PREFIX = "siu"
 
 #: field of ResourceNames -> (environment variable, suffix after the prefix, template logical id)
 RESOURCES: dict[str, tuple[str, str, str]] = {
-    "queue": ("SIU_QUEUE_NAME", "intake-queue", "IntakeQueue"),
-    "dlq": ("SIU_DLQ_NAME", "intake-dlq", "IntakeDLQ"),
+    "queue": ("SIU_QUEUE_NAME", "intake-queue.fifo", "IntakeQueue"),
+    "dlq": ("SIU_DLQ_NAME", "intake-dlq.fifo", "IntakeDLQ"),
     "bucket": ("SIU_BUCKET", "message-snapshots", "SnapshotBucket"),
     "dedupe": ("SIU_TABLE_DEDUPE", "dedupe", "DedupeTable"),
     "threads": ("SIU_TABLE_THREADS", "threads", "ThreadsTable"),
@@ -34,6 +34,7 @@ QUEUE_URL_ENV = "SIU_QUEUE_URL"
 
 #: Index names, defined once in the template and used by the store modules.
 THREADS_BY_CUSTOMER = "by-customer"
+THREADS_BY_DAY = "by-day"
 MESSAGES_BY_THREAD = "by-thread"
 ASSIGNMENTS_BY_ASSIGNEE = "by-assignee-status"
 

@@ -24,7 +24,8 @@ from siu_core.aws.template import TemplateError, load_template, resolve
 _KNOWN_PROPERTIES: dict[str, set[str]] = {
     "AWS::SQS::Queue": {
         "QueueName", "VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy", "SqsManagedSseEnabled",
-        "DelaySeconds", "ReceiveMessageWaitTimeSeconds", "MaximumMessageSize", "Tags",
+        "DelaySeconds", "ReceiveMessageWaitTimeSeconds", "MaximumMessageSize", "Tags", "FifoQueue",
+        "FifoThroughputLimit", "DeduplicationScope", "ContentBasedDeduplication",
     },
     "AWS::DynamoDB::Table": {
         "TableName", "BillingMode", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes",
@@ -171,16 +172,24 @@ class _Provisioner:
                     "ReceiveMessageWaitTimeSeconds", "MaximumMessageSize"):
             if key in props:
                 attributes[key] = str(int(props[key]))
-        if "SqsManagedSseEnabled" in props:
-            attributes["SqsManagedSseEnabled"] = "true" if props["SqsManagedSseEnabled"] else "false"
+        for flag in ("SqsManagedSseEnabled", "ContentBasedDeduplication"):
+            if flag in props:
+                attributes[flag] = "true" if props[flag] else "false"
+        for key in ("FifoThroughputLimit", "DeduplicationScope"):
+            if key in props:
+                attributes[key] = str(props[key])
         if "RedrivePolicy" in props:
             policy = props["RedrivePolicy"]
             attributes["RedrivePolicy"] = json.dumps(
                 {"deadLetterTargetArn": policy["deadLetterTargetArn"],
                  "maxReceiveCount": int(policy["maxReceiveCount"])}
             )
+        # FifoQueue is fixed at creation (set_queue_attributes refuses it): only create_queue gets it.
+        created = {**attributes, "FifoQueue": "true"} if props.get("FifoQueue") else attributes
+        if props.get("FifoQueue") and not str(name).endswith(".fifo"):
+            raise ProvisionError(f"{logical}: a FIFO queue's name must end in .fifo (got {name})")
         sqs = clients.sqs()
-        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        url = sqs.create_queue(QueueName=name, Attributes=created)["QueueUrl"]
         # create_queue keeps an existing queue's attributes; set them so a rerun converges.
         if attributes:
             sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)

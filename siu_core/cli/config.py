@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import click
 
 from siu_core.config import (
     DEFAULT_CONFIG_PREFIX,
+    ROSTER_KEY,
     ConfigProblem,
     config_prefix,
     config_problems,
@@ -79,14 +80,23 @@ class Plan:
     write: dict[str, str]
     unchanged: list[str]
     stale: list[str]
+    drop: list[str] = field(default_factory=list)
 
 
 def plan_push(wanted: dict[str, str], current: dict[str, str]) -> Plan:
-    """Compare the parameters a config needs with those in SSM now (pure; the push's dry run)."""
+    """Compare the parameters a config needs with those in SSM now (pure; the push's dry run).
+
+    Roster parts the new roster no longer needs (``roster.3`` after it shrank) are not stale: they are
+    dropped after the writes (readers take only the parts the first one counts, so order is safe).
+    """
+    from siu_core.config import is_roster_part
+
+    unused = [k for k in current if k not in wanted]
     return Plan(
         write={k: v for k, v in wanted.items() if current.get(k) != v},
         unchanged=sorted(k for k, v in wanted.items() if current.get(k) == v),
-        stale=sorted(k for k in current if k not in wanted),
+        stale=sorted(k for k in unused if not is_roster_part(k.rsplit("/", 1)[-1])),
+        drop=sorted(k for k in unused if is_roster_part(k.rsplit("/", 1)[-1])),
     )
 
 
@@ -146,18 +156,21 @@ def push(file: str, prefix: str | None, dry_run: bool, prune: bool) -> None:
     if dry_run:
         click.echo(f"dry run: {len(plan.write)} to write, {len(plan.unchanged)} unchanged")
         return
-    _apply(client, plan, prune=prune)
+    apply_plan(client, plan, prune=prune)
     click.echo(
         f"pushed {file} to {base}: {len(plan.write)} written, {len(plan.unchanged)} unchanged"
         + (f", {len(plan.stale)} deleted" if prune and plan.stale else "")
     )
 
 
-def _apply(client: Any, plan: Plan, *, prune: bool) -> None:
+def apply_plan(client: Any, plan: Plan, *, prune: bool) -> None:
+    """Write a push's parameters (then drop unused roster parts, and stale ones with ``prune``); exit 3 on failure."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    steps = len(plan.write) + (len(plan.stale) if prune else 0)
+    steps = len(plan.write) + len(plan.drop) + (len(plan.stale) if prune else 0)
+    # A split roster's first part (which counts the parts) goes last, so no reader counts parts not written.
+    writes = sorted(plan.write.items(), key=lambda item: item[0].rsplit("/", 1)[-1] == ROSTER_KEY)
     progress = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=Console(stderr=True)
     )
@@ -165,11 +178,15 @@ def _apply(client: Any, plan: Plan, *, prune: bool) -> None:
     try:
         with progress:
             task = progress.add_task("pushing config", total=steps)
-            for name, value in plan.write.items():
+            for name, value in writes:
                 current = name
                 client.put_parameter(
                     Name=name, Value=value, Type="String", Overwrite=True, Tier=PARAMETER_TIER, DataType="text"
                 )
+                progress.advance(task)
+            for name in plan.drop:
+                current = name
+                client.delete_parameter(Name=name)
                 progress.advance(task)
             if prune:
                 for name in plan.stale:

@@ -1,7 +1,8 @@
 """``siu deploy --channels a,b [--stack-name N] [--region R] [--dry-run]``: contract-gated deploy to AWS.
 
 Runs the contract suite for exactly the chosen channels (and the Bedrock labeler) and refuses to go
-on if any check fails; builds the artifacts; ``sam deploy`` of the core stack, then the connectors
+on if any check fails; builds the artifacts; ``sam deploy`` of the core stack; writes the config
+file's keys to SSM (as ``siu config push`` does; only changed ones); ``sam deploy`` of the connectors
 stack; seeds the roster table from the config file (new teammates only); prints the webhook URLs and
 the inbox URL. ``--dry-run`` does all of it except the AWS calls
 and prints the ``sam deploy`` commands instead.
@@ -65,6 +66,26 @@ def seed_roster(config: Any, name_prefix: str, region: str) -> int:
     return roster.seed(config.roster, overwrite=False)
 
 
+def push_config(parameters: dict[str, str], region: str) -> None:
+    """Write the config's SSM parameters that differ (unused roster parts dropped); refuse on foreign ones."""
+    import boto3
+
+    from siu_core.cli.config import apply_plan, plan_push
+    from siu_core.config import fetch_parameters
+
+    if not parameters:
+        return
+    base = next(iter(parameters)).rsplit("/", 1)[0] + "/"
+    client = boto3.client("ssm", region_name=region)
+    found = plan_push(parameters, {k: v for k, v in fetch_parameters(client, base).items()
+                                   if k.rsplit("/", 1)[-1] not in ("time_zone", "model_id")})
+    if found.stale:
+        _fail(f"{len(found.stale)} parameter(s) under {base} are not config keys ({', '.join(found.stale[:3])}); "
+              f"the pipeline would refuse to load: `siu config push FILE --prefix {base} --prune`", EXIT_FAILED)
+    apply_plan(client, found, prune=False)
+    click.echo(f"    {len(found.write)} written, {len(found.unchanged)} unchanged")
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"siu deploy: {message}", err=True)
     sys.exit(code)
@@ -86,13 +107,15 @@ def deploy(channels_raw: str, stack_name: str, region: str, config_file: str, ou
            alarm_email: str | None, dry_run: bool) -> None:
     """Deploy siu with the chosen channels, after their contract suites pass."""
     _deploy(channels_raw, stack_name, region, config_file, Path(out), budget_usd, alarm_email, dry_run,
-            runner=run_command, builder=build_artifacts, outputs=stack_outputs, seeder=seed_roster)
+            runner=run_command, builder=build_artifacts, outputs=stack_outputs, seeder=seed_roster,
+            pusher=push_config)
 
 
 def _deploy(channels_raw: str, stack_name: str, region: str, config_file: str, out: Path, budget_usd: float | None,
             alarm_email: str | None, dry_run: bool, *, runner: CommandRunner,
             builder: Callable[[list[str], Path, Callable[[str], None]], Any],
-            outputs: Callable[[str, str], dict[str, str]], seeder: Callable[[Any, str, str], int]) -> None:
+            outputs: Callable[[str, str], dict[str, str]], seeder: Callable[[Any, str, str], int],
+            pusher: Callable[[dict[str, str], str], None]) -> None:
     """The deploy with its side effects passed in (the CLI passes the real ones, tests fakes)."""
     from siu_core.cli.build import parse_channels
     from siu_core.config import parse_config, read_config_yaml
@@ -111,24 +134,28 @@ def _deploy(channels_raw: str, stack_name: str, region: str, config_file: str, o
         _fail("the AWS SAM CLI is not on PATH (https://docs.aws.amazon.com/serverless-application-model/: "
               "pip install aws-sam-cli, or the installer)", EXIT_USAGE)
 
-    click.echo(f"1/4 {steps.contract.why}")
+    click.echo(f"1/5 {steps.contract.why}")
     if runner(steps.contract.argv) != 0:
         _fail("the contract suite failed: refusing to deploy (fix the plugin, or deploy without that channel)",
               EXIT_FAILED)
-    click.echo(f"2/4 build {', '.join(channels)} into {steps.out}")
+    click.echo(f"2/5 build {', '.join(channels)} into {steps.out}")
     try:
         built = builder(channels, steps.out, lambda m: click.echo(f"    {m}"))
     except Exception as exc:  # a BuildError names the step; anything else is still a failed build
         _fail(f"build failed: {exc}", EXIT_FAILED)
     for label, mb in sorted(built.function_sizes().items()):
         click.echo(f"    {label:<22} {mb:>7.2f} MB")
-    for number, command in ((3, steps.core_deploy), (4, steps.connectors_deploy)):
-        click.echo(f"{number}/4 {command.why}")
+    for number, command in ((3, steps.core_deploy), (5, steps.connectors_deploy)):
+        click.echo(f"{number}/5 {command.why}")
         if dry_run:
             click.echo(f"    {command.shell()}")
-            continue
-        if runner(command.argv) != 0:
+        elif runner(command.argv) != 0:
             _fail(f"{command.why} failed (re-running `siu deploy` is safe)", EXIT_FAILED)
+        if number == 3:
+            click.echo(f"4/5 config: {len(steps.config_parameters)} SSM parameter(s) under "
+                       f"/{steps.core_parameters['NamePrefix']}/config/")
+            if not dry_run:
+                pusher(steps.config_parameters, region)
     if dry_run:
         click.echo(f"    then seed the roster table with the config's {len(config.roster)} teammate(s) (new ones only)")
         click.echo("dry run: nothing was sent to AWS")

@@ -2,6 +2,9 @@
 
 A delivery that fits one call (the common case) is sent on the caller's thread; a large one (Meta
 batches up to 1000 updates per POST) is sent in parallel on a small pool started on first need.
+The intake queue is FIFO: every entry carries its message group and deduplication id
+(:mod:`siu_core.queueing`); entries are grouped before chunking, and calls that share a group are
+sent one after the other, so each customer's events stay in their order while customers go in parallel.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from siu_core import obs
 from siu_core.aws.names import QUEUE_URL_ENV, resource_names
 from siu_core.errors import SiuError
+from siu_core.queueing import QueueIds
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -51,15 +55,17 @@ def chunk_bodies(
         yield chunk
 
 
-def send_chunk(sqs: Any, url: str, chunk: list[str], *, channel: str, sleep: Callable[[float], None]) -> None:
+def send_chunk(sqs: Any, url: str, chunk: Sequence[tuple[str, QueueIds]], *, channel: str,
+               sleep: Callable[[float], None]) -> None:
     """One SendMessageBatch call, repeated for the entries the queue refused; EnqueueError if some remain."""
-    pending = {str(i): body for i, body in enumerate(chunk)}
+    pending = {str(i): (body, ids) for i, (body, ids) in enumerate(chunk)}
     codes: set[str] = set()
     for attempt in range(SEND_ATTEMPTS):
         if attempt:
             sleep(0.05 * 2**attempt)
         resp = sqs.send_message_batch(
-            QueueUrl=url, Entries=[{"Id": key, "MessageBody": body} for key, body in pending.items()]
+            QueueUrl=url,
+            Entries=[{"Id": key, "MessageBody": body, **ids.entry()} for key, (body, ids) in pending.items()],
         )
         for ok in resp.get("Successful", []):
             pending.pop(ok["Id"], None)
@@ -71,13 +77,45 @@ def send_chunk(sqs: Any, url: str, chunk: list[str], *, channel: str, sleep: Cal
     raise EnqueueError(f"{len(pending)} event(s) refused by the queue ({', '.join(sorted(codes))})")
 
 
-def send_all(sqs: Any, url: str, bodies: Sequence[str], *, channel: str, sleep: Callable[[float], None]) -> None:
+def send_runs(bodies: Sequence[str], ids: Sequence[QueueIds]) -> list[list[list[tuple[str, QueueIds]]]]:
+    """The calls of a delivery, as runs: calls in one run share a message group and go in order.
+
+    Entries are ordered by group (stable: a group keeps its own order), chunked within SQS's limits,
+    and a chunk that continues the previous chunk's last group joins its run.
+    """
+    if len(bodies) != len(ids):
+        raise ValueError(f"{len(bodies)} bodies but {len(ids)} queue ids")
+    first: dict[str, int] = {}
+    for i, one in enumerate(ids):
+        first.setdefault(one.group, i)
+    order = sorted(range(len(bodies)), key=lambda i: first[ids[i].group])
+    paired = [(bodies[i], ids[i]) for i in order]
+    runs: list[list[list[tuple[str, QueueIds]]]] = []
+    start = 0
+    for chunk in chunk_bodies([body for body, _ in paired]):
+        part = paired[start:start + len(chunk)]
+        start += len(chunk)
+        if runs and runs[-1][-1][-1][1].group == part[0][1].group:
+            runs[-1].append(part)
+        else:
+            runs.append([part])
+    return runs
+
+
+def _send_run(sqs: Any, url: str, run: list[list[tuple[str, QueueIds]]], *, channel: str,
+              sleep: Callable[[float], None]) -> None:
+    for chunk in run:
+        send_chunk(sqs, url, chunk, channel=channel, sleep=sleep)
+
+
+def send_all(sqs: Any, url: str, bodies: Sequence[str], ids: Sequence[QueueIds], *, channel: str,
+             sleep: Callable[[float], None]) -> None:
     """Put every body on the queue or raise EnqueueError (some may be on it: a retry is safe)."""
-    chunks = list(chunk_bodies(bodies))
-    if len(chunks) == 1:
-        send_chunk(sqs, url, chunks[0], channel=channel, sleep=sleep)
+    runs = send_runs(bodies, ids)
+    if len(runs) == 1:
+        _send_run(sqs, url, runs[0], channel=channel, sleep=sleep)
         return
-    sends = [pool().submit(send_chunk, sqs, url, chunk, channel=channel, sleep=sleep) for chunk in chunks]
+    sends = [pool().submit(_send_run, sqs, url, run, channel=channel, sleep=sleep) for run in runs]
     for done in sends:
         done.result()
 

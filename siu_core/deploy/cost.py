@@ -1,16 +1,21 @@
-"""The monthly AWS bill of the deployed shape, from measured per-message figures and a dated price table.
+"""The monthly AWS bill of the deployed shape, from measured figures and a dated price table.
 
-Per message figures come from :mod:`siu_core.deploy.measure` (the real handlers under moto, every AWS
-call counted; ``tests/test_cost_measured.py`` re-measures and fails when they drift) and are kept in
-:data:`MEASURED`. What cannot be measured offline is an explicit, documented assumption in
-:data:`ASSUMPTIONS` (Lambda durations, replies per message, log bytes). Prices:
-:mod:`siu_core.deploy.prices`. Pure arithmetic: no AWS call.
+Every AWS call the code makes per event is measured on the real handlers under moto and kept in
+:data:`MEASURED` (:mod:`siu_core.deploy.measure` for the connector and labeler,
+:mod:`siu_core.deploy.measure_inbox` for an inbox poll, index writes and stored bytes);
+``tests/test_cost_measured.py`` re-measures and fails when the code's calls drift from them, and
+``make bench`` prints them. What cannot be measured offline is an explicit, documented assumption in
+:data:`ASSUMPTIONS` (Lambda durations, messages per thread, replies, how long a teammate's tab is open,
+log bytes). Prices: :mod:`siu_core.deploy.prices`. Pure arithmetic: no AWS call.
 
-Tokens per label: the characters the model reads (system prompt, the label tool's schema, the
-message; measured from the labeler's real Converse request for a typical message) at
-:data:`CHARS_PER_TOKEN`, plus the tool-use system prompt Anthropic adds when a tool is forced
-(:data:`TOOL_USE_OVERHEAD_TOKENS`, Anthropic's published figure for Claude Haiku 4.5); the answer is
-the labels JSON plus the tool-call wrapper.
+Labeling: the model is called for a message that opens or reopens a thread (and for a relabel a
+teammate asks for), not for follow-ups: labels = threads. Its tokens per label are
+:data:`LABEL_INPUT_TOKENS` and :data:`LABEL_OUTPUT_TOKENS`, the one place the labeler's prompt size
+enters the bill (the labeler's own measurement, ``make bench``, keeps them current).
+
+The inbox: each teammate's open tab polls the queue (and the open thread) every
+:data:`POLL_SECONDS`; a poll that finds nothing changed is answered 304 after one small read
+(:mod:`siu_core.inbox.freshness`), a full read happens after a change and at least every five minutes.
 """
 
 from __future__ import annotations
@@ -19,22 +24,34 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from siu_core.config import DEFAULT_MODEL_ID
 from siu_core.deploy.prices import AS_OF, PRICES, REGION
+from siu_core.labeling.prompt import CHARS_PER_TOKEN, FORCED_TOOL_OVERHEAD_TOKENS, output_mode
 
-#: Measured by siu_core.deploy.measure (warm path: cold-start reads of config and secrets excluded).
+#: Measured (warm path: cold-start reads of config and secrets excluded). Re-measured by the tests.
 MEASURED: dict[str, float] = {
     # connector, per webhook carrying one message: one SendMessageBatch.
     "connector_sqs_requests": 1,
-    # labeler, per new message: 1 TransactWriteItems of 9 items (18 WRU), 1 BatchGetItem (3 keys),
-    # 2 Scans (roster, loadcount: the router's pool), 1 S3 PutObject (the snapshot), 1 Converse.
-    "message_dynamodb_write_units": 18,
+    # labeler, per new message: 1 TransactWriteItems of 9 items (18 WRU), the inbox change counter
+    # (1 WRU), 1 BatchGetItem (3 keys), 2 Scans (roster, loadcount: the router's pool), 1 S3 PutObject
+    # (the snapshot), 1 Converse.
+    "message_dynamodb_write_units": 19,
     "message_dynamodb_read_units": 5,
     "message_s3_puts": 1,
     "message_model_calls": 1,
+    # ... and the index writes it causes (one per index of each table an item lands in), the bytes it
+    # leaves in DynamoDB (items + index copies + 100 B overhead each) and S3.
+    "message_index_write_units": 4,
+    "message_dynamodb_bytes": 8506,
+    "message_s3_bytes": 484,
     # labeler, per delivery status (sent / delivered / read of a reply).
-    "status_dynamodb_write_units": 4,
+    "status_dynamodb_write_units": 5,
     "status_dynamodb_read_units": 2,
     "status_s3_puts": 1,
+    # inbox, per poll of an open tab (queue and thread together, as the UI sends them): read in full,
+    # and answered 304 (the change counter and the caller's roster entry, strongly consistent).
+    "poll_full_read_units": 8.5,
+    "poll_unchanged_read_units": 4,
     # characters the model reads for a typical message alone in its call (system prompt, the answer
     # schema, the tagged message), and of the labels it answers.
     "prompt_chars": 1088,
@@ -43,39 +60,75 @@ MEASURED: dict[str, float] = {
 
 #: What cannot be measured without an AWS account: stated, so an estimate can be argued with.
 ASSUMPTIONS: dict[str, float] = {
+    "messages_per_thread": 3.0,  # customer messages a thread gets before it is closed; labels = threads
     "replies_per_message": 1.0,  # every customer message gets one teammate reply
     "statuses_per_reply": 3.0,  # sent, delivered, read
-    "inbox_requests_per_message": 6.0,  # queue, thread, reply, refreshes
-    "inbox_reply_write_units": 12.0,  # reply transaction (message, thread, audit, key: 2 WRU each) + key
-    "inbox_read_units_per_request": 2.0,
+    "teammate_hours_per_month": 176.0,  # each teammate's inbox tab is open and visible 8 h x 22 days
+    "thread_open_share": 0.5,  # share of that time a thread is open beside the queue (a second poll)
+    "working_hours_per_month": 220.0,  # when messages and replies happen: 10 h x 22 days
+    "inbox_reply_write_units": 13.0,  # reply transaction (message, thread, audit, key) + change counter
+    "inbox_reply_index_write_units": 3.0,
+    "status_index_write_units": 1.0,  # the message item's by-thread index copy
+    "sweeper_read_units_per_holder": 0.5,  # one open-rows query per teammate and team queue
+    "teams": 3.0,
     "connector_seconds": 0.05,  # a warm webhook: verify, normalize, one SendMessageBatch
-    "labeler_seconds_per_message": 1.2,  # Bedrock's ~0.75 s plus DynamoDB and S3
+    "labeler_seconds_per_label": 1.2,  # Bedrock's ~0.75 s plus DynamoDB and S3
+    "labeler_seconds_per_followup": 0.2,  # no model call
     "labeler_seconds_per_status": 0.1,
-    "inbox_seconds_per_request": 0.15,
+    "inbox_seconds_unchanged": 0.02,  # token check, two small reads, 304
+    "inbox_seconds_full": 0.15,
+    "inbox_seconds_reply": 0.6,  # the platform's send API
     "sweeper_seconds": 0.4,
     "digest_seconds": 2.0,
-    "log_bytes_per_event": 2500,  # JSON log lines + EMF + Lambda's START/END/REPORT
-    "snapshot_bytes": 2500,
-    "item_bytes_per_message": 3000,  # message, thread share, audit rows in DynamoDB
+    "log_bytes_per_event": 2500,  # connector + labeler JSON lines, EMF, Lambda's START/END/REPORT
+    "log_bytes_per_poll": 350,  # Lambda's START/END/REPORT lines (the 304 path logs nothing at INFO)
+    "log_bytes_per_sweep": 600,
+    "dynamodb_months_kept": 12.0,  # messages and threads have no TTL yet: a year of them is stored
+    "snapshot_months_kept": 24.0,  # the bucket expires snapshots after 730 days
     "sqs_requests_per_event": 3.0,  # send (amortized), receive (amortized), delete
     "idle_sqs_polls_per_month": 5 * 30 * 24 * 3600 / 20,  # the event-source mapping's 5 long-polling pollers
-    "active_custom_metrics_per_channel": 3.0,  # EventsEnqueued, MessagesIn, RepliesSent publish most hours
-    "active_custom_metrics_fixed": 3.0,  # NotifySent (digest, sla), SlaBreaches
+    # CloudWatch metrics are only what an alarm reads (siu_core/obs.py METRIC_DIMENSIONS): MessagesIn per
+    # channel every month with traffic; FallbackLabels, SignatureFailures and SendFailures only in a month
+    # they happen. Every other count is a property of the EMF log line (no per-metric charge).
+    "active_custom_metrics_per_channel": 1.0,
+    "active_custom_metrics_fixed": 0.0,
 }
-CHARS_PER_TOKEN = 3.5
-TOOL_USE_OVERHEAD_TOKENS = 313
-TOOL_CALL_OUTPUT_TOKENS = 20
+
+#: Tokens one label call sends and receives: the measured request of a message alone in its call
+#: (1,088 characters at 3.5 a token; the default model, Claude Haiku 4.5, answers through native
+#: structured output, so no forced tool adds its hidden system prompt). A batch shares the prompt, so
+#: busy hours cost less than this. ``make bench`` (bench/labeler.py) keeps the figure current.
+LABEL_INPUT_TOKENS = 311
+LABEL_OUTPUT_TOKENS = 42
+#: Seconds between an open tab's polls (siu_core/ui/app.js POLL_SECONDS).
+POLL_SECONDS = 4
+#: A full read at least this often even when nothing changed (siu_core/inbox/freshness.FRESH_SECONDS).
+FRESH_SECONDS = 300
 SECONDS_PER_MONTH = 30 * 24 * 3600
 SWEEPS_PER_MONTH = SECONDS_PER_MONTH // 300
 DIGESTS_PER_MONTH = 30
 MEMORY_GB = {"connector": 0.25, "labeler": 0.5, "inbox": 0.25, "sla-sweeper": 0.25, "digest": 0.25}
 
 
-def tokens_per_label(prompt_chars: float = MEASURED["prompt_chars"],
-                     answer_chars: float = MEASURED["answer_chars"]) -> tuple[int, int]:
+def tokens_per_label() -> tuple[int, int]:
     """(input, output) tokens of one label call."""
-    return (math.ceil(prompt_chars / CHARS_PER_TOKEN) + TOOL_USE_OVERHEAD_TOKENS,
-            math.ceil(answer_chars / CHARS_PER_TOKEN) + TOOL_CALL_OUTPUT_TOKENS)
+    return LABEL_INPUT_TOKENS, LABEL_OUTPUT_TOKENS
+
+
+def measured_tokens_per_label(prompt_chars: float = MEASURED["prompt_chars"],
+                              answer_chars: float = MEASURED["answer_chars"],
+                              model_id: str = DEFAULT_MODEL_ID) -> tuple[int, int]:
+    """(input, output) tokens the measured request works out to for a model (what LABEL_*_TOKENS state)."""
+    hidden = FORCED_TOOL_OVERHEAD_TOKENS if output_mode(model_id) == "tool" and "anthropic." in model_id else 0
+    return math.ceil(prompt_chars / CHARS_PER_TOKEN) + hidden, math.ceil(answer_chars / CHARS_PER_TOKEN)
+
+
+def polls_per_teammate_hour(events_per_working_hour: float,
+                            assume: Mapping[str, float] = ASSUMPTIONS) -> tuple[float, float]:
+    """(full reads, unchanged 304s) an open tab makes in an hour: a full read per change, and per time bucket."""
+    polls = 3600 / POLL_SECONDS * (1 + assume["thread_open_share"])
+    full = min(polls, (1 + assume["thread_open_share"]) * (3600 / FRESH_SECONDS + events_per_working_hour))
+    return full, polls - full
 
 
 @dataclass(frozen=True)
@@ -95,6 +148,7 @@ class Estimate:
 
     messages: int
     channels: int
+    teammates: int = 5
     lines: list[Line] = field(default_factory=list)
 
     @property
@@ -113,6 +167,7 @@ class Estimate:
         """What ``siu cost --json`` prints."""
         return {
             "messages_per_month": self.messages,
+            "teammates": self.teammates,
             "channels": self.channels,
             "region": REGION,
             "prices_as_of": AS_OF,
@@ -120,64 +175,84 @@ class Estimate:
             "by_service": self.by_service(),
             "lines": [line.__dict__ for line in self.lines],
             "tokens_per_label": dict(zip(("input", "output"), tokens_per_label(), strict=True)),
+            "measured": dict(MEASURED),
+            "assumptions": dict(ASSUMPTIONS),
         }
 
 
-def estimate(messages: int, channels: int = 3, *, prices: Mapping[str, float] = PRICES,
+def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Mapping[str, float] = PRICES,
              measured: Mapping[str, float] = MEASURED, assume: Mapping[str, float] = ASSUMPTIONS) -> Estimate:
-    """The monthly bill for ``messages`` new customer messages a month over ``channels`` channels."""
-    if messages < 0 or channels < 1:
-        raise ValueError("messages must be >= 0 and channels >= 1")
+    """The monthly bill for ``messages`` customer messages a month, ``teammates`` using the inbox, ``channels``."""
+    if messages < 0 or channels < 1 or teammates < 0:
+        raise ValueError("messages and teammates must be >= 0, channels >= 1")
     p, m, a = prices, measured, assume
     n = float(messages)
+    labels = n / a["messages_per_thread"]  # a label for each message that opens or reopens a thread
+    followups = n - labels
     replies = n * a["replies_per_message"]
     statuses = replies * a["statuses_per_reply"]
     events = n + statuses
-    inbox_requests = n * a["inbox_requests_per_message"]
-    est = Estimate(messages, channels)
+    per_hour = (events + replies) / a["working_hours_per_month"]
+    full_per_hour, unchanged_per_hour = polls_per_teammate_hour(per_hour, a)
+    tab_hours = teammates * a["teammate_hours_per_month"]
+    polls_full, polls_unchanged = tab_hours * full_per_hour, tab_hours * unchanged_per_hour
+    holders = teammates + a["teams"]
+    est = Estimate(messages, channels, teammates)
 
     def add(service: str, item: str, quantity: float, unit: str, price: float) -> None:
         est.lines.append(Line(service, item, round(quantity, 3), unit, round(quantity * price, 4)))
 
-    invocations = events + events + inbox_requests + SWEEPS_PER_MONTH + DIGESTS_PER_MONTH
-    gb_seconds = (
-        events * a["connector_seconds"] * MEMORY_GB["connector"]
-        + (n * a["labeler_seconds_per_message"] + statuses * a["labeler_seconds_per_status"]) * MEMORY_GB["labeler"]
-        + inbox_requests * a["inbox_seconds_per_request"] * MEMORY_GB["inbox"]
-        + SWEEPS_PER_MONTH * a["sweeper_seconds"] * MEMORY_GB["sla-sweeper"]
-        + DIGESTS_PER_MONTH * a["digest_seconds"] * MEMORY_GB["digest"]
-    )
-    add("Lambda", "requests (webhooks, labeler, inbox, sweeps, digests)", invocations, "requests", p["lambda_request"])
-    add("Lambda", "compute, arm64", gb_seconds, "GB-s", p["lambda_gb_second_arm64"])
-    add("SQS", "intake queue requests", events * a["sqs_requests_per_event"], "requests", p["sqs_request"])
-    add("SQS", "event-source mapping idle polling", a["idle_sqs_polls_per_month"], "requests", p["sqs_request"])
+    sweeps, digests = SWEEPS_PER_MONTH, DIGESTS_PER_MONTH
+    add("Lambda", "requests: webhooks and labeler batches", events * 2, "requests", p["lambda_request"])
+    add("Lambda", "requests: inbox polls (open tabs) and replies", polls_full + polls_unchanged + replies,
+        "requests", p["lambda_request"])
+    add("Lambda", "requests: SLA sweeps and digests", sweeps + digests, "requests", p["lambda_request"])
+    pipeline_s = (events * a["connector_seconds"] * MEMORY_GB["connector"]
+                  + (labels * a["labeler_seconds_per_label"] + followups * a["labeler_seconds_per_followup"]
+                     + statuses * a["labeler_seconds_per_status"]) * MEMORY_GB["labeler"])
+    inbox_s = (polls_full * a["inbox_seconds_full"] + polls_unchanged * a["inbox_seconds_unchanged"]
+               + replies * a["inbox_seconds_reply"]) * MEMORY_GB["inbox"]
+    schedule_s = (sweeps * a["sweeper_seconds"] * MEMORY_GB["sla-sweeper"]
+                  + digests * a["digest_seconds"] * MEMORY_GB["digest"])
+    add("Lambda", "compute, arm64: connector and labeler", pipeline_s, "GB-s", p["lambda_gb_second_arm64"])
+    add("Lambda", "compute, arm64: inbox", inbox_s, "GB-s", p["lambda_gb_second_arm64"])
+    add("Lambda", "compute, arm64: sweeper and digest", schedule_s, "GB-s", p["lambda_gb_second_arm64"])
+    add("SQS", "FIFO intake queue requests", events * a["sqs_requests_per_event"], "requests", p["sqs_fifo_request"])
+    add("SQS", "event-source mapping idle polling", a["idle_sqs_polls_per_month"], "requests", p["sqs_fifo_request"])
     wru = n * m["message_dynamodb_write_units"] + statuses * m["status_dynamodb_write_units"] \
         + replies * a["inbox_reply_write_units"]
-    rru = n * m["message_dynamodb_read_units"] + statuses * m["status_dynamodb_read_units"] \
-        + inbox_requests * a["inbox_read_units_per_request"] + SWEEPS_PER_MONTH * 3
-    add("DynamoDB", "write request units", wru, "WRU", p["dynamodb_write_unit"])
-    add("DynamoDB", "read request units", rru, "RRU", p["dynamodb_read_unit"])
-    add("DynamoDB", "storage (one month of messages)", n * a["item_bytes_per_message"] / 1e9, "GB-month",
-        p["dynamodb_gb_month"])
+    index_wru = n * m["message_index_write_units"] + statuses * a["status_index_write_units"] \
+        + replies * a["inbox_reply_index_write_units"]
+    add("DynamoDB", "write request units (tables)", wru, "WRU", p["dynamodb_write_unit"])
+    add("DynamoDB", "write request units (global secondary indexes)", index_wru, "WRU", p["dynamodb_write_unit"])
+    add("DynamoDB", "read request units: pipeline", n * m["message_dynamodb_read_units"]
+        + statuses * m["status_dynamodb_read_units"], "RRU", p["dynamodb_read_unit"])
+    add("DynamoDB", "read request units: inbox polls", polls_full * m["poll_full_read_units"] / 2
+        + polls_unchanged * m["poll_unchanged_read_units"] / 2, "RRU", p["dynamodb_read_unit"])
+    add("DynamoDB", "read request units: SLA sweeps", sweeps * holders * a["sweeper_read_units_per_holder"], "RRU",
+        p["dynamodb_read_unit"])
+    add("DynamoDB", f"storage ({a['dynamodb_months_kept']:g} months of messages, indexes included)",
+        n * m["message_dynamodb_bytes"] * a["dynamodb_months_kept"] / 1e9, "GB-month", p["dynamodb_gb_month"])
     add("S3", "snapshot PUTs", n * m["message_s3_puts"] + statuses * m["status_s3_puts"], "requests", p["s3_put"])
-    add("S3", "snapshot storage (one month)", events * a["snapshot_bytes"] / 1e9, "GB-month", p["s3_gb_month"])
+    add("S3", f"snapshot storage ({a['snapshot_months_kept']:g} months kept)",
+        events * m["message_s3_bytes"] * a["snapshot_months_kept"] / 1e9, "GB-month", p["s3_gb_month"])
     add("Secrets Manager", f"{channels} channel secrets + inbox key + Slack token", channels + 2, "secrets",
         p["secret_month"])
     add("Secrets Manager", "reads at cold starts (about 2 an hour per function)", 6 * 2 * 24 * 30, "calls",
         p["secret_api_call"])
-    add("EventBridge Scheduler", "SLA sweeps and digests", SWEEPS_PER_MONTH + DIGESTS_PER_MONTH, "invocations",
-        p["scheduler_invocation"])
-    log_gb = (events * 2 + inbox_requests + SWEEPS_PER_MONTH) * a["log_bytes_per_event"] / 1e9
+    add("EventBridge Scheduler", "SLA sweeps and digests", sweeps + digests, "invocations", p["scheduler_invocation"])
+    log_gb = (events * a["log_bytes_per_event"] + (polls_full + polls_unchanged + replies) * a["log_bytes_per_poll"]
+              + sweeps * a["log_bytes_per_sweep"]) / 1e9
     add("CloudWatch", "log ingestion", log_gb, "GB", p["logs_ingest_gb"])
     add("CloudWatch", "log storage (7 days kept)", log_gb * 7 / 30, "GB-month", p["logs_store_gb_month"])
-    metrics = a["active_custom_metrics_per_channel"] * channels + a["active_custom_metrics_fixed"]
-    add("CloudWatch", "custom metrics (EMF) publishing most hours", metrics, "metrics", p["custom_metric_month"])
+    metrics = (a["active_custom_metrics_per_channel"] * channels + a["active_custom_metrics_fixed"]) if n else 0.0
+    add("CloudWatch", "custom metrics (EMF; billed only in months they publish)", metrics, "metrics",
+        p["custom_metric_month"])
     alarm_metrics = 3 + 2 * channels  # DLQ, signatures, sends; fallbacks + messages per channel
     add("CloudWatch", "alarms", alarm_metrics, "alarm metrics", p["alarm_metric_month"])
-    tokens_in, tokens_out = tokens_per_label(m["prompt_chars"], m["answer_chars"])
-    calls = n * m["message_model_calls"]
-    add("Bedrock", f"Haiku 4.5 input ({tokens_in} tokens a label)", calls * tokens_in, "tokens",
-        p["bedrock_haiku45_input_token"])
-    add("Bedrock", f"Haiku 4.5 output ({tokens_out} tokens a label)", calls * tokens_out, "tokens",
+    tokens_in, tokens_out = tokens_per_label()
+    add("Bedrock", f"Haiku 4.5 input ({tokens_in} tokens a label, a label per new or reopened thread)",
+        labels * tokens_in, "tokens", p["bedrock_haiku45_input_token"])
+    add("Bedrock", f"Haiku 4.5 output ({tokens_out} tokens a label)", labels * tokens_out, "tokens",
         p["bedrock_haiku45_output_token"])
     return est

@@ -119,6 +119,7 @@ def measure(channel_name: str | None = None) -> dict[str, Any]:
     from siu_core.handlers import connector, labeler
     from siu_core.models import Participant, QueueMessage, SimulatedMessage, StatusEvent
     from siu_core.plugins import load_channels
+    from siu_core.queueing import queue_ids
     from siu_core.store import roster
 
     requests: list[Mapping[str, Any]] = []
@@ -138,13 +139,14 @@ def measure(channel_name: str | None = None) -> dict[str, Any]:
         }
 
     recorder = CallRecorder({("bedrock", "Converse"): converse})
-    saved = dict(os.environ)
     channel = _measured_channel(load_channels(), channel_name)
     secrets = dev_secret_values(channel)
     account = account_id_for(channel, secrets)
     with mock_aws(), recorder.active():
+        saved = dict(os.environ)  # inside: moto's own credentials are put back for it to remove
         try:
             recorder.label = "setup"
+            os.environ.setdefault("AWS_DEFAULT_REGION", "ap-southeast-1")
             clients.reset_clients()
             clear_config_cache()
             provisioned = provision()
@@ -177,6 +179,10 @@ def measure(channel_name: str | None = None) -> dict[str, Any]:
 
             def drain() -> list[dict[str, Any]]:
                 got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
+                # Deleted at once, as the event source mapping does after a good batch: an undeleted
+                # record would hold its customer's FIFO group and the next event would never come.
+                for m in got.get("Messages", []):
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
                 return [sqs_record(m, arn, "ap-southeast-1") for m in got.get("Messages", [])]
 
             records = drain()
@@ -187,7 +193,7 @@ def measure(channel_name: str | None = None) -> dict[str, Any]:
                                  message_ids=["measure-reply-1"])
             recorder.label = "setup"
             sqs.send_message(QueueUrl=url, MessageBody=QueueMessage(event=status, received_at=at)
-                             .model_dump_json(exclude_none=True))
+                             .model_dump_json(exclude_none=True), **queue_ids(status).entry())
             records = drain()
             recorder.label = "labeler-status"
             labeler.handler({"Records": records}, None)

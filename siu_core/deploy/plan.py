@@ -9,8 +9,10 @@ Order, and why:
 4. ``sam deploy`` of the connectors stack (``<stack>-connectors``).
 
 Parameter values come from the operator's config file (the same file ``siu config push`` takes):
-one CloudFormation parameter per config key, the schedule's time zone and the Bedrock model IDs
-derived from it, so IAM and the schedule always match the config. ``sam deploy`` reads
+the schedule's time zone and the Bedrock model IDs, so IAM and the schedule always match the config.
+Every other config key is written to SSM after the core stack (:attr:`DeployPlan.config_parameters`,
+the writes ``siu config push`` makes), never carried as a template parameter: CloudFormation takes
+4 KB a parameter, and a 200-teammate roster (stored in parts) or 50 teams would not fit. ``sam deploy`` reads
 ``--parameter-overrides`` ``Key=Value`` pairs with its own quoting: :func:`override` writes each
 value double-quoted with ``"`` escaped; a value holding a backslash cannot be carried and is
 refused with the key named. Every step is safe to re-run (CloudFormation converges; "no changes"
@@ -31,15 +33,21 @@ DEFAULT_STACK = "siu"
 DEFAULT_REGION = "ap-southeast-1"
 #: CloudFormation's limit on one parameter value.
 MAX_PARAMETER_BYTES = 4096
-#: Config keys that the template fills from deployment parameters rather than from Config<Key>.
+#: Config keys that the template fills from deployment parameters (`siu deploy` writes the rest to SSM).
 _DERIVED = {"time_zone": "TimeZone", "model_id": "InferenceProfileId"}
 
 
-def config_parameter_name(key: str) -> str:
-    """The core template parameter that carries one config key (``dedupe_window_hours`` -> ``ConfigDedupe...``)."""
-    if key in _DERIVED:
-        return _DERIVED[key]
-    return "Config" + "".join(part[:1].upper() + part[1:] for part in key.split("_"))
+def config_parameter_name(key: str) -> str | None:
+    """The core template parameter that carries a config key (only ``time_zone`` and ``model_id``), else None."""
+    return _DERIVED.get(key)
+
+
+def config_parameters(config: Any, name_prefix: str) -> dict[str, str]:
+    """The SSM parameters ``siu deploy`` writes after the core stack: every key but the template's two."""
+    from siu_core.config import config_to_parameters
+
+    return {name: value for name, value in config_to_parameters(config, f"/{name_prefix}/config/").items()
+            if name.rsplit("/", 1)[-1] not in _DERIVED}
 
 
 def core_parameters(config: Any, channels: Sequence[str], *, name_prefix: str = "siu",
@@ -50,10 +58,7 @@ def core_parameters(config: Any, channels: Sequence[str], *, name_prefix: str = 
     from siu_core.deploy.iam import split_model_id
 
     params: dict[str, str] = {"NamePrefix": name_prefix, "Channels": ",".join(channels)}
-    for name, value in config_to_parameters(config, f"/{name_prefix}/config/").items():
-        key = name.rsplit("/", 1)[-1]
-        if key not in _DERIVED:
-            params[config_parameter_name(key)] = value
+    config_to_parameters(config, f"/{name_prefix}/config/")  # refuses a key too big for SSM, before any deploy
     params["TimeZone"] = str(config.time_zone)
     params["InferenceProfileId"] = str(config.model_id)
     params["FoundationModelId"] = split_model_id(str(config.model_id))[1]
@@ -121,6 +126,8 @@ class DeployPlan:
     connectors_deploy: Command
     core_parameters: dict[str, str] = field(default_factory=dict)
     connectors_parameters: dict[str, str] = field(default_factory=dict)
+    #: SSM name -> value, written after the core stack (see the module docstring).
+    config_parameters: dict[str, str] = field(default_factory=dict)
 
     @property
     def connectors_stack(self) -> str:
@@ -163,5 +170,5 @@ def plan(channels: Sequence[str], config: Any, *, stack_name: str = DEFAULT_STAC
         contract=contract_command(chosen),
         core_deploy=sam_deploy(out_dir / "template.yaml", stack_name, region, core, sam=sam),
         connectors_deploy=sam_deploy(out_dir / "connectors.yaml", f"{stack_name}-connectors", region, conn, sam=sam),
-        core_parameters=core, connectors_parameters=conn,
+        core_parameters=core, connectors_parameters=conn, config_parameters=config_parameters(config, prefix),
     )

@@ -17,8 +17,9 @@ PRICES: dict[str, float] = {
     # Lambda (arm64): per request, per GB-second.
     "lambda_request": 0.20 / 1_000_000,
     "lambda_gb_second_arm64": 0.0000133334,
-    # SQS standard queue: per request (64 KB chunk).
+    # SQS: per request (64 KB chunk), standard and FIFO queues.
     "sqs_request": 0.40 / 1_000_000,
+    "sqs_fifo_request": 0.50 / 1_000_000,
     # DynamoDB on-demand (after the November 2024 price cut): per write / read request unit, storage.
     "dynamodb_write_unit": 0.7125 / 1_000_000,
     "dynamodb_read_unit": 0.1425 / 1_000_000,

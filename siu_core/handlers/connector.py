@@ -35,6 +35,7 @@ from siu_core.errors import ConfigError, MalformedPayload, SiuError
 from siu_core.limits import MAX_WEBHOOK_BODY_BYTES as MAX_BODY_BYTES
 from siu_core.obs import get_logger, instrument, metric
 from siu_core.plugins import Channel, Headers, load_channels
+from siu_core.queueing import QueueIds, queue_ids
 from siu_core.secrets import SecretStore
 
 __all__ = ["ENQUEUED_HEADER", "MAX_INLINE_BYTES", "SQS_BATCH_BYTES", "SQS_BATCH_ENTRIES", "Connector",
@@ -117,7 +118,7 @@ class Connector:
                                    content_type=headers.get("content-type"))
         events = served_events(self.channel, self.secrets, signed, set_aside_unreadable(self.name, found, self.clock()))
         if events:
-            self.enqueue(queue_bodies(self.name, events, self.clock()))
+            self.enqueue(queue_bodies(self.name, events, self.clock()), [queue_ids(e) for e in events])
             metric("EventsEnqueued", len(events), channel=self.name)
         ids = event_ids(events)
         log.info("webhook accepted", channel=self.name, events=len(events), message_ids=ids[:LOGGED_IDS],
@@ -131,11 +132,11 @@ class Connector:
         log.warning(message, channel=self.name, **keys)
         return response(status, "payload too large" if status == 413 else "malformed body")
 
-    def enqueue(self, bodies: Sequence[str]) -> None:
+    def enqueue(self, bodies: Sequence[str], ids: Sequence[QueueIds]) -> None:
         """Put every body on the intake queue or raise EnqueueError (some may be on it: retry is safe)."""
         if bodies:
             self.queue_url = self.queue_url or queue.intake_url(self.sqs)
-            queue.send_all(self.sqs, self.queue_url, bodies, channel=self.name, sleep=self.sleep)
+            queue.send_all(self.sqs, self.queue_url, bodies, ids, channel=self.name, sleep=self.sleep)
 
     @property
     def sqs(self) -> Any:

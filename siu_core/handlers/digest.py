@@ -29,10 +29,11 @@ clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 def make_digest(config: SiuConfig, day: date) -> Digest:
     """Read one local day's threads and sum them into a digest."""
     from siu_core import digest
-    from siu_core.store import reports
+    from siu_core.store import open_threads, reports, roster
 
     start, end = digest.day_bounds(day, config.time_zone)
-    return digest.build(day, config.time_zone, reports.day_threads(start, end))
+    still_open = open_threads.read(open_threads.holders((e.id for e in roster.all_entries()), config.teams))
+    return digest.build(day, config.time_zone, reports.day_threads(start, end, still_open))
 
 
 def post_digest(found: Digest, config: SiuConfig, notifier: Notifier, overall_channel: str | None = None) -> int:

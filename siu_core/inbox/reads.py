@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
+#: A queue answer holds at most this many threads (``?limit=``, ``?offset=`` page through the rest), so
+#: it stays far below Lambda's 6 MB response limit however long a queue grows.
+MAX_QUEUE_PAGE = 200
 
 
 def me(services: InboxServices, actor: Actor) -> dict[str, Any]:
@@ -66,7 +69,11 @@ def queue(services: InboxServices, actor: Actor, params: Mapping[str, str]) -> d
         holder, label = assignee, {"assignee": assignee}
     else:
         holder, label = actor.id, {"assignee": actor.id}
-    rows = assignments.open_rows(holder)
+    all_rows = assignments.open_rows(holder)
+    limit, offset = _queue_page(params)
+    # Newest waiting first (the thread's own last message orders the page once read), one page of threads read.
+    ordered = sorted(all_rows, key=lambda r: str(r.get("waiting_since") or r.get("assigned_at") or ""), reverse=True)
+    rows = ordered[offset:offset + limit]
     found = ddb.batch_get([ddb.GetRequest(threads.table(), [threads.key(str(r["thread_id"])) for r in rows])]) \
         if rows else {}
     by_id = {str(t["thread_id"]): t for t in found.get(threads.table(), [])}
@@ -85,7 +92,20 @@ def queue(services: InboxServices, actor: Actor, params: Mapping[str, str]) -> d
                                   shifts=_shifts(services, entries, authz.thread_team(t)),
                                   preview=previews.get(str(t["thread_id"])), account_name=services.account_name(t))
              for t in current]
-    return {**label, "threads": items, "count": len(items)}
+    following = offset + limit if offset + limit < len(all_rows) else None
+    return {**label, "threads": items, "count": len(items), "total": len(all_rows), "next_offset": following}
+
+
+def _queue_page(params: Mapping[str, str]) -> tuple[int, int]:
+    """``limit`` (1..MAX_QUEUE_PAGE, default all of it) and ``offset`` (>= 0) of a queue read."""
+    try:
+        limit = int(params.get("limit", MAX_QUEUE_PAGE))
+        offset = int(params.get("offset", 0))
+    except ValueError:
+        raise invalid("limit and offset must be whole numbers") from None
+    if not 1 <= limit <= MAX_QUEUE_PAGE or offset < 0:
+        raise invalid(f"limit must be between 1 and {MAX_QUEUE_PAGE}, offset 0 or more")
+    return limit, offset
 
 
 def _previews(threads_: list[dict[str, Any]]) -> dict[str, str]:

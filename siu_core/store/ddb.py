@@ -101,6 +101,18 @@ CONTENTION_ATTEMPTS = 4
 CONTENTION_BACKOFF_S = 0.025
 
 
+def _written(items: Sequence[TxItem]) -> None:
+    """After a write landed: move the inbox's change counter when it touched what the inbox shows."""
+    from siu_core.aws.names import resource_names
+
+    names = resource_names()
+    shown = {names.threads, names.messages, names.assignments, names.roster}
+    if any(body.get("TableName") in shown for op in items for body in op.values()):
+        from siu_core.store import inbox_version
+
+        inbox_version.bump()
+
+
 def transact(items: Sequence[TxItem]) -> None:
     """Run TransactWriteItems; a failed condition raises TransactionConflict naming the items.
 
@@ -115,6 +127,7 @@ def transact(items: Sequence[TxItem]) -> None:
     for attempt in range(CONTENTION_ATTEMPTS):
         try:
             client.transact_write_items(TransactItems=list(items))
+            _written(items)
             return
         except client.exceptions.TransactionCanceledException as exc:
             reasons = exc.response.get("CancellationReasons") or []
@@ -415,9 +428,11 @@ def run(op: TxItem) -> dict[str, Any] | None:
     try:
         if "Put" in op:
             client.put_item(**op["Put"])
+            _written([op])
             return None
         if "Update" in op:
             response = client.update_item(**op["Update"], ReturnValues="ALL_NEW")
+            _written([op])
             return from_ddb(response.get("Attributes"))
     except client.exceptions.ConditionalCheckFailedException as exc:
         raise ConditionFailed(str(exc)) from exc

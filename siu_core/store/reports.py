@@ -1,42 +1,20 @@
-"""Reads for the daily digest: the threads that were active in a period, and their messages in it.
+"""Reads for the daily digest: the threads that were active in a period or are open, and their messages.
 
-No index orders threads by time, so the digest scans the threads table once with a filter (open,
-or any activity since the period began): one daily scan of small items, paid once a day. Message
-counts come from the messages table's per-thread index, ranged on the period.
+No table scan: the active threads come from the threads table's ``by-day`` index
+(:func:`siu_core.store.threads.active_between`), the open ones from the assignments' open rows
+(:mod:`siu_core.store.open_threads`), both paged. Message counts come from the messages table's
+per-thread index, ranged on the period.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from siu_core.aws import clients
 from siu_core.aws.names import MESSAGES_BY_THREAD
 from siu_core.digest import ThreadDay
 from siu_core.store import ddb, keys, messages, threads
-
-#: Thread attributes that mark activity (all fixed-width UTC text, so >= compares as time).
-ACTIVITY = ("opened_at", "last_inbound_at", "last_outbound_at", "closed_at", "sla_breached_at", "reopened_at")
-
-
-def active_threads(since: datetime) -> Iterator[dict[str, Any]]:
-    """Every thread that is open now or had any activity at or after ``since``."""
-    cond = ddb.Cond.eq("status", "open")
-    for attr in ACTIVITY:
-        cond = cond | ddb.Cond.ge(attr, keys.ts(since))
-    expr = ddb.Expr()
-    request: dict[str, Any] = {"TableName": threads.table(), "FilterExpression": cond.render(expr),
-                               "ExpressionAttributeNames": expr.names, "ExpressionAttributeValues": expr.vals}
-    client = clients.dynamodb()
-    while True:
-        response = client.scan(**request)
-        for raw in response.get("Items", []):
-            yield ddb.from_ddb(raw) or {}
-        last = response.get("LastEvaluatedKey")
-        if not last:
-            return
-        request["ExclusiveStartKey"] = last
 
 
 def messages_between(thread_id: str, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
@@ -54,11 +32,17 @@ def _within(value: Any, start: str, end: str) -> bool:
     return isinstance(value, str) and start <= value < end
 
 
-def day_threads(start: datetime, end: datetime) -> list[ThreadDay]:
-    """Each thread's part in ``[start, end)``: messages in and out, open now, breached in the period."""
+def day_threads(start: datetime, end: datetime, open_now: Iterable[Mapping[str, Any]] = ()) -> list[ThreadDay]:
+    """Each thread's part in ``[start, end)``: messages in and out, open now, breached in the period.
+
+    ``open_now`` are the open threads (:func:`siu_core.store.open_threads.read`); the threads active in
+    the period come from the ``by-day`` index.
+    """
     lo, hi = keys.ts(start), keys.ts(end)
+    found: dict[str, Mapping[str, Any]] = {str(t["thread_id"]): t for t in threads.active_between(start, end)}
+    found.update({str(t["thread_id"]): t for t in open_now})
     out = []
-    for thread in active_threads(start):
+    for thread in found.values():
         messages_in = messages_out = 0
         if any(_within(thread.get(a), lo, "9999") for a in ("last_inbound_at", "last_outbound_at",
                                                             "last_message_at")):

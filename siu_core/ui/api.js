@@ -7,6 +7,11 @@
 const TOKEN_KEY = "siu.inbox.token";
 const REQUEST_TIMEOUT_MS = 30_000;
 const SAFE_IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+// Polled reads are conditional: the last answer of each path is kept with its ETag, sent back as
+// If-None-Match, and a 304 (nothing changed: the API read one small counter) returns that same answer,
+// so an idle inbox costs the API one small read a poll and the page redraws nothing.
+const lastAnswers = new Map();
+const MAX_REMEMBERED = 50;
 
 /** A refusal or failure the API (or the network) reported, with the API's code and message. */
 export class ApiError extends Error {
@@ -43,6 +48,7 @@ export function token() {
 
 export function forgetToken() {
   sessionStorage.removeItem(TOKEN_KEY);
+  lastAnswers.clear();
 }
 
 /** The token's claims, read without verifying (the API verifies): who and until when; rights come from /api/me. */
@@ -70,7 +76,13 @@ function headersFor(extra) {
   return { Accept: "application/json", Authorization: `Bearer ${token() || ""}`, ...extra };
 }
 
-async function send(method, path, { body, headers = {}, raw = false } = {}) {
+async function conditionalGet(path) {
+  const kept = lastAnswers.get(path);
+  const data = await send("GET", path, { headers: kept ? { "If-None-Match": kept.etag } : {}, conditional: path });
+  return data;
+}
+
+async function send(method, path, { body, headers = {}, raw = false, conditional = null } = {}) {
   if (!token()) {
     onSignedOut({ code: "missing_token", message: "no sign-in link was opened in this tab" });
     throw new ApiError(401, "missing_token", "Not signed in.");
@@ -88,6 +100,7 @@ async function send(method, path, { body, headers = {}, raw = false } = {}) {
     throw new ApiError(0, "network", "The inbox could not be reached: check your connection and try again.");
   }
   if (raw && response.ok) return response;
+  if (conditional && response.status === 304 && lastAnswers.has(conditional)) return lastAnswers.get(conditional).data;
   const text = await response.text();
   let data = null;
   if (text) {
@@ -97,7 +110,15 @@ async function send(method, path, { body, headers = {}, raw = false } = {}) {
       data = null;
     }
   }
-  if (response.ok) return data;
+  if (response.ok) {
+    const etag = response.headers.get("ETag");
+    if (conditional && etag) {
+      lastAnswers.delete(conditional);
+      lastAnswers.set(conditional, { etag, data });
+      if (lastAnswers.size > MAX_REMEMBERED) lastAnswers.delete(lastAnswers.keys().next().value);
+    }
+    return data;
+  }
   const error = (data && data.error) || {};
   const code = error.code || `http_${response.status}`;
   const message = error.message || `The inbox answered ${response.status} ${response.statusText}`.trim();
@@ -115,9 +136,9 @@ export const api = {
   me: () => send("GET", "/api/me"),
   queue: (params = {}) => {
     const query = new URLSearchParams(params).toString();
-    return send("GET", `/api/queue${query ? `?${query}` : ""}`);
+    return conditionalGet(`/api/queue${query ? `?${query}` : ""}`);
   },
-  thread: (id) => send("GET", `/api/threads/${enc(id)}`),
+  thread: (id) => conditionalGet(`/api/threads/${enc(id)}`),
   olderMessages: (id, before) => send("GET", `/api/threads/${enc(id)}?before=${enc(before)}`),
   reply: (id, body, key) => send("POST", `/api/threads/${enc(id)}/reply`, { body, headers: { "Idempotency-Key": key } }),
   reassign: (id, to) => send("POST", `/api/threads/${enc(id)}/reassign`, { body: { to } }),
