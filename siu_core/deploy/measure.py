@@ -31,7 +31,7 @@ TYPICAL_LABELS = {"topic": "orders_shipping", "urgency": "normal", "language": "
 CUSTOMER_ID = "6591234567"
 
 
-def _measured_channel(registry: Any, name: str | None) -> Any:
+def measured_channel(registry: Any, name: str | None) -> Any:
     """The named channel, else the first installed one (by name) that can simulate a webhook."""
     if name is not None:
         return registry.get(name)
@@ -139,7 +139,7 @@ def measure(channel_name: str | None = None) -> dict[str, Any]:
         }
 
     recorder = CallRecorder({("bedrock", "Converse"): converse})
-    channel = _measured_channel(load_channels(), channel_name)
+    channel = measured_channel(load_channels(), channel_name)
     secrets = dev_secret_values(channel)
     account = account_id_for(channel, secrets)
     with mock_aws(), recorder.active():

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from siu_core.deploy.iam import Call, CallRecorder
-from siu_core.deploy.measure import TYPICAL_MESSAGE, units
+from siu_core.deploy.measure import TYPICAL_MESSAGE, measured_channel, units
 
 #: DynamoDB bills each item's size plus 100 bytes of overhead, in its table and in each index it is copied to.
 ITEM_OVERHEAD_BYTES = 100
@@ -117,9 +117,11 @@ def measure_inbox() -> dict[str, Any]:
             tables = gsi_counts(load_template(), provisioned.physical)
             labeler.set_services(Services(config=config, labeler=build_labeler(config, kind="rules")))
             labeler.clock = lambda: at
-            event = MessageEvent(type="message", channel="whatsapp", account_id="106540352242922",
+            registry = load_channels()
+            channel = measured_channel(registry, None).name  # any channel: the inbox's reads are the same
+            event = MessageEvent(type="message", channel=channel, account_id="106540352242922",
                                  customer=Participant(id="6591234567", name="Sam"), timestamp=at - timedelta(minutes=1),
-                                 message_id="wamid.M1", kind="text", text=TYPICAL_MESSAGE)
+                                 message_id="measure.M1", kind="text", text=TYPICAL_MESSAGE)
             sqs, url = clients.sqs(), clients.queue_url()
             sqs.send_message(QueueUrl=url, MessageBody=QueueMessage(event=event, received_at=at).model_dump_json(),
                              **queue_ids(event).entry())
@@ -131,9 +133,9 @@ def measure_inbox() -> dict[str, Any]:
             recorder.label = "setup"
             after = stored_bytes(tables)
             stored = {k: after[k] - before.get(k, 0) for k in after}
-            head = customers.get(keys.customer_key("whatsapp", event.account_id, event.customer.id))
+            head = customers.get(keys.customer_key(channel, event.account_id, event.customer.id))
             assert head is not None and head.assignee, "the measured message was not routed"
-            inbox.set_services(InboxServices(config=config, channels=load_channels(["whatsapp"]),
+            inbox.set_services(InboxServices(config=config, channels=registry,
                                              secrets=SecretStore(), keys=SigningKeys(), clock=lambda: at))
             member = roster.member(head.assignee)
             assert member is not None, "the measured message went to someone off the roster"
