@@ -313,6 +313,13 @@ class _Day:
         assert call("GET", "/api/audit", query=f"thread={tid}")["statusCode"] == 200
         media = call("GET", f"/api/threads/{img.thread_id}/media", query="message=whatsapp-img-1&index=0")
         assert media["statusCode"] == 200, media
+        saved = call("POST", "/api/saved-replies", {"name": "Hi", "text": "Hi {{customer.name}}", "scope": "everyone"})
+        assert saved["statusCode"] == 201, saved
+        reply_id = json.loads(saved["body"])["id"]
+        assert call("GET", "/api/saved-replies", query=f"thread={tid}")["statusCode"] == 200
+        edited = call("PUT", f"/api/saved-replies/{reply_id}", {"name": "Hi", "text": "Hello", "scope": "everyone"})
+        assert edited["statusCode"] == 200, edited
+        assert call("DELETE", f"/api/saved-replies/{reply_id}")["statusCode"] == 200
         self.capture()
 
     def labeler_again(self) -> None:

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 from siu_core import obs
 from siu_core.auth import AuthError, bearer_token
-from siu_core.inbox import actions, admin, authz, bodies, eligible, identity, media, reads, reply
+from siu_core.inbox import actions, admin, authz, bodies, eligible, identity, media, reads, reply, saved_replies
 from siu_core.inbox.errors import CURRENT_REQUEST_ID, Answer, ApiError
 
 if TYPE_CHECKING:
@@ -44,6 +44,8 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("GET", "/api/audit"), ("GET", "/api/threads/{id}/eligible"), ("GET", "/api/threads/{id}/media"),
     ("POST", "/api/me/sign-out"), ("POST", "/api/roster/{id}/sign-out"),
     ("GET", "/api/channels/{id}/templates"),
+    ("GET", "/api/saved-replies"), ("POST", "/api/saved-replies"), ("PUT", "/api/saved-replies/{id}"),
+    ("DELETE", "/api/saved-replies/{id}"),
 )
 
 
@@ -193,6 +195,26 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
     def get_templates(channel: str) -> Reply:
         actor()
         return _json(200, reply.templates_view(services(), unquote(channel), refresh=params().get("refresh") == "1"))
+
+    @app.get(f"{PREFIX}/saved-replies")
+    def get_saved_replies() -> Reply:
+        return _json(200, saved_replies.list_replies(services(), actor(), params()))
+
+    @app.post(f"{PREFIX}/saved-replies")
+    def post_saved_reply() -> Reply:
+        who = actor()
+        body = bodies.parse_body(event(), bodies.SavedReplyBody)
+        return _json(201, saved_replies.create(services(), who, body))
+
+    @app.put(f"{PREFIX}/saved-replies/<reply_id>")
+    def put_saved_reply(reply_id: str) -> Reply:
+        who = actor()
+        body = bodies.parse_body(event(), bodies.SavedReplyBody)
+        return _json(200, saved_replies.update(services(), who, unquote(reply_id), body))
+
+    @app.delete(f"{PREFIX}/saved-replies/<reply_id>")
+    def delete_saved_reply(reply_id: str) -> Reply:
+        return _json(200, saved_replies.delete(services(), actor(), unquote(reply_id), params()))
 
     @app.get("/")
     def get_root() -> Reply:

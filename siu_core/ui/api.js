@@ -129,6 +129,10 @@ export const api = {
   putTeammate: (id, body) => send("PUT", `/api/roster/${enc(id)}`, { body }),
   /** Ends every session of a teammate (an admin), or of the caller with "me": their links stop working. */
   signOutEverywhere: (id) => send("POST", id === "me" ? "/api/me/sign-out" : `/api/roster/${enc(id)}/sign-out`),
+  /** The saved replies the caller may use; with a thread, each filled for it (or its ``problem``). */
+  savedReplies: (threadId) => send("GET", `/api/saved-replies${threadId ? `?thread=${enc(threadId)}` : ""}`),
+  saveReply: (body) => send("POST", "/api/saved-replies", { body }),
+  deleteSavedReply: (id, version) => send("DELETE", `/api/saved-replies/${enc(id)}?version=${enc(version)}`),
   audit: (threadId) => send("GET", `/api/audit?thread=${enc(threadId)}`),
   /** An attachment's bytes from the API (with the token), as an object URL for <img>/<a>.
    * Only raster images keep their type: a blob URL runs in this page's origin, so an HTML or SVG

@@ -7,6 +7,10 @@ import { api, newIdempotencyKey } from "./api.js";
 import { customerText, h, icon, replace } from "./dom.js";
 import { errorBox, say, showError } from "./feedback.js";
 import { channelName, clock, duration, parseTime, since } from "./format.js";
+import { SavedReplies } from "./saved.js";
+
+/** A saved reply's variable left in the text (typed by hand): never sent raw. */
+const VARIABLE = /\{\{\s*[a-z_]+\.[a-z_]+\s*\}\}/;
 
 /** Errors after which the same key can never succeed: a new attempt is a new, deliberate send. */
 const KEY_SPENT = new Set([
@@ -134,11 +138,13 @@ export class Composer {
     area.addEventListener("input", () => this.drafts.set(this.thread.id, area.value));
     const button = h("button", { type: "submit", class: "primary", id: "send-reply" }, icon("send"), win.state === "human_agent" ? " Send with HUMAN_AGENT tag" : " Send");
     const error = this.errorEl;
+    const saved = new SavedReplies(area, () => this.thread && this.thread.id, () => this.me);
     const form = h("form", { class: "reply-form", "aria-label": "Reply" },
       h("label", { for: "reply-text" }, "Your reply"),
       area,
+      saved.el,
       h("div", { class: "composer-foot" },
-        h("span", { id: "reply-hint", class: "muted small" }, "Ctrl+Enter sends. siu sends exactly what you write."),
+        h("span", { id: "reply-hint", class: "muted small" }, "/ at the start of a line inserts a saved reply. Ctrl+Enter sends. siu sends exactly what you write."),
         button));
     area.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -151,6 +157,12 @@ export class Composer {
       const text = area.value;
       if (!text.trim()) {
         showError(error, { status: 422, message: "Write a reply first." });
+        area.focus();
+        return;
+      }
+      const variable = text.match(VARIABLE);
+      if (variable) {
+        showError(error, { status: 422, message: `Replace ${variable[0]} with its value first: variables are filled only when a saved reply is inserted.` });
         area.focus();
         return;
       }
