@@ -320,6 +320,9 @@ class _Day:
         edited = call("PUT", f"/api/saved-replies/{reply_id}", {"name": "Hi", "text": "Hello", "scope": "everyone"})
         assert edited["statusCode"] == 200, edited
         assert call("DELETE", f"/api/saved-replies/{reply_id}")["statusCode"] == 200
+        noted = call("POST", f"/api/threads/{tid}/notes", {"text": "@ana please check the courier"})
+        assert noted["statusCode"] == 201, noted
+        assert call("GET", "/api/notifications")["statusCode"] == 200
         self.capture()
 
     def labeler_again(self) -> None:

@@ -133,6 +133,22 @@ class SavedReplyBody(_Body):
         return self
 
 
+#: Longest internal note.
+MAX_NOTE = 4000
+
+
+class NoteBody(_Body):
+    """An internal note: words for teammates, never sent to the customer; ``@id`` mentions a teammate."""
+
+    text: Annotated[str, Field(min_length=1, max_length=MAX_NOTE)]
+
+    @model_validator(mode="after")
+    def _visible(self) -> NoteBody:
+        if is_blank(self.text):
+            raise ValueError("the note is empty (only spaces or invisible characters)")
+        return self
+
+
 def _problems(exc: ValidationError) -> list[dict[str, str]]:
     out = []
     for err in exc.errors():

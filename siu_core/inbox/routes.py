@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 from siu_core import obs
 from siu_core.auth import AuthError, bearer_token
-from siu_core.inbox import actions, admin, authz, bodies, eligible, identity, media, reads, reply, saved_replies
+from siu_core.inbox import actions, admin, authz, bodies, eligible, identity, media, notes, reads, reply, saved_replies
 from siu_core.inbox.errors import CURRENT_REQUEST_ID, Answer, ApiError
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("POST", "/api/me/sign-out"), ("POST", "/api/roster/{id}/sign-out"),
     ("GET", "/api/channels/{id}/templates"),
     ("GET", "/api/saved-replies"), ("POST", "/api/saved-replies"), ("PUT", "/api/saved-replies/{id}"),
-    ("DELETE", "/api/saved-replies/{id}"),
+    ("DELETE", "/api/saved-replies/{id}"), ("POST", "/api/threads/{id}/notes"), ("GET", "/api/notifications"),
 )
 
 
@@ -215,6 +215,19 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
     @app.delete(f"{PREFIX}/saved-replies/<reply_id>")
     def delete_saved_reply(reply_id: str) -> Reply:
         return _json(200, saved_replies.delete(services(), actor(), unquote(reply_id), params()))
+
+    @app.post(f"{PREFIX}/threads/<thread_id>/notes")
+    def post_note(thread_id: str) -> Reply:
+        who = actor()
+        body = bodies.parse_body(event(), bodies.NoteBody)
+        sent = {k.lower() for k in headers()}
+        key = bodies.idempotency_key(headers()) if bodies.IDEMPOTENCY_HEADER in sent else None
+        answer: Answer = notes.add(services(), who, thread_id, body, key)
+        return _json(answer.status, answer.body, answer.headers)
+
+    @app.get(f"{PREFIX}/notifications")
+    def get_notifications() -> Reply:
+        return _json(200, notes.notifications(services(), actor()))
 
     @app.get("/")
     def get_root() -> Reply:

@@ -133,6 +133,9 @@ export const api = {
   savedReplies: (threadId) => send("GET", `/api/saved-replies${threadId ? `?thread=${enc(threadId)}` : ""}`),
   saveReply: (body) => send("POST", "/api/saved-replies", { body }),
   deleteSavedReply: (id, version) => send("DELETE", `/api/saved-replies/${enc(id)}?version=${enc(version)}`),
+  /** An internal note (never sent to the customer); the key makes a retry find the same note. */
+  addNote: (id, text, key) => send("POST", `/api/threads/${enc(id)}/notes`, { body: { text }, headers: { "Idempotency-Key": key } }),
+  notifications: () => send("GET", "/api/notifications"),
   audit: (threadId) => send("GET", `/api/audit?thread=${enc(threadId)}`),
   /** An attachment's bytes from the API (with the token), as an object URL for <img>/<a>.
    * Only raster images keep their type: a blob URL runs in this page's origin, so an HTML or SVG

@@ -7,6 +7,7 @@ import { h, icon, replace } from "./dom.js";
 import { explain, say } from "./feedback.js";
 import { fullTime } from "./format.js";
 import { tick } from "./live.js";
+import { MentionsMenu } from "./notes.js";
 import { QueuePane } from "./queue.js";
 import { ThreadView } from "./thread.js";
 
@@ -64,6 +65,7 @@ function signedOut({ code, message } = {}) {
 let queue;
 let thread;
 let roster;
+let mentions;
 
 function buildShell(me) {
   el("gate").hidden = true;
@@ -84,6 +86,8 @@ function buildShell(me) {
     closed: (id) => moveAfterClose(id),
   });
   roster = new RosterEditor(el("wide"));
+  mentions = new MentionsMenu(el("mentions"), (id) => href("queue", id));
+  mentions.refresh().catch(reportPollError);
 }
 
 async function show() {
@@ -131,7 +135,7 @@ async function refreshAll() {
   if (state.busy || !state.me || state.route.view === "roster") return;
   state.busy = true;
   try {
-    await Promise.all([queue.refresh(), thread.id ? thread.refresh() : null]);
+    await Promise.all([queue.refresh(), thread.id ? thread.refresh() : null, mentions.refresh()]);
     setOffline(false);
   } catch (err) {
     reportPollError(err);

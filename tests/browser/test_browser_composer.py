@@ -73,3 +73,35 @@ def test_the_reply_box_text_is_saved_as_a_reply(page: Page, inbox: Inbox) -> Non
     mine = inbox.api("GET", "/api/saved-replies", inbox.token("ana", "agent")).json()["saved_replies"]
     assert [(r["name"], r["text"], r["scope"]) for r in mine if r["scope"] == "personal"] == [
         ("Delivery days", "We deliver Monday to Saturday, {{customer.first_name}}.", "personal")]
+
+
+TEAMS = {"ana": "care", "priya": "accounts", "sam": "sales"}
+
+
+def test_a_note_with_a_mention_reaches_the_teammate_and_never_the_customer(page: Page, inbox: Inbox) -> None:
+    wa = "65" + str(uuid.uuid4().int)[:9]
+    inbox.customer_writes("whatsapp", "My order arrived broken", sender=wa, name="Nadia")
+    inbox.drained()
+    tid = inbox.thread_of(wa)["thread_id"]
+    admin = inbox.token("mei", "admin")
+    detail = inbox.api("GET", f"/api/threads/{tid}", admin).json()
+    target = next(who for who, team in TEAMS.items() if team != detail["team"] and who != detail["assignee"])
+    outbox_before = len(inbox.outbox())
+
+    sign_in(page, inbox, "mei", "admin")
+    page.goto(f"{inbox.base_url}/inbox/#/queue/{tid}")
+    page.get_by_role("textbox", name="Internal note").fill(f"@{target} could you check the courier's photo?")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator("#status")).to_contain_text(f"{target} was told")
+    expect(page.locator(".notes .note")).to_contain_text("could you check the courier's photo?")
+    expect(page.locator(".msg-out", has_text="courier's photo")).to_have_count(0)
+    assert len(inbox.outbox()) == outbox_before  # a note never goes to the platform
+
+    page.context.clear_cookies()
+    sign_in(page, inbox, target)
+    summary = page.locator("#mentions-summary")
+    expect(summary).to_contain_text("Mentions 1")
+    summary.click()
+    page.locator(f'.mentions-list a[data-thread="{tid}"]').click()
+    expect(page.locator(".notes .note")).to_contain_text("could you check the courier's photo?")
+    expect(page.locator(".composer")).to_contain_text("can reply to this thread")
