@@ -15,7 +15,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -74,11 +74,24 @@ class TopicSpec(_Strict):
     description: str = Field(default="", max_length=500)
 
 
+class AwaySpec(_Strict):
+    """A team's away reply: a human-written message sent once to a customer who writes outside its hours."""
+
+    message: str = Field(min_length=1, max_length=1000)
+    #: The team's hours (default: the deployment's ``working_hours``).
+    working_hours: WorkingHours | None = None
+    #: Whole days off (local dates in the hours' time zone).
+    holidays: list[date] = Field(default_factory=list, max_length=366)
+    #: A thread gets the away reply at most once within this many hours.
+    gap_hours: int = Field(default=12, ge=1, le=24 * 30)
+
+
 class TeamSpec(_Strict):
-    """A team that owns topics: its backup teammate (SLA breaches) and Slack channel for notices."""
+    """A team that owns topics: its backup teammate (SLA breaches), Slack channel, and away reply."""
 
     backup: RosterId | None = None
     slack_channel: str | None = Field(default=None, min_length=1, max_length=80)
+    away: AwaySpec | None = None
 
 
 class SlaSpec(_Strict):
@@ -155,6 +168,8 @@ class RosterEntry(_Strict):
     role: Literal["agent", "admin"] = "agent"
     #: False signs the teammate out everywhere and takes them out of routing, keeping their history.
     active: bool = True
+    #: The teammate's Slack member id (``U…``): an @mention in a note also reaches them as a direct message.
+    slack_user: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,20}$")
 
     @field_validator("time_zone")
     @classmethod

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from inbox_support import call, deliver, thread_of, token_for
+from collections.abc import Iterator
+
+import pytest
+from inbox_support import SlackStub, call, deliver, slack_server, thread_of, token_for
 from pipeline_support import dump_state, inbound
 
 from siu_core.store import audit, threads
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStub]:
+    """A Slack stand-in on loopback."""
+    yield from slack_server()
 
 
 def _accounts_thread(inbox) -> str:
@@ -73,3 +82,37 @@ def test_refused_notes_change_nothing(inbox) -> None:
     assert call("POST", "/api/threads/nope/notes", token=cho, body={"text": "hi"}).status == 404
     assert call("POST", f"/api/threads/{tid}/notes", body={"text": "hi"}).status == 401
     assert dump_state(include_s3=False) == before
+
+
+def test_a_mentioned_teammate_with_a_slack_id_gets_a_direct_message(inbox, slack) -> None:
+    from siu_core.notify import Notifier
+
+    tid = _accounts_thread(inbox)
+    inbox.services.notifier = Notifier(token="xoxb-test", base_url=slack.url)
+    admin = token_for("boss", "admin")
+    assert call("PUT", "/api/roster/ana", token=admin, body={"slack_user": "U012ABCDEF"}).status == 200
+    assert call("PUT", "/api/roster/ana", token=admin, body={"slack_user": "not-an-id"}).status == 422
+    added = call("POST", f"/api/threads/{tid}/notes", token=token_for("cho"),
+                 body={"text": "@ana @mei secret refund details here"}, headers={"Idempotency-Key": "n-1",
+                                                                                 "Host": "inbox.example"})
+    assert added.status == 201 and added.body["slack"] == ["ana"]  # mei has no Slack id
+    (post,) = slack.posts
+    assert post["body"]["channel"] == "U012ABCDEF"
+    assert f"https://inbox.example/inbox/#/queue/{tid}" in post["body"]["text"]
+    assert "refund" not in post["body"]["text"]  # a link, never the note's words
+    again = call("POST", f"/api/threads/{tid}/notes", token=token_for("cho"),
+                 body={"text": "@ana @mei secret refund details here"}, headers={"Idempotency-Key": "n-1"})
+    assert again.status == 200 and again.body["slack"] == [] and len(slack.posts) == 1
+
+
+def test_slack_refusing_loses_no_note(inbox, slack) -> None:
+    from siu_core.notify import Notifier
+
+    tid = _accounts_thread(inbox)
+    inbox.services.notifier = Notifier(token="xoxb-test", base_url=slack.url)
+    admin = token_for("boss", "admin")
+    assert call("PUT", "/api/roster/ana", token=admin, body={"slack_user": "U012ABCDEF"}).status == 200
+    slack.errors.append("channel_not_found")
+    added = call("POST", f"/api/threads/{tid}/notes", token=token_for("cho"), body={"text": "@ana look"})
+    assert added.status == 201 and added.body["slack"] == [] and added.body["mentioned"] == ["ana"]
+    assert len(call("GET", "/api/notifications", token=token_for("ana")).body["notifications"]) == 1

@@ -108,6 +108,7 @@ class RosterBody(_Body):
     capacity: Annotated[int, Field(ge=1, le=10_000)] | None = None
     role: Literal["agent", "admin"] | None = None
     active: bool | None = None
+    slack_user: Annotated[str, Field(pattern=r"^[UW][A-Z0-9]{2,20}$")] | None = None
 
 
 #: Longest saved reply (a WhatsApp text is at most 4096 characters; the channel's limit applies on send).

@@ -114,6 +114,15 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
         log.append_keys(role=found.role)
         return found
 
+    def inbox_url() -> str | None:
+        """The web UI's address as the caller reached this function (for links in Slack messages)."""
+        sent = {k.lower(): v for k, v in headers().items()}
+        host = sent.get("host", "")
+        if not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", host):
+            return None
+        scheme = "http" if sent.get("x-forwarded-proto") == "http" else "https"
+        return f"{scheme}://{host}{UI_PREFIX}/"
+
     def event() -> Mapping[str, Any]:
         return app.current_event.raw_event
 
@@ -222,7 +231,7 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
         body = bodies.parse_body(event(), bodies.NoteBody)
         sent = {k.lower() for k in headers()}
         key = bodies.idempotency_key(headers()) if bodies.IDEMPOTENCY_HEADER in sent else None
-        answer: Answer = notes.add(services(), who, thread_id, body, key)
+        answer: Answer = notes.add(services(), who, thread_id, body, key, inbox_url())
         return _json(answer.status, answer.body, answer.headers)
 
     @app.get(f"{PREFIX}/notifications")
