@@ -308,9 +308,13 @@ def _channel_problems(cfg: SiuConfig) -> list[ConfigProblem]:
     from siu_core.connector.inbound import PUBLIC_URL_SETTING, public_url_problem
 
     problems: list[ConfigProblem] = []
+    from siu_core.composer import pricing
+
     for name, settings in cfg.channels.items():
         if PUBLIC_URL_SETTING in settings and (problem := public_url_problem(settings[PUBLIC_URL_SETTING])):
             problems.append(ConfigProblem(f"channels.{name}.{PUBLIC_URL_SETTING}", problem))
+        if pricing.SETTING in settings and (problem := pricing.problem(settings[pricing.SETTING])):
+            problems.append(ConfigProblem(f"channels.{name}.{pricing.SETTING}", problem))
     return problems
 
 

@@ -21,7 +21,20 @@ from urllib.parse import unquote
 
 from siu_core import obs
 from siu_core.auth import AuthError, bearer_token
-from siu_core.inbox import actions, admin, authz, bodies, eligible, identity, media, notes, reads, reply, saved_replies
+from siu_core.inbox import (
+    actions,
+    admin,
+    authz,
+    bodies,
+    eligible,
+    identity,
+    media,
+    notes,
+    reads,
+    reply,
+    saved_replies,
+    template_catalog,
+)
 from siu_core.inbox.errors import CURRENT_REQUEST_ID, Answer, ApiError
 
 if TYPE_CHECKING:
@@ -46,6 +59,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("GET", "/api/channels/{id}/templates"),
     ("GET", "/api/saved-replies"), ("POST", "/api/saved-replies"), ("PUT", "/api/saved-replies/{id}"),
     ("DELETE", "/api/saved-replies/{id}"), ("POST", "/api/threads/{id}/notes"), ("GET", "/api/notifications"),
+    ("GET", "/api/templates"),
 )
 
 
@@ -233,6 +247,11 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
         key = bodies.idempotency_key(headers()) if bodies.IDEMPOTENCY_HEADER in sent else None
         answer: Answer = notes.add(services(), who, thread_id, body, key, inbox_url())
         return _json(answer.status, answer.body, answer.headers)
+
+    @app.get(f"{PREFIX}/templates")
+    def get_template_listing() -> Reply:
+        actor()
+        return _json(200, template_catalog.listing(services(), params()))
 
     @app.get(f"{PREFIX}/notifications")
     def get_notifications() -> Reply:

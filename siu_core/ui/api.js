@@ -136,6 +136,8 @@ export const api = {
   /** An internal note (never sent to the customer); the key makes a retry find the same note. */
   addNote: (id, text, key) => send("POST", `/api/threads/${enc(id)}/notes`, { body: { text }, headers: { "Idempotency-Key": key } }),
   notifications: () => send("GET", "/api/notifications"),
+  /** The templates a teammate may send on a channel, each with its cost line (``cost``) and body when known. */
+  templateListing: (channel, account) => send("GET", `/api/templates?channel=${enc(channel)}${account ? `&account=${enc(account)}` : ""}`),
   audit: (threadId) => send("GET", `/api/audit?thread=${enc(threadId)}`),
   /** An attachment's bytes from the API (with the token), as an object URL for <img>/<a>.
    * Only raster images keep their type: a blob URL runs in this page's origin, so an HTML or SVG

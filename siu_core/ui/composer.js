@@ -48,6 +48,22 @@ function capitalise(text) {
   return text ? text[0].toUpperCase() + text.slice(1) : text;
 }
 
+/** What the customer will read: the template's body with the parameters in place (text nodes only). */
+function templatePreview(tpl, values) {
+  if (!tpl.body) {
+    const filled = values.map((v, i) => `{{${i + 1}}} = ${v || "…"}`).join(", ");
+    return h("span", {}, `${tpl.name} (${tpl.language})${filled ? `: ${filled}` : ""}`);
+  }
+  return h("span", { class: "template-body" }, tpl.body.replace(/\{\{(\d+)\}\}/g, (all, n) => values[Number(n) - 1] || all));
+}
+
+/** The cost line of one template message, from the shop's own rate table (or why there is none). */
+function costText(cost) {
+  if (!cost) return "No rate table is configured for this channel, so siu cannot show what this message costs.";
+  if (cost.amount === null) return `Cost: unknown (${cost.note}; ${cost.market} rates, ${cost.source}).`;
+  return `Cost: ${cost.currency} ${cost.amount} ${cost.note} (${cost.category || "template"}, ${cost.market} rates: ${cost.source}).`;
+}
+
 export class Composer {
   /** ``onSent(result)`` runs after a reply went out (the thread refreshes). */
   constructor(onSent) {
@@ -204,8 +220,35 @@ export class Composer {
       count.addEventListener("change", () => drawParams(Math.max(0, Math.min(20, Number(count.value) || 0))));
       fields.push(h("label", { for: "template-free-count" }, "Parameters"), count);
     }
+    const preview = h("p", { class: "template-preview", id: "template-preview", "aria-live": "polite" });
+    const cost = h("p", { class: "template-cost small", id: "template-cost" });
+    const details = new Map(); // "name|language" -> the listing's entry (body, category, cost)
+    const current = () => {
+      if (!chooser) return null;
+      const tpl = templates[Number(chooser.value)];
+      return { ...tpl, ...(details.get(`${tpl.name}|${tpl.language}`) || {}) };
+    };
+    const redraw = () => {
+      const tpl = current();
+      const values = Array.from(params.querySelectorAll("input"), (input) => input.value);
+      if (!tpl) {
+        preview.replaceChildren();
+        cost.replaceChildren();
+        return;
+      }
+      replace(preview, h("span", { class: "muted small" }, "The customer will read: "), templatePreview(tpl, values));
+      replace(cost, costText(tpl.cost));
+    };
+    chooser && chooser.addEventListener("change", redraw);
+    params.addEventListener("input", redraw);
+    if (chooser) {
+      api.templateListing(this.thread.channel).then((listing) => {
+        for (const t of listing.templates || []) details.set(`${t.name}|${t.language}`, t);
+        redraw();
+      }).catch(() => redraw());
+    }
     const form = h("form", { class: "template-form", "aria-label": "Send a template" },
-      h("fieldset", {}, h("legend", {}, "Send an approved template"), fields, params), h("div", { class: "composer-foot" }, button));
+      h("fieldset", {}, h("legend", {}, "Send an approved template"), fields, params, preview, cost), h("div", { class: "composer-foot" }, button));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const values = Array.from(params.querySelectorAll("input"), (input) => input.value);
