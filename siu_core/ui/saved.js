@@ -4,7 +4,7 @@
 
 import { api } from "./api.js";
 import { h, icon, replace } from "./dom.js";
-import { errorBox, say, showError } from "./feedback.js";
+import { confirmDialog, errorBox, say, showError } from "./feedback.js";
 
 /** Whether the "/" just typed at ``pos`` starts a line (or the box): only then it opens the list. */
 function startsLine(text, pos) {
@@ -74,9 +74,14 @@ export class SavedReplies {
         h("strong", {}, r.name), " ", h("span", { class: "muted small" }, r.scope === "team" ? `team ${r.team}` : r.scope),
         h("div", { class: "saved-text small" }, r.filled ?? r.text));
       option.addEventListener("mousedown", (event) => {
+        if (event.target.closest(".saved-delete")) return;
         event.preventDefault();
         this.insert(r);
       });
+      if (r.can_edit) {
+        option.append(h("button", { type: "button", class: "ghost small saved-delete", "aria-label": `Delete saved reply ${r.name}`,
+          onclick: () => this.remove(r) }, "Delete"));
+      }
       return option;
     }));
     this.search.setAttribute("aria-activedescendant", `saved-${shown[this.active].id}`);
@@ -115,18 +120,34 @@ export class SavedReplies {
     say(`Inserted "${reply.name}".`);
   }
 
+  /** Delete a reply the caller may change (asks first; the version seen guards against a newer edit). */
+  async remove(reply) {
+    if (!(await confirmDialog(`Delete "${reply.name}"?`, "Teammates who use it will no longer find it under /.", "Delete"))) return;
+    try {
+      await api.deleteSavedReply(reply.id, reply.version);
+      this.items = this.items.filter((r) => r.id !== reply.id);
+      say(`Deleted "${reply.name}".`);
+      this.draw();
+      this.search.focus();
+    } catch (err) {
+      showError(this.error, err);
+    }
+  }
+
   saveForm() {
     const name = h("input", { id: "saved-new-name", maxlength: 100, required: true, autocomplete: "off" });
-    const scope = h("select", { id: "saved-new-scope" },
-      h("option", { value: "personal" }, "Only me"), h("option", { value: "team" }, "My team"), h("option", { value: "everyone" }, "Everyone (admins)"));
+    const scope = h("select", { id: "saved-new-scope" }, h("option", { value: "personal" }, "Only me"));
+    const me = this.me() || {};
+    for (const team of me.teams || []) scope.append(h("option", { value: `team:${team}` }, `Team ${team}`));
+    if (me.role === "admin") scope.append(h("option", { value: "everyone" }, "Everyone"));
     const button = h("button", { type: "submit", id: "saved-new-save" }, icon("check"), " Save the reply box's text");
     const form = h("form", { class: "saved-new", "aria-label": "Save as a saved reply" },
       h("label", { for: "saved-new-name" }, "Name"), name, h("label", { for: "saved-new-scope" }, "Who can use it"), scope, button);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const me = this.me() || {};
-      const body = { name: name.value, text: this.area.value.replace(/^\//, ""), scope: scope.value };
-      if (body.scope === "team") body.team = (me.teams || [])[0];
+      const [kind, team] = scope.value.split(":");
+      const body = { name: name.value, text: this.area.value.replace(/^\//, ""), scope: kind };
+      if (kind === "team") body.team = team;
       button.disabled = true;
       try {
         await api.saveReply(body);

@@ -74,6 +74,19 @@ def test_the_reply_box_text_is_saved_as_a_reply(page: Page, inbox: Inbox) -> Non
     assert [(r["name"], r["text"], r["scope"]) for r in mine if r["scope"] == "personal"] == [
         ("Delivery days", "We deliver Monday to Saturday, {{customer.first_name}}.", "personal")]
 
+    box.fill("")
+    box.press("/")
+    option = page.locator("#saved-list .saved-option", has_text="Delivery days")
+    expect(option).to_contain_text("We deliver Monday to Saturday, Lena.")
+    option.get_by_role("button", name="Delete saved reply Delivery days").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.locator("#status")).to_contain_text('Deleted "Delivery days"')
+    expect(option).to_have_count(0)
+    mine = inbox.api("GET", "/api/saved-replies", inbox.token("ana", "agent")).json()["saved_replies"]
+    assert not [r for r in mine if r["scope"] == "personal"]
+    options = page.locator("#saved-new-scope option")
+    expect(options).to_have_text(["Only me", "Team care"])  # agents keep personal and their teams' replies
+
 
 TEAMS = {"ana": "care", "priya": "accounts", "sam": "sales"}
 
