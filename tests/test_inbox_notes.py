@@ -69,6 +69,9 @@ def test_a_retry_with_the_same_key_adds_one_note(inbox) -> None:
     assert again.body["note"]["id"] == first.body["note"]["id"]
     assert len(call("GET", f"/api/threads/{tid}", token=cho).body["notes"]) == 1
     assert len(call("GET", "/api/notifications", token=token_for("mei")).body["notifications"]) == 1
+    other = call("POST", f"/api/threads/{tid}/notes", token=cho, body={"text": "something else"},
+                 headers={"Idempotency-Key": "note-1"})
+    assert (other.status, other.code) == (422, "idempotency_key_reused")
 
 
 def test_refused_notes_change_nothing(inbox) -> None:

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from siu_core import obs
 from siu_core.composer import mentions
 from siu_core.inbox import authz
-from siu_core.inbox.errors import Answer, not_found
+from siu_core.inbox.errors import Answer, ApiError, not_found
 from siu_core.store import keys, notes, roster, threads
 
 if TYPE_CHECKING:
@@ -62,6 +62,9 @@ def add(services: InboxServices, actor: Actor, thread_id: str, body: NoteBody, k
         status = 201
     except notes.AlreadyAdded:
         note = notes.get(thread_id, note_id) or {}
+        if note.get("text") != body.text:
+            raise ApiError(422, "idempotency_key_reused",
+                           "this Idempotency-Key added a different note; use a new key for a new note") from None
         status = 200
     except notes.ThreadGone:
         raise not_found("thread", thread_id) from None
