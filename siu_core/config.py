@@ -15,7 +15,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -80,13 +80,26 @@ class TopicSpec(_Strict):
     description: str = Field(default="", max_length=500)
 
 
+class AwaySpec(_Strict):
+    """A team's away reply: a human-written message sent once to a customer who writes outside its hours."""
+
+    message: str = Field(min_length=1, max_length=1000)
+    #: The team's hours (default: the deployment's ``working_hours``).
+    working_hours: WorkingHours | None = None
+    #: Whole days off (local dates in the hours' time zone).
+    holidays: list[date] = Field(default_factory=list, max_length=366)
+    #: A thread gets the away reply at most once within this many hours.
+    gap_hours: int = Field(default=12, ge=1, le=24 * 30)
+
+
 class TeamSpec(_Strict):
-    """A team that owns topics (and maybe accounts): its backup (SLA breaches) and Slack channel for notices."""
+    """A team that owns topics (and maybe accounts): its backup (SLA breaches), Slack channel and away reply."""
 
     backup: RosterId | None = None
     slack_channel: str | None = Field(default=None, min_length=1, max_length=80)
     #: Business accounts whose every thread this team takes, whatever the topic (the sales number).
     accounts: list[AccountRef] = []
+    away: AwaySpec | None = None
 
 
 class SlaSpec(_Strict):
@@ -163,6 +176,8 @@ class RosterEntry(_Strict):
     role: Literal["agent", "admin"] = "agent"
     #: False signs the teammate out everywhere and takes them out of routing, keeping their history.
     active: bool = True
+    #: The teammate's Slack member id (``U…``): an @mention in a note also reaches them as a direct message.
+    slack_user: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,20}$")
 
     @field_validator("time_zone")
     @classmethod
@@ -318,9 +333,13 @@ def _channel_problems(cfg: SiuConfig) -> list[ConfigProblem]:
     from siu_core.connector.inbound import PUBLIC_URL_SETTING, public_url_problem
 
     problems: list[ConfigProblem] = []
+    from siu_core.composer import pricing
+
     for name, settings in cfg.channels.items():
         if PUBLIC_URL_SETTING in settings and (problem := public_url_problem(settings[PUBLIC_URL_SETTING])):
             problems.append(ConfigProblem(f"channels.{name}.{PUBLIC_URL_SETTING}", problem))
+        if pricing.SETTING in settings and (problem := pricing.problem(settings[pricing.SETTING])):
+            problems.append(ConfigProblem(f"channels.{name}.{pricing.SETTING}", problem))
     return problems
 
 

@@ -170,7 +170,7 @@ class SharedMoto:
         ddb, sqs, s3, ssm_backend, _ = _backends(b)
         names = provisioned.names
         for table in (names.dedupe, names.threads, names.messages, names.customers, names.assignments,
-                      names.loadcount, names.roster, names.audit):
+                      names.loadcount, names.roster, names.audit, names.composer):
             b.tables[table] = ddb.tables[table]
             b.items[table] = copy.deepcopy(ddb.tables[table].items)
         for url in provisioned.queue_urls.values():

@@ -194,7 +194,7 @@ def dump_state(*, include_s3: bool = True, ignore_routing: bool = False) -> dict
     names = resource_names()
     state: dict[str, Any] = {}
     for table in (names.dedupe, names.threads, names.messages, names.customers, names.assignments,
-                  names.loadcount, names.roster, names.audit):
+                  names.loadcount, names.roster, names.audit, names.composer):
         # The inbox change counter is a hint to pollers, not state: a crash may skip or repeat a bump.
         items = [i for i in ddb.scan_all(table) if i.get("customer_key") != inbox_version.KEY]
         if ignore_routing:
@@ -293,7 +293,7 @@ def wipe(config: SiuConfig) -> None:
     names = resource_names()
     client = clients.dynamodb()
     for table in (names.dedupe, names.threads, names.messages, names.customers, names.assignments,
-                  names.loadcount, names.roster, names.audit):
+                  names.loadcount, names.roster, names.audit, names.composer):
         key_names = _key_names(table)
         doomed = [{k: ddb.to_ddb(i[k]) for k in key_names} for i in ddb.scan_all(table)]
         for start in range(0, len(doomed), 25):

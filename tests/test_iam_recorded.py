@@ -328,6 +328,18 @@ class _Day:
         assert call("GET", "/api/audit", query=f"thread={tid}")["statusCode"] == 200
         media = call("GET", f"/api/threads/{img.thread_id}/media", query="message=whatsapp-img-1&index=0")
         assert media["statusCode"] == 200, media
+        saved = call("POST", "/api/saved-replies", {"name": "Hi", "text": "Hi {{customer.name}}", "scope": "everyone"})
+        assert saved["statusCode"] == 201, saved
+        reply_id = json.loads(saved["body"])["id"]
+        assert call("GET", "/api/saved-replies", query=f"thread={tid}")["statusCode"] == 200
+        edited = call("PUT", f"/api/saved-replies/{reply_id}", {"name": "Hi", "text": "Hello", "scope": "everyone"})
+        assert edited["statusCode"] == 200, edited
+        assert call("DELETE", f"/api/saved-replies/{reply_id}")["statusCode"] == 200
+        assert call("PUT", "/api/roster/ana", {"slack_user": "U012ABCDEF"})["statusCode"] == 200
+        noted = call("POST", f"/api/threads/{tid}/notes", {"text": "@ana please check the courier"})
+        assert noted["statusCode"] == 201, noted
+        assert json.loads(noted["body"])["slack"] == ["ana"], noted  # the DM read the Slack token
+        assert call("GET", "/api/notifications")["statusCode"] == 200
         self.capture()
 
     def labeler_again(self) -> None:
@@ -432,7 +444,8 @@ def day() -> Iterator[_Day]:
             mp.setenv("POWERTOOLS_METRICS_DISABLED", "true")
             mp.setenv("POWERTOOLS_METRICS_NAMESPACE", "siu")
             config = inbox_config(platform.origin, labeler="bedrock", channels=dict(standin.settings),
-                                  teams={"care": {"backup": "ben", "slack_channel": "#care"},
+                                  teams={"care": {"backup": "ben", "slack_channel": "#care",  # away: weekends
+                                                  "away": {"message": "We're closed; back on Monday at 9."}},
                                          "accounts": {"backup": "mei", "slack_channel": "#accounts"}})
             ssm = clients.client("ssm")
             for name, value in config_to_parameters(config).items():

@@ -32,7 +32,7 @@ def _everything() -> dict[str, object]:
 def _dirty_everything() -> None:
     names = resource_names()
     for table in (names.dedupe, names.threads, names.messages, names.customers, names.assignments,
-                  names.loadcount, names.roster, names.audit):
+                  names.loadcount, names.roster, names.audit, names.composer):
         described = clients.dynamodb().describe_table(TableName=table)["Table"]
         types = {a["AttributeName"]: a["AttributeType"] for a in described["AttributeDefinitions"]}
         item = {k["AttributeName"]: {"N": "1"} if types[k["AttributeName"]] == "N" else {"S": "dirty"}

@@ -90,11 +90,11 @@ def test_inventory_matches_the_build_sheet(core_cfn: dict[str, Any], conn_cfn: d
     both = {**core_cfn["Resources"], **conn_cfn["Resources"]}
     counts = Counter(v["Type"] for v in both.values())
     # Functions: labeler (router + reopen folded in), inbox (reply-handler), sla-sweeper, digest, one
-    # connector per channel. Queue + DLQ; eight tables (the sheet's six + messages + customers, see
-    # docs/architecture.md); one bucket; two schedules; one budget; one alarm topic.
+    # connector per channel. Queue + DLQ; nine tables (the sheet's six + messages + customers, see
+    # docs/architecture.md, + the composer's); one bucket; two schedules; one budget; one alarm topic.
     assert counts["AWS::Lambda::Function"] == 4 + len(CHANNELS)
     assert counts["AWS::SQS::Queue"] == 2
-    assert counts["AWS::DynamoDB::Table"] == 8
+    assert counts["AWS::DynamoDB::Table"] == 9
     assert counts["AWS::S3::Bucket"] == 1
     assert counts["AWS::Scheduler::Schedule"] == 2
     assert counts["AWS::Budgets::Budget"] == 1

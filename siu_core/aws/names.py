@@ -27,6 +27,7 @@ RESOURCES: dict[str, tuple[str, str, str]] = {
     "loadcount": ("SIU_TABLE_LOADCOUNT", "loadcount", "LoadCountTable"),
     "roster": ("SIU_TABLE_ROSTER", "roster", "RosterTable"),
     "audit": ("SIU_TABLE_AUDIT", "audit", "AuditTable"),
+    "composer": ("SIU_TABLE_COMPOSER", "composer", "ComposerTable"),
 }
 
 #: The intake queue's URL (what the connector sends to); resolved by name when unset.
@@ -54,6 +55,7 @@ class ResourceNames:
     loadcount: str
     roster: str
     audit: str
+    composer: str
 
     def env(self) -> dict[str, str]:
         """The environment variables that make another process use exactly these names."""

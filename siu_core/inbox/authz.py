@@ -2,7 +2,8 @@
 
 - Admins read and act on every thread.
 - An agent reads threads of their teams (assigned to anyone on the team, or waiting in its queue)
-  and acts only on threads assigned to them, or unassigned in one of their teams.
+  and threads whose notes @mention them, and acts only on threads assigned to them, or unassigned in
+  one of their teams.
 - Acting on a closed thread is a 409 (except correcting labels, which reviews the past).
 """
 
@@ -49,9 +50,14 @@ def is_unassigned(thread: Mapping[str, Any]) -> bool:
     return not thread.get("assignee")
 
 
+def is_mentioned(actor: Actor, thread: Mapping[str, Any]) -> bool:
+    """A teammate @mentioned in one of the thread's notes may read it (a grant, not a right to act)."""
+    return actor.id in (thread.get("mentioned") or ())
+
+
 def can_view(actor: Actor, thread: Mapping[str, Any]) -> bool:
-    """Admins see everything; agents see their own threads and their teams' threads."""
-    if actor.is_admin or thread.get("assignee") == actor.id:
+    """Admins see everything; agents their own threads, their teams' threads and threads they are mentioned in."""
+    if actor.is_admin or thread.get("assignee") == actor.id or is_mentioned(actor, thread):
         return True
     return thread_team(thread) in actor.teams
 

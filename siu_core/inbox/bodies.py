@@ -108,6 +108,46 @@ class RosterBody(_Body):
     capacity: Annotated[int, Field(ge=1, le=10_000)] | None = None
     role: Literal["agent", "admin"] | None = None
     active: bool | None = None
+    slack_user: Annotated[str, Field(pattern=r"^[UW][A-Z0-9]{2,20}$")] | None = None
+
+
+#: Longest saved reply (a WhatsApp text is at most 4096 characters; the channel's limit applies on send).
+MAX_SAVED_REPLY = 4096
+
+
+class SavedReplyBody(_Body):
+    """A saved reply: its name, its text (variables allowed), who sees it, and the version edited."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    text: Annotated[str, Field(min_length=1, max_length=MAX_SAVED_REPLY)]
+    scope: Literal["personal", "team", "everyone"] = "personal"
+    team: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    #: On PUT: the version the teammate edited (a stale one is a 409, nothing overwritten).
+    version: Annotated[int, Field(ge=1)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SavedReplyBody:
+        if is_blank(self.name) or is_blank(self.text):
+            raise ValueError("the name and the text must show something")
+        if (self.scope == "team") != (self.team is not None):
+            raise ValueError("give a team exactly when the scope is team")
+        return self
+
+
+#: Longest internal note.
+MAX_NOTE = 4000
+
+
+class NoteBody(_Body):
+    """An internal note: words for teammates, never sent to the customer; ``@id`` mentions a teammate."""
+
+    text: Annotated[str, Field(min_length=1, max_length=MAX_NOTE)]
+
+    @model_validator(mode="after")
+    def _visible(self) -> NoteBody:
+        if is_blank(self.text):
+            raise ValueError("the note is empty (only spaces or invisible characters)")
+        return self
 
 
 def _problems(exc: ValidationError) -> list[dict[str, str]]:

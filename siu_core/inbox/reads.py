@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from siu_core import sla
 from siu_core.errors import UnknownChannel
-from siu_core.inbox import authz, views
+from siu_core.inbox import authz, notes, views
 from siu_core.inbox.errors import forbidden, invalid, not_found
 from siu_core.store import assignments, ddb, keys, loadcount, messages, roster, threads
 
@@ -198,4 +198,5 @@ def thread_detail(services: InboxServices, actor: Actor, thread_id: str, params:
         **_history(actor, history, exclude=thread_id),
         "window": window_for_thread(services, thread),
         "can_act": authz.can_act(actor, thread),
+        "notes": notes.for_thread(thread_id),
     }

@@ -21,7 +21,21 @@ from urllib.parse import unquote
 
 from siu_core import obs
 from siu_core.auth import AuthError, bearer_token
-from siu_core.inbox import actions, admin, authz, bodies, eligible, identity, media, reads, reply, reports
+from siu_core.inbox import (
+    actions,
+    admin,
+    authz,
+    bodies,
+    eligible,
+    identity,
+    media,
+    notes,
+    reads,
+    reply,
+    reports,
+    saved_replies,
+    template_catalog,
+)
 from siu_core.inbox.errors import CURRENT_REQUEST_ID, Answer, ApiError
 
 if TYPE_CHECKING:
@@ -45,6 +59,9 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("GET", "/api/audit"), ("GET", "/api/threads/{id}/eligible"), ("GET", "/api/threads/{id}/media"),
     ("POST", "/api/me/sign-out"), ("POST", "/api/roster/{id}/sign-out"),
     ("GET", "/api/channels/{id}/templates"), ("GET", "/api/reports/{name}"),
+    ("GET", "/api/saved-replies"), ("POST", "/api/saved-replies"), ("PUT", "/api/saved-replies/{id}"),
+    ("DELETE", "/api/saved-replies/{id}"), ("POST", "/api/threads/{id}/notes"), ("GET", "/api/notifications"),
+    ("GET", "/api/templates"),
 )
 
 
@@ -112,6 +129,15 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
         found = identity.current_actor(session)
         log.append_keys(role=found.role)
         return found
+
+    def inbox_url() -> str | None:
+        """The web UI's address as the caller reached this function (for links in Slack messages)."""
+        sent = {k.lower(): v for k, v in headers().items()}
+        host = sent.get("host", "")
+        if not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", host):
+            return None
+        scheme = "http" if sent.get("x-forwarded-proto") == "http" else "https"
+        return f"{scheme}://{host}{UI_PREFIX}/"
 
     def event() -> Mapping[str, Any]:
         return app.current_event.raw_event
@@ -229,6 +255,44 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
             return Response(status_code=200, content_type="text/csv; charset=utf-8", body=str(body),
                             headers={"Cache-Control": "no-store", "Content-Disposition": disposition})
         return _json(200, body)
+
+    @app.get(f"{PREFIX}/saved-replies")
+    def get_saved_replies() -> Reply:
+        return _json(200, saved_replies.list_replies(services(), actor(), params()))
+
+    @app.post(f"{PREFIX}/saved-replies")
+    def post_saved_reply() -> Reply:
+        who = actor()
+        body = bodies.parse_body(event(), bodies.SavedReplyBody)
+        return _json(201, saved_replies.create(services(), who, body))
+
+    @app.put(f"{PREFIX}/saved-replies/<reply_id>")
+    def put_saved_reply(reply_id: str) -> Reply:
+        who = actor()
+        body = bodies.parse_body(event(), bodies.SavedReplyBody)
+        return _json(200, saved_replies.update(services(), who, unquote(reply_id), body))
+
+    @app.delete(f"{PREFIX}/saved-replies/<reply_id>")
+    def delete_saved_reply(reply_id: str) -> Reply:
+        return _json(200, saved_replies.delete(services(), actor(), unquote(reply_id), params()))
+
+    @app.post(f"{PREFIX}/threads/<thread_id>/notes")
+    def post_note(thread_id: str) -> Reply:
+        who = actor()
+        body = bodies.parse_body(event(), bodies.NoteBody)
+        sent = {k.lower() for k in headers()}
+        key = bodies.idempotency_key(headers()) if bodies.IDEMPOTENCY_HEADER in sent else None
+        answer: Answer = notes.add(services(), who, thread_id, body, key, inbox_url())
+        return _json(answer.status, answer.body, answer.headers)
+
+    @app.get(f"{PREFIX}/templates")
+    def get_template_listing() -> Reply:
+        actor()
+        return _json(200, template_catalog.listing(services(), params()))
+
+    @app.get(f"{PREFIX}/notifications")
+    def get_notifications() -> Reply:
+        return _json(200, notes.notifications(services(), actor()))
 
     @app.get("/")
     def get_root() -> Reply:

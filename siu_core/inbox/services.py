@@ -57,6 +57,8 @@ class InboxServices:
     template_cache: tpl.TemplateCache = field(default_factory=tpl.TemplateCache)
     #: The template cache's own clock (separate from ``monotonic``, which times send retries).
     template_clock: Callable[[], float] = time.monotonic
+    #: Slack direct messages for @mentions (built on first use; no token means none are sent).
+    notifier: Any = None
     _session: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     #: The labeler a relabel request uses (built on first use from the config; tests may set it).
@@ -88,6 +90,15 @@ class InboxServices:
 
                     self._session = requests.Session()
             return self._session
+
+    def slack(self) -> Any:
+        """The Slack notifier (:class:`siu_core.notify.Notifier`), reading its token from this deployment's secrets."""
+        with self._lock:
+            if self.notifier is None:
+                from siu_core.notify import Notifier
+
+                self.notifier = Notifier(secrets=self.secrets)
+            return self.notifier
 
     def channel(self, name: str) -> Channel:
         """The loaded plugin of a channel (UnknownChannel when it is not installed)."""

@@ -44,11 +44,16 @@ class TemplateInfo(BaseModel):
     status: str = APPROVED
     category: str | None = None
     param_count: int = Field(default=0, ge=0, le=100)
+    #: The body text with its ``{{1}}`` placeholders, when the plugin reports it (the composer's preview).
+    body: str | None = Field(default=None, max_length=1024)
 
     def view(self) -> dict[str, Any]:
         """The JSON shape the API and the UI use."""
-        return {"name": self.name, "language": self.language, "param_count": self.param_count,
-                "status": self.status, "category": self.category}
+        shown: dict[str, Any] = {"name": self.name, "language": self.language, "param_count": self.param_count,
+                                 "status": self.status, "category": self.category}
+        if self.body is not None:
+            shown["body"] = self.body
+        return shown
 
 
 def read_reported(raw: Sequence[Any]) -> list[TemplateInfo]:

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from siu_core import obs
+from siu_core import away, obs
 from siu_core.errors import ConfigError
 from siu_core.fingerprint import message_fingerprint
 from siu_core.models import (
@@ -486,6 +486,7 @@ class Batch:
                 notify_unassigned(UnassignedNotice(plan.thread_id, plan.queued_team, plan.urgency, ev.channel))
             if plan.outcome != "content_duplicate":
                 obs.metric("MessagesIn", channel=ev.channel)
+                away.after_inbound(self.services, plan.head, ev.timestamp, self.now)
             self._log(f"message {plan.outcome}", ev, message_id=ev.message_id, thread_id=plan.thread_id,
                       assignee=plan.assignee)
             return plan.outcome

@@ -401,6 +401,18 @@ def update_op(
     return {"Update": body}
 
 
+def delete_op(table: str, key: Key, condition: Cond | None = None) -> TxItem:
+    """A Delete (for a transaction), optionally conditional."""
+    body: dict[str, Any] = {"TableName": table, "Key": {k: to_ddb(v) for k, v in key.items()}}
+    if condition is not None:
+        expr = Expr()
+        body["ConditionExpression"] = condition.render(expr)
+        body["ExpressionAttributeNames"] = expr.names
+        if expr.vals:
+            body["ExpressionAttributeValues"] = expr.vals
+    return {"Delete": body}
+
+
 def condition_check_op(table: str, key: Key, condition: Cond) -> TxItem:
     """A ConditionCheck: the transaction only commits if another item is as expected."""
     expr = Expr()

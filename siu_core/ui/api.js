@@ -151,6 +151,15 @@ export const api = {
   putTeammate: (id, body) => send("PUT", `/api/roster/${enc(id)}`, { body }),
   /** Ends every session of a teammate (an admin), or of the caller with "me": their links stop working. */
   signOutEverywhere: (id) => send("POST", id === "me" ? "/api/me/sign-out" : `/api/roster/${enc(id)}/sign-out`),
+  /** The saved replies the caller may use; with a thread, each filled for it (or its ``problem``). */
+  savedReplies: (threadId) => send("GET", `/api/saved-replies${threadId ? `?thread=${enc(threadId)}` : ""}`),
+  saveReply: (body) => send("POST", "/api/saved-replies", { body }),
+  deleteSavedReply: (id, version) => send("DELETE", `/api/saved-replies/${enc(id)}?version=${enc(version)}`),
+  /** An internal note (never sent to the customer); the key makes a retry find the same note. */
+  addNote: (id, text, key) => send("POST", `/api/threads/${enc(id)}/notes`, { body: { text }, headers: { "Idempotency-Key": key } }),
+  notifications: () => send("GET", "/api/notifications"),
+  /** The templates a teammate may send on a channel, each with its cost line (``cost``) and body when known. */
+  templateListing: (channel, account) => send("GET", `/api/templates?channel=${enc(channel)}${account ? `&account=${enc(account)}` : ""}`),
   audit: (threadId) => send("GET", `/api/audit?thread=${enc(threadId)}`),
   /** A report's figures (JSON): name is summary, daily, teams, teammates, volume or threads. */
   report: (name, params = {}) => send("GET", `/api/reports/${enc(name)}?${new URLSearchParams(params)}`),

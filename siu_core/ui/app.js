@@ -7,6 +7,7 @@ import { h, icon, replace } from "./dom.js";
 import { explain, say } from "./feedback.js";
 import { fullTime } from "./format.js";
 import { tick } from "./live.js";
+import { MentionsMenu } from "./notes.js";
 import { QueuePane } from "./queue.js";
 import { ReportsPage } from "./reports.js";
 import { ThreadView } from "./thread.js";
@@ -67,6 +68,7 @@ let queue;
 let thread;
 let roster;
 let reports;
+let mentions;
 
 function buildShell(me) {
   el("gate").hidden = true;
@@ -89,6 +91,8 @@ function buildShell(me) {
   });
   roster = new RosterEditor(el("wide"));
   reports = new ReportsPage(el("reports"));
+  mentions = new MentionsMenu(el("mentions"), (id) => href("queue", id));
+  mentions.refresh().catch(reportPollError);
 }
 
 async function show() {
@@ -142,7 +146,7 @@ async function refreshAll() {
   if (state.busy || !state.me || state.route.view !== "queue") return;
   state.busy = true;
   try {
-    await Promise.all([queue.refresh(), thread.id ? thread.refresh() : null]);
+    await Promise.all([queue.refresh(), thread.id ? thread.refresh() : null, mentions.refresh()]);
     setOffline(false);
   } catch (err) {
     reportPollError(err);

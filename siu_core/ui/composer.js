@@ -7,6 +7,9 @@ import { api, newIdempotencyKey } from "./api.js";
 import { customerText, h, icon, replace } from "./dom.js";
 import { errorBox, say, showError } from "./feedback.js";
 import { channelLabel, channelName, clock, duration, parseTime, since } from "./format.js";
+import { SavedReplies } from "./saved.js";
+
+/** A saved reply's variable left in the text (typed by hand): never sent raw. */
 
 /** Errors after which the same key can never succeed: a new attempt is a new, deliberate send. */
 const KEY_SPENT = new Set([
@@ -42,6 +45,22 @@ function windowNote(win, now) {
 
 function capitalise(text) {
   return text ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
+/** What the customer will read: the template's body with the parameters in place (text nodes only). */
+function templatePreview(tpl, values) {
+  if (!tpl.body) {
+    const filled = values.map((v, i) => `{{${i + 1}}} = ${v || "…"}`).join(", ");
+    return h("span", {}, `${tpl.name} (${tpl.language})${filled ? `: ${filled}` : ""}`);
+  }
+  return h("span", { class: "template-body" }, tpl.body.replace(/\{\{(\d+)\}\}/g, (all, n) => values[Number(n) - 1] || all));
+}
+
+/** The cost line of one template message, from the shop's own rate table (or why there is none). */
+function costText(cost) {
+  if (!cost) return "No rate table is configured for this channel, so siu cannot show what this message costs.";
+  if (cost.amount === null) return `Cost: unknown (${cost.note}; ${cost.market} rates, ${cost.source}).`;
+  return `Cost: ${cost.currency} ${cost.amount} ${cost.note} (${cost.category || "template"}, ${cost.market} rates: ${cost.source}).`;
 }
 
 export class Composer {
@@ -134,11 +153,13 @@ export class Composer {
     area.addEventListener("input", () => this.drafts.set(this.thread.id, area.value));
     const button = h("button", { type: "submit", class: "primary", id: "send-reply" }, icon("send"), win.state === "human_agent" ? " Send with HUMAN_AGENT tag" : " Send");
     const error = this.errorEl;
+    const saved = new SavedReplies(area, () => this.thread && this.thread.id, () => this.me);
     const form = h("form", { class: "reply-form", "aria-label": "Reply" },
       h("label", { for: "reply-text" }, "Your reply"),
       area,
+      saved.el,
       h("div", { class: "composer-foot" },
-        h("span", { id: "reply-hint", class: "muted small" }, "Ctrl+Enter sends. siu sends exactly what you write."),
+        h("span", { id: "reply-hint", class: "muted small" }, "/ at the start of a line inserts a saved reply. Ctrl+Enter sends. siu sends exactly what you write."),
         button));
     area.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -151,6 +172,12 @@ export class Composer {
       const text = area.value;
       if (!text.trim()) {
         showError(error, { status: 422, message: "Write a reply first." });
+        area.focus();
+        return;
+      }
+      const variable = text.match(VARIABLE);
+      if (variable) {
+        showError(error, { status: 422, message: `Replace ${variable[0]} with its value first: variables are filled only when a saved reply is inserted.` });
         area.focus();
         return;
       }
@@ -192,8 +219,35 @@ export class Composer {
       count.addEventListener("change", () => drawParams(Math.max(0, Math.min(20, Number(count.value) || 0))));
       fields.push(h("label", { for: "template-free-count" }, "Parameters"), count);
     }
+    const preview = h("p", { class: "template-preview", id: "template-preview", "aria-live": "polite" });
+    const cost = h("p", { class: "template-cost small", id: "template-cost" });
+    const details = new Map(); // "name|language" -> the listing's entry (body, category, cost)
+    const current = () => {
+      if (!chooser) return null;
+      const tpl = templates[Number(chooser.value)];
+      return { ...tpl, ...(details.get(`${tpl.name}|${tpl.language}`) || {}) };
+    };
+    const redraw = () => {
+      const tpl = current();
+      const values = Array.from(params.querySelectorAll("input"), (input) => input.value);
+      if (!tpl) {
+        preview.replaceChildren();
+        cost.replaceChildren();
+        return;
+      }
+      replace(preview, h("span", { class: "muted small" }, "The customer will read: "), templatePreview(tpl, values));
+      replace(cost, costText(tpl.cost));
+    };
+    chooser && chooser.addEventListener("change", redraw);
+    params.addEventListener("input", redraw);
+    if (chooser) {
+      api.templateListing(this.thread.channel).then((listing) => {
+        for (const t of listing.templates || []) details.set(`${t.name}|${t.language}`, t);
+        redraw();
+      }).catch(() => redraw());
+    }
     const form = h("form", { class: "template-form", "aria-label": "Send a template" },
-      h("fieldset", {}, h("legend", {}, "Send an approved template"), fields, params), h("div", { class: "composer-foot" }, button));
+      h("fieldset", {}, h("legend", {}, "Send an approved template"), fields, params, preview, cost), h("div", { class: "composer-foot" }, button));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const values = Array.from(params.querySelectorAll("input"), (input) => input.value);

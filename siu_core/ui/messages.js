@@ -27,6 +27,7 @@ async function mediaUrl(path) {
 function author(m, customer) {
   if (m.direction === "in") return { name: customer || "Customer", note: "" };
   if (m.sent_by === "business_app") return { name: "Business phone", note: "sent from the phone app, outside siu" };
+  if (m.type === "away") return { name: "Away reply", note: "automatic: the team's message outside its hours" };
   if (m.sent_by && String(m.sent_by).startsWith("user:")) return { name: actorName(m.sent_by), note: "via siu" };
   if (m.type === "echo") return { name: "Business", note: "sent from another tool" };
   return { name: actorName(m.sent_by) || "Business", note: "" };
@@ -168,6 +169,7 @@ export function messageItem(m, { customer, byId, now }) {
   const outbound = m.direction !== "in";
   const classes = ["msg", outbound ? "msg-out" : "msg-in"];
   if (m.type === "echo") classes.push("msg-echo");
+  if (m.type === "away") classes.push("msg-auto");
   if (m.deleted) classes.push("msg-deleted");
   const kind = m.kind && m.kind !== "text" ? m.kind : null;
   const head = h("p", { class: "msg-head" },

@@ -3,6 +3,7 @@
 
 import { api } from "./api.js";
 import { Composer } from "./composer.js";
+import { NotesPanel } from "./notes.js";
 import { busyWhile, customerText, h, icon, isolated, replace, srOnly } from "./dom.js";
 import { confirmDialog, errorBox, explain, say, showError } from "./feedback.js";
 import { actorName, channelLabel, channelName, clock, customerHandle, fullTime, languageName, topicName } from "./format.js";
@@ -22,6 +23,7 @@ export class ThreadView {
     this.older = [];
     this.sigs = {};
     this.composer = new Composer((result) => this.afterReply(result));
+    this.notes = new NotesPanel(() => this.refresh().catch(() => {}));
     this.editing = { reassign: false, labels: false };
   }
 
@@ -80,7 +82,7 @@ export class ThreadView {
     this.side = h("aside", { class: "thread-side", "aria-label": "Thread details" });
     this.article = h("article", { class: "thread", "aria-labelledby": "thread-title", "data-thread": this.id },
       this.head,
-      h("div", { class: "thread-main" }, h("div", { class: "thread-conv" }, this.scroller, this.composer.el), this.side));
+      h("div", { class: "thread-main" }, h("div", { class: "thread-conv" }, this.scroller, this.composer.el, this.notes.el), this.side));
     replace(this.root, this.article);
   }
 
@@ -107,6 +109,7 @@ export class ThreadView {
       this.drawSide();
     }
     this.composer.update(d, this.me);
+    this.notes.update(d);
   }
 
   allMessages() {
