@@ -341,16 +341,20 @@ class Cond:
         return f"{expr.name(self.attr)} {self.op} {expr.value(self.value)}"
 
 
-def put_op(table: str, data: Mapping[str, Any], condition: Cond | None = None) -> TxItem:
-    """A Put (for a transaction or :func:`run`), optionally conditional."""
-    body: dict[str, Any] = {"TableName": table, "Item": item(data)}
+def _conditional(body: dict[str, Any], condition: Cond | None) -> dict[str, Any]:
+    """The request body with the condition rendered into it (unchanged without one)."""
     if condition is not None:
         expr = Expr()
         body["ConditionExpression"] = condition.render(expr)
         body["ExpressionAttributeNames"] = expr.names
         if expr.vals:
             body["ExpressionAttributeValues"] = expr.vals
-    return {"Put": body}
+    return body
+
+
+def put_op(table: str, data: Mapping[str, Any], condition: Cond | None = None) -> TxItem:
+    """A Put (for a transaction or :func:`run`), optionally conditional."""
+    return {"Put": _conditional({"TableName": table, "Item": item(data)}, condition)}
 
 
 def update_op(
@@ -403,14 +407,7 @@ def update_op(
 
 def delete_op(table: str, key: Key, condition: Cond | None = None) -> TxItem:
     """A Delete (for a transaction), optionally conditional."""
-    body: dict[str, Any] = {"TableName": table, "Key": {k: to_ddb(v) for k, v in key.items()}}
-    if condition is not None:
-        expr = Expr()
-        body["ConditionExpression"] = condition.render(expr)
-        body["ExpressionAttributeNames"] = expr.names
-        if expr.vals:
-            body["ExpressionAttributeValues"] = expr.vals
-    return {"Delete": body}
+    return {"Delete": _conditional({"TableName": table, "Key": {k: to_ddb(v) for k, v in key.items()}}, condition)}
 
 
 def condition_check_op(table: str, key: Key, condition: Cond) -> TxItem:

@@ -9,8 +9,10 @@ in the Cloud API's shape. Nothing here reaches past loopback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -181,11 +183,12 @@ def _secs(at: datetime) -> str:
     return str(int(at.timestamp()))
 
 
-def start_stack(folder: Path) -> Inbox:
-    """The whole pipeline on loopback with the browser-test config, and its signing key in place."""
+def start_stack(folder: Path, config_path: Path | None = None) -> Inbox:
+    """The whole pipeline on loopback with the browser-test config (or another), and its signing key in place."""
     from siu_core.auth import ensure_signing_key
 
-    stack = DevStack(DevOptions(port=0, schedules=False, batching_window=0.2, config_path=write_config(folder)))
+    config_path = config_path or write_config(folder)
+    stack = DevStack(DevOptions(port=0, schedules=False, batching_window=0.2, config_path=config_path))
     stack.start()
     try:
         ensure_signing_key()
@@ -193,3 +196,17 @@ def start_stack(folder: Path) -> Inbox:
         stack.stop()
         raise
     return Inbox(stack)
+
+
+@contextlib.contextmanager
+def running_inbox(folder: Path, config_path: Path | None = None) -> Iterator[Inbox]:
+    """A module's stack, the inbox handler's services reloaded from it (not an earlier test's moto) and after."""
+    from siu_core.handlers import inbox as inbox_handler
+
+    inbox_handler.set_services(None)
+    running = start_stack(folder, config_path)
+    try:
+        yield running
+    finally:
+        running.stack.stop()
+        inbox_handler.set_services(None)

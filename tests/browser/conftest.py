@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, Inbox, start_stack
+from browser_support import CHROMIUM, CHROMIUM_ARGS, Inbox, running_inbox
 
 
 def _missing() -> str | None:
@@ -35,15 +35,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="module")
 def inbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inbox]:
     """The whole pipeline and the inbox on loopback (module-wide: it takes about two seconds to start)."""
-    from siu_core.handlers import inbox as inbox_handler
-
-    inbox_handler.set_services(None)  # load from this stack, not from an earlier test's moto
-    running = start_stack(tmp_path_factory.mktemp("siu-browser"))
-    try:
+    with running_inbox(tmp_path_factory.mktemp("siu-browser")) as running:
         yield running
-    finally:
-        running.stack.stop()
-        inbox_handler.set_services(None)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from browser_support import Inbox, write_config
+from browser_support import Inbox, running_inbox, write_config
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package (pip install -e '.[dev]')")
 from playwright.sync_api import Page, expect
@@ -32,20 +32,9 @@ def _config_closed_today(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def inbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inbox]:
     """A dev stack whose accounts team is closed today."""
-    from siu_core.auth import ensure_signing_key
-    from siu_core.dev.stack import DevOptions, DevStack
-    from siu_core.handlers import inbox as inbox_handler
-
-    inbox_handler.set_services(None)
     folder = tmp_path_factory.mktemp("siu-browser-away")
-    stack = DevStack(DevOptions(port=0, schedules=False, batching_window=0.2, config_path=_config_closed_today(folder)))
-    stack.start()
-    try:
-        ensure_signing_key()
-        yield Inbox(stack)
-    finally:
-        stack.stop()
-        inbox_handler.set_services(None)
+    with running_inbox(folder, _config_closed_today(folder)) as running:
+        yield running
 
 
 def test_a_customer_writing_on_a_holiday_gets_the_away_reply_once(page: Page, inbox: Inbox) -> None:

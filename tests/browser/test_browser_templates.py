@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from browser_support import Inbox, write_config
+from browser_support import Inbox, running_inbox, write_config
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package (pip install -e '.[dev]')")
 from playwright.sync_api import Page, expect
@@ -29,20 +29,9 @@ def _config_with_prices(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def inbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inbox]:
     """A dev stack whose WhatsApp channel has a rate table."""
-    from siu_core.auth import ensure_signing_key
-    from siu_core.dev.stack import DevOptions, DevStack
-    from siu_core.handlers import inbox as inbox_handler
-
-    inbox_handler.set_services(None)
     folder = tmp_path_factory.mktemp("siu-browser-templates")
-    stack = DevStack(DevOptions(port=0, schedules=False, batching_window=0.2, config_path=_config_with_prices(folder)))
-    stack.start()
-    try:
-        ensure_signing_key()
-        yield Inbox(stack)
-    finally:
-        stack.stop()
-        inbox_handler.set_services(None)
+    with running_inbox(folder, _config_with_prices(folder)) as running:
+        yield running
 
 
 def test_a_template_with_parameters_previewed_priced_and_sent(page: Page, inbox: Inbox) -> None:
