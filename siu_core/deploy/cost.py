@@ -32,25 +32,26 @@ from siu_core.labeling.prompt import CHARS_PER_TOKEN, FORCED_TOOL_OVERHEAD_TOKEN
 MEASURED: dict[str, float] = {
     # connector, per webhook carrying one message: one SendMessageBatch.
     "connector_sqs_requests": 1,
-    # labeler, per new message: 1 TransactWriteItems of 9 items (18 WRU), the inbox change counter
-    # (1 WRU), 1 BatchGetItem (3 keys), 2 Scans (roster, loadcount: the router's pool), 1 S3 PutObject
-    # (the snapshot), 1 Converse.
-    "message_dynamodb_write_units": 19,
+    # labeler, per new message: 1 TransactWriteItems (20 WRU, the thread's opening fact for the
+    # reports included), the inbox change counter (1 WRU), 1 BatchGetItem (3 keys), 2 Scans
+    # (roster, loadcount: the router's pool), 1 S3 PutObject (the snapshot), 1 Converse.
+    "message_dynamodb_write_units": 21,
     "message_dynamodb_read_units": 5,
     "message_s3_puts": 1,
     "message_model_calls": 1,
     # ... and the index writes it causes (one per index of each table an item lands in), the bytes it
     # leaves in DynamoDB (items + index copies + 100 B overhead each) and S3.
     "message_index_write_units": 4,
-    "message_dynamodb_bytes": 8506,
+    "message_dynamodb_bytes": 9040,
     "message_s3_bytes": 484,
     # labeler, per delivery status (sent / delivered / read of a reply).
     "status_dynamodb_write_units": 5,
     "status_dynamodb_read_units": 2,
     "status_s3_puts": 1,
-    # inbox, per poll of an open tab (queue and thread together, as the UI sends them): read in full,
-    # and answered 304 (the change counter and the caller's roster entry, strongly consistent).
-    "poll_full_read_units": 8.5,
+    # inbox, per poll of an open tab (queue and thread together, as the UI sends them): read in full
+    # (the thread's internal notes included), and answered 304 (the change counter and the caller's
+    # roster entry, strongly consistent).
+    "poll_full_read_units": 9.0,
     "poll_unchanged_read_units": 4,
     # characters the model reads for a typical message alone in its call (system prompt, the answer
     # schema, the tagged message), and of the labels it answers.
