@@ -337,6 +337,15 @@ class EchoesAnyTokenChannel(GoodChannel):
         return HandshakeResponse(status=403, body="refused")
 
 
+class Contract12Channel(GoodChannel):
+    """A plugin written against contract 1.2, before shapes and partial batches were checked."""
+
+    @hookimpl
+    def channel_info(self) -> ChannelInfo:
+        """The good channel's description, declaring contract 1.2."""
+        return GoodChannel.channel_info(self).model_copy(update={"contract_version": "1.2"})
+
+
 class WrongVersionChannel(GoodChannel):
     """Reports a version that is not its distribution's."""
 
