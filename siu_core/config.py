@@ -507,6 +507,8 @@ def config_to_parameters(cfg: SiuConfig, prefix: str | None = None) -> dict[str,
         if key == ROSTER_KEY:
             params.update({base + k: v for k, v in roster_parts(value).items()})
             continue
+        if key == "teams":  # 50 teams must fit one free parameter: a team's unset options are left out
+            value = {name: {k: v for k, v in spec.items() if v not in (None, [])} for name, spec in value.items()}
         text = _compact(value)
         if len(text.encode("utf-8")) > MAX_PARAMETER_BYTES:
             raise ConfigError(

@@ -1,4 +1,4 @@
-"""The cost line of a template message (pure): the operator's rate table, Meta's free utility-in-window rule."""
+"""The cost line of a template message (pure): the operator's rate table, with the platform's free-in-window rule."""
 
 from __future__ import annotations
 
@@ -19,10 +19,14 @@ def test_the_line_names_category_amount_currency_and_market() -> None:
                                                                                       "Germany")
 
 
-def test_utility_inside_the_window_is_free_and_unknown_categories_say_so() -> None:
-    prices = pricing.TemplatePrices.model_validate(TABLE)
+def test_a_category_free_in_the_window_is_free_there_only_and_unknown_categories_say_so() -> None:
+    prices = pricing.TemplatePrices.model_validate({**TABLE, "free_in_window": ["UTILITY"]})
     free = pricing.cost_line(prices, "UTILITY", window_open=True)
     assert free is not None and free["amount"] == "0"
+    charged = pricing.cost_line(prices, "UTILITY", window_open=False)
+    assert charged is not None and charged["amount"] != "0"
+    without_rule = pricing.cost_line(pricing.TemplatePrices.model_validate(TABLE), "UTILITY", window_open=True)
+    assert without_rule is not None and without_rule["amount"] != "0"
     missing = pricing.cost_line(prices, "AUTHENTICATION", window_open=False)
     assert missing is not None and missing["amount"] is None and "no rate" in missing["note"]
     assert pricing.cost_line(None, "MARKETING", window_open=False) is None
@@ -31,6 +35,7 @@ def test_utility_inside_the_window_is_free_and_unknown_categories_say_so() -> No
 @pytest.mark.parametrize("bad", [
     {**TABLE, "currency": "euro"},
     {**TABLE, "per_message": {"PROMO": "1"}},
+    {**TABLE, "free_in_window": ["PROMO"]},
     {**TABLE, "per_message": {"MARKETING": "-1"}},
     {k: v for k, v in TABLE.items() if k != "source"},
 ])

@@ -1,10 +1,10 @@
 """The cost line of a template message (pure), from the deployment's own rate table.
 
-Meta charges WhatsApp template messages per delivered message (per-message pricing), by the template's
-category and the recipient's market; its rate cards change, so siu ships no numbers: the operator copies
-the rates of their market into the channel setting ``template_prices`` (docs/operations.md), with the
-date and source, and the composer shows the matching line before a template is sent. A utility
-template sent while the customer service window is open is free (Meta's rule since July 2025).
+A platform may charge template messages per delivered message, by the template's category and the
+recipient's market; rate cards change, so siu ships no numbers: the operator copies the rates of their
+market into the channel setting ``template_prices`` (docs/operations.md), with the date and source, and
+the composer shows the matching line before a template is sent. Categories the platform does not
+charge inside the customer service window are listed in the table too (``free_in_window``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 #: The channel setting holding the table.
 SETTING = "template_prices"
-#: Meta's template categories.
+#: The template categories a rate table may price.
 CATEGORIES = ("MARKETING", "UTILITY", "AUTHENTICATION")
 
 
@@ -30,6 +30,8 @@ class TemplatePrices(BaseModel):
     market: str = Field(min_length=1, max_length=80)
     source: str = Field(min_length=1, max_length=300)
     per_message: dict[str, Decimal] = Field(min_length=1)
+    #: Categories sent free while the customer service window is open (the platform's rule, copied too).
+    free_in_window: list[str] = []
 
     def price(self, category: str | None) -> Decimal | None:
         """The price of one delivered message of a category (None: not in the table)."""
@@ -49,7 +51,7 @@ def problem(raw: Any) -> str | None:
     except ValidationError as exc:
         first = exc.errors()[0]
         return f"{'.'.join(str(p) for p in first['loc']) or 'value'}: {first['msg']}"
-    unknown = sorted(set(prices.per_message) - set(CATEGORIES))
+    unknown = sorted((set(prices.per_message) | set(prices.free_in_window)) - set(CATEGORIES))
     if unknown:
         return f"unknown categor{'ies' if len(unknown) > 1 else 'y'} {', '.join(unknown)} (use {', '.join(CATEGORIES)})"
     if any(v < 0 for v in prices.per_message.values()):
@@ -62,9 +64,9 @@ def cost_line(prices: TemplatePrices | None, category: str | None, *, window_ope
     if prices is None:
         return None
     cat = (category or "").upper() or None
-    if cat == "UTILITY" and window_open:
+    if cat is not None and cat in prices.free_in_window and window_open:
         return {"category": cat, "amount": "0", "currency": prices.currency, "market": prices.market,
-                "source": prices.source, "note": "free: a utility template inside the customer service window"}
+                "source": prices.source, "note": f"free: a {cat.lower()} template inside the customer service window"}
     amount = prices.price(cat)
     if amount is None:
         return {"category": cat, "amount": None, "currency": prices.currency, "market": prices.market,

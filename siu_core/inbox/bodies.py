@@ -111,7 +111,7 @@ class RosterBody(_Body):
     slack_user: Annotated[str, Field(pattern=r"^[UW][A-Z0-9]{2,20}$")] | None = None
 
 
-#: Longest saved reply (a WhatsApp text is at most 4096 characters; the channel's limit applies on send).
+#: Longest saved reply (the longest text a channel takes is a few thousand characters; its own limit applies on send).
 MAX_SAVED_REPLY = 4096
 
 

@@ -22,7 +22,7 @@ def listing(services: InboxServices, params: Mapping[str, str]) -> dict[str, Any
     """The channel's templates for an account, each with its cost line (``?refresh=1`` asks the platform)."""
     name = (params.get("channel") or "").strip()
     if not name:
-        raise invalid("ask for a channel: /api/templates?channel=whatsapp&account=ID")
+        raise invalid("ask for a channel: /api/templates?channel=NAME&account=ID")
     try:
         channel = services.channel(name)
     except UnknownChannel:

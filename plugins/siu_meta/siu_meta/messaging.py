@@ -560,7 +560,7 @@ def _story(msg: dict[str, Any], attachments: list[Attachment], path: str) -> Sto
 def _story_id(raw: Any, path: str) -> str | None:
     """The mentioned story's id, when the mention attachment's payload names it."""
     for i, att in enumerate(raw if isinstance(raw, list) else []):
-        if isinstance(att, dict) and att.get("type") in STORY_MENTION_TYPES:
+        if isinstance(att, dict) and isinstance(att.get("type"), str) and att["type"] in STORY_MENTION_TYPES:
             payload = att.get("payload")
             if isinstance(payload, dict) and payload.get("id") is not None:
                 return _opt_id(payload.get("id"), f"{path}.attachments[{i}].payload.id")
