@@ -10,6 +10,7 @@ import { channelLabel, channelName, clock, duration, parseTime, since } from "./
 import { SavedReplies } from "./saved.js";
 
 /** A saved reply's variable left in the text (typed by hand): never sent raw. */
+const VARIABLE = /\{\{\s*[a-z_]+\.[a-z_]+\s*\}\}/;
 
 /** Errors after which the same key can never succeed: a new attempt is a new, deliberate send. */
 const KEY_SPENT = new Set([
