@@ -38,12 +38,14 @@ def report_of(facts: list[Fact], first: date = DAY, last: date = DAY) -> figures
 
 
 def test_rows_subtotals_and_total_render_as_a_table() -> None:
-    facts = [fact("opened", "t1", "care", "shipping"), fact("first_response", "t1", "care", "shipping", timedelta(minutes=12)),
-             fact("breached", "t1", "care", "shipping", timedelta(hours=2)),
-             fact("opened", "t2", "care", "shipping"), fact("first_response", "t2", "care", "shipping", timedelta(minutes=30)),
+    minutes, hours = timedelta(minutes=1), timedelta(hours=1)
+    facts = [fact("opened", "t1", "care", "shipping"), fact("first_response", "t1", "care", "shipping", 12 * minutes),
+             fact("breached", "t1", "care", "shipping", 2 * hours),
+             fact("opened", "t2", "care", "shipping"), fact("first_response", "t2", "care", "shipping", 30 * minutes),
              fact("reopened", "t3", "care", "returns"),
-             fact("opened", "t4", "accounts", "billing"), fact("first_response", "t4", "accounts", "billing", timedelta(hours=3)),
-             fact("closed", "t4", "accounts", "billing", timedelta(hours=4))]
+             fact("opened", "t4", "accounts", "billing"),
+             fact("first_response", "t4", "accounts", "billing", 3 * hours),
+             fact("closed", "t4", "accounts", "billing", 4 * hours)]
     found = digest.build(report_of(facts), [("care", "shipping"), ("care", "returns")])
     assert found.totals.as_dict() == {"opened": 3, "reopened": 1, "answered": 3, "first_response_median_s": 1800.0,
                                       "breached": 1, "still_open": 2}
