@@ -273,6 +273,13 @@ def test_siu_digest_prints_a_day_without_sending(monkeypatch, tmp_path) -> None:
         assert data["totals"] == {"opened": 2, "reopened": 0, "answered": 0, "first_response_median_s": None,
                                   "breached": 0, "still_open": 2}
         assert {r["topic"] for r in data["rows"]} == {"shipping", "billing"}
+        week = CliRunner().invoke(cli, ["digest", "--weekly", "--date", "2026-03-06", "--print"])
+        assert week.exit_code == 0, week.output
+        assert week.stdout.startswith("Weekly summary — Mon 2 Mar to Sun 8 Mar 2026 (Asia/Singapore)")
+        assert week.stdout.strip().splitlines()[-1].split()[:2] == ["TOTAL", "2"]
+        weekly = json.loads(CliRunner().invoke(cli, ["digest", "--weekly", "--date", "2026-03-02", "--json"]).stdout)
+        assert (weekly["from"], weekly["to"], weekly["teams"][-1]["team"]) == ("2026-03-02", "2026-03-08", "TOTAL")
+        assert weekly["teams"][-1]["volume"] == 2
         swept = CliRunner().invoke(cli, ["sla", "sweep", "--now", "--at", "2026-03-04T18:00+08:00"])
         assert swept.exit_code == 0, swept.output
         assert json.loads(swept.stdout)["breached"] == 2
