@@ -220,26 +220,27 @@ def _post_with(day, kind: str, at: datetime) -> dict:
 def test_the_digest_handler_posts_each_team_its_table_once(day) -> None:
     at = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # 18:00 in Singapore
     result = _post_with(day, "", at)
-    assert result == {"kind": "daily", "date": "2026-03-04", "posted": 2, "opened": 4, "reopened": 0, "answered": 1,
-                      "first_response_median_s": 3600.0, "breached": 3, "still_open": 4}
+    assert result == {"kind": "daily", "date": "2026-03-04", "posted": 2, "failed": 0, "already_sent": 0,
+                      "opened": 4, "reopened": 0, "answered": 1, "first_response_median_s": 3600.0, "breached": 3,
+                      "still_open": 4}
     channels = {p["body"]["channel"]: p["body"]["text"] for p in day.slack.posts}
     assert set(channels) == {"#care", "#accounts"}
     assert "shipping" in channels["#care"] and "billing" not in channels["#care"]
     for text in channels.values():
         assert "Where is my order" not in text and "charged twice" not in text
     again = _post_with(day, "", at + timedelta(seconds=30))  # the schedule redelivered
-    assert again["posted"] == 0 and len(day.slack.posts) == 2
+    assert (again["posted"], again["already_sent"]) == (0, 2) and len(day.slack.posts) == 2
 
 
 def test_the_weekly_summary_posts_last_week_once_and_retries_what_slack_refused(day) -> None:
     monday_9 = datetime(2026, 3, 9, 1, 0, tzinfo=UTC)  # Monday 09:00 in Singapore: the week of 2-8 March
     day.slack.errors.append("ratelimited")
     first = _post_with(day, "weekly", monday_9)
-    assert (first["kind"], first["from"], first["to"], first["posted"]) == ("weekly", "2026-03-02", "2026-03-08", 1)
-    assert len(day.slack.posts) == 2  # one refused
+    assert (first["kind"], first["from"], first["to"]) == ("weekly", "2026-03-02", "2026-03-08")
+    assert (first["posted"], first["failed"], len(day.slack.posts)) == (1, 1, 2)  # one refused
     second = _post_with(day, "weekly", monday_9 + timedelta(minutes=1))
     third = _post_with(day, "weekly", monday_9 + timedelta(minutes=2))
-    assert second["posted"] == 1 and third["posted"] == 0
+    assert (second["posted"], second["already_sent"]) == (1, 1) and (third["posted"], third["already_sent"]) == (0, 2)
     sent = [p["body"] for p in day.slack.posts]
     assert len(sent) == 3 and sorted({b["channel"] for b in sent}) == ["#accounts", "#care"]
     care = next(b["text"] for b in sent if b["channel"] == "#care")
@@ -250,6 +251,18 @@ def test_the_weekly_summary_posts_last_week_once_and_retries_what_slack_refused(
     assert first["volume"] == sum(r["opened"] + r["reopened"] for r in api) == 5
     care_row = next(r for r in api if r["team"] == "care")
     assert care.splitlines()[4].split()[:2] == ["care", str(care_row["opened"] + care_row["reopened"])]
+
+
+def test_a_post_claimed_by_a_run_that_died_is_free_again_after_the_lease(aws) -> None:
+    from siu_core.store import digest_sends
+
+    at = datetime(2026, 3, 9, 1, 0, tzinfo=UTC)
+    assert digest_sends.claim("weekly", "2026-03-02", "#care#1", at)
+    assert not digest_sends.claim("weekly", "2026-03-02", "#care#1", at + timedelta(seconds=20))  # still sending
+    assert digest_sends.claim("weekly", "2026-03-02", "#care#1", at + digest_sends.LEASE + timedelta(seconds=1))
+    digest_sends.settle("weekly", "2026-03-02", "#care#1", at, sent=True)
+    assert not digest_sends.claim("weekly", "2026-03-02", "#care#1", at + timedelta(days=7))  # sent: never again
+    assert digest_sends.claim("weekly", "2026-03-09", "#care#1", at + timedelta(days=7))  # the next week is its own
 
 
 def test_siu_digest_prints_a_day_without_sending(monkeypatch, tmp_path) -> None:

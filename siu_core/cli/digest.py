@@ -58,7 +58,7 @@ def digest(day: datetime | None, weekly: bool, print_only: bool, as_json: bool, 
     from siu_core.handlers.digest import DAILY, WEEKLY, send
     from siu_core.notify import Notifier
 
-    posted = send(posts, Notifier(), WEEKLY if weekly else DAILY)
+    posted = send(posts, Notifier(), WEEKLY if weekly else DAILY).posted
     click.echo(f"posted {posted} message(s) to Slack", err=True)
     if not posted:
         raise SystemExit(1)

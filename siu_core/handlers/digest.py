@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -74,29 +75,47 @@ def _team_channels(config: SiuConfig) -> dict[str, str | None]:
 
 def post_digest(found: Digest, config: SiuConfig, notifier: Notifier, overall_channel: str | None = None) -> int:
     """Post the digest to every team channel (and the overall channel), unguarded; returns the posts that went out."""
-    return send(digest_posts(found, config, overall_channel), notifier, DAILY)
+    return send(digest_posts(found, config, overall_channel), notifier, DAILY).posted
 
 
-def send(posts: Sequence[SlackMessage], notifier: Notifier, kind: str, *, once_for: str | None = None) -> int:
+@dataclass(frozen=True)
+class Sent:
+    """How a run's posts went: out, not sent (Slack refused, unreachable, or no token), sent by an earlier run."""
+
+    posted: int = 0
+    failed: int = 0
+    already_sent: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts by name (the handler's answer)."""
+        return {"posted": self.posted, "failed": self.failed, "already_sent": self.already_sent}
+
+
+def send(posts: Sequence[SlackMessage], notifier: Notifier, kind: str, *, once_for: str | None = None) -> Sent:
     """Post each message; with ``once_for`` (the period) each is claimed first so a rerun skips the sent ones."""
     from siu_core.store import digest_sends
 
+    log = obs.get_logger(SERVICE)
     if not posts:
         obs.metric("NotifySkipped", kind=_metric_kind(kind), reason="no_channel")
-        obs.get_logger(SERVICE).warning("no Slack channel configured for the digest", extra={"kind": kind})
+        log.warning("no Slack channel configured for the digest", extra={"kind": kind})
     seen: dict[str, int] = {}
-    sent = 0
+    posted = failed = already = 0
     for message in posts:
         seen[message.channel] = seen.get(message.channel, 0) + 1
         post_key = f"{message.channel}#{seen[message.channel]}"
         if once_for is not None and not digest_sends.claim(kind, once_for, post_key, clock()):
             obs.metric("NotifySkipped", kind=_metric_kind(kind), reason="already_sent")
+            already += 1
             continue
         ok = notifier.post(message.channel, message.text, blocks=message.blocks, kind=_metric_kind(kind))
         if once_for is not None:
             digest_sends.settle(kind, once_for, post_key, clock(), sent=ok)
-        sent += 1 if ok else 0
-    return sent
+        posted, failed = posted + ok, failed + (not ok)
+    if failed:
+        log.warning("some digest posts did not go out; running again for the same period sends only those",
+                    extra={"kind": kind, "period": once_for, "failed": failed})
+    return Sent(posted, failed, already)
 
 
 def _metric_kind(kind: str) -> str:
@@ -117,9 +136,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if isinstance(event, dict) and event.get("kind") == WEEKLY:
         monday, sunday = weekly.previous_week(today)
         report = make_summary(config, monday)
-        posted = send(summary_posts(report, config, overall), notifier(), WEEKLY, once_for=monday.isoformat())
+        sent = send(summary_posts(report, config, overall), notifier(), WEEKLY, once_for=monday.isoformat())
         total = weekly.rows(report)[-1][1]
-        return {"kind": WEEKLY, "from": monday.isoformat(), "to": sunday.isoformat(), "posted": posted, **total}
+        return {"kind": WEEKLY, "from": monday.isoformat(), "to": sunday.isoformat(), **sent.as_dict(), **total}
     found = make_digest(config, today)
-    posted = send(digest_posts(found, config, overall), notifier(), DAILY, once_for=found.date.isoformat())
-    return {"kind": DAILY, "date": found.date.isoformat(), "posted": posted, **found.totals.as_dict()}
+    sent = send(digest_posts(found, config, overall), notifier(), DAILY, once_for=found.date.isoformat())
+    return {"kind": DAILY, "date": found.date.isoformat(), **sent.as_dict(), **found.totals.as_dict()}

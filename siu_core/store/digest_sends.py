@@ -5,7 +5,8 @@ before sending it: an item of the audit table under ``send#<kind>#<period>`` (``
 day, ``weekly`` and the week's Monday), sort key ``<channel>#<part>``. The claim is a conditional put
 that succeeds only when the post was never claimed, failed last time, or was claimed so long ago that
 its sender must have died (:data:`LEASE`); a post that went out is marked ``sent`` and is never posted
-again for that period; one Slack refused is marked ``failed`` and the next run sends it.
+again for that period; one Slack refused is marked ``failed`` and the next run for the period (the
+schedule redelivered, or the Lambda invoked again with the same event) sends it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from datetime import datetime, timedelta
 
 from siu_core.store import audit, ddb, keys
 
-#: How long a claimed post blocks another sender: far longer than a digest run (the Lambda times out at 30 s).
-LEASE = timedelta(minutes=5)
+#: How long a claimed post blocks another sender: twice the digest Lambda's 30-second timeout, so a live
+#: sender always finishes first and a retry after a crash or timeout finds the post free again.
+LEASE = timedelta(minutes=1)
 
 
 def scope(kind: str, period: str) -> str:
