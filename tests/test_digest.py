@@ -253,6 +253,13 @@ def test_the_weekly_summary_posts_last_week_once_and_retries_what_slack_refused(
     assert care.splitlines()[4].split()[:2] == ["care", str(care_row["opened"] + care_row["reopened"])]
 
 
+def test_an_unknown_kind_is_refused_before_anything_is_read() -> None:
+    from siu_core.handlers import digest as handler
+
+    with pytest.raises(ValueError, match="unknown digest kind 'monthly'"):
+        handler.handler({"kind": "monthly"}, None)
+
+
 def test_a_post_claimed_by_a_run_that_died_is_free_again_after_the_lease(aws) -> None:
     from siu_core.store import digest_sends
 

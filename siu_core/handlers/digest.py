@@ -5,9 +5,10 @@ the daily digest those of today in the shop's time zone plus the threads open no
 open rows), the weekly summary those of the last complete Monday-to-Sunday week. Rendering is
 :mod:`siu_core.digest` and :mod:`siu_core.weekly` (pure), posting :class:`siu_core.notify.Notifier`.
 Each team's Slack channel gets its teams' rows; ``$SIU_DIGEST_CHANNEL`` (optional) gets the whole
-table. The schedule's event says which: ``{"kind": "weekly"}`` for the summary, anything else the
-daily digest. Each post is claimed before it is sent (:mod:`siu_core.store.digest_sends`), so a
-redelivered or retried schedule posts it once. No model is involved.
+table. The schedule's event says which: ``{"kind": "weekly"}`` for the summary, no kind (or
+``"daily"``) the daily digest; another kind is refused. Each post is claimed before it is sent
+(:mod:`siu_core.store.digest_sends`), so a redelivered or retried schedule posts it once. No model is
+involved.
 """
 
 from __future__ import annotations
@@ -130,10 +131,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from siu_core.digest import local_day
     from siu_core.handlers.sla_sweeper import notifier
 
+    kind = (event or {}).get("kind") or DAILY
+    if kind not in (DAILY, WEEKLY):
+        raise ValueError(f"unknown digest kind {kind!r}: the event's kind is {DAILY!r} (default) or {WEEKLY!r}")
     config = load_config()
     overall = os.environ.get(CHANNEL_ENV) or None
     today = local_day(clock(), config.time_zone)
-    if isinstance(event, dict) and event.get("kind") == WEEKLY:
+    if kind == WEEKLY:
         monday, sunday = weekly.previous_week(today)
         report = make_summary(config, monday)
         sent = send(summary_posts(report, config, overall), notifier(), WEEKLY, once_for=monday.isoformat())
