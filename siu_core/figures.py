@@ -215,6 +215,8 @@ class Report:
     by_day: dict[date, Figures] = field(default_factory=dict)
     by_team: dict[str, Figures] = field(default_factory=dict)
     by_teammate: dict[str, Figures] = field(default_factory=dict)
+    #: Per (team, topic): the digest's rows and the summary's busiest topic.
+    by_team_topic: dict[tuple[str, str], Figures] = field(default_factory=dict)
     volume: dict[str, dict[str, int]] = field(default_factory=dict)
     threads: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -235,7 +237,8 @@ def build(facts: Iterable[Fact], *, first: date, last: date, time_zone: str, spe
             continue
         how = timing(fact, spec, shifts_of)
         for group in (report.total, report.by_day[day], report.by_team.setdefault(fact.label("team"), Figures()),
-                      report.by_teammate.setdefault(fact.label("teammate"), Figures())):
+                      report.by_teammate.setdefault(fact.label("teammate"), Figures()),
+                      report.by_team_topic.setdefault((fact.label("team"), fact.label("topic")), Figures())):
             add(group, fact, how)
         if fact.kind in ("opened", "reopened"):
             for dimension in VOLUME_DIMENSIONS:

@@ -31,6 +31,32 @@ def test_daily_cron_in_the_configured_time_zone() -> None:
     assert next_run("cron(0 18 * * ? *)", sgt_at, "Asia/Singapore") == datetime(2026, 1, 2, 10, 0, tzinfo=UTC)
 
 
+def test_weekly_cron_fires_on_its_weekday_in_the_configured_time_zone() -> None:
+    monday_8 = datetime(2026, 3, 9, 0, 0, tzinfo=UTC)  # Monday 08:00 in Singapore
+    assert next_run("cron(0 9 ? * MON *)", monday_8, "Asia/Singapore") == datetime(2026, 3, 9, 1, 0, tzinfo=UTC)
+    monday_9 = datetime(2026, 3, 9, 1, 0, tzinfo=UTC)  # exactly 09:00: next is a week later
+    assert next_run("cron(0 9 ? * MON *)", monday_9, "Asia/Singapore") == datetime(2026, 3, 16, 1, 0, tzinfo=UTC)
+    sunday_late = datetime(2026, 3, 8, 23, 30, tzinfo=UTC)  # already Monday 07:30 in Singapore
+    assert next_run("cron(0 9 ? * WED *)", sunday_late, "Asia/Singapore") == datetime(2026, 3, 11, 1, 0, tzinfo=UTC)
+
+
+def test_dev_runs_the_weekly_summary_with_the_templates_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    from siu_core.dev import wiring
+    from siu_core.handlers import digest
+
+    seen: list[dict[str, object]] = []
+    monkeypatch.setattr(digest, "handler", lambda event, context: seen.append(event))
+    monkeypatch.setenv(wiring.WEEKLY_DAY_ENV, "fri")
+    jobs = {job.name: job for job in wiring.scheduled_jobs()}
+    assert jobs["weekly-summary"].expression == "cron(0 9 ? * FRI *)"
+    jobs["weekly-summary"].run()
+    jobs["daily-digest"].run()
+    assert [event.get("kind") for event in seen] == ["weekly", None]
+    monkeypatch.setenv(wiring.WEEKLY_DAY_ENV, "someday")
+    with pytest.raises(ValueError, match=r"MON\.\.SUN"):
+        wiring.scheduled_jobs()
+
+
 def test_unknown_schedule_is_refused() -> None:
     with pytest.raises(ValueError):
         next_run("cron(0/5 * * * ? *)", datetime.now(UTC), "UTC")

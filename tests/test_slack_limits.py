@@ -53,13 +53,3 @@ def test_an_sla_notice_of_300_breaches_goes_out_in_parts_slack_takes() -> None:
 def test_a_few_breaches_are_one_notice_as_before() -> None:
     found = [_breach(i) for i in range(3)]
     assert notice_texts("care", found, "Asia/Singapore") == [notice_text("care", found, "Asia/Singapore")]
-
-
-
-def test_the_latest_activity_time_of_a_write_keys_the_by_day_index() -> None:
-    from siu_core.store import threads
-
-    assert threads.activity_fields({"last_inbound_at": "2026-03-04T01:00:00.000000Z",
-                                    "last_outbound_at": "2026-03-03T23:00:00.000000Z", "team": "care"}) == {
-        "active_day": "2026-03-04", "active_at": "2026-03-04T01:00:00.000000Z"}
-    assert threads.activity_fields({"team": "care", "closed_at": None}) == {}

@@ -65,7 +65,7 @@ def test_provisioned_resources_match_the_template(aws) -> None:
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
     threads = ddb.describe_table(TableName=aws.provisioned.names.threads)["Table"]
     indexes = [i["IndexName"] for i in threads["GlobalSecondaryIndexes"]]
-    assert indexes == [names.THREADS_BY_CUSTOMER, names.THREADS_BY_DAY]
+    assert indexes == [names.THREADS_BY_CUSTOMER]
     assignments = ddb.describe_table(TableName=aws.provisioned.names.assignments)["Table"]
     gsi = assignments["GlobalSecondaryIndexes"][0]
     assert gsi["IndexName"] == names.ASSIGNMENTS_BY_ASSIGNEE

@@ -91,12 +91,13 @@ def test_inventory_matches_the_build_sheet(core_cfn: dict[str, Any], conn_cfn: d
     counts = Counter(v["Type"] for v in both.values())
     # Functions: labeler (router + reopen folded in), inbox (reply-handler), sla-sweeper, digest, one
     # connector per channel. Queue + DLQ; nine tables (the sheet's six + messages + customers, see
-    # docs/architecture.md, + the composer's); one bucket; two schedules; one budget; one alarm topic.
+    # docs/architecture.md, + the composer's); one bucket; three schedules (sweep, digest, summary); one
+    # budget; one alarm topic.
     assert counts["AWS::Lambda::Function"] == 4 + len(CHANNELS)
     assert counts["AWS::SQS::Queue"] == 2
     assert counts["AWS::DynamoDB::Table"] == 9
     assert counts["AWS::S3::Bucket"] == 1
-    assert counts["AWS::Scheduler::Schedule"] == 2
+    assert counts["AWS::Scheduler::Schedule"] == 3
     assert counts["AWS::Budgets::Budget"] == 1
     assert counts["AWS::SNS::Topic"] == 1
     assert counts["AWS::Lambda::Url"] == 1 + len(CHANNELS)
@@ -177,12 +178,16 @@ def test_every_connector_has_reserved_concurrency_from_a_parameter(conn_cfn: dic
     assert conn_cfn["Parameters"]["ConnectorReservedConcurrency"]["Default"] >= 1
 
 
-def test_schedules_sweep_every_5_minutes_and_digest_at_18_local(core_cfn: dict[str, Any]) -> None:
-    schedules = {s["Properties"]["ScheduleExpression"]: s["Properties"]
+def test_schedules_sweep_every_5_minutes_digest_at_18_local_and_summary_weekly(core_cfn: dict[str, Any]) -> None:
+    schedules = {json.dumps(s["Properties"]["ScheduleExpression"]): s["Properties"]
                  for s in _of_type(core_cfn, "AWS::Scheduler::Schedule").values()}
-    assert set(schedules) == {"rate(5 minutes)", "cron(0 18 * * ? *)"}
-    assert schedules["cron(0 18 * * ? *)"]["ScheduleExpressionTimezone"] == {"Ref": "TimeZone"}
+    weekly = json.dumps({"Fn::Sub": "cron(0 9 ? * ${WeeklySummaryDay} *)"})
+    assert set(schedules) == {'"rate(5 minutes)"', '"cron(0 18 * * ? *)"', weekly}
+    assert schedules['"cron(0 18 * * ? *)"']["ScheduleExpressionTimezone"] == {"Ref": "TimeZone"}
+    assert schedules[weekly]["ScheduleExpressionTimezone"] == {"Ref": "TimeZone"}
+    assert json.loads(schedules[weekly]["Target"]["Input"]) == {"kind": "weekly"}
     assert core_cfn["Parameters"]["TimeZone"]["Default"] == "Asia/Singapore"
+    assert core_cfn["Parameters"]["WeeklySummaryDay"]["Default"] == "MON"
 
 
 def test_only_the_config_keys_iam_and_the_schedule_follow_are_template_parameters(core: dict[str, Any]) -> None:

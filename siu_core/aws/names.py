@@ -35,7 +35,6 @@ QUEUE_URL_ENV = "SIU_QUEUE_URL"
 
 #: Index names, defined once in the template and used by the store modules.
 THREADS_BY_CUSTOMER = "by-customer"
-THREADS_BY_DAY = "by-day"
 MESSAGES_BY_THREAD = "by-thread"
 ASSIGNMENTS_BY_ASSIGNEE = "by-assignee-status"
 

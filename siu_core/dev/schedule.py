@@ -14,12 +14,14 @@ log = logging.getLogger("siu.dev.schedule")
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _DAILY_CRON = re.compile(r"^cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)$")
+_WEEKLY_CRON = re.compile(r"^cron\((\d{1,2}) (\d{1,2}) \? \* (MON|TUE|WED|THU|FRI|SAT|SUN) \*\)$")
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 
 def next_run(expression: str, after: datetime, time_zone: str) -> datetime:
-    """The first time strictly after ``after`` that the expression fires (rate() or a daily cron()).
+    """The first time strictly after ``after`` that the expression fires (rate(), a daily or a weekly cron()).
 
-    Only the two shapes siu's template uses are understood; anything else raises ValueError.
+    Only the shapes siu's template uses are understood; anything else raises ValueError.
     """
     rate = _RATE.match(expression)
     if rate:
@@ -35,6 +37,17 @@ def next_run(expression: str, after: datetime, time_zone: str) -> datetime:
         if candidate <= local:
             candidate = (local + timedelta(days=1)).replace(hour=hour, minute=minute, second=0, microsecond=0)
         return candidate.astimezone(UTC)
+    weekly = _WEEKLY_CRON.match(expression)
+    if weekly:
+        minute, hour, weekday = int(weekly.group(1)), int(weekly.group(2)), _WEEKDAYS.index(weekly.group(3))
+        local = after.astimezone(ZoneInfo(time_zone))
+        for ahead in range(8):
+            day = (local + timedelta(days=ahead)).date()
+            if day.weekday() != weekday:
+                continue
+            candidate = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(time_zone))
+            if candidate > local:
+                return candidate.astimezone(UTC)
     raise ValueError(f"unsupported schedule expression {expression!r}")
 
 
@@ -76,7 +89,7 @@ class Scheduler:
             self._thread.join(10)
 
     def run_now(self, name: str) -> object:
-        """Fire a job immediately (``siu dev`` exposes this for the SLA sweep and the digest)."""
+        """Fire a job immediately (``siu dev`` exposes this for the SLA sweep, the digest and the summary)."""
         job = next(j for j in self.jobs if j.name == name)
         return job.run()
 

@@ -158,6 +158,10 @@ def labeler_handler() -> Any:
     return labeler.handler
 
 
+#: The weekday ``siu dev`` posts the weekly summary (the template parameter WeeklySummaryDay on AWS).
+WEEKLY_DAY_ENV = "SIU_WEEKLY_SUMMARY_DAY"
+
+
 def _optional(module: str, attr: str) -> Any | None:
     try:
         return getattr(importlib.import_module(module), attr)
@@ -172,21 +176,31 @@ def inbox_mounts() -> dict[str, Any]:
 
 
 def scheduled_jobs() -> list[Any]:
-    """The template's schedules as local jobs: SLA sweep every 5 minutes, digest daily at 18:00."""
+    """The template's schedules as local jobs: SLA sweep every 5 minutes, digest daily at 18:00, summary weekly.
+
+    The summary goes out at 09:00 on ``$SIU_WEEKLY_SUMMARY_DAY`` (MON..SUN; the template's WeeklySummaryDay,
+    default MON), with the event the template's schedule sends.
+    """
+    import os
+
     from siu_core.dev.lambda_events import LocalContext
     from siu_core.dev.schedule import Job
 
-    def target(handler: Any, name: str) -> Any:
-        return lambda: handler({"source": "siu.dev", "job": name}, LocalContext(f"siu-{name}"))
+    def target(handler: Any, name: str, extra: dict[str, str]) -> Any:
+        return lambda: handler({"source": "siu.dev", "job": name, **extra}, LocalContext(f"siu-{name}"))
 
+    weekday = (os.environ.get(WEEKLY_DAY_ENV) or "MON").strip().upper()
+    if weekday not in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"):
+        raise ValueError(f"{WEEKLY_DAY_ENV} is a weekday as MON..SUN, not {weekday!r}")
     jobs = []
-    for name, module, expression in (
-        ("sla-sweep", "siu_core.handlers.sla_sweeper", "rate(5 minutes)"),
-        ("daily-digest", "siu_core.handlers.digest", "cron(0 18 * * ? *)"),
+    for name, module, expression, extra in (
+        ("sla-sweep", "siu_core.handlers.sla_sweeper", "rate(5 minutes)", {}),
+        ("daily-digest", "siu_core.handlers.digest", "cron(0 18 * * ? *)", {}),
+        ("weekly-summary", "siu_core.handlers.digest", f"cron(0 9 ? * {weekday} *)", {"kind": "weekly"}),
     ):
         handler = _optional(module, "handler")
         if handler is not None:
-            jobs.append(Job(name, expression, target(handler, name)))
+            jobs.append(Job(name, expression, target(handler, name, extra)))
     return jobs
 
 
