@@ -17,17 +17,6 @@ PLATFORM = re.compile(r"whatsapp|instagram|messenger|facebook|telegram|graph\.fa
 EXCEPTIONS: dict[str, str] = {
     "hookspecs.py": "the hook documentation (docs/plugins.md is generated from it) cites the platform that "
                     "motivated a contract feature, as an example",
-    # Example text in operator tooling, owned this session by the contract2 branch (CLI, `siu new-channel`,
-    # deploy and dev genericity): to be made generic once its changes to these files are merged.
-    "cli/__init__.py": "example text in the operator CLI's help (contract2 branch)",
-    "cli/build.py": "example text in the operator CLI's help (contract2 branch)",
-    "cli/channels.py": "example text in the operator CLI's output (contract2 branch)",
-    "cli/deploy.py": "example text in the operator CLI's help (contract2 branch)",
-    "deploy/build.py": "an example in an error message (contract2 branch)",
-    "deploy/plan.py": "an example in an error message (contract2 branch)",
-    "dev/http.py": "an example in an error message (contract2 branch)",
-    "dev/stack.py": "an example in an error message (contract2 branch)",
-    "scaffold/__init__.py": "an example channel name in `siu new-channel`'s error (contract2 branch)",
 }
 
 

@@ -55,7 +55,7 @@ class LazyGroup(click.Group):
 @click.option("--state-dir", default=None, metavar="DIR",
               help="State dir of the `siu dev` that commands such as `token` talk to (sets $SIU_STATE_DIR).")
 def cli(state_dir: str | None) -> None:
-    """siu, the social inbox unifier: one shared inbox for Instagram, Messenger and WhatsApp."""
+    """siu, the social inbox unifier: one shared team inbox for every channel your plugins bring (`siu channels`)."""
     if state_dir:
         import os
 

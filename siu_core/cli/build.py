@@ -23,7 +23,7 @@ def parse_channels(raw: str) -> list[str]:
 
 
 @click.command("build")
-@click.option("--channels", "channels_raw", required=True, help="Comma-separated channels, e.g. whatsapp,instagram.")
+@click.option("--channels", "channels_raw", required=True, help="Comma-separated channel names (`siu channels`).")
 @click.option("--out", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False),
               help="Output directory (artifacts, wheels, template.yaml, connectors.yaml).")
 @click.option("--dry-run", is_flag=True, help="Print the commands instead of running them.")

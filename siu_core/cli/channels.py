@@ -95,7 +95,7 @@ def channels(names: tuple[str, ...], as_json: bool) -> None:
         if rows:
             console.print(table)
         else:
-            console.print("No channel plugins installed. Install one, e.g. [bold]pip install siu-whatsapp[/].")
+            console.print("No channel plugins installed. Install one: [bold]pip install siu-<channel>[/] (README).")
     for r in rows:
         if r["contract_outdated"]:
             click.echo(f"warning: {r['name']} ({r['distribution']} {r['version']}) implements contract "

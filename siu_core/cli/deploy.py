@@ -92,7 +92,7 @@ def _fail(message: str, code: int) -> None:
 
 
 @click.command("deploy")
-@click.option("--channels", "channels_raw", required=True, help="Comma-separated channels, e.g. whatsapp,instagram.")
+@click.option("--channels", "channels_raw", required=True, help="Comma-separated channel names (`siu channels`).")
 @click.option("--stack-name", default="siu", show_default=True,
               help="Core stack name (the connectors stack is NAME-connectors; also the name prefix).")
 @click.option("--region", default="ap-southeast-1", show_default=True, help="AWS region.")

@@ -304,7 +304,7 @@ def plan(channels: Sequence[str], out: str | Path, *, python: str | None = None)
     """The build for these channels into ``out`` (resolves sources; runs nothing)."""
     chosen = list(dict.fromkeys(c.strip() for c in channels if c.strip()))
     if not chosen:
-        raise ConfigError("choose at least one channel, e.g. --channels whatsapp,instagram")
+        raise ConfigError("choose at least one channel: --channels a,b with names as `siu channels` lists them")
     from siu_core.deploy.connectors import logical_name
 
     for name in chosen:

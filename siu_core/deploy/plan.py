@@ -159,7 +159,7 @@ def plan(channels: Sequence[str], config: Any, *, stack_name: str = DEFAULT_STAC
     """The deploy for these channels and this (validated) config; runs nothing."""
     chosen = list(dict.fromkeys(channels))
     if not chosen:
-        raise ConfigError("choose at least one channel, e.g. --channels whatsapp,instagram")
+        raise ConfigError("choose at least one channel: --channels a,b with names as `siu channels` lists them")
     prefix = name_prefix or stack_name
     out_dir = Path(out).resolve()
     core = core_parameters(config, chosen, name_prefix=prefix, budget_usd=budget_usd, alarm_email=alarm_email,

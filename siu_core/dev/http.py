@@ -106,7 +106,7 @@ def _failure_spec(body: bytes, channels: list[str]) -> tuple[str, int, Any, int]
     except ValueError as exc:
         raise _BadRequest(f"body is not JSON: {exc}") from None
     if not isinstance(spec, dict):
-        raise _BadRequest('body must be a JSON object like {"channel": "whatsapp", "status": 400, "count": 1}')
+        raise _BadRequest('body must be a JSON object like {"channel": "<name>", "status": 400, "count": 1}')
     unknown = sorted(set(spec) - {"channel", "status", "body", "count"})
     if unknown:
         raise _BadRequest(f"unknown field(s) {', '.join(unknown)}; expected channel, status, body, count")

@@ -129,7 +129,7 @@ class DevStack:
         """Bring the emulation, resources, config, secrets, HTTP server, poller and schedules up."""
         if not self.channels.channels:
             problems = "; ".join(f"{n}: {r}" for n, r in self.channels.failures.items()) or "none installed"
-            raise ConfigError(f"no channel plugin loaded ({problems}); install one, e.g. pip install siu-whatsapp")
+            raise ConfigError(f"no channel plugin loaded ({problems}); install one: pip install siu-<channel>")
         file_cfg = self._read_config() if self.options.config_path is not None else None
         kept: dict[str, Any] = {}
         if self.options.state_dir is not None:

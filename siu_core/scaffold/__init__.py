@@ -66,7 +66,7 @@ def check_name(name: str, installed: set[str] | frozenset[str] = frozenset()) ->
     if not re.fullmatch(CHANNEL_NAME_PATTERN, name) or len(name) > MAX_NAME_LENGTH:
         raise ScaffoldError(
             f"{name!r} is not a channel name: use lowercase letters, digits and underscores, starting with a "
-            f"letter (at most {MAX_NAME_LENGTH} characters), e.g. 'telegram' or 'line_works'"
+            f"letter (at most {MAX_NAME_LENGTH} characters), e.g. 'acme_chat' or 'line_works'"
         )
     if name in installed:
         raise ScaffoldError(f"a channel named {name!r} is already installed: pick another name")
