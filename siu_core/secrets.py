@@ -89,7 +89,7 @@ def write_parameter(client: Any, name: str, value: str, *, description: str, ove
     """Store a secret as a SecureString (aws/ssm key); False when it exists and ``overwrite`` is off."""
     try:
         client.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=overwrite,
-                             **({} if overwrite else {"Description": description}))
+                             Description=description)
     except Exception as exc:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code")
         if code == "ParameterAlreadyExists" and not overwrite:
