@@ -174,6 +174,7 @@ METRIC_DIMENSIONS: dict[str, tuple[str, ...]] = {
     "SendFailures": ("channel", "reason"),  # the send-failures alarm's SCHEMA
     "FallbackLabels": ("channel",),  # the per-channel labeler error-rate alarm
     "MessagesIn": ("channel",),  # ... and its denominator
+    "UnknownAccount": ("channel",),  # the unknown-account alarm groups by channel
 }
 
 
