@@ -1,13 +1,13 @@
 """Connector benchmark: per-request overhead over the unavoidable floor, and cold-import cost.
 
 - ``connector_overhead_ratio``: time per request of the Lambda handler (Function URL event in,
-  logs and EMF metrics on, SQS and Secrets Manager stubbed, no network) over the floor, HMAC-SHA256
+  logs and EMF metrics on, SQS and SSM stubbed, no network) over the floor, HMAC-SHA256
   of the raw body + ``json.loads``, on the same bytes; for one message and a 50-message batch. The
   figure is the larger of the two (target <= 3); both are reported, with the share of the plugin's
   ``normalize`` so the cost can be placed (``..._normalize_ratio``: normalize alone over the floor;
   ``..._rest_ratio``: everything else the request does over the floor).
 - ``connector_cold_import_ratio``: in fresh processes, importing the connector handler and
-  building what its first request needs (the channel plugin loaded, the SQS and Secrets Manager
+  building what its first request needs (the channel plugin loaded, the SQS and SSM
   clients created) over importing boto3 and creating those two clients. CPU time, median of
   several interleaved runs (target <= 1.3); the import-only time and the wall-time ratio too.
   Both sides read bytecode, as deployed: ``siu build`` ships ``.pyc`` for siu's code and pip
@@ -64,8 +64,8 @@ class _StubSqs:
 
 
 class _StubSecrets:
-    def get_secret_value(self, SecretId: str) -> dict[str, str]:
-        return {"SecretString": json.dumps(SECRETS)}
+    def get_parameter(self, Name: str, WithDecryption: bool) -> dict[str, dict[str, str]]:
+        return {"Parameter": {"Value": json.dumps(SECRETS)}}
 
 
 def _channel() -> tuple[Any, str]:
@@ -209,7 +209,7 @@ import time
 c0, w0 = time.process_time(), time.perf_counter()
 import boto3
 boto3.client("sqs")
-boto3.client("secretsmanager")
+boto3.client("ssm")
 c1 = time.process_time()
 print(c1 - c0, c1 - c0, time.perf_counter() - w0)
 """

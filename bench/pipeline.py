@@ -154,9 +154,10 @@ def _count_calls() -> dict[str, float | int]:
         secret = {f: f"bench-{f}-0123456789" for f in [*info.secret_fields, *info.optional_secret_fields]}
         if info.account_secret_field:
             secret[info.account_secret_field] = account
-        clients.client("secretsmanager").create_secret(Name=f"siu/{channel.name}", SecretString=json.dumps(secret))
+        clients.client("ssm").put_parameter(Type="SecureString", Name=f"/siu/secrets/{channel.name}",
+                                            Value=json.dumps(secret))
         queue_url = provisioned.queue_urls["IntakeQueue"]
-        connector = build_connector(channel.name, secrets=SecretStore(client=clients.client("secretsmanager")),
+        connector = build_connector(channel.name, secrets=SecretStore(client=clients.client("ssm")),
                                     queue_url=queue_url, sqs_client=clients.sqs())
         import boto3
 

@@ -1,6 +1,6 @@
 """A channel's business accounts (pages, phone numbers, IG accounts, bots), read from its secret's JSON.
 
-Pure: no I/O. Where the JSON comes from (Secrets Manager today) is :mod:`siu_core.secrets`' concern.
+Pure: no I/O. Where the JSON comes from (an SSM SecureString parameter) is :mod:`siu_core.secrets`' concern.
 A channel's secret is a JSON object in one of two shapes:
 
 - **one account** (the shape before accounts existed): the channel's fields, e.g.

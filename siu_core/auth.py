@@ -6,7 +6,7 @@ caller may do (role, teams, whether they are active) is read from the roster on 
 (``siu token revoke``, "sign out everywhere"). A lifetime above :data:`MAX_TTL` is refused when a
 token is issued and again when it is verified, whoever signed it.
 
-The signing key is the JSON secret ``siu/inbox`` (``{"signing_key": ...}``) in Secrets Manager.
+The signing key is the JSON secret ``/siu/secrets/inbox`` (``{"signing_key": ...}``), an SSM SecureString.
 Rotating it (``siu token rotate``, or putting a new value) retires every token signed with the old
 key: each token names its key (``kid``, a hash of the key, never the key), a warm process re-reads
 the secret at most every :data:`KEY_MAX_AGE` seconds, and at once when a token names a key id it has
@@ -32,12 +32,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from siu_core.errors import ConfigError, SiuError
-from siu_core.secrets import parse_secret, secret_id
+from siu_core.secrets import parse_secret, read_parameter, secret_id, write_parameter
 
 ALGORITHM = "HS256"
 ISSUER = "siu"
 AUDIENCE = "siu-inbox"
-#: Secrets Manager name (after the ``siu/`` prefix) and field of the signing key.
+#: Parameter name (after the ``/siu/secrets/`` prefix) and field of the signing key.
 SECRET_NAME = "inbox"  # noqa: S105 - a secret's name, not a secret
 KEY_FIELD = "signing_key"
 #: HS256 needs a key of at least 256 bits; generated keys are 384 bits of randomness.
@@ -196,7 +196,7 @@ def bearer_token(headers: Mapping[str, str]) -> str:
     return token.strip()
 
 
-# --- the key in Secrets Manager ------------------------------------------------------------------
+# --- the key in SSM Parameter Store -------------------------------------------------------------
 
 
 def _client(client: Any | None) -> Any:
@@ -204,74 +204,51 @@ def _client(client: Any | None) -> Any:
         return client
     from siu_core.aws import clients
 
-    return clients.client("secretsmanager")
+    return clients.client("ssm")
 
 
-def read_signing_key(client: Any | None = None) -> str:
-    """The current signing key from ``siu/inbox``; ConfigError naming the secret (never its value)."""
-    name = secret_id(SECRET_NAME)
-    sm = _client(client)
-    try:
-        raw = sm.get_secret_value(SecretId=name)
-    except Exception as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-        if code == "ResourceNotFoundException":
-            raise ConfigError(f"secret {name} does not exist: create it with `siu token rotate`") from None
-        raise ConfigError(f"cannot read secret {name}: {code or type(exc).__name__}") from None
-    fields = parse_secret(name, raw.get("SecretString") or raw.get("SecretBinary") or b"")
+def read_signing_key(client: Any | None = None, *, prefix: str | None = None) -> str:
+    """The current signing key from ``/siu/secrets/inbox``; ConfigError naming it (never its value)."""
+    name = secret_id(SECRET_NAME, prefix)
+    raw = read_parameter(_client(client), name, hint="create it with `siu token rotate`")
+    fields = parse_secret(name, raw)
     key = fields.get(KEY_FIELD)
     if not key:
         raise ConfigError(f"secret {name} has no {KEY_FIELD} field: run `siu token rotate`")
     return check_key(key)
 
 
-def _write_key(sm: Any, key: str, *, create: bool) -> None:
+def _write_key(ssm: Any, key: str, *, overwrite: bool, prefix: str | None = None) -> bool:
     import json
 
-    name = secret_id(SECRET_NAME)
-    body = json.dumps({KEY_FIELD: key})
-    if create:
-        sm.create_secret(Name=name, SecretString=body, Description="siu inbox session signing key")
-    else:
-        sm.put_secret_value(SecretId=name, SecretString=body)
+    return write_parameter(ssm, secret_id(SECRET_NAME, prefix), json.dumps({KEY_FIELD: key}),
+                           description="siu inbox session signing key", overwrite=overwrite)
 
 
-def ensure_signing_key(client: Any | None = None) -> str:
-    """Create ``siu/inbox`` with a random key unless a usable one exists; returns the key id.
+def ensure_signing_key(client: Any | None = None, *, prefix: str | None = None) -> str:
+    """Create ``/siu/secrets/inbox`` with a random key unless a usable one exists; returns the key id.
 
-    Idempotent: ``siu dev`` calls it at every start, a deploy step may too. A secret without a
-    usable key gets one; an existing good key is kept (so issued tokens stay valid).
+    Idempotent: ``siu dev`` and ``siu deploy`` call it every time. A parameter without a usable key
+    gets one; an existing good key is never overwritten (so issued tokens stay valid).
     """
-    sm = _client(client)
+    ssm = _client(client)
     try:
-        return key_id(read_signing_key(sm))
+        return key_id(read_signing_key(ssm, prefix=prefix))
     except ConfigError:
         pass
     key = new_signing_key()
-    try:
-        _write_key(sm, key, create=True)
-    except Exception as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-        if code != "ResourceExistsException":
-            raise ConfigError(f"cannot create secret {secret_id(SECRET_NAME)}: {code or type(exc).__name__}") from None
-        try:  # another starter won the race: keep its key if usable, else replace the unusable value
-            return key_id(read_signing_key(sm))
+    if not _write_key(ssm, key, overwrite=False, prefix=prefix):
+        try:  # another starter won the race (or the value is unusable): keep a usable key, else replace it
+            return key_id(read_signing_key(ssm, prefix=prefix))
         except ConfigError:
-            _write_key(sm, key, create=False)
+            _write_key(ssm, key, overwrite=True, prefix=prefix)
     return key_id(key)
 
 
 def rotate_signing_key(client: Any | None = None) -> str:
     """Replace the signing key with a fresh one (every token issued before dies); returns the new key id."""
-    sm = _client(client)
     key = new_signing_key()
-    try:
-        _write_key(sm, key, create=False)
-    except Exception as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-        if code != "ResourceNotFoundException":
-            raise ConfigError(f"cannot write secret {secret_id(SECRET_NAME)}: {code or type(exc).__name__}") from None
-        _write_key(sm, key, create=True)
+    _write_key(_client(client), key, overwrite=True)
     return key_id(key)
 
 

@@ -56,7 +56,7 @@ class ChannelSpec:
 
         Return a :class:`~siu_core.models.ChannelInfo`: the channel name (equal to the entry-point
         name), the distribution version, the contract version implemented, the secret fields the
-        plugin needs (``siu/<channel>`` in Secrets Manager holds them), default settings, the reply
+        plugin needs (the SecureString ``/siu/secrets/<channel>`` holds them), default settings, the reply
         window policy and text limits.
         """
 

@@ -1,6 +1,7 @@
 """Slack notices (SLA breaches, the daily digest) through ``slack_sdk``'s ``chat.postMessage``.
 
-The bot token is the field ``bot_token`` of the JSON secret ``siu/slack``. Notices are a courtesy,
+The bot token is the field ``bot_token`` of the JSON secret ``/siu/secrets/slack`` (an SSM
+SecureString). Notices are a courtesy,
 never part of a transaction: no token, no channel, or Slack refusing is logged with a metric
 (``NotifySkipped`` / ``NotifyFailures``) and answered with False; it never raises. The token never
 appears in a log line. ``$SIU_SLACK_API_URL`` points the client elsewhere (a local stand-in).

@@ -1,12 +1,17 @@
-"""Channel secrets from AWS Secrets Manager: one JSON secret per channel, ``siu/<channel>``.
+"""Channel secrets from SSM Parameter Store: one SecureString parameter per channel, ``/siu/secrets/<channel>``.
 
 A channel's secret holds one business account or several (see :mod:`siu_core.accounts`); the
 connector, the inbox and the labeler ask for :meth:`SecretStore.accounts` and hand one account's
 fields to the plugin. Read once per process (cold start) and cached; re-read on demand when a
 webhook signature fails (or an account is not found), so a rotated platform secret or a new
 account takes effect without a redeploy. A refresh triggered by bad signatures is rate limited: a
-flood of forged webhooks cannot turn into a flood of Secrets Manager calls. Secret values never
+flood of forged webhooks cannot turn into a flood of Parameter Store calls. Secret values never
 appear in an error message or a log line; field names may.
+
+Why Parameter Store rather than Secrets Manager: a standard SecureString parameter is free and
+encrypted with the account's ``aws/ssm`` key (no key charge), where a Secrets Manager secret costs
+$0.40 a month; siu needs neither rotation lambdas nor cross-account sharing. CloudFormation cannot
+create SecureString parameters, so ``siu deploy`` creates them (see :mod:`siu_core.deploy.secrets`).
 """
 
 from __future__ import annotations
@@ -26,13 +31,13 @@ if TYPE_CHECKING:
     from siu_core.models import ChannelInfo
 
 SECRET_PREFIX_ENV = "SIU_SECRET_PREFIX"  # noqa: S105 - a variable name, not a secret
-DEFAULT_SECRET_PREFIX = "siu/"  # noqa: S105 - a name prefix, not a secret
+DEFAULT_SECRET_PREFIX = "/siu/secrets/"  # noqa: S105 - a name prefix, not a secret
 #: At most one signature-triggered re-read per channel in this many seconds.
 DEFAULT_REFRESH_INTERVAL = 10.0
 
 
 def secret_id(channel: str, prefix: str | None = None) -> str:
-    """The Secrets Manager id of a channel's secret (``siu/<channel>`` unless the prefix is changed)."""
+    """The SSM parameter name of a secret (``/siu/secrets/<channel>`` unless the prefix is changed)."""
     base = prefix if prefix is not None else os.environ.get(SECRET_PREFIX_ENV, DEFAULT_SECRET_PREFIX)
     return f"{base}{channel}"
 
@@ -68,6 +73,31 @@ def require_secret(secrets: Mapping[str, str], field: str, channel: str) -> str:
     return value
 
 
+def read_parameter(client: Any, name: str, *, hint: str) -> str:
+    """A SecureString parameter's decrypted value; ConfigError naming it (never its value), with ``hint`` if absent."""
+    try:
+        resp = client.get_parameter(Name=name, WithDecryption=True)
+    except Exception as exc:
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+        if code == "ParameterNotFound":
+            raise ConfigError(f"secret {name} does not exist ({hint})") from None
+        raise ConfigError(f"cannot read secret {name}: {code or type(exc).__name__}") from None
+    return str(resp.get("Parameter", {}).get("Value", ""))
+
+
+def write_parameter(client: Any, name: str, value: str, *, description: str, overwrite: bool) -> bool:
+    """Store a secret as a SecureString (aws/ssm key); False when it exists and ``overwrite`` is off."""
+    try:
+        client.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=overwrite,
+                             Description=description)
+    except Exception as exc:
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+        if code == "ParameterAlreadyExists" and not overwrite:
+            return False
+        raise ConfigError(f"cannot write secret {name}: {code or type(exc).__name__}") from None
+    return True
+
+
 class SecretStore:
     """Cached channel secrets; ``get`` reads once, ``refresh`` re-reads (e.g. after a bad signature)."""
 
@@ -91,25 +121,16 @@ class SecretStore:
 
     @property
     def client(self) -> Any:
-        """The Secrets Manager client, created on first use so moto and endpoint overrides apply."""
+        """The SSM client, created on first use so moto and endpoint overrides apply."""
         if self._client is None:
             import boto3
 
-            self._client = boto3.client("secretsmanager")
+            self._client = boto3.client("ssm")
         return self._client
 
     def _fetch(self, channel: str) -> Mapping[str, Any]:
         name = secret_id(channel, self._prefix)
-        try:
-            resp = self.client.get_secret_value(SecretId=name)
-        except Exception as exc:
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-            if code == "ResourceNotFoundException":
-                raise ConfigError(f"secret {name} does not exist (create it with the channel's fields)") from None
-            raise ConfigError(f"cannot read secret {name}: {code or type(exc).__name__}") from None
-        raw = resp.get("SecretString")
-        if raw is None:
-            raw = resp.get("SecretBinary", b"")
+        raw = read_parameter(self.client, name, hint="create it with the channel's fields")
         value = MappingProxyType(load_document(name, raw))
         self._cache[channel] = value
         self._flat.pop(channel, None)

@@ -161,13 +161,13 @@ def inbox_config(stub_url: str, **overrides: Any) -> SiuConfig:
 
 
 def put_secrets() -> None:
-    """The channel secrets and the inbox signing key in (moto's) Secrets Manager."""
+    """The channel secrets and the inbox signing key as (moto's) SSM SecureStrings."""
     from siu_core.auth import ensure_signing_key
     from siu_core.aws import clients
 
-    sm = clients.client("secretsmanager")
+    sm = clients.client("ssm")
     for name, values in (("whatsapp", WA_SECRETS), ("facebook", FB_SECRETS), ("instagram", IG_SECRETS)):
-        sm.create_secret(Name=f"siu/{name}", SecretString=json.dumps(values))
+        sm.put_parameter(Type="SecureString", Name=f"/siu/secrets/{name}", Value=json.dumps(values))
     ensure_signing_key()
 
 
@@ -423,7 +423,7 @@ def emulation(monkeypatch: Any, tmp_path: Any, config: SiuConfig) -> Iterator[di
     # The server shares this process's moto backends: start empty, as `siu dev` does, whatever ran before.
     requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
     monkeypatch.setenv("SIU_STATE_DIR", str(tmp_path))
-    for service in ("DYNAMODB", "SQS", "S3", "SSM", "SECRETS_MANAGER", "STS"):
+    for service in ("DYNAMODB", "SQS", "S3", "SSM", "STS"):
         monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", endpoint)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-1")
     clients.reset_clients()

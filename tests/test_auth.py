@@ -181,7 +181,9 @@ def test_the_signing_key_secret_is_created_once_and_rotated(aws) -> None:
 
     kid = ensure_signing_key()
     assert ensure_signing_key() == kid == key_id(read_signing_key())
-    raw = json.loads(clients.client("secretsmanager").get_secret_value(SecretId="siu/inbox")["SecretString"])
+    stored = clients.client("ssm").get_parameter(Name="/siu/secrets/inbox", WithDecryption=True)["Parameter"]
+    assert stored["Type"] == "SecureString"
+    raw = json.loads(stored["Value"])
     assert set(raw) == {"signing_key"} and len(raw["signing_key"]) >= 32
     new = rotate_signing_key()
     assert new != kid == key_id(raw["signing_key"])
@@ -191,10 +193,10 @@ def test_the_signing_key_secret_is_created_once_and_rotated(aws) -> None:
 def test_a_secret_without_a_usable_key_gets_one(aws) -> None:
     from siu_core.aws import clients
 
-    sm = clients.client("secretsmanager")
+    sm = clients.client("ssm")
     with pytest.raises(ConfigError, match="does not exist"):
         read_signing_key()
-    sm.create_secret(Name="siu/inbox", SecretString=json.dumps({"signing_key": "short"}))
+    sm.put_parameter(Type="SecureString", Name="/siu/secrets/inbox", Value=json.dumps({"signing_key": "short"}))
     with pytest.raises(ConfigError, match="at least 32") as exc:
         read_signing_key()
     assert "short" not in str(exc.value)

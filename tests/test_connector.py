@@ -43,9 +43,9 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     with mock_aws():
         sqs = boto3.client("sqs")
         url = sqs.create_queue(QueueName=QUEUE)["QueueUrl"]
-        sm = boto3.client("secretsmanager")
+        sm = boto3.client("ssm")
         fields = {"app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN}
-        sm.create_secret(Name="siu/fake", SecretString=json.dumps(fields))
+        sm.put_parameter(Type="SecureString", Name="/siu/secrets/fake", Value=json.dumps(fields))
         monkeypatch.setenv("SIU_QUEUE_URL", url)
         obs.discard_metrics()
         yield {"sqs": sqs, "url": url, "sm": sm}
@@ -62,7 +62,7 @@ def logs(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
 
 @pytest.fixture
 def connector(aws_env: dict[str, Any]) -> Connector:
-    sm = boto3.client("secretsmanager")
+    sm = boto3.client("ssm")
     return Connector(
         channel=fake_registry().get("fake"),
         secrets=SecretStore(sm),
@@ -118,8 +118,8 @@ def test_handshake_picks_up_a_rotated_verify_token(connector: Connector, aws_env
         "statusCode"
     ] == 403
     connector.secrets._read_at["fake"] = -1e9  # the cold-start read is long past
-    aws_env["sm"].put_secret_value(
-        SecretId="siu/fake", SecretString=json.dumps({"app_secret": APP_SECRET, "verify_token": "new-token"})
+    aws_env["sm"].put_parameter(Type="SecureString", Overwrite=True, Name="/siu/secrets/fake",
+                                Value=json.dumps({"app_secret": APP_SECRET, "verify_token": "new-token"})
     )
     resp = connector.handle(url_event("GET", raw_query="hub.mode=subscribe&hub.verify_token=new-token&hub.challenge=7"))
     assert (resp["statusCode"], resp["body"]) == (200, "7")
@@ -164,7 +164,7 @@ def test_large_delivery_of_a_thousand_events(aws_env: dict[str, Any]) -> None:
     """Meta batches up to 1000 updates per POST: every one reaches the queue, 10 per call."""
     sqs = RecordingSqs()
     connector = Connector(
-        channel=fake_registry().get("fake"), secrets=SecretStore(boto3.client("secretsmanager")),
+        channel=fake_registry().get("fake"), secrets=SecretStore(boto3.client("ssm")),
         sqs_client=sqs, queue_url="https://sqs.example/q",
     )
     assert connector.handle(url_event("POST", payload(1000)))["statusCode"] == 200
@@ -293,50 +293,50 @@ def test_wrong_method_is_405(connector: Connector, aws_env: dict[str, Any], meth
 
 
 def test_secret_is_read_once_per_cold_start(aws_env: dict[str, Any]) -> None:
-    sm = boto3.client("secretsmanager")
+    sm = boto3.client("ssm")
     calls = Calls(sm)
     connector = Connector(channel=fake_registry().get("fake"), secrets=SecretStore(sm), sqs_client=aws_env["sqs"])
     for i in range(5):
         assert connector.handle(url_event("POST", payload(1, start=i)))["statusCode"] == 200
-    assert calls.count("GetSecretValue") == 1
+    assert calls.count("GetParameter") == 1
 
 
 def test_rotated_secret_needs_no_redeploy(aws_env: dict[str, Any]) -> None:
-    sm = boto3.client("secretsmanager")
+    sm = boto3.client("ssm")
     calls = Calls(sm)
     clock = [1000.0]
     store = SecretStore(sm, clock=lambda: clock[0])
     connector = Connector(channel=fake_registry().get("fake"), secrets=store, sqs_client=aws_env["sqs"])
     assert connector.handle(url_event("POST", payload(1)))["statusCode"] == 200
 
-    # The app secret is rotated in Secrets Manager; the warm connector still holds the old one.
+    # The app secret is rotated in Parameter Store; the warm connector still holds the old one.
     rotated = "rotated-app-secret-9876543210"
-    aws_env["sm"].put_secret_value(
-        SecretId="siu/fake", SecretString=json.dumps({"app_secret": rotated, "verify_token": VERIFY_TOKEN})
-    )
+    aws_env["sm"].put_parameter(Type="SecureString", Overwrite=True, Name="/siu/secrets/fake",
+                                Value=json.dumps({"app_secret": rotated, "verify_token": VERIFY_TOKEN}))
     clock[0] += 60
     resp = connector.handle(url_event("POST", payload(1, start=1), secret=rotated))
     assert resp["statusCode"] == 200
-    assert calls.count("GetSecretValue") == 2  # cold start + exactly one re-read
+    assert calls.count("GetParameter") == 2  # cold start + exactly one re-read
     assert connector.handle(url_event("POST", payload(1, start=2), secret=rotated))["statusCode"] == 200
-    assert calls.count("GetSecretValue") == 2
-    # The old secret no longer verifies, and forged requests do not hammer Secrets Manager.
+    assert calls.count("GetParameter") == 2
+    # The old secret no longer verifies, and forged requests do not hammer Parameter Store.
     for _ in range(20):
         assert connector.handle(url_event("POST", payload(1, start=3)))["statusCode"] == 403
-    assert calls.count("GetSecretValue") == 2
+    assert calls.count("GetParameter") == 2
     assert message_ids(drain(aws_env)) == ["m-0", "m-1", "m-2"]
 
 
 def test_missing_secret_is_500_and_names_it(connector: Connector, aws_env: dict[str, Any], logs: io.StringIO) -> None:
-    aws_env["sm"].delete_secret(SecretId="siu/fake", ForceDeleteWithoutRecovery=True)
+    aws_env["sm"].delete_parameter(Name="/siu/secrets/fake")
     _refused(connector, aws_env, url_event("POST", payload(1)), 500)
-    assert "siu/fake does not exist" in logs.getvalue()
+    assert "/siu/secrets/fake does not exist" in logs.getvalue()
 
 
 def test_secret_missing_a_field_is_500_and_names_the_field_not_values(
     connector: Connector, aws_env: dict[str, Any], logs: io.StringIO
 ) -> None:
-    aws_env["sm"].put_secret_value(SecretId="siu/fake", SecretString=json.dumps({"app_secret": APP_SECRET}))
+    aws_env["sm"].put_parameter(Type="SecureString", Overwrite=True, Name="/siu/secrets/fake",
+                                Value=json.dumps({"app_secret": APP_SECRET}))
     _refused(connector, aws_env, url_event("POST", payload(1)), 500)
     out = logs.getvalue()
     assert "verify_token" in out
@@ -369,7 +369,7 @@ class FlakySqs:
 def test_entries_the_queue_refuses_are_retried(aws_env: dict[str, Any]) -> None:
     flaky = FlakySqs(aws_env["sqs"], fail_times=2)
     connector = Connector(
-        channel=fake_registry().get("fake"), secrets=SecretStore(boto3.client("secretsmanager")),
+        channel=fake_registry().get("fake"), secrets=SecretStore(boto3.client("ssm")),
         sqs_client=flaky, queue_url=aws_env["url"], sleep=lambda _s: None,
     )
     assert connector.handle(url_event("POST", payload(4)))["statusCode"] == 200
@@ -380,7 +380,7 @@ def test_entries_the_queue_refuses_are_retried(aws_env: dict[str, Any]) -> None:
 def test_queue_that_keeps_refusing_means_500_so_the_platform_retries(aws_env: dict[str, Any]) -> None:
     flaky = FlakySqs(aws_env["sqs"], fail_times=100)
     connector = Connector(
-        channel=fake_registry().get("fake"), secrets=SecretStore(boto3.client("secretsmanager")),
+        channel=fake_registry().get("fake"), secrets=SecretStore(boto3.client("ssm")),
         sqs_client=flaky, queue_url=aws_env["url"], sleep=lambda _s: None,
     )
     assert connector.handle(url_event("POST", payload(3)))["statusCode"] == 500

@@ -37,7 +37,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     with mock_aws():
         sqs = boto3.client("sqs")
         url = sqs.create_queue(QueueName="siu-intake-queue")["QueueUrl"]
-        sm = boto3.client("secretsmanager")
+        sm = boto3.client("ssm")
         monkeypatch.setenv("SIU_QUEUE_URL", url)
         conn_mod.reset()
         obs.discard_metrics()
@@ -69,7 +69,7 @@ def metrics(lines: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def serve(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, channel: str, secret: dict[str, Any]) -> None:
-    aws["sm"].create_secret(Name=f"siu/{channel}", SecretString=json.dumps(secret))
+    aws["sm"].put_parameter(Type="SecureString", Name=f"/siu/secrets/{channel}", Value=json.dumps(secret))
     monkeypatch.setenv("SIU_CHANNEL", channel)
 
 
@@ -156,7 +156,8 @@ def test_an_account_added_after_the_cold_start_is_picked_up_by_its_first_webhook
     first = {**WHATSAPP, "accounts": WHATSAPP["accounts"][:1]}
     serve(aws, monkeypatch, "whatsapp", first)
     assert post("whatsapp", SALES, {"app_secret": "shared-app-secret-for-tests"}, "wamid.1")["statusCode"] == 200
-    aws["sm"].put_secret_value(SecretId="siu/whatsapp", SecretString=json.dumps(WHATSAPP))
+    aws["sm"].put_parameter(Type="SecureString", Overwrite=True, Name="/siu/secrets/whatsapp",
+                            Value=json.dumps(WHATSAPP))
     conn_mod.connector().secrets._read_at["whatsapp"] = -1e9  # the cold-start read is long past
     assert post("whatsapp", SUPPORT, {"app_secret": "support-app-secret"}, "wamid.2")["statusCode"] == 200
     assert sorted(m.event.account_id for m in queued(aws)) == [SALES, SUPPORT]
@@ -168,7 +169,7 @@ def test_an_account_sharing_the_app_secret_added_after_the_cold_start_is_found_b
     serve(aws, monkeypatch, "whatsapp", shared)
     assert post("whatsapp", SALES, {"app_secret": "shared-app-secret-for-tests"}, "wamid.1")["statusCode"] == 200
     added = {**shared, "accounts": [*shared["accounts"], {"id": FORGOTTEN, "name": "New", "access_token": "EAAG-n"}]}
-    aws["sm"].put_secret_value(SecretId="siu/whatsapp", SecretString=json.dumps(added))
+    aws["sm"].put_parameter(Type="SecureString", Overwrite=True, Name="/siu/secrets/whatsapp", Value=json.dumps(added))
     assert post("whatsapp", FORGOTTEN, {"app_secret": "shared-app-secret-for-tests"}, "wamid.2")["statusCode"] == 200
     assert [m.event.account_id for m in queued(aws)] == [SALES]  # read moments ago: not read again yet
     conn_mod.connector().secrets._read_at["whatsapp"] = -1e9  # ten seconds later

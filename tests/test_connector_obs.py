@@ -160,8 +160,8 @@ class Sqs:
     def send_message_batch(self, QueueUrl, Entries):
         return {"Successful": [{"Id": e["Id"]} for e in Entries]}
 class Sm:
-    def get_secret_value(self, SecretId):
-        return {"SecretString": json.dumps({"app_secret": "fake-app-secret-0123456789", "verify_token": "t"})}
+    def get_parameter(self, Name, WithDecryption):
+        return {"Parameter": {"Value": json.dumps({"app_secret": "fake-app-secret-0123456789", "verify_token": "t"})}}
 conn = c.connector()
 conn.sqs_client, conn.queue_url, conn.secrets._client = Sqs(), "q", Sm()
 import io, logging

@@ -43,8 +43,8 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     with mock_aws():
         sqs = boto3.client("sqs")
         url = sqs.create_queue(QueueName="siu-intake-queue")["QueueUrl"]
-        sm = boto3.client("secretsmanager")
-        sm.create_secret(Name=f"siu/{NAME}", SecretString=json.dumps({"auth_token": AUTH_TOKEN,
+        sm = boto3.client("ssm")
+        sm.put_parameter(Type="SecureString", Name=f"/siu/secrets/{NAME}", Value=json.dumps({"auth_token": AUTH_TOKEN,
                                                                         "account_sid": ACCOUNT_SID}))
         monkeypatch.setenv("SIU_QUEUE_URL", url)
         obs.discard_metrics()

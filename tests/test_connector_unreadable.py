@@ -54,8 +54,8 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 def connector(aws: Any, channel: str, secrets: dict[str, str]) -> Iterator[Connector]:
     install_services(aws.config)
-    boto3.client("secretsmanager").create_secret(Name=f"siu/{channel}", SecretString=json.dumps(secrets))
-    yield Connector(channel=load_channels([channel]).get(channel), secrets=SecretStore(boto3.client("secretsmanager")),
+    boto3.client("ssm").put_parameter(Type="SecureString", Name=f"/siu/secrets/{channel}", Value=json.dumps(secrets))
+    yield Connector(channel=load_channels([channel]).get(channel), secrets=SecretStore(boto3.client("ssm")),
                     sqs_client=boto3.client("sqs"), queue_url=aws.provisioned.queue_urls["IntakeQueue"],
                     sleep=lambda _s: None, clock=lambda: NOW)
 

@@ -34,7 +34,7 @@ def wa(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     with mock_aws():
         sqs = boto3.client("sqs")
         url = sqs.create_queue(QueueName="siu-intake-queue")["QueueUrl"]
-        boto3.client("secretsmanager").create_secret(Name="siu/whatsapp", SecretString=json.dumps(SECRETS))
+        boto3.client("ssm").put_parameter(Type="SecureString", Name="/siu/secrets/whatsapp", Value=json.dumps(SECRETS))
         monkeypatch.setenv("SIU_QUEUE_URL", url)
         monkeypatch.setenv("SIU_CHANNEL", "whatsapp")
         conn_mod.reset()

@@ -14,25 +14,28 @@ def test_every_line_is_quantity_times_a_listed_price() -> None:
     est = cost.estimate(10_000, 3)
     assert est.lines and all(line.usd >= 0 for line in est.lines)
     assert est.total == round(sum(line.usd for line in est.lines), 2)
-    assert set(est.by_service()) == {"Lambda", "SQS", "DynamoDB", "S3", "Secrets Manager", "EventBridge Scheduler",
-                                     "CloudWatch", "Bedrock"}
+    assert set(est.by_service()) == {"Lambda", "SQS", "DynamoDB", "S3", "SSM Parameter Store", "KMS",
+                                     "EventBridge Scheduler", "CloudWatch", "Bedrock"}
 
 
 def test_variable_costs_scale_with_messages_and_fixed_ones_do_not() -> None:
     zero, ten, twenty = (cost.estimate(n, 3) for n in (0, 10_000, 20_000))
     assert zero.by_service()["Bedrock"] == 0
     assert twenty.by_service()["Bedrock"] == pytest.approx(2 * ten.by_service()["Bedrock"], rel=1e-3)
-    assert zero.by_service()["Secrets Manager"] > 0  # secrets and alarms cost the same at any volume
+    assert zero.by_service()["KMS"] > 0  # secret reads at cold starts and alarms cost the same at any volume
     ten_more = twenty.total - ten.total
     assert ten_more == pytest.approx(ten.total - zero.total - 0.9, rel=0.05)  # metrics publish only with traffic
 
 
-def test_one_secret_per_channel_is_what_the_fixed_cost_counts() -> None:
+def test_one_secret_per_channel_is_counted_and_standard_securestrings_are_free() -> None:
     three, four = cost.estimate(0, 3), cost.estimate(0, 4)
     secret = next(line for line in four.lines if line.unit == "secrets")
     assert secret.quantity == 4 + 2  # one JSON secret per channel + inbox key + Slack token
-    assert four.by_service()["Secrets Manager"] - three.by_service()["Secrets Manager"] == pytest.approx(
-        prices.PRICES["secret_month"])
+    assert secret.usd == 0 and four.by_service()["SSM Parameter Store"] == 0
+    # A channel more is one function more reading (and decrypting) its secret at cold starts.
+    assert four.by_service()["KMS"] - three.by_service()["KMS"] == pytest.approx(
+        2 * 24 * 30 * prices.PRICES["kms_request"], abs=0.01)
+    assert "Secrets Manager" not in four.by_service()
 
 
 def test_tokens_per_label_are_one_stated_constant_and_labels_follow_threads() -> None:

@@ -105,6 +105,10 @@ class Fakes:
         self.commands.append(("push-config",))
         self.pushed = dict(parameters)
 
+    def keeper(self, prefix: str, channels: list[str], region: str) -> list[str]:
+        self.commands.append(("keep-secrets", prefix, *channels))
+        return [f"/{prefix}/secrets/{name}" for name in channels]
+
     def outputs(self, stack: str, region: str) -> dict[str, str]:
         if stack.endswith("-connectors"):
             return {"WhatsappWebhookUrl": "https://wa.lambda-url.ap-southeast-1.on.aws/"}
@@ -121,7 +125,7 @@ def run(fakes: Fakes, tmp_path: Path, *, dry_run: bool) -> tuple[int, str]:
     def wrapper() -> None:
         cli._deploy("whatsapp,instagram", "siu", "ap-southeast-1", EXAMPLE, tmp_path, None, None, dry_run,
                     runner=fakes.runner, builder=fakes.builder, outputs=fakes.outputs, seeder=fakes.seeder,
-                    pusher=fakes.pusher)
+                    pusher=fakes.pusher, keeper=fakes.keeper)
 
     out = CliRunner().invoke(wrapper, [])
     return out.exit_code, out.output
@@ -149,7 +153,10 @@ def test_a_real_deploy_runs_sam_for_both_stacks_and_prints_the_urls(tmp_path: Pa
     code, output = run(fakes, tmp_path, dry_run=False)
     assert code == 0, output
     # The config goes to SSM between the stacks: after the core (its IAM and functions), before webhooks.
-    assert [c[:2] for c in fakes.commands[1:]] == [("sam", "deploy"), ("push-config",), ("sam", "deploy")]
+    # The secrets are created (never overwritten) before the connectors, whose functions read them.
+    assert [c[:2] for c in fakes.commands[1:]] == [("sam", "deploy"), ("push-config",), ("keep-secrets", "siu"),
+                                                   ("sam", "deploy")]
+    assert fakes.commands[3] == ("keep-secrets", "siu", "whatsapp", "instagram")
     assert "/siu/config/taxonomy" in fakes.pushed
     assert "whatsapp-connectors" not in output and "Whatsapp webhook: https://wa." in output
     assert "Inbox: https://inbox." in output

@@ -37,8 +37,8 @@ def test_each_new_channel_gets_a_function_url_a_secret_with_its_fields_and_its_s
         assert function["Environment"]["Variables"]["SIU_CHANNEL"] == name
         assert function["Environment"]["Variables"]["SIU_CHANNEL_SETTINGS"] == {"Ref": f"{stem}Settings"}
         assert outputs[f"{stem}WebhookUrl"]["Value"] == {"Fn::GetAtt": [f"{stem}ConnectorFunctionUrl", "FunctionUrl"]}
-        secret = resources[f"{stem}Secret"]["Properties"]
-        assert secret["Name"] == {"Fn::Sub": "${NamePrefix}/" + name}
+        secret = outputs[f"{stem}SecretName"]  # a SecureString `siu deploy` creates (CloudFormation cannot)
+        assert secret["Value"] == {"Fn::Sub": "/${NamePrefix}/secrets/" + name}
         assert all(field in secret["Description"] for field in FIELDS[name])
         assert f"{stem}SecretReaders" in resources and f"{stem}LabelerErrorRateAlarm" in resources
 

@@ -91,6 +91,11 @@ def test_a_stopped_stack_comes_back_with_threads_roster_audit_tokens_secrets_and
     finally:
         first.stop()
     assert (state / "data" / "manifest.json").exists() and not (state / "dev-session.json").exists()
+    manifest = json.loads((state / "data" / "manifest.json").read_text(encoding="utf-8"))
+    kept = {p["name"]: p for p in json.loads((state / "data" / manifest["ssm"]).read_text(encoding="utf-8"))}
+    for name in ("/siu/secrets/inbox", "/siu/secrets/whatsapp"):  # kept as SecureStrings, not downgraded
+        assert kept[name]["type"] == "SecureString" and json.loads(kept[name]["value"]), name
+    assert "secretsmanager" not in manifest
 
     second = _stack(state)
     try:

@@ -146,3 +146,12 @@ def test_session_and_dev_secrets_are_private_and_per_state_dir(tmp_path: Path, m
     for path in (one / "dev-session.json", two / "dev-session.json", two / "dev-secrets.json"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(one.stat().st_mode) == 0o700
+
+
+def test_an_older_snapshots_secrets_manager_secrets_become_their_securestrings() -> None:
+    from siu_core.dev.persist import legacy_secrets
+
+    old = [{"name": "siu/inbox", "string": '{"signing_key": "k"}'}, {"name": "siu/whatsapp", "string": "{}"},
+           {"name": "siu/slack", "binary": "e30="}, {"name": "unprefixed", "string": "{}"}]
+    assert legacy_secrets(old, {"/siu/secrets/whatsapp"}) == [  # what the SSM snapshot already has wins
+        {"name": "/siu/secrets/inbox", "value": '{"signing_key": "k"}', "type": "SecureString"}]

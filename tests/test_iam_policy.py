@@ -53,8 +53,11 @@ def test_s3_ssm_secrets_and_free_calls() -> None:
         iam.Need("s3:GetObject", "arn:aws:s3:::b/media/x")]
     assert iam.needs_for(call("ssm", "GetParametersByPath", Path="/siu/config/"), CTX) == [
         iam.Need("ssm:GetParametersByPath", "arn:aws:ssm:ap-southeast-1:123456789012:parameter/siu/config/")]
-    (secret,) = iam.needs_for(call("secretsmanager", "GetSecretValue", SecretId="siu/whatsapp"), CTX)
-    assert secret.resource.endswith(":secret:siu/whatsapp-Ab12Cd")
+    # A SecureString read is also a kms:Decrypt on the account's aws/ssm key, made by SSM as the caller.
+    assert iam.needs_for(call("ssm", "GetParameter", Name="/siu/secrets/whatsapp", WithDecryption=True), CTX) == [
+        iam.Need("ssm:GetParameter", "arn:aws:ssm:ap-southeast-1:123456789012:parameter/siu/secrets/whatsapp"),
+        iam.Need("kms:Decrypt", "arn:aws:kms:ap-southeast-1:123456789012:key/aws-ssm-0000")]
+    assert [n.action for n in iam.needs_for(call("ssm", "GetParameter", Name="/siu/x"), CTX)] == ["ssm:GetParameter"]
     assert iam.needs_for(call("sts", "GetCallerIdentity"), CTX) == []
     assert iam.needs_for(call("kinesis", "PutRecord"), CTX) == [iam.Need("kinesis:PutRecord", "*")]
 
@@ -66,8 +69,9 @@ def test_s3_ssm_secrets_and_free_calls() -> None:
     (("dynamodb:GetItem", TABLE + "t"), ("dynamodb:GetItem", TABLE + "t/index/i"), False),
     (("s3:PutObject", "arn:aws:s3:::b/events/*"), ("s3:PutObject", "arn:aws:s3:::b/events/x/y"), True),
     (("s3:PutObject", "arn:aws:s3:::b/events/*"), ("s3:PutObject", "arn:aws:s3:::b/media/x"), False),
-    (("secretsmanager:GetSecretValue", "arn:x:secret:siu/wa-??????"),
-     ("secretsmanager:GetSecretValue", "arn:x:secret:siu/wa-Ab12Cd"), True),
+    (("kms:Decrypt", "arn:x:kms:r:1:key/*"), ("kms:Decrypt", "arn:x:kms:r:1:key/aws-ssm-0000"), True),
+    (("ssm:GetParameter", "arn:x:parameter/siu/secrets/wa"), ("ssm:GetParameter", "arn:x:parameter/siu/secrets/ig"),
+     False),
     (("dynamodb:*", "*"), ("dynamodb:PutItem", TABLE + "t"), True),
 ])
 def test_wildcards_match_as_iam_matches(grant: tuple[str, str], need: tuple[str, str], ok: bool) -> None:
@@ -86,9 +90,9 @@ def test_connector_roles_and_core_grants_come_from_both_stacks() -> None:
     stacks = analysis_stacks(["whatsapp"])
     grants = iam.role_grants([stacks.core, stacks.connectors])
     labeler = grants["siu-LabelerRole"]
-    secret = [g for g in labeler if g.action == "secretsmanager:GetSecretValue"]
+    secret = [g for g in labeler if g.action == "ssm:GetParameter"]
     assert [g.resource for g in secret] == [
-        "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:siu/whatsapp-Ab12Cd"]
+        "arn:aws:ssm:ap-southeast-1:123456789012:parameter/siu/secrets/whatsapp"]
     assert secret[0].where.startswith("WhatsappSecretReaders#")
     assert not any(iam.managed_policies(s).get(r) for s in (stacks.core, stacks.connectors) for r in s.resources)
 

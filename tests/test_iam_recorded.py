@@ -1,7 +1,7 @@
 """Least privilege, proved by running the code: each function's role allows exactly what its handler calls.
 
 One business day runs through the real Lambda handlers under moto, cold starts included (config from
-SSM, secrets from Secrets Manager, the signing key, the Slack token): every chosen channel's connector
+SSM, secrets (SSM SecureStrings), the signing key, the Slack token): every chosen channel's connector
 (handshake, good and forged webhooks), the labeler (Bedrock answered by a local responder, one answer
 unusable so the fallback runs, a WhatsApp image downloaded and stored), every inbox endpoint (a reply
 that goes out, one the platform refuses, reassign, claim, labels, close, roster edit, audit, media),
@@ -453,10 +453,11 @@ def day() -> Iterator[_Day]:
             # Two admins, so the day can demote one (the last-admin guard's condition check runs).
             roster.seed([e.model_copy(update={"role": "admin"}) if e.id in ("mei", "cho") else e
                          for e in config.roster], overwrite=True)
-            sm = clients.client("secretsmanager")
+            sm = clients.client("ssm")
             for name, values in (("whatsapp", WA_SECRETS), ("facebook", FB_SECRETS), ("instagram", IG_SECRETS)):
-                sm.create_secret(Name=f"siu/{name}", SecretString=json.dumps(values))
-            sm.create_secret(Name="siu/slack", SecretString=json.dumps({"bot_token": "xoxb-test-token"}))
+                sm.put_parameter(Type="SecureString", Name=f"/siu/secrets/{name}", Value=json.dumps(values))
+            sm.put_parameter(Type="SecureString", Name="/siu/secrets/slack",
+                             Value=json.dumps({"bot_token": "xoxb-test-token"}))
             ensure_signing_key()
             # Cold starts: every handler loads its config, secrets and clients itself.
             clients.reset_clients()
@@ -570,8 +571,8 @@ def test_connectors_read_only_their_own_channel_secret(day: _Day) -> None:
 
     needs = iam.needs_by_label(day.recorder.calls, Context())
     for name in CHANNELS:
-        secrets = {n.resource for n in needs[f"connector:{name}"] if n.action.startswith("secretsmanager:")}
-        assert secrets == {f"arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:siu/{name}-Ab12Cd"}
+        secrets = {n.resource for n in needs[f"connector:{name}"] if n.action == "ssm:GetParameter"}
+        assert secrets == {f"arn:aws:ssm:ap-southeast-1:123456789012:parameter/siu/secrets/{name}"}
 
 
 def test_converse_is_authorised_on_the_profile_and_every_regions_model(stacks: Any) -> None:

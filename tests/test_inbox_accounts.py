@@ -26,7 +26,8 @@ TWO_NUMBERS = {
 @pytest.fixture
 def inbox(inbox):
     """The shared inbox fixture with WhatsApp configured with two numbers."""
-    clients.client("secretsmanager").put_secret_value(SecretId="siu/whatsapp", SecretString=json.dumps(TWO_NUMBERS))
+    clients.client("ssm").put_parameter(Type="SecureString", Overwrite=True, Name="/siu/secrets/whatsapp",
+                                        Value=json.dumps(TWO_NUMBERS))
     inbox.services.secrets.clear()
     return inbox
 
@@ -73,7 +74,8 @@ def test_a_thread_of_an_account_no_longer_configured_cannot_send_and_says_why(in
 def test_each_number_lists_the_templates_of_its_own_business_account(inbox) -> None:
     with_wabas = {**TWO_NUMBERS, "accounts": [{**TWO_NUMBERS["accounts"][0], "business_account_id": "waba-sales"},
                                               {**TWO_NUMBERS["accounts"][1], "business_account_id": "waba-support"}]}
-    clients.client("secretsmanager").put_secret_value(SecretId="siu/whatsapp", SecretString=json.dumps(with_wabas))
+    clients.client("ssm").put_parameter(Type="SecureString", Overwrite=True, Name="/siu/secrets/whatsapp",
+                                        Value=json.dumps(with_wabas))
     inbox.services.secrets.clear()
     inbox.stub.templates = [{"name": "order_update", "language": "en_US", "status": "APPROVED", "category": "UTILITY",
                              "components": [{"type": "BODY", "text": "Order {{1}} has news"}]}]

@@ -113,9 +113,10 @@ def wa(inbox: Any) -> Any:
     """The inbox with WhatsApp's business account id stored, so the plugin asks the stand-in for the list."""
     from siu_core.aws import clients
 
-    sm = clients.client("secretsmanager")
-    stored = json.loads(sm.get_secret_value(SecretId="siu/whatsapp")["SecretString"])
-    sm.put_secret_value(SecretId="siu/whatsapp", SecretString=json.dumps({**stored, "business_account_id": WABA}))
+    sm = clients.client("ssm")
+    stored = json.loads(sm.get_parameter(Name="/siu/secrets/whatsapp", WithDecryption=True)["Parameter"]["Value"])
+    sm.put_parameter(Type="SecureString", Overwrite=True, Name="/siu/secrets/whatsapp",
+                     Value=json.dumps({**stored, "business_account_id": WABA}))
     inbox.services.secrets.refresh("whatsapp")
     inbox.now = 1000.0
     inbox.services.template_clock = lambda: inbox.now

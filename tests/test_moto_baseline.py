@@ -24,8 +24,7 @@ def _everything() -> dict[str, object]:
     ssm = clients.client("ssm")
     parameters = {p["Name"]: p["Value"] for page in ssm.get_paginator("get_parameters_by_path").paginate(
         Path="/", Recursive=True) for p in page["Parameters"]}
-    secrets = [s["Name"] for s in clients.client("secretsmanager").list_secrets()["SecretList"]]
-    return {"state": dump_state(), "queues": queued, "parameters": parameters, "secrets": secrets,
+    return {"state": dump_state(), "queues": queued, "parameters": parameters,
             "tables": sorted(clients.dynamodb().list_tables()["TableNames"]), "bucket": names.bucket}
 
 
@@ -50,7 +49,7 @@ def _dirty_everything() -> None:
     ssm = clients.client("ssm")
     ssm.put_parameter(Name="/siu/config/default_team", Value='"accounts"', Type="String", Overwrite=True)
     ssm.put_parameter(Name="/left/behind", Value="x", Type="String")
-    clients.client("secretsmanager").create_secret(Name="siu/left", SecretString=json.dumps({"a": "b"}))
+    clients.client("ssm").put_parameter(Type="SecureString", Name="/siu/secrets/left", Value=json.dumps({"a": "b"}))
 
 
 @pytest.fixture
@@ -75,7 +74,7 @@ def test_the_next_test_gets_every_table_queue_bucket_parameter_and_secret_back(s
     assert before["state"][resource_names().roster]  # the seeded roster is part of the baseline
     _dirty_everything()
     dirty = _everything()
-    assert all(dirty[k] != before[k] for k in ("state", "queues", "parameters", "secrets")), dirty
+    assert all(dirty[k] != before[k] for k in ("state", "queues", "parameters")), dirty
     scope.__exit__(None, None, None)
 
     scope = shared.scope()

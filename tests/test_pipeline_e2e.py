@@ -46,7 +46,8 @@ def store_secret(channel: Channel) -> tuple[dict[str, str], str]:
     secret = {f: f"{channel.name}-{f}-0123456789abcdef" for f in [*info.secret_fields, *info.optional_secret_fields]}
     if info.account_secret_field:
         secret[info.account_secret_field] = account
-    clients.client("secretsmanager").create_secret(Name=f"siu/{channel.name}", SecretString=json.dumps(secret))
+    clients.client("ssm").put_parameter(Type="SecureString", Name=f"/siu/secrets/{channel.name}",
+                                        Value=json.dumps(secret))
     return secret, account
 
 

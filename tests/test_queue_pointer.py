@@ -95,8 +95,8 @@ def fake(aws: Any) -> Iterator[tuple[Connector, RecordingSqs, str]]:
     """A connector of the fake channel on the provisioned queue, recording its batches."""
     install_services(aws.config)
     url = aws.provisioned.queue_urls["IntakeQueue"]
-    sm = boto3.client("secretsmanager")
-    sm.create_secret(Name="siu/fake", SecretString=json.dumps({"app_secret": APP_SECRET,
+    sm = boto3.client("ssm")
+    sm.put_parameter(Type="SecureString", Name="/siu/secrets/fake", Value=json.dumps({"app_secret": APP_SECRET,
                                                                "verify_token": VERIFY_TOKEN}))
     sqs = RecordingSqs(boto3.client("sqs"))
     conn = Connector(channel=fake_registry().get("fake"), secrets=SecretStore(sm), sqs_client=sqs, queue_url=url,

@@ -176,7 +176,7 @@ def test_without_a_slack_token_the_sweep_still_reroutes(env, capsys) -> None:
     capsys.readouterr()
     from siu_core.handlers import sla_sweeper
 
-    sla_sweeper.set_notifier(Notifier())  # no siu/slack secret in this account
+    sla_sweeper.set_notifier(Notifier())  # no /siu/secrets/slack secret in this account
     sla_sweeper.clock = lambda: NOW + timedelta(hours=4)
     try:
         summary = sla_sweeper.handler({}, None)

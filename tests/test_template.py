@@ -102,7 +102,8 @@ def test_inventory_matches_the_build_sheet(core_cfn: dict[str, Any], conn_cfn: d
     assert counts["AWS::SNS::Topic"] == 1
     assert counts["AWS::Lambda::Url"] == 1 + len(CHANNELS)
     assert counts["AWS::Lambda::EventSourceMapping"] == 1
-    assert counts["AWS::SecretsManager::Secret"] == 2 + len(CHANNELS)  # inbox key, Slack, one per channel
+    # Secrets are SSM SecureStrings, which CloudFormation cannot create: `siu deploy` does (test_deploy_secrets).
+    assert counts["AWS::SecretsManager::Secret"] == 0
     assert counts["AWS::CloudWatch::Alarm"] == 4 + len(CHANNELS)  # DLQ, signatures, unknown accounts, sends
     assert counts["AWS::Logs::LogGroup"] == counts["AWS::Lambda::Function"]
     assert set(CORE_FUNCTIONS.values()) <= set(core_cfn["Resources"])
@@ -202,15 +203,26 @@ def test_only_the_config_keys_iam_and_the_schedule_follow_are_template_parameter
         assert (name in core["Parameters"]) if key in ("time_zone", "model_id") else name is None, key
 
 
-def test_secrets_are_created_empty_and_one_per_channel(core: dict[str, Any], conn: dict[str, Any]) -> None:
-    slack = core["Resources"]["SlackSecret"]["Properties"]
-    assert slack["SecretString"] == "{}"
-    assert core["Resources"]["InboxSecret"]["Properties"]["GenerateSecretString"]["GenerateStringKey"] == "signing_key"
+def test_functions_read_secrets_under_the_prefix_deploy_writes(core: dict[str, Any], conn: dict[str, Any]) -> None:
+    from siu_core.deploy.secrets import secret_prefix
+
+    variables = [core["Globals"]["Function"]["Environment"]["Variables"],
+                 conn["Globals"]["Function"]["Environment"]["Variables"]]
+    assert all(v["SIU_SECRET_PREFIX"] == {"Fn::Sub": secret_prefix("${NamePrefix}")} for v in variables)
     for name in CHANNELS:
-        secret = conn["Resources"][f"{connectors.logical_name(name)}Secret"]
-        assert secret["Properties"]["SecretString"] == "{}"
-        assert secret["Properties"]["Name"] == {"Fn::Sub": "${NamePrefix}/" + name}
-        assert secret["DeletionPolicy"] == "Retain"
+        output = conn["Outputs"][f"{connectors.logical_name(name)}SecretName"]
+        assert output["Value"] == {"Fn::Sub": "/${NamePrefix}/secrets/" + name}
+
+
+def test_every_decrypt_grant_is_through_ssm_for_one_parameter(core: dict[str, Any], conn: dict[str, Any]) -> None:
+    statements = [s for t in (core, conn) for r in t["Resources"].values() if r["Type"] in (
+        "AWS::IAM::Role", "AWS::IAM::Policy") for p in (r["Properties"].get("Policies") or [r["Properties"]])
+        for s in p["PolicyDocument"]["Statement"] if s["Action"] == "kms:Decrypt"]
+    assert len(statements) == 3 + 2 * len(CHANNELS)  # inbox, digest, sweeper; each connector and its readers
+    for s in statements:
+        condition = s["Condition"]["StringEquals"]
+        assert condition["kms:ViaService"] == {"Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"}
+        assert "/secrets/" in condition["kms:EncryptionContext:PARAMETER_ARN"]["Fn::Sub"]
 
 
 def test_bucket_versioned_lifecycle_private_tls_only(core: dict[str, Any]) -> None:
@@ -282,7 +294,7 @@ def test_a_third_party_channel_gets_the_same_stack_without_editing_a_template() 
     assert not validate.lint(cfn)
     fn = cfn["Resources"]["MyShopChatConnectorFunction"]["Properties"]
     assert fn["Environment"]["Variables"]["SIU_CHANNEL"] == "my_shop_chat"
-    assert "api_key" in template["Resources"]["MyShopChatSecret"]["Properties"]["Description"]
+    assert "api_key" in template["Outputs"]["MyShopChatSecretName"]["Description"]
 
 
 @pytest.mark.parametrize("bad", [[], ["Bad-Name"], ["a_b", "a__b"], ["x" * 40]])
@@ -298,6 +310,6 @@ def test_bad_channel_lists_are_refused_by_name(bad: list[str]) -> None:
 
 def test_the_local_emulator_provisions_from_the_complete_template(aws: Any) -> None:
     skipped = aws.provisioned.skipped
-    assert {"LabelerFunction", "InboxFunction", "MonthlyBudget", "SlackSecret", "ConfigTimeZoneParameter"} <= set(
+    assert {"LabelerFunction", "InboxFunction", "MonthlyBudget", "ConfigTimeZoneParameter"} <= set(
         skipped)
     assert set(aws.provisioned.physical) >= {"IntakeQueue", "IntakeDLQ", "SnapshotBucket", "ThreadsTable"}

@@ -22,9 +22,11 @@ def priced(inbox: Any) -> Any:
     """WhatsApp with its business account id (the plugin asks the stand-in) and a rate table."""
     from siu_core.aws import clients
 
-    sm = clients.client("secretsmanager")
-    stored = json.loads(sm.get_secret_value(SecretId="siu/whatsapp")["SecretString"])
-    sm.put_secret_value(SecretId="siu/whatsapp", SecretString=json.dumps({**stored, "business_account_id": "waba-1"}))
+    ssm = clients.client("ssm")
+    name = "/siu/secrets/whatsapp"
+    stored = json.loads(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+    ssm.put_parameter(Name=name, Type="SecureString", Overwrite=True,
+                      Value=json.dumps({**stored, "business_account_id": "waba-1"}))
     inbox.services.secrets.refresh("whatsapp")
     channels = {"whatsapp": {"api_base_url": inbox.stub.url, "timeout_seconds": 2, "template_prices": PRICES},
                 "facebook": {"api_base_url": inbox.stub.url}, "instagram": {"api_base_url": inbox.stub.url}}

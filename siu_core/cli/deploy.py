@@ -86,6 +86,17 @@ def push_config(parameters: dict[str, str], region: str) -> None:
     click.echo(f"    {len(found.write)} written, {len(found.unchanged)} unchanged")
 
 
+def keep_secrets(name_prefix: str, channels: list[str], region: str) -> list[str]:
+    """Create the missing SecureString secrets (CloudFormation cannot); the names created."""
+    import boto3
+
+    from siu_core.deploy.build import channel_secret_fields
+    from siu_core.deploy.secrets import ensure_secrets
+
+    return ensure_secrets(boto3.client("ssm", region_name=region), name_prefix, channels,
+                          channel_secret_fields(channels))
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"siu deploy: {message}", err=True)
     sys.exit(code)
@@ -108,14 +119,15 @@ def deploy(channels_raw: str, stack_name: str, region: str, config_file: str, ou
     """Deploy siu with the chosen channels, after their contract suites pass."""
     _deploy(channels_raw, stack_name, region, config_file, Path(out), budget_usd, alarm_email, dry_run,
             runner=run_command, builder=build_artifacts, outputs=stack_outputs, seeder=seed_roster,
-            pusher=push_config)
+            pusher=push_config, keeper=keep_secrets)
 
 
 def _deploy(channels_raw: str, stack_name: str, region: str, config_file: str, out: Path, budget_usd: float | None,
             alarm_email: str | None, dry_run: bool, *, runner: CommandRunner,
             builder: Callable[[list[str], Path, Callable[[str], None]], Any],
             outputs: Callable[[str, str], dict[str, str]], seeder: Callable[[Any, str, str], int],
-            pusher: Callable[[dict[str, str], str], None]) -> None:
+            pusher: Callable[[dict[str, str], str], None],
+            keeper: Callable[[str, list[str], str], list[str]]) -> None:
     """The deploy with its side effects passed in (the CLI passes the real ones, tests fakes)."""
     from siu_core.cli.build import parse_channels
     from siu_core.config import parse_config, read_config_yaml
@@ -156,6 +168,12 @@ def _deploy(channels_raw: str, stack_name: str, region: str, config_file: str, o
                        f"/{steps.core_parameters['NamePrefix']}/config/")
             if not dry_run:
                 pusher(steps.config_parameters, region)
+            prefix = steps.core_parameters["NamePrefix"]
+            click.echo(f"    secrets: SecureString parameters under /{prefix}/secrets/ (missing ones created, "
+                       "none overwritten)")
+            if not dry_run:
+                for name in keeper(prefix, list(channels), region):
+                    click.echo(f"    created {name}")
     if dry_run:
         click.echo(f"    then seed the roster table with the config's {len(config.roster)} teammate(s) (new ones only)")
         click.echo("dry run: nothing was sent to AWS")

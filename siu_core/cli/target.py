@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import click
 
 #: The services ``siu dev`` emulates (Bedrock is never redirected: the review calls the real one).
-DEV_SERVICES = ("DYNAMODB", "SQS", "S3", "SSM", "SECRETS_MANAGER", "STS")
+DEV_SERVICES = ("DYNAMODB", "SQS", "S3", "SSM", "STS")
 
 
 @dataclass(frozen=True)

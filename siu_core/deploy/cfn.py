@@ -3,8 +3,8 @@
 What a deployed stack would resolve at create time, computed for a fixed account, region and set of
 parameter values, so IAM statements, environment variables and alarm dimensions can be compared with
 what the code really does (:mod:`siu_core.deploy.iam`) without an AWS account. Physical names follow
-each resource's name property (``TableName``, ``QueueName``...); a secret's ARN gets a fixed random
-suffix, as Secrets Manager adds one. ``Fn::ImportValue`` reads the exports of another evaluated stack.
+each resource's name property (``TableName``, ``QueueName``...); the account's ``aws/ssm`` KMS key
+gets a fixed id. ``Fn::ImportValue`` reads the exports of another evaluated stack.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 
 from siu_core.errors import SiuError
 
-#: The fixed suffix evaluated secret ARNs carry (Secrets Manager appends "-" + 6 random characters).
-SECRET_SUFFIX = "-Ab12Cd"  # noqa: S105 - a name suffix, not a secret
+#: The key id evaluated ARNs give the account's ``aws/ssm`` KMS key (AWS makes a random one per account).
+AWS_SSM_KEY_ID = "aws-ssm-0000"
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "ap-southeast-1"
 
@@ -129,7 +129,7 @@ class Stack:
         if rtype == "AWS::SQS::Queue":
             values.update({None: f"https://sqs.{ctx.region}.amazonaws.com/{ctx.account}/{name}", "QueueName": name,
                            "QueueUrl": f"https://sqs.{ctx.region}.amazonaws.com/{ctx.account}/{name}"})
-        elif rtype in ("AWS::SecretsManager::Secret", "AWS::SNS::Topic", "AWS::Serverless::LayerVersion",
+        elif rtype in ("AWS::SNS::Topic", "AWS::Serverless::LayerVersion",
                        "AWS::Lambda::LayerVersion"):
             values[None] = values["Arn"]
             values["TopicArn"] = values["Arn"]
@@ -247,7 +247,6 @@ _NAME_PROPERTY: dict[str, tuple[str, ...]] = {
     "AWS::SQS::Queue": ("QueueName",),
     "AWS::S3::Bucket": ("BucketName",),
     "AWS::Logs::LogGroup": ("LogGroupName",),
-    "AWS::SecretsManager::Secret": ("Name",),
     "AWS::SNS::Topic": ("TopicName",),
     "AWS::Serverless::Function": ("FunctionName",),
     "AWS::Lambda::Function": ("FunctionName",),
@@ -263,8 +262,6 @@ _ARN: dict[str, Callable[[Context, str], str]] = {
     "AWS::SQS::Queue": lambda c, n: f"arn:{c.partition}:sqs:{c.region}:{c.account}:{n}",
     "AWS::S3::Bucket": lambda c, n: f"arn:{c.partition}:s3:::{n}",
     "AWS::Logs::LogGroup": lambda c, n: f"arn:{c.partition}:logs:{c.region}:{c.account}:log-group:{n}:*",
-    "AWS::SecretsManager::Secret": lambda c, n: f"arn:{c.partition}:secretsmanager:{c.region}:{c.account}:secret:"
-    f"{n}{SECRET_SUFFIX}",
     "AWS::SNS::Topic": lambda c, n: f"arn:{c.partition}:sns:{c.region}:{c.account}:{n}",
     "AWS::Serverless::Function": lambda c, n: f"arn:{c.partition}:lambda:{c.region}:{c.account}:function:{n}",
     "AWS::Lambda::Function": lambda c, n: f"arn:{c.partition}:lambda:{c.region}:{c.account}:function:{n}",

@@ -1,20 +1,21 @@
-"""The connectors stack: one webhook function, Function URL, role, secret and alarm per chosen channel.
+"""The connectors stack: one webhook function, Function URL, role, secret grants and alarm per chosen channel.
 
 Generated, never hand-edited, so any installed channel plugin (a third party's included) deploys the
 same way: :func:`connectors_template` takes channel names (and the secret fields each plugin declares)
 and returns the template as data; :func:`render` writes it as YAML. It is its own stack so a rotated
-platform secret, or a new channel, never forces a redeploy of the core (the secrets live here, values
-set out of band). What ties it to the core stack (the queue, the alarm topic, the roles that must
+platform secret, or a new channel, never forces a redeploy of the core (the secrets are SSM SecureString
+parameters, which CloudFormation cannot create: ``siu deploy`` creates them, values set out of band,
+see :mod:`siu_core.deploy.secrets`). What ties it to the core stack (the queue, the alarm topic, the roles that must
 read channel secrets) comes in through the core's exports (``Fn::ImportValue``), named by the
 ``CoreStackName`` parameter.
 
 Per channel ``c`` (logical ids use its CamelCase name ``C``):
 
-- ``CSecret``: ``<prefix>/c``, created as ``{}`` (the plugin's fields are set with put-secret-value);
 - ``CConnectorFunction`` (+ its Function URL, AuthType NONE: the signature is checked in the handler),
   ``CConnectorRole`` (its log group, ``sqs:SendMessage`` on the intake queue, ``s3:PutObject`` under
-  the snapshot bucket's ``queue/c/`` prefix for events too big for a queue message, ``GetSecretValue``
-  on its own secret only), ``CConnectorLogs`` (7 days);
+  the snapshot bucket's ``queue/c/`` prefix for events too big for a queue message, ``ssm:GetParameter``
+  on its own secret ``/<prefix>/secrets/c`` only, and ``kms:Decrypt`` through SSM for that parameter),
+  ``CConnectorLogs`` (7 days);
 - ``CSecretReaders``: lets the core's labeler (media downloads) and inbox (replies) roles read it;
 - ``CLabelerErrorRateAlarm``: model fallbacks over new messages of the channel above 1% in 24 h.
 
@@ -64,6 +65,18 @@ def _import(name: str) -> dict[str, Any]:
     return {"Fn::ImportValue": {"Fn::Sub": "${CoreStackName}-" + name}}
 
 
+def secret_statements(channel: str, sid: str) -> list[dict[str, Any]]:
+    """Read one channel's SecureString: GetParameter on it, and Decrypt by SSM (aws/ssm key) for it only."""
+    arn = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${NamePrefix}/secrets/" + channel
+    return [
+        {"Sid": sid, "Effect": "Allow", "Action": "ssm:GetParameter", "Resource": _sub(arn)},
+        {"Sid": f"{sid}Decrypt", "Effect": "Allow", "Action": "kms:Decrypt",
+         "Resource": _sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"),
+         "Condition": {"StringEquals": {"kms:ViaService": _sub("ssm.${AWS::Region}.amazonaws.com"),
+                                        "kms:EncryptionContext:PARAMETER_ARN": _sub(arn)}}},
+    ]
+
+
 def _check(channels: Sequence[str]) -> list[str]:
     if not channels:
         raise ConfigError("choose at least one channel")
@@ -80,11 +93,10 @@ def _check(channels: Sequence[str]) -> list[str]:
     return chosen
 
 
-def channel_resources(channel: str, secret_fields: Sequence[str] = (), code_uri: str | None = None) -> dict[str, Any]:
+def channel_resources(channel: str, code_uri: str | None = None) -> dict[str, Any]:
     """The resources of one channel (see the module docstring)."""
     stem = logical_name(channel)
-    secret, logs, role, fn = f"{stem}Secret", f"{stem}ConnectorLogs", f"{stem}ConnectorRole", f"{stem}ConnectorFunction"
-    fields = ", ".join(secret_fields) or "see the plugin's README"
+    logs, role, fn = f"{stem}ConnectorLogs", f"{stem}ConnectorRole", f"{stem}ConnectorFunction"
     assume = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
@@ -109,16 +121,6 @@ def channel_resources(channel: str, secret_fields: Sequence[str] = (), code_uri:
     }
     metric_dims = [{"Name": "channel", "Value": channel}, {"Name": "service", "Value": "labeler"}]
     return {
-        secret: {
-            "Type": "AWS::SecretsManager::Secret",
-            "DeletionPolicy": "Retain",
-            "UpdateReplacePolicy": "Retain",
-            "Properties": {
-                "Name": _sub("${NamePrefix}/" + channel),
-                "Description": f"siu {channel} channel secret, one JSON object with: {fields} (set out of band)",
-                "SecretString": "{}",
-            },
-        },
         logs: {
             "Type": "AWS::Logs::LogGroup",
             "DeletionPolicy": "Delete",
@@ -142,9 +144,8 @@ def channel_resources(channel: str, secret_fields: Sequence[str] = (), code_uri:
                          "Resource": {"Fn::Sub": ["${Bucket}/queue/" + channel + "/*",
                                                   {"Bucket": _import("SnapshotBucketArn")}]}},
                     ]}},
-                    {"PolicyName": "own-secret", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
-                        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                         "Resource": {"Ref": secret}}]}},
+                    {"PolicyName": "own-secret", "PolicyDocument": {
+                        "Version": "2012-10-17", "Statement": secret_statements(channel, "OwnSecret")}},
                 ],
             },
         },
@@ -154,9 +155,8 @@ def channel_resources(channel: str, secret_fields: Sequence[str] = (), code_uri:
             "Properties": {
                 "PolicyName": _sub("${NamePrefix}-" + channel + "-secret-readers"),
                 "Roles": [_import("LabelerRoleName"), _import("InboxRoleName")],
-                "PolicyDocument": {"Version": "2012-10-17", "Statement": [
-                    {"Sid": "MediaDownloadsAndReplies", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                     "Resource": {"Ref": secret}}]},
+                "PolicyDocument": {"Version": "2012-10-17",
+                                   "Statement": secret_statements(channel, "MediaDownloadsAndReplies")},
             },
         },
         f"{stem}LabelerErrorRateAlarm": {
@@ -223,12 +223,15 @@ def connectors_template(
             "Type": "String", "Default": "",
             "Description": f"JSON settings of the {name} plugin (the config file's channels.{name}), or empty",
         }
-        resources.update(channel_resources(name, fields.get(name, ()), uris.get(name)))
+        resources.update(channel_resources(name, uris.get(name)))
         outputs[f"{stem}WebhookUrl"] = {
             "Description": f"The {name} webhook callback URL (paste it in the platform's dashboard)",
             "Value": {"Fn::GetAtt": [f"{stem}ConnectorFunctionUrl", "FunctionUrl"]},
         }
-        outputs[f"{stem}SecretArn"] = {"Description": f"Put the {name} fields here", "Value": {"Ref": f"{stem}Secret"}}
+        listed = ", ".join(fields.get(name, ())) or "see the plugin's README"
+        outputs[f"{stem}SecretName"] = {
+            "Description": f"Put the {name} fields ({listed}) here: aws ssm put-parameter --type SecureString",
+            "Value": _sub("/${NamePrefix}/secrets/" + name)}
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
@@ -240,7 +243,7 @@ def connectors_template(
             "Layers": [{"Ref": "Boto3Layer"}],
             "Environment": {"Variables": {
                 "SIU_NAME_PREFIX": {"Ref": "NamePrefix"},
-                "SIU_SECRET_PREFIX": _sub("${NamePrefix}/"),
+                "SIU_SECRET_PREFIX": _sub("/${NamePrefix}/secrets/"),
                 "SIU_QUEUE_URL": _import("IntakeQueueUrl"),
                 "SIU_BUCKET": _import("SnapshotBucketName"),
                 "POWERTOOLS_METRICS_NAMESPACE": {"Ref": "NamePrefix"},

@@ -237,10 +237,12 @@ def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Ma
     add("S3", "snapshot PUTs", n * m["message_s3_puts"] + statuses * m["status_s3_puts"], "requests", p["s3_put"])
     add("S3", f"snapshot storage ({a['snapshot_months_kept']:g} months kept)",
         events * m["message_s3_bytes"] * a["snapshot_months_kept"] / 1e9, "GB-month", p["s3_gb_month"])
-    add("Secrets Manager", f"{channels} channel secrets + inbox key + Slack token", channels + 2, "secrets",
-        p["secret_month"])
-    add("Secrets Manager", "reads at cold starts (about 2 an hour per function)", 6 * 2 * 24 * 30, "calls",
-        p["secret_api_call"])
+    add("SSM Parameter Store", f"{channels} channel secrets + inbox key + Slack token (standard SecureStrings)",
+        channels + 2, "secrets", p["ssm_standard_parameter_month"])
+    secret_reads = (4 + channels) * 2 * 24 * 30  # each function (connectors too) reads its secret once per container
+    add("SSM Parameter Store", "secret reads at cold starts (about 2 an hour per function)", secret_reads, "calls",
+        p["ssm_standard_api_call"])
+    add("KMS", "decrypts of those reads (aws/ssm key: no key charge)", secret_reads, "requests", p["kms_request"])
     add("EventBridge Scheduler", "SLA sweeps and digests", sweeps + digests, "invocations", p["scheduler_invocation"])
     log_gb = (events * a["log_bytes_per_event"] + (polls_full + polls_unchanged + replies) * a["log_bytes_per_poll"]
               + sweeps * a["log_bytes_per_sweep"]) / 1e9

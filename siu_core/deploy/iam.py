@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-from siu_core.deploy.cfn import SECRET_SUFFIX, Context, Stack
+from siu_core.deploy.cfn import AWS_SSM_KEY_ID, Context, Stack
 
 #: Geographic prefixes of cross-region inference profile ids (``global.anthropic...``).
 PROFILE_PREFIXES = ("global", "us", "eu", "apac", "jp", "au", "ca", "us-gov")
@@ -188,12 +188,6 @@ def _queue_arn(ctx: Context, url_or_name: str) -> str:
     return f"arn:{ctx.partition}:sqs:{ctx.region}:{ctx.account}:{url_or_name}"
 
 
-def _secret_arn(ctx: Context, secret_id: str) -> str:
-    if secret_id.startswith("arn:"):
-        return secret_id
-    return f"arn:{ctx.partition}:secretsmanager:{ctx.region}:{ctx.account}:secret:{secret_id}{SECRET_SUFFIX}"
-
-
 def _dynamodb(call: Call, ctx: Context) -> list[Need]:
     p = call.params
     op = call.operation
@@ -231,7 +225,10 @@ def _ssm(call: Call, ctx: Context) -> list[Need]:
         names = [str(n) for n in p["Names"]]
     elif "Name" in p:
         names = [str(p["Name"])]
-    return [Need(f"ssm:{call.operation}", f"{base}/{n.lstrip('/')}") for n in names or ["*"]]
+    needs = [Need(f"ssm:{call.operation}", f"{base}/{n.lstrip('/')}") for n in names or ["*"]]
+    if p.get("WithDecryption"):  # SSM decrypts a SecureString with the caller's own kms:Decrypt on aws/ssm
+        needs.append(Need("kms:Decrypt", f"arn:{ctx.partition}:kms:{ctx.region}:{ctx.account}:key/{AWS_SSM_KEY_ID}"))
+    return needs
 
 
 def needs_for(call: Call, ctx: Context) -> list[Need]:
@@ -250,8 +247,6 @@ def needs_for(call: Call, ctx: Context) -> list[Need]:
     if call.service == "sqs":
         target = p.get("QueueUrl") or p.get("QueueName") or "*"
         return [Need(action, _queue_arn(ctx, str(target)))]
-    if call.service == "secretsmanager":
-        return [Need(action, _secret_arn(ctx, str(p.get("SecretId", "*"))))]
     if call.service == "bedrock" and "modelId" in p:
         return bedrock_needs(action, str(p["modelId"]), ctx)
     return [Need(action, "*")]

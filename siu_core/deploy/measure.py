@@ -87,7 +87,7 @@ def units(calls: Iterable[Call]) -> Units:
         s3_puts=ops["s3:PutObject"],
         s3_gets=ops["s3:GetObject"] + ops["s3:HeadObject"],
         sqs_requests=sum(n for k, n in ops.items() if k.startswith("sqs:")),
-        secret_calls=ops["secretsmanager:GetSecretValue"],
+        secret_calls=ops["ssm:GetParameter"],  # the secrets are the only parameters read one by one
         model_calls=ops["bedrock:Converse"],
         calls=total,
     )
@@ -120,6 +120,7 @@ def measure(channel_name: str | None = None) -> dict[str, Any]:
     from siu_core.models import Participant, QueueMessage, SimulatedMessage, StatusEvent
     from siu_core.plugins import load_channels
     from siu_core.queueing import queue_ids
+    from siu_core.secrets import secret_id, write_parameter
     from siu_core.store import roster
 
     requests: list[Mapping[str, Any]] = []
@@ -157,8 +158,8 @@ def measure(channel_name: str | None = None) -> dict[str, Any]:
             for name, value in config_to_parameters(config).items():
                 ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
             roster.seed(config.roster, overwrite=True)
-            clients.client("secretsmanager").create_secret(Name=f"siu/{channel.name}",
-                                                           SecretString=json.dumps(secrets))
+            write_parameter(ssm, secret_id(channel.name), json.dumps(secrets), description="measure",
+                            overwrite=True)
             ensure_signing_key()
             at = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
             hook = channel.simulate_webhooks(
@@ -206,7 +207,7 @@ def measure(channel_name: str | None = None) -> dict[str, Any]:
             clear_config_cache()
     by = recorder.by_label()
     # The warm-path figures: cold-start reads (config, secrets) happen once per container.
-    warm = {label: [c for c in calls if c.service not in ("ssm", "secretsmanager")] for label, calls in by.items()}
+    warm = {label: [c for c in calls if c.service != "ssm"] for label, calls in by.items()}
     return {
         "connector": units(warm.get("connector", [])),
         "labeler_message": units(warm.get("labeler-message", [])),

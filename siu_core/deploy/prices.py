@@ -29,9 +29,13 @@ PRICES: dict[str, float] = {
     "s3_get": 0.0004 / 1000,
     "s3_gb_month": 0.025,
     "s3_glacier_gb_month": 0.0045,
-    # Secrets Manager: per secret per month, per API call.
-    "secret_month": 0.40,
-    "secret_api_call": 0.05 / 10_000,
+    # SSM Parameter Store, standard tier: parameters (SecureString included) are free, and so are API
+    # calls at standard throughput (40 TPS, far above a few cold starts an hour).
+    "ssm_standard_parameter_month": 0.0,
+    "ssm_standard_api_call": 0.0,
+    # KMS: per request (a SecureString read is one Decrypt); the AWS managed aws/ssm key has no monthly
+    # charge (a customer managed key would add $1.00 a month). The 20,000 free requests are not subtracted.
+    "kms_request": 0.03 / 10_000,
     # EventBridge Scheduler: per invocation (the first 14M a month are free: not subtracted).
     "scheduler_invocation": 1.00 / 1_000_000,
     # CloudWatch: log ingestion per GB, log storage per GB-month, custom metric per month, alarm per

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 #: Services whose data a snapshot keeps (CloudWatch metrics, STS, SNS are not state worth keeping).
-PERSISTED = ("dynamodb", "sqs", "s3", "secretsmanager", "ssm")
+PERSISTED = ("dynamodb", "sqs", "s3", "ssm")
 _SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _READ_PREFIXES = ("Get", "Describe", "List", "BatchGet", "TransactGet", "Receive")
 _READS = {"Query", "Scan"}

@@ -10,8 +10,9 @@ roster is seeded, so the seed never overwrites restored rows):
 - SQS: the intake queue and the DLQ, every message (in flight ones too: after a restart they are
   visible again, as after their visibility timeout) with its attributes and receive count;
 - S3: every object's current version, stored once by content hash under ``data/blobs/``;
-- Secrets Manager (channel secrets, the inbox signing key, so issued tokens stay valid) and SSM
-  (the published config).
+- SSM: the published config and the secrets (channel secrets, the Slack token, the inbox signing
+  key, so issued tokens stay valid), SecureStrings kept as SecureStrings. A state dir snapshotted
+  when secrets were in Secrets Manager has them moved to their SSM names on restore.
 
 When: every ``interval`` seconds (longer when snapshots get slow: :meth:`Persister.pause`) while
 something was written (``siu_core.dev.changes`` marks writes as the emulator serves them), and once
@@ -27,7 +28,6 @@ before a SIGKILL can be lost (a clean stop loses nothing).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
@@ -57,6 +57,18 @@ def write_atomic(path: Path, data: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
+
+
+def legacy_secrets(secrets: list[dict[str, Any]], present: set[str]) -> list[dict[str, Any]]:
+    """An older snapshot's Secrets Manager secrets (``siu/x``) as the SecureStrings that replace them
+    (``/siu/secrets/x``), so a dev state dir keeps its signing key and secrets across the move."""
+    out: list[dict[str, Any]] = []
+    for secret in secrets:
+        prefix, _, name = str(secret.get("name", "")).rpartition("/")
+        target = f"/{prefix}/secrets/{name}"
+        if prefix and "string" in secret and target not in present:
+            out.append({"name": target, "value": secret["string"], "type": "SecureString"})
+    return out
 
 
 @dataclass
@@ -149,19 +161,15 @@ class Persister:
             extra = {"ContentType": obj["content_type"]} if obj.get("content_type") else {}
             s3.put_object(Bucket=obj["bucket"], Key=obj["key"], Body=body, Metadata=obj.get("metadata") or {},
                           **extra)
-        sm = clients.client("secretsmanager")
-        for secret in self._load(manifest["secretsmanager"]) if manifest.get("secretsmanager") else []:
-            value: dict[str, Any] = ({"SecretString": secret["string"]} if "string" in secret
-                                     else {"SecretBinary": base64.b64decode(secret["binary"])})
-            try:
-                sm.create_secret(Name=secret["name"], Description=secret.get("description") or "", **value)
-            except sm.exceptions.ResourceExistsException:
-                sm.put_secret_value(SecretId=secret["name"], **value)
         ssm = clients.client("ssm")
-        for param in self._load(manifest["ssm"]) if manifest.get("ssm") else []:
+        params = self._load(manifest["ssm"]) if manifest.get("ssm") else []
+        for param in [*legacy_secrets(self._load(manifest["secretsmanager"]) if manifest.get("secretsmanager")
+                                      else [], {p["name"] for p in params}), *params]:
             ssm.put_parameter(Name=param["name"], Value=param["value"], Type=param.get("type") or "String",
                               Overwrite=True)
         self.changes.take()  # what was just put back is what the manifest already says
+        if manifest.get("secretsmanager"):
+            self.changes.mark("ssm", {ALL})  # the moved secrets go into the next snapshot's SSM file
         self.manifest = manifest
         self._generation = int(manifest.get("generation", 0))
         self.journal.bump(int(manifest.get("journal_seq", 0)))
@@ -218,25 +226,6 @@ class Persister:
                                     "metadata": got.get("Metadata") or {}})
         return objects, files, written
 
-    def _capture_secrets(self) -> list[dict[str, Any]]:
-        from siu_core.aws import clients
-
-        sm = clients.client("secretsmanager")
-        out: list[dict[str, Any]] = []
-        for page in sm.get_paginator("list_secrets").paginate():
-            for meta in page.get("SecretList", []):
-                try:
-                    value = sm.get_secret_value(SecretId=meta["ARN"])
-                except sm.exceptions.ResourceNotFoundException:
-                    continue
-                entry: dict[str, Any] = {"name": meta["Name"], "description": meta.get("Description")}
-                if "SecretString" in value:
-                    entry["string"] = value["SecretString"]
-                else:
-                    entry["binary"] = base64.b64encode(value["SecretBinary"]).decode("ascii")
-                out.append(entry)
-        return out
-
     def _capture_ssm(self) -> list[dict[str, Any]]:
         from siu_core.aws import clients
 
@@ -262,7 +251,7 @@ class Persister:
             seq = self.journal.last_seq  # every entry up to here had its events queued already
             dirty = self.changes.take()
             if force:
-                dirty = {s: {ALL} for s in ("dynamodb", "sqs", "s3", "secretsmanager", "ssm")}
+                dirty = {s: {ALL} for s in ("dynamodb", "sqs", "s3", "ssm")}
             try:
                 return self._write(dirty, seq, started)
             except BaseException:
@@ -274,6 +263,7 @@ class Persister:
         self._generation += 1
         gen = self._generation
         manifest = dict(self.manifest) or {"dynamodb": {}}
+        manifest.pop("secretsmanager", None)  # an older snapshot's: restore moved those secrets into SSM
         files = written = items = 0
 
         def put(name: str, data: Any) -> str:
@@ -297,8 +287,6 @@ class Persister:
             objects, blob_files, blob_bytes = self._capture_s3()
             files, written = files + blob_files, written + blob_bytes
             manifest["s3"] = put(f"s3-{gen}.json", objects)
-        if fresh or "secretsmanager" in dirty:
-            manifest["secretsmanager"] = put(f"secrets-{gen}.json", self._capture_secrets())
         if fresh or "ssm" in dirty:
             manifest["ssm"] = put(f"ssm-{gen}.json", self._capture_ssm())
         manifest.update({"format": FORMAT, "generation": gen, "journal_seq": seq,
@@ -315,7 +303,7 @@ class Persister:
 
     def _collect_garbage(self) -> None:
         referenced = {MANIFEST, *self.manifest.get("dynamodb", {}).values()}
-        referenced.update(str(self.manifest[k]) for k in ("sqs", "s3", "secretsmanager", "ssm") if k in self.manifest)
+        referenced.update(str(self.manifest[k]) for k in ("sqs", "s3", "ssm") if k in self.manifest)
         for path in self.directory.glob("*.json"):
             if path.name not in referenced:
                 path.unlink(missing_ok=True)

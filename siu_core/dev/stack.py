@@ -45,7 +45,7 @@ from siu_core.plugins import Channel, ChannelRegistry, load_channels
 log = logging.getLogger("siu.dev")
 
 #: Services the pipeline uses, by the suffix of their ``AWS_ENDPOINT_URL_<SERVICE>`` variable.
-EMULATED_SERVICES = ("DYNAMODB", "SQS", "S3", "SSM", "SECRETS_MANAGER", "CLOUDWATCH", "STS", "SCHEDULER", "SNS")
+EMULATED_SERVICES = ("DYNAMODB", "SQS", "S3", "SSM", "CLOUDWATCH", "STS", "SCHEDULER", "SNS")
 
 
 @dataclass
@@ -340,7 +340,7 @@ class DevStack:
         return cfg.model_copy(update={"channels": {**cfg.channels, **overrides}, "labeler": self.options.labeler})
 
     def _load_secrets(self, kept: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        """Each channel's secret as stored in Secrets Manager: from --secrets (one account's object, or
+        """Each channel's secret as stored in Parameter Store: from --secrets (one account's object, or
         ``{"accounts": [...]}``), else the dev secrets kept in the state dir, else made-up ones."""
         given: dict[str, Any] = {}
         if self.options.secrets_path is not None:

@@ -100,23 +100,19 @@ def seed_roster(config: SiuConfig) -> None:
 
 
 def put_channel_secret(channel: str, values: Mapping[str, Any]) -> None:
-    """Store a channel's secret as one JSON secret ``siu/<channel>`` (one account's fields or its accounts), as an
-    operator would."""
+    """Store a channel's secret as one SecureString ``/siu/secrets/<channel>`` (one account's fields or its
+    accounts), as an operator would with ``aws ssm put-parameter``."""
     import json
 
     from siu_core.aws import clients
-    from siu_core.secrets import secret_id
+    from siu_core.secrets import secret_id, write_parameter
 
-    sm = clients.client("secretsmanager")
-    name = secret_id(channel)
-    try:
-        sm.create_secret(Name=name, SecretString=json.dumps(values))
-    except sm.exceptions.ResourceExistsException:
-        sm.put_secret_value(SecretId=name, SecretString=json.dumps(values))
+    write_parameter(clients.client("ssm"), secret_id(channel), json.dumps(values),
+                    description=f"siu {channel} channel secret", overwrite=True)
 
 
 def ensure_inbox_key() -> None:
-    """The inbox's session-token signing key in Secrets Manager (``siu token issue`` signs with it)."""
+    """The inbox's session-token signing key in Parameter Store (``siu token issue`` signs with it)."""
     from siu_core.auth import ensure_signing_key
 
     ensure_signing_key()

@@ -203,7 +203,7 @@ class InboxServices:
 
 
 def load_services() -> InboxServices:
-    """Build the services from the deployment: SSM config, installed plugins, Secrets Manager."""
+    """Build the services from the deployment: SSM config, installed plugins, the SecureString secrets."""
     from siu_core.auth import SigningKeys
     from siu_core.config import load_config
     from siu_core.plugins import load_channels

@@ -32,8 +32,8 @@ def line(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     with mock_aws():
         sqs = boto3.client("sqs", region_name="ap-northeast-1")
         url = sqs.create_queue(QueueName="siu-intake-queue")["QueueUrl"]
-        boto3.client("secretsmanager", region_name="ap-northeast-1").create_secret(
-            Name="siu/line", SecretString=json.dumps(SECRETS))
+        boto3.client("ssm", region_name="ap-northeast-1").put_parameter(Type="SecureString", Name="/siu/secrets/line",
+                                                                        Value=json.dumps(SECRETS))
         monkeypatch.setenv("SIU_QUEUE_URL", url)
         monkeypatch.setenv("SIU_CHANNEL", "line")
         conn_mod.reset()
