@@ -104,6 +104,33 @@ def prompt_chars(request: Mapping[str, Any]) -> int:
     return system + tools + messages
 
 
+def emulated_stack(env: Mapping[str, str]) -> tuple[Any, Any]:
+    """Inside ``mock_aws``: the template provisioned, the example config published and its roster seeded.
+
+    What every measurement starts from; ``env`` is added to the environment the handlers read.
+    Returns the provisioned stack and the config.
+    """
+    import os
+
+    from siu_core.aws import clients
+    from siu_core.aws.provision import provision
+    from siu_core.config import clear_config_cache, config_to_parameters, example_config
+    from siu_core.store import roster
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", "ap-southeast-1")
+    clients.reset_clients()
+    clear_config_cache()
+    provisioned = provision()
+    os.environ.update(provisioned.env())
+    os.environ.update({"POWERTOOLS_METRICS_DISABLED": "true", **env})
+    config = example_config()
+    ssm = clients.client("ssm")
+    for name, value in config_to_parameters(config).items():
+        ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+    roster.seed(config.roster, overwrite=True)
+    return provisioned, config
+
+
 def measure(channel_name: str | None = None) -> dict[str, Any]:
     """Run one message and one status through the handlers under moto; the per-event figures."""
     import os
@@ -112,8 +139,7 @@ def measure(channel_name: str | None = None) -> dict[str, Any]:
 
     from siu_core.auth import ensure_signing_key
     from siu_core.aws import clients
-    from siu_core.aws.provision import provision
-    from siu_core.config import clear_config_cache, config_to_parameters, example_config
+    from siu_core.config import clear_config_cache
     from siu_core.dev.lambda_events import function_url_event, sqs_record
     from siu_core.dev.stack import account_id_for, dev_secret_values
     from siu_core.handlers import connector, labeler
@@ -121,7 +147,6 @@ def measure(channel_name: str | None = None) -> dict[str, Any]:
     from siu_core.plugins import load_channels
     from siu_core.queueing import queue_ids
     from siu_core.secrets import secret_id, write_parameter
-    from siu_core.store import roster
 
     requests: list[Mapping[str, Any]] = []
 
@@ -147,18 +172,8 @@ def measure(channel_name: str | None = None) -> dict[str, Any]:
         saved = dict(os.environ)  # inside: moto's own credentials are put back for it to remove
         try:
             recorder.label = "setup"
-            os.environ.setdefault("AWS_DEFAULT_REGION", "ap-southeast-1")
-            clients.reset_clients()
-            clear_config_cache()
-            provisioned = provision()
-            os.environ.update(provisioned.env())
-            os.environ.update({"SIU_CHANNEL": channel.name, "POWERTOOLS_METRICS_DISABLED": "true"})
-            config = example_config()
-            ssm = clients.client("ssm")
-            for name, value in config_to_parameters(config).items():
-                ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
-            roster.seed(config.roster, overwrite=True)
-            write_parameter(ssm, secret_id(channel.name), json.dumps(secrets), description="measure",
+            provisioned, _ = emulated_stack({"SIU_CHANNEL": channel.name})
+            write_parameter(clients.client("ssm"), secret_id(channel.name), json.dumps(secrets), description="measure",
                             overwrite=True)
             ensure_signing_key()
             at = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)

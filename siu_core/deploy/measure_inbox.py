@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from siu_core.deploy.iam import Call, CallRecorder
-from siu_core.deploy.measure import TYPICAL_MESSAGE, measured_channel, units
+from siu_core.deploy.measure import TYPICAL_MESSAGE, emulated_stack, measured_channel, units
 
 #: DynamoDB bills each item's size plus 100 bytes of overhead, in its table and in each index it is copied to.
 ITEM_OVERHEAD_BYTES = 100
@@ -82,9 +82,8 @@ def measure_inbox() -> dict[str, Any]:
 
     from siu_core.auth import SigningKeys, ensure_signing_key, issue_token, read_signing_key
     from siu_core.aws import clients
-    from siu_core.aws.provision import provision
     from siu_core.aws.template import load_template
-    from siu_core.config import clear_config_cache, config_to_parameters, example_config
+    from siu_core.config import clear_config_cache
     from siu_core.dev.lambda_events import function_url_event, sqs_record
     from siu_core.handlers import inbox, labeler
     from siu_core.inbox.services import InboxServices
@@ -102,17 +101,7 @@ def measure_inbox() -> dict[str, Any]:
         saved = dict(os.environ)  # inside: moto's own credentials are put back for it to remove
         try:
             recorder.label = "setup"
-            os.environ.setdefault("AWS_DEFAULT_REGION", "ap-southeast-1")
-            clients.reset_clients()
-            clear_config_cache()
-            provisioned = provision()
-            os.environ.update(provisioned.env())
-            os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
-            config = example_config()
-            ssm = clients.client("ssm")
-            for name, value in config_to_parameters(config).items():
-                ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
-            roster.seed(config.roster, overwrite=True)
+            provisioned, config = emulated_stack({})
             ensure_signing_key()
             tables = gsi_counts(load_template(), provisioned.physical)
             labeler.set_services(Services(config=config, labeler=build_labeler(config, kind="rules")))
