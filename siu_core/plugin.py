@@ -10,6 +10,8 @@ models a hook receives and returns, the typed errors a hook raises, the reply-wi
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+
 from siu_core.errors import (
     ConfigError,
     InvalidReply,
@@ -111,7 +113,19 @@ __all__ = [
     "WebhookRequest",
     "WindowClosed",
     "WindowState",
+    "distribution_version",
     "hookimpl",
     "reply_window",
     "require_secret",
 ]
+
+
+def distribution_version(distribution: str) -> str:
+    """The installed distribution's version for ``ChannelInfo.version``, so ``siu channels`` reports what is deployed.
+
+    ``0+unknown`` when the package runs from a bare checkout that was never installed.
+    """
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "0+unknown"

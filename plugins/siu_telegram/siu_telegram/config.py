@@ -5,10 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, PermanentSendError, ReplyWindowPolicy, require_secret
+from siu_core.plugin import (
+    CONTRACT_VERSION,
+    ChannelInfo,
+    PermanentSendError,
+    ReplyWindowPolicy,
+    distribution_version,
+    require_secret,
+)
 
 CHANNEL = "telegram"
 DISTRIBUTION = "siu-telegram"
@@ -37,20 +43,13 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9:_-]{1,200}$")
 
 
-def plugin_version() -> str:
-    """The installed distribution's version, so ``siu channels`` reports what is really deployed."""
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:  # running from a bare checkout
-        return "0+unknown"
-
 
 def channel_info() -> ChannelInfo:
     """Describe Telegram to the core: three secrets, no reply window, no templates, 4096 characters."""
     return ChannelInfo(
         name=CHANNEL,
         display_name="Telegram",
-        version=plugin_version(),
+        version=distribution_version(DISTRIBUTION),
         contract_version=CONTRACT_VERSION,
         secret_fields=list(SECRET_FIELDS),
         signing_secret_fields=list(SIGNING_SECRET_FIELDS),

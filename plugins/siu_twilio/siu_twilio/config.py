@@ -5,10 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, PermanentSendError, ReplyWindowPolicy, require_secret
+from siu_core.plugin import (
+    CONTRACT_VERSION,
+    ChannelInfo,
+    PermanentSendError,
+    ReplyWindowPolicy,
+    distribution_version,
+    require_secret,
+)
 
 CHANNEL = "twilio"
 DISTRIBUTION = "siu-twilio"
@@ -48,20 +54,13 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 ACCOUNT_SID_RE = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
 
 
-def plugin_version() -> str:
-    """The installed distribution's version, so ``siu channels`` reports what is really deployed."""
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:  # running from a bare checkout
-        return "0+unknown"
-
 
 def channel_info() -> ChannelInfo:
     """Describe Twilio to the core: account SID and auth token, no channel-wide window, Content SID templates."""
     return ChannelInfo(
         name=CHANNEL,
         display_name="Twilio",
-        version=plugin_version(),
+        version=distribution_version(DISTRIBUTION),
         contract_version=CONTRACT_VERSION,
         secret_fields=list(SECRET_FIELDS),
         optional_secret_fields=list(OPTIONAL_SECRET_FIELDS),

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from siu_meta.graph import DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION
 
-from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, PermanentSendError, ReplyWindowPolicy
+from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, PermanentSendError, ReplyWindowPolicy, distribution_version
 
 CHANNEL = "whatsapp"
 DISTRIBUTION = "siu-whatsapp"
@@ -35,20 +34,13 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 _VERSION_RE = re.compile(r"^v\d+\.\d+$")
 
 
-def plugin_version() -> str:
-    """The installed distribution's version, so ``siu channels`` reports what is really deployed."""
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:  # running from a bare checkout
-        return "0+unknown"
-
 
 def channel_info() -> ChannelInfo:
     """Describe WhatsApp to the core: secrets, the 24-hour window with templates after, text limits."""
     return ChannelInfo(
         name=CHANNEL,
         display_name="WhatsApp",
-        version=plugin_version(),
+        version=distribution_version(DISTRIBUTION),
         contract_version=CONTRACT_VERSION,
         secret_fields=list(SECRET_FIELDS),
         optional_secret_fields=[BUSINESS_ACCOUNT_FIELD],
