@@ -95,7 +95,7 @@ class InvalidReply(PermanentSendError):
 class MissingSecret(ConfigError, PermanentSendError):
     """Secret fields a channel cannot work without are absent or empty; the message names them, never a value.
 
-    A configuration error (the operator must fill ``siu/<channel>``) and, raised from ``send_reply``, a
+    A configuration error (the operator must fill ``/siu/secrets/<channel>``) and, raised from ``send_reply``, a
     permanent send error (retrying cannot help), so every caller that handles either handles it.
     """
 

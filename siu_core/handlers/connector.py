@@ -5,7 +5,7 @@ it whole, contract 1.3: :mod:`siu_core.connector.inbound` builds it with its pub
 it into events, puts every event on the intake queue and only then answers 200 (or the plugin's
 ``acknowledge`` answer); a queue that refuses means 500 and the platform delivers again. Nothing
 is enqueued for a bad signature (401 missing, 403 wrong), a malformed (400) or oversized (413) body
-or a wrong method (405). ``$SIU_CHANNEL`` picks the one plugin loaded; secrets (``siu/<channel>``,
+or a wrong method (405). ``$SIU_CHANNEL`` picks the one plugin loaded; secrets (``/siu/secrets/<channel>``,
 one or several accounts) are read once per cold start and re-read once after a failed signature.
 Events for an account that is not configured are dropped (200, logged, ``UnknownAccount``); an
 unreadable item of a batch is set aside (stored, logged, ``UnreadableItems``). The parts live in
