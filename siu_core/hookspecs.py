@@ -40,8 +40,10 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 #: ``request`` (the whole :class:`~siu_core.models.InboundRequest`) to ``handshake``,
 #: ``verify_signature`` and ``normalize``, and adds the optional ``acknowledge`` hook, the
 #: ``Unreadable`` marker, ``MessageEvent.reply_context`` and ``ChannelInfo.secret_patterns``; a
-#: plugin that takes only the older arguments loads and works unchanged.
-CONTRACT_VERSION = "1.3"
+#: plugin that takes only the older arguments loads and works unchanged. 1.4 adds outbound files:
+#: ``ReplyRequest.attachments`` and the ``ChannelInfo.attachments`` capability that lets a plugin
+#: receive them (a plugin without it is never given one).
+CONTRACT_VERSION = "1.4"
 
 #: Hooks every channel plugin must implement; the others are optional.
 REQUIRED_HOOKS = ("channel_info", "handshake", "verify_signature", "normalize", "send_reply")
@@ -138,7 +140,10 @@ class ChannelSpec:
         Return the platform's message id. Raise a typed :class:`~siu_core.errors.SendError`:
         ``WindowClosed`` (with what is still allowed), ``RateLimited`` (with ``retry_after``),
         ``PermanentSendError`` / ``InvalidReply``, or ``TransientSendError`` (5xx, timeouts).
-        Never compose or alter the text.
+        Never compose or alter the text. ``request.attachments`` (contract 1.4) holds files only
+        for a plugin whose ``channel_info`` declares ``attachments``, each within its declared
+        rules: send each by its ``url`` (valid until ``expires_at``), ``text`` as the caption
+        when the capability says ``caption``.
         """
 
     @hookspec(firstresult=True)

@@ -335,6 +335,52 @@ class ReplyWindowPolicy(Model):
     template_when_closed: bool = False
 
 
+#: What a teammate can attach to a reply (contract 1.4): the kinds every platform names alike.
+OutboundKind = Literal["image", "document", "video", "audio"]
+#: A MIME type as ``type/subtype`` in lower case, without parameters.
+CONTENT_TYPE_PATTERN = r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$"
+
+
+class AttachmentRule(Model):
+    """The files of one kind a platform accepts: their content types and largest size (contract 1.4)."""
+
+    content_types: Annotated[list[Annotated[str, Field(pattern=CONTENT_TYPE_PATTERN)]], Field(min_length=1)]
+    max_bytes: int = Field(ge=1)
+
+
+class AttachmentSupport(Model):
+    """A channel's declared capability to send files by URL (``ChannelInfo.attachments``, contract 1.4).
+
+    ``kinds`` maps each kind the platform takes to its rule (the platform's documented limits); a
+    content type belongs to at most one kind. ``caption`` says whether the reply's text travels with
+    the file; without one a reply carries either text or files. ``url_lifetime`` is how long
+    (seconds) the file's URL must stay valid for the platform to fetch it.
+    """
+
+    kinds: Annotated[dict[OutboundKind, AttachmentRule], Field(min_length=1)]
+    max_per_reply: int = Field(default=1, ge=1, le=10)
+    caption: bool = False
+    url_lifetime: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+
+    @model_validator(mode="after")
+    def _one_kind_per_type(self) -> AttachmentSupport:
+        seen: dict[str, str] = {}
+        for kind, rule in self.kinds.items():
+            for content_type in rule.content_types:
+                if content_type in seen:
+                    raise ValueError(f"{content_type} is declared for both {seen[content_type]} and {kind}")
+                seen[content_type] = kind
+        return self
+
+    def kind_of(self, content_type: str) -> OutboundKind | None:
+        """The kind a content type is sent as, or None when the platform takes no such file."""
+        wanted = content_type.split(";")[0].strip().lower()
+        for kind, rule in self.kinds.items():
+            if wanted in rule.content_types:
+                return kind
+        return None
+
+
 class ChannelInfo(Model):
     """What the core needs to know about a channel, reported by the plugin's ``channel_info`` hook."""
 
@@ -356,6 +402,8 @@ class ChannelInfo(Model):
     #: a regular expression. The cassette and fixture scans (:mod:`siu_core.cassettes`) look for them
     #: wherever they are written out, so the core itself names no platform's token format.
     secret_patterns: dict[str, str] = {}
+    #: The files the plugin's ``send_reply`` sends (contract 1.4); None: it sends none, the composer hides the button.
+    attachments: AttachmentSupport | None = None
 
     @field_validator("secret_patterns")
     @classmethod
@@ -392,8 +440,31 @@ class TemplateRef(Model):
     params: list[str] = []
 
 
+class OutboundAttachment(Model):
+    """A file a teammate sends (contract 1.4): a URL the platform fetches it from while it is valid.
+
+    ``url`` is a presigned HTTPS GET of the media store, valid until ``expires_at``; ``size`` and
+    ``content_type`` are what the store holds (checked by the core against the channel's
+    :class:`AttachmentSupport`); ``filename`` is the teammate's name for it (documents show it).
+    """
+
+    kind: OutboundKind
+    url: NonEmpty
+    content_type: Annotated[str, Field(pattern=CONTENT_TYPE_PATTERN)]
+    size: int = Field(ge=1)
+    filename: Annotated[str, Field(min_length=1, max_length=240)]
+    expires_at: UtcDatetime | None = None
+
+    @field_serializer("expires_at")
+    def _ser_expiry(self, value: datetime | None) -> str | None:
+        return None if value is None else rfc3339(value)
+
+
 class ReplyRequest(Model):
-    """A human-written reply to send through a channel. Exactly one of text or template.
+    """A human-written reply to send through a channel: text and/or attachments, or a template.
+
+    ``attachments`` (contract 1.4) are given only to a plugin that declares
+    ``ChannelInfo.attachments``, within its rules; ``text`` is then the caption (or None).
 
     ``last_inbound_at`` (the customer's last message) and ``requested_at`` (when the teammate pressed
     send) let the plugin apply its reply window with :func:`siu_core.window.reply_window`
@@ -410,11 +481,13 @@ class ReplyRequest(Model):
     metadata: str | None = None
     last_inbound_at: UtcDatetime | None = None
     requested_at: UtcDatetime | None = None
+    attachments: list[OutboundAttachment] = []
 
     @model_validator(mode="after")
     def _one_body(self) -> ReplyRequest:
-        if (self.text is None) == (self.template is None):
-            raise ValueError("a reply carries exactly one of text or template")
+        words = self.text is not None or bool(self.attachments)
+        if words == (self.template is not None):
+            raise ValueError("a reply carries exactly one of text (and/or attachments) or template")
         return self
 
 

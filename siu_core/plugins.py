@@ -211,7 +211,11 @@ class Channel:
         session: Any,
         settings: Mapping[str, Any] | None = None,
     ) -> SendResult:
-        """Send a reply through this channel's plugin."""
+        """Send a reply through this channel's plugin (never handing files to one that declared it sends none)."""
+        if getattr(request, "attachments", None):
+            from siu_core.attachments import check_request
+
+            check_request(self.info, request)
         result = self._call(
             "send_reply", request=request, secrets=secrets, settings=self.settings(settings), session=session
         )

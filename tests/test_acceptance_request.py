@@ -73,7 +73,7 @@ def test_a_form_channel_signed_over_its_url_works_under_siu_dev(tmp_path: Path, 
     run, _ = _start(state, port, log, "--secrets", str(secrets_file))
     try:
         listed = _siu(state, "channels", "--json")
-        assert listed.returncode == 0 and json.loads(listed.stdout)[0]["contract_version"] == "1.3", listed.stderr
+        assert listed.returncode == 0 and json.loads(listed.stdout)[0]["contract_version"] == "1.4", listed.stderr
 
         # Signed over the URL it was posted to: answered with the plugin's TwiML, then threaded.
         ok = _webhook(run, "SMacc1", "+6591110001", "Where is my order 1234?")

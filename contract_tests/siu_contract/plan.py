@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 
 from siu_contract.checks import ContractViolation
 from siu_contract.checks import acknowledge as ak
+from siu_contract.checks import attachments as at
 from siu_contract.checks import handshake as hs
 from siu_contract.checks import hygiene as hy
 from siu_contract.checks import load as ld
@@ -33,7 +34,7 @@ HOOK_CHECKS: dict[str, tuple[Callable[..., None], ...]] = {
                          sg.check_invalid, sg.check_escaped_unicode),
     "normalize": (nz.check_case, nz.check_batch, nz.check_partial_batch, nz.check_shape, nz.check_unknown,
                   nz.check_malformed, nz.check_no_secrets, pr.check_property),
-    "send_reply": (sd.check_send,),
+    "send_reply": (sd.check_send, at.check_declared_kinds, at.check_never_given),
     "download_media": (md.check_media,),
     "simulate_webhook": (nz.check_simulate_roundtrip,),
     "stand_in_response": (si.check_send,),
@@ -197,6 +198,14 @@ def plan_checks(t: ChannelUnderTest) -> list[PlannedCheck]:
         else:
             p.checks.append(PlannedCheck(f"send[{scase.id}]", run))
 
+    with_files = [case for case in m.send if case.outcome == "success" and at.has_attachments(case)]
+    if t.channel.info.attachments is not None:
+        p.require("attachments", bool(with_files), at.NO_CASE)
+        for scase in with_files:
+            p.add("attachments", f"attachments[{scase.id}]", functools.partial(at.check_declared_kinds, t, scase))
+    else:
+        p.add("attachments", "attachments.never_given", functools.partial(at.check_never_given, t))
+
     if t.channel.has_hook("download_media") or m.media:
         p.require("media", bool(m.media),
                   "the plugin implements download_media but the manifest has no media case")
@@ -208,7 +217,7 @@ def plan_checks(t: ChannelUnderTest) -> list[PlannedCheck]:
         p.require("stand_in", bool(success),
                   "the plugin implements stand_in_response but the manifest has no success send case to send "
                   "through it")
-        for scase in success[:1]:
+        for scase in [*success[:1], *with_files[:1]]:  # a text reply, and a file when the plugin sends files
             p.add("stand_in", f"stand_in.send[{scase.id}]", functools.partial(si.check_send, t, scase))
 
     if t.channel.has_hook("message_templates") or m.templates:

@@ -33,7 +33,7 @@ def test_a_passing_channel_exits_0_with_json_counts(runner: CliRunner, fake_site
     data = json.loads(result.stdout)
     assert data["ok"] is True and data["pytest_exit_status"] == 0
     assert [(c["name"], c["passed"], c["failed"], c["skipped"]) for c in data["channels"]] == [
-        ("fakechat", 53, 0, 4)  # skipped: templates (1.2), acknowledge (1.3), the edit and deletion shapes
+        ("fakechat", 54, 0, 4)  # skipped: templates (1.2), acknowledge (1.3), the edit and deletion shapes
     ]
 
 

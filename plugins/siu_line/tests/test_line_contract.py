@@ -50,7 +50,7 @@ def test_the_channel_names_its_secrets_as_line_does() -> None:
     assert (info.secret_fields, info.optional_secret_fields) == (["channel_secret", "channel_access_token"],
                                                                  ["bot_user_id"])
     assert info.signing_secret_fields == ["channel_secret"] and info.account_secret_field == "bot_user_id"
-    assert info.contract_version == "1.3" and info.reply_window.standard_hours is None
+    assert info.contract_version == "1.4" and info.reply_window.standard_hours is None
 
 
 def test_the_cassettes_retry_keys_are_the_ones_the_plugin_derives() -> None:
