@@ -37,7 +37,8 @@ def capability_view(support: AttachmentSupport | None) -> dict[str, Any] | None:
         return None
     return {"kinds": {kind: {"content_types": list(rule.content_types), "max_bytes": rule.max_bytes}
                       for kind, rule in support.kinds.items()},
-            "max_per_reply": support.max_per_reply, "caption": support.caption}
+            "max_per_reply": support.max_per_reply, "caption": support.caption,
+            "max_caption_length": support.max_caption_length}
 
 
 def check_file(info: ChannelInfo, content_type: str, size: int) -> OutboundKind:
@@ -59,7 +60,7 @@ def check_file(info: ChannelInfo, content_type: str, size: int) -> OutboundKind:
     return kind
 
 
-def check_reply(info: ChannelInfo, count: int, has_text: bool) -> None:
+def check_reply(info: ChannelInfo, count: int, has_text: bool, text_length: int = 0) -> None:
     """Refuse a reply with more files than the channel takes at once, or text it cannot send along."""
     support = info.attachments
     if count == 0:
@@ -72,11 +73,15 @@ def check_reply(info: ChannelInfo, count: int, has_text: bool) -> None:
     if has_text and not support.caption:
         raise AttachmentRefused("caption_unsupported", f"{info.display_name} sends a file without text: send the "
                                 "text as its own reply")
+    if has_text and support.max_caption_length is not None and text_length > support.max_caption_length:
+        raise AttachmentRefused("caption_too_long", f"{info.display_name} takes a caption of at most "
+                                f"{support.max_caption_length} characters; this one has {text_length}",
+                                limit=support.max_caption_length, size=text_length)
 
 
 def check_request(info: ChannelInfo, request: ReplyRequest) -> None:
     """Every rule at once, for a request about to reach the plugin (the last guard before the platform)."""
-    check_reply(info, len(request.attachments), request.text is not None)
+    check_reply(info, len(request.attachments), request.text is not None, len(request.text or ""))
     for item in request.attachments:
         kind = check_file(info, item.content_type, item.size)
         if kind != item.kind:

@@ -360,6 +360,8 @@ class AttachmentSupport(Model):
     kinds: Annotated[dict[OutboundKind, AttachmentRule], Field(min_length=1)]
     max_per_reply: int = Field(default=1, ge=1, le=10)
     caption: bool = False
+    #: The longest caption (characters) when it is shorter than the channel's text limit.
+    max_caption_length: int | None = Field(default=None, ge=1)
     url_lifetime: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
 
     @model_validator(mode="after")

@@ -67,11 +67,12 @@ def test_a_channel_without_the_capability_takes_no_file() -> None:
     (SUPPORT.model_copy(update={"caption": False}), 1, False, None),
     (None, 1, False, "channel_cannot_attach"),
     (None, 0, True, None),
+    (SUPPORT.model_copy(update={"max_caption_length": 3}), 1, True, "caption_too_long"),
 ])
 def test_a_reply_carries_what_the_channel_takes_at_once(support: AttachmentSupport | None, count: int, text: bool,
                                                           outcome: str | None) -> None:
     try:
-        check_reply(info(support), count, text)
+        check_reply(info(support), count, text, 4 if text else 0)
         assert outcome is None
     except AttachmentRefused as exc:
         assert exc.reason == outcome
@@ -110,7 +111,7 @@ def test_the_api_view_lists_kinds_limits_and_caption() -> None:
     view = capability_view(SUPPORT)
     assert view == {"kinds": {"image": {"content_types": ["image/jpeg", "image/png"], "max_bytes": 5 * MB},
                               "document": {"content_types": ["application/pdf"], "max_bytes": 100 * MB}},
-                    "max_per_reply": 1, "caption": True}
+                    "max_per_reply": 1, "caption": True, "max_caption_length": None}
 
 
 @pytest.mark.parametrize(("given", "kept"), [

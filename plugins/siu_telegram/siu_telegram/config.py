@@ -9,6 +9,8 @@ from typing import Any
 
 from siu_core.plugin import (
     CONTRACT_VERSION,
+    AttachmentRule,
+    AttachmentSupport,
     ChannelInfo,
     PermanentSendError,
     ReplyWindowPolicy,
@@ -29,6 +31,22 @@ ACCOUNT_SECRET_FIELD = "bot_id"  # noqa: S105 - a field name, not a secret
 SECRET_PATTERNS = {"a Telegram bot token": r"(?<!\d)\d{6,12}:AA[A-Za-z0-9_-]{30,}"}
 #: sendMessage text: 1-4096 characters.
 MAX_TEXT_LENGTH = 4096
+#: A photo, video, audio or document caption: at most 1024 characters.
+MAX_CAPTION_LENGTH = 1024
+_MB = 1024 * 1024
+#: What the Bot API fetches by URL (core.telegram.org/bots/api, "Sending files"): photos up to 5 MB, other
+#: files up to 20 MB, and sendDocument by URL only for GIF, PDF and ZIP.
+ATTACHMENTS = AttachmentSupport(
+    kinds={
+        "image": AttachmentRule(content_types=["image/jpeg", "image/png", "image/webp"], max_bytes=5 * _MB),
+        "document": AttachmentRule(content_types=["application/pdf", "application/zip", "image/gif"],
+                                   max_bytes=20 * _MB),
+        "video": AttachmentRule(content_types=["video/mp4"], max_bytes=20 * _MB),
+        "audio": AttachmentRule(content_types=["audio/mpeg", "audio/mp4"], max_bytes=20 * _MB),
+    },
+    caption=True,
+    max_caption_length=MAX_CAPTION_LENGTH,
+)
 #: Telegram lets a bot answer a private chat at any time after the user started it: no window.
 REPLY_WINDOW = ReplyWindowPolicy(standard_hours=None, human_agent_days=None, template_when_closed=False)
 DEFAULT_API_BASE_URL = "https://api.telegram.org"
@@ -60,6 +78,7 @@ def channel_info() -> ChannelInfo:
         text_length_unit="characters",
         supports_templates=False,
         secret_patterns=dict(SECRET_PATTERNS),
+        attachments=ATTACHMENTS,
     )
 
 

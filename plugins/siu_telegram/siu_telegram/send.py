@@ -1,4 +1,5 @@
-"""Send a teammate's reply with ``sendMessage``.
+"""Send a teammate's reply with ``sendMessage``, or a file by URL with ``sendPhoto`` / ``sendDocument`` /
+``sendVideo`` / ``sendAudio`` (the text as its caption).
 
 :func:`build_payload` is pure (every refusal that needs no HTTP call happens there);
 :func:`send_reply` does the one HTTP call and reads the sent message back.
@@ -12,10 +13,15 @@ from typing import Any
 
 from siu_core.plugin import InvalidReply, PermanentSendError, ReplyRequest, SendResult, require_secret
 from siu_telegram import api
-from siu_telegram.config import CHANNEL, MAX_TEXT_LENGTH, bot_token, read_settings
+from siu_telegram.config import CHANNEL, MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, bot_token, read_settings
 
 _CHAT_ID_RE = re.compile(r"^-?\d{1,16}$")
 _MESSAGE_ID_RE = re.compile(r"^(-?\d{1,16}):(\d{1,16})$")
+#: The Bot API method and its file parameter for each kind of file.
+FILE_METHODS: dict[str, tuple[str, str]] = {
+    "image": ("sendPhoto", "photo"), "document": ("sendDocument", "document"),
+    "video": ("sendVideo", "video"), "audio": ("sendAudio", "audio"),
+}
 
 
 def chat_id(request: ReplyRequest) -> int:
@@ -32,6 +38,26 @@ def reply_parameters(reply_to: str, chat: int) -> dict[str, Any]:
     if match is None or int(match.group(1)) != chat:
         raise InvalidReply(f"reply_to {reply_to!r} is not a message of chat {chat}")
     return {"message_id": int(match.group(2)), "allow_sending_without_reply": True}
+
+
+def build_call(request: ReplyRequest) -> tuple[str, dict[str, Any]]:
+    """The Bot API method and its parameters for this reply: a file by URL with its caption, or text."""
+    if not request.attachments:
+        return "sendMessage", build_payload(request)
+    if len(request.attachments) != 1:
+        raise InvalidReply("Telegram sends one file per message")
+    item = request.attachments[0]
+    method, field = FILE_METHODS[item.kind]
+    chat = chat_id(request)
+    payload: dict[str, Any] = {"chat_id": chat, field: item.url}
+    if request.text is not None:
+        if len(request.text) > MAX_CAPTION_LENGTH:
+            raise InvalidReply(f"a Telegram caption is limited to {MAX_CAPTION_LENGTH} characters; "
+                               f"this one has {len(request.text)}")
+        payload["caption"] = request.text
+    if request.reply_to:
+        payload["reply_parameters"] = reply_parameters(request.reply_to, chat)
+    return method, payload
 
 
 def build_payload(request: ReplyRequest) -> dict[str, Any]:
@@ -58,9 +84,9 @@ def send_reply(
     bot_id = require_secret(secrets, "bot_id", CHANNEL)
     if request.account_id != bot_id:
         raise InvalidReply(f"the thread belongs to bot {request.account_id}, but this deployment is bot {bot_id}")
-    payload = build_payload(request)
+    method, payload = build_call(request)
     token = bot_token(secrets)
-    result = api.call(session, config, token, "sendMessage", payload)
+    result = api.call(session, config, token, method, payload)
     return parse_sent(result)
 
 

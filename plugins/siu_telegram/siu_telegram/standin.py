@@ -1,4 +1,5 @@
-"""Answer like the Bot API for ``siu dev``: ``sendMessage``, ``getFile``, ``getMe`` and file downloads.
+"""Answer like the Bot API for ``siu dev``: ``sendMessage``, ``sendPhoto`` & co. (by URL), ``getFile``,
+``getMe`` and file downloads.
 
 The stand-in checks what Telegram checks (a missing chat id, an empty or too long text) and answers
 with Telegram's error envelope, so a bug in :mod:`siu_telegram.send` shows up locally.
@@ -102,6 +103,8 @@ def stand_in_response(method: str, path: str, query: Mapping[str, str], body: by
     name = parts[1].lower()
     if name == "sendmessage":
         return _send_message(params, _bot_id(token.group(1)))
+    if name in _FILE_METHODS:
+        return _send_file(_FILE_METHODS[name], params, _bot_id(token.group(1)))
     if name == "getfile":
         return _get_file(params)
     if name == "getme":
@@ -133,6 +136,36 @@ def _send_message(params: Mapping[str, Any], bot_id: int) -> StandInResponse:
         if target is None:
             return bot_error(400, "Bad Request: can't parse reply parameters JSON object")
         message["reply_to_message"] = {"message_id": target, "chat": {"id": chat, "type": "private"}, "date": 0}
+    return _ok(message)
+
+
+#: sendPhoto & co.: the parameter naming the file, and the field the sent Message describes it in.
+_FILE_METHODS = {"sendphoto": "photo", "senddocument": "document", "sendvideo": "video", "sendaudio": "audio"}
+
+
+def _send_file(field: str, params: Mapping[str, Any], bot_id: int) -> StandInResponse:
+    """A file sent by URL: the URL must be http(s) (the stand-in does not fetch it); the caption within 1024."""
+    chat = _int(params.get("chat_id"))
+    if chat is None:
+        return bot_error(400, "Bad Request: chat_id is empty" if "chat_id" not in params else
+                         "Bad Request: chat not found")
+    url = params.get(field)
+    if not isinstance(url, str) or not re.match(r"^https?://", url):
+        return bot_error(400, f"Bad Request: there is no {field} in the request")
+    caption = params.get("caption")
+    if caption is not None and (not isinstance(caption, str) or len(caption) > 1024):
+        return bot_error(400, "Bad Request: message caption is too long")
+    unique = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+    described: Any = {"file_id": f"dev-{unique}", "file_unique_id": unique}
+    message: dict[str, Any] = {
+        "message_id": pysecrets.randbelow(2_000_000_000) + 1,
+        "from": {"id": bot_id, "is_bot": True, "first_name": "siu dev bot", "username": "siu_dev_bot"},
+        "chat": {"id": chat, "type": "private"},
+        "date": int(time.time()),
+        field: [described] if field == "photo" else described,
+    }
+    if caption:
+        message["caption"] = caption
     return _ok(message)
 
 
