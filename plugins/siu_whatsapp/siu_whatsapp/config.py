@@ -9,7 +9,15 @@ from typing import Any
 
 from siu_meta.graph import DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION
 
-from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, PermanentSendError, ReplyWindowPolicy, distribution_version
+from siu_core.plugin import (
+    CONTRACT_VERSION,
+    AttachmentRule,
+    AttachmentSupport,
+    ChannelInfo,
+    PermanentSendError,
+    ReplyWindowPolicy,
+    distribution_version,
+)
 
 CHANNEL = "whatsapp"
 DISTRIBUTION = "siu-whatsapp"
@@ -17,6 +25,29 @@ SECRET_FIELDS = ["app_secret", "verify_token", "access_token", "phone_number_id"
 #: Optional: the WhatsApp Business Account id, needed to list the account's message templates.
 BUSINESS_ACCOUNT_FIELD = "business_account_id"
 MAX_TEXT_LENGTH = 4096
+
+#: A media caption: at most 1024 characters.
+MAX_CAPTION_LENGTH = 1024
+_MB = 1024 * 1024
+#: The Cloud API's supported media (developers.facebook.com/docs/whatsapp/cloud-api/reference/media,
+#: "Supported media types"), sent by link: Meta fetches the URL when it sends the message.
+ATTACHMENTS = AttachmentSupport(
+    kinds={
+        "image": AttachmentRule(content_types=["image/jpeg", "image/png"], max_bytes=5 * _MB),
+        "document": AttachmentRule(content_types=[
+            "application/pdf", "text/plain", "application/msword",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/vnd.ms-powerpoint",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ], max_bytes=100 * _MB),
+        "video": AttachmentRule(content_types=["video/mp4", "video/3gpp"], max_bytes=16 * _MB),
+        "audio": AttachmentRule(content_types=["audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"],
+                                max_bytes=16 * _MB),
+    },
+    caption=True,
+    max_caption_length=MAX_CAPTION_LENGTH,
+)
 REPLY_WINDOW = ReplyWindowPolicy(standard_hours=24, human_agent_days=None, template_when_closed=True)
 DEFAULT_TIMEOUT_SECONDS = 10.0
 
@@ -51,6 +82,7 @@ def channel_info() -> ChannelInfo:
         max_text_length=MAX_TEXT_LENGTH,
         text_length_unit="characters",
         supports_templates=True,
+        attachments=ATTACHMENTS,
     )
 
 

@@ -22,7 +22,14 @@ from siu_core.plugin import (
     reply_window,
     require_secret,
 )
-from siu_whatsapp.config import CHANNEL, MAX_TEXT_LENGTH, REPLY_WINDOW, Settings, read_settings
+from siu_whatsapp.config import (
+    CHANNEL,
+    MAX_CAPTION_LENGTH,
+    MAX_TEXT_LENGTH,
+    REPLY_WINDOW,
+    Settings,
+    read_settings,
+)
 
 #: WhatsApp's (business, consumer) pair limit lets about one message through every 6 seconds.
 PAIR_RATE_LIMIT_RETRY_SECONDS = 6.0
@@ -58,7 +65,9 @@ def build_payload(request: ReplyRequest, settings: Settings) -> dict[str, Any]:
     """The Cloud API message body for this reply, or the typed refusal that needs no HTTP call."""
     payload: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
     payload.update(_addressee(request))
-    if request.text is not None:
+    if request.attachments:
+        payload.update(_media(request))
+    elif request.text is not None:
         _check_text(request)
         payload["type"] = "text"
         payload["text"] = {"body": request.text}
@@ -83,6 +92,30 @@ def build_payload(request: ReplyRequest, settings: Settings) -> dict[str, Any]:
     return payload
 
 
+#: The message type each kind of file is sent as (a document shows its file name; audio has no caption).
+MEDIA_TYPES = {"image": "image", "document": "document", "video": "video", "audio": "audio"}
+
+
+def _media(request: ReplyRequest) -> dict[str, Any]:
+    """A media message by link (Meta fetches the URL), the text as its caption."""
+    if len(request.attachments) != 1:
+        raise InvalidReply("WhatsApp sends one file per message")
+    _check_window(request)
+    item = request.attachments[0]
+    kind = MEDIA_TYPES[item.kind]
+    media: dict[str, Any] = {"link": item.url}
+    if request.text is not None:
+        if kind == "audio":
+            raise InvalidReply("WhatsApp audio has no caption: send the text as its own reply")
+        if len(request.text) > MAX_CAPTION_LENGTH:
+            raise InvalidReply(f"a WhatsApp caption is limited to {MAX_CAPTION_LENGTH} characters; "
+                               f"this one has {len(request.text)}")
+        media["caption"] = request.text
+    if kind == "document":
+        media["filename"] = item.filename
+    return {"type": kind, kind: media}
+
+
 def _addressee(request: ReplyRequest) -> dict[str, str]:
     """Phone when known (Meta's advice); a business-scoped user id goes in ``recipient``."""
     phone = request.recipient.phone
@@ -100,6 +133,11 @@ def _check_text(request: ReplyRequest) -> None:
         raise InvalidReply("the reply text is empty")
     if len(text) > MAX_TEXT_LENGTH:
         raise InvalidReply(f"WhatsApp text is limited to {MAX_TEXT_LENGTH} characters; this one has {len(text)}")
+    _check_window(request)
+
+
+def _check_window(request: ReplyRequest) -> None:
+    """Outside the 24-hour window only a template goes out (a file no more than text)."""
     if request.last_inbound_at is not None and request.requested_at is not None:
         state = reply_window(REPLY_WINDOW, request.last_inbound_at, request.requested_at)
         if not state.can_send_text:

@@ -122,6 +122,15 @@ def _send_problem(request: Any) -> str | None:
         if not isinstance(language, dict) or not isinstance(language.get("code"), str):
             return "template.language.code is required"
         return None
+    if kind in ("image", "document", "video", "audio"):
+        media = request.get(kind)
+        link = media.get("link") if isinstance(media, dict) else None
+        if not isinstance(link, str) or not link.startswith(("https://", "http://")):
+            return f"{kind}.link must be an http(s) URL"
+        caption = media.get("caption") if isinstance(media, dict) else None
+        if caption is not None and (kind == "audio" or not isinstance(caption, str) or len(caption) > 1024):
+            return f"{kind}.caption is not allowed or longer than 1024 characters"
+        return None
     return f"the stand-in does not handle message type {kind!r}"
 
 

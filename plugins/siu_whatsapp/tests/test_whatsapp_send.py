@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -339,3 +340,57 @@ def test_simulated_webhook_is_signed_with_the_app_secret() -> None:
     hook = channel().simulate_webhook([], PNID, SECRETS)
     assert hook.headers["X-Hub-Signature-256"] == sign_body(hook.body, SECRETS["app_secret"])
     assert channel().normalize(hook.body, hook.headers) == []  # an empty batch is still a valid envelope
+
+
+# --- files (contract 1.4) --------------------------------------------------------------------------
+
+LINK = "https://media.example/uploads/th_1/up_1/file"
+
+
+def file(kind: str, content_type: str, name: str = "file") -> dict[str, Any]:
+    return {"kind": kind, "url": f"{LINK}/{name}", "content_type": content_type, "size": 1000, "filename": name}
+
+
+@pytest.mark.parametrize(("item", "text", "sent"), [
+    (file("image", "image/jpeg", "a.jpg"), "Blue", {"type": "image", "image": {"link": f"{LINK}/a.jpg",
+                                                                              "caption": "Blue"}}),
+    (file("document", "application/pdf", "menu.pdf"), None,
+     {"type": "document", "document": {"link": f"{LINK}/menu.pdf", "filename": "menu.pdf"}}),
+    (file("video", "video/mp4", "v.mp4"), None, {"type": "video", "video": {"link": f"{LINK}/v.mp4"}}),
+    (file("audio", "audio/mpeg", "a.mp3"), None, {"type": "audio", "audio": {"link": f"{LINK}/a.mp3"}}),
+])
+def test_a_file_goes_by_link_with_its_caption(item: dict[str, Any], text: str | None, sent: dict[str, Any]) -> None:
+    session = FakeSession([response(200, OK)])
+    request = ReplyRequest.model_validate({"channel": "whatsapp", "account_id": PNID, "idempotency_key": "k",
+                                           "recipient": {"id": "1650", "phone": "1650"}, "text": text,
+                                           "attachments": [item]})
+    channel().send_reply(request, SECRETS, session, settings())
+    payload = sent_payload(session)
+    assert {k: payload[k] for k in ("type", sent["type"])} == sent
+
+
+@pytest.mark.parametrize(("item", "text", "age", "error"), [
+    (file("audio", "audio/mpeg"), "hi", timedelta(0), InvalidReply),
+    (file("image", "image/png"), "x" * 1025, timedelta(0), InvalidReply),
+    (file("image", "image/png"), None, timedelta(hours=25), WindowClosed),
+    (file("image", "image/gif"), None, timedelta(0), InvalidReply),  # not a WhatsApp image type: the core refuses
+])
+def test_files_meta_would_refuse_are_refused_before_http(item: dict[str, Any], text: str | None, age: timedelta,
+                                                          error: type[Exception]) -> None:
+    session = FakeSession([response(200, OK)])
+    request = ReplyRequest.model_validate({"channel": "whatsapp", "account_id": PNID, "idempotency_key": "k",
+                                           "recipient": {"id": "1650", "phone": "1650"}, "text": text,
+                                           "attachments": [item], "last_inbound_at": T0, "requested_at": T0 + age})
+    with pytest.raises(error):
+        channel().send_reply(request, SECRETS, session, settings())
+    assert session.calls == []
+
+
+def test_the_stand_in_takes_a_file_by_link_and_refuses_a_missing_one() -> None:
+    ok = standin.stand_in_response("POST", "/v25.0/1/messages", json.dumps(
+        {"messaging_product": "whatsapp", "to": "1650", "type": "image", "image": {"link": f"{LINK}/a.png"}}).encode(),
+        {})
+    assert ok is not None and ok.status == 200
+    bad = standin.stand_in_response("POST", "/v25.0/1/messages", json.dumps(
+        {"messaging_product": "whatsapp", "to": "1650", "type": "image", "image": {}}).encode(), {})
+    assert bad is not None and bad.status == 400
