@@ -13,7 +13,14 @@ from typing import Any
 from siu_meta import messaging
 from siu_meta.graph import DEFAULT_GRAPH_VERSION, GraphErrorPolicy
 
-from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, ReplyWindowPolicy, hookimpl
+from siu_core.plugin import (
+    CONTRACT_VERSION,
+    AttachmentRule,
+    AttachmentSupport,
+    ChannelInfo,
+    ReplyWindowPolicy,
+    hookimpl,
+)
 
 CHANNEL = "facebook"
 DISTRIBUTION = "siu-facebook"
@@ -33,6 +40,23 @@ ERROR_POLICY = GraphErrorPolicy(
     ),
     permanent=frozenset({551}),
 )
+_MB = 1024 * 1024
+#: What the Send API takes by URL (developers.facebook.com/docs/messenger-platform/send-messages,
+#: "Sending attachments": at most 25 MB; no caption, so a reply is text or one file).
+ATTACHMENTS = AttachmentSupport(
+    kinds={
+        "image": AttachmentRule(content_types=["image/jpeg", "image/png", "image/gif"], max_bytes=25 * _MB),
+        "video": AttachmentRule(content_types=["video/mp4"], max_bytes=25 * _MB),
+        "audio": AttachmentRule(content_types=["audio/mpeg", "audio/mp4", "audio/aac", "audio/wav"],
+                                max_bytes=25 * _MB),
+        "document": AttachmentRule(content_types=[
+            "application/pdf", "text/plain", "application/msword",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ], max_bytes=25 * _MB),
+    },
+    caption=False,
+)
 PROFILE = messaging.MessagingProfile(
     channel=CHANNEL,
     webhook_object="page",
@@ -41,6 +65,7 @@ PROFILE = messaging.MessagingProfile(
     max_text=MAX_TEXT_CHARACTERS,
     text_unit="characters",
     send_metadata=True,
+    attachments=ATTACHMENTS,
 )
 #: Messenger sends as the Page, on graph.facebook.com: the shared defaults, unchanged.
 MESSENGER = messaging.MessagingChannel(PROFILE, REPLY_WINDOW, account_field="page_id", account_noun="Page")

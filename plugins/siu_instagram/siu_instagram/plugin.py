@@ -15,7 +15,15 @@ from typing import Any
 from siu_meta import messaging
 from siu_meta.graph import DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION, GraphErrorPolicy
 
-from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, ConfigError, ReplyWindowPolicy, hookimpl
+from siu_core.plugin import (
+    CONTRACT_VERSION,
+    AttachmentRule,
+    AttachmentSupport,
+    ChannelInfo,
+    ConfigError,
+    ReplyWindowPolicy,
+    hookimpl,
+)
 
 CHANNEL = "instagram"
 DISTRIBUTION = "siu-instagram"
@@ -44,6 +52,18 @@ ERROR_POLICY = GraphErrorPolicy(
     ),
     permanent=frozenset({551}),
 )
+_MB = 1024 * 1024
+#: What Instagram messaging takes by URL (developers.facebook.com/docs/instagram-platform/instagram-api-with-
+#: instagram-login/messaging-api, "Send media"): images (PNG, JPEG) up to 8 MB, video and audio up to 25 MB;
+#: no caption, so a reply is text or one file.
+ATTACHMENTS = AttachmentSupport(
+    kinds={
+        "image": AttachmentRule(content_types=["image/jpeg", "image/png"], max_bytes=8 * _MB),
+        "video": AttachmentRule(content_types=["video/mp4", "video/quicktime", "video/webm"], max_bytes=25 * _MB),
+        "audio": AttachmentRule(content_types=["audio/aac", "audio/mp4", "audio/wav"], max_bytes=25 * _MB),
+    },
+    caption=False,
+)
 PROFILE = messaging.MessagingProfile(
     channel=CHANNEL,
     webhook_object="instagram",
@@ -54,6 +74,7 @@ PROFILE = messaging.MessagingProfile(
     # Messenger documents ``message.metadata``; Instagram does not, so siu does not risk a refusal
     # and recognises its own echoes by ``app_id`` instead.
     send_metadata=False,
+    attachments=ATTACHMENTS,
 )
 
 

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from siu_core.plugin import (
     Attachment,
+    AttachmentSupport,
     AttachmentType,
     ChannelInfo,
     ConfigError,
@@ -130,6 +131,8 @@ class MessagingProfile:
     text_unit: Literal["characters", "bytes"]
     #: Send siu's marker as ``message.metadata`` (documented for Messenger's Send API only).
     send_metadata: bool = True
+    #: The files the Send API takes by URL (contract 1.4); None: the channel sends none.
+    attachments: AttachmentSupport | None = None
 
 
 def setting_flag(settings: Mapping[str, Any], key: str, default: bool = False) -> bool:
@@ -669,9 +672,19 @@ def window_for(
     )
 
 
+#: The Send API's attachment type for each kind of file.
+SEND_ATTACHMENT_TYPES: Mapping[str, str] = {"image": "image", "video": "video", "audio": "audio", "document": "file"}
+
+
 def build_send_payload(request: ReplyRequest, state: WindowState, profile: MessagingProfile) -> dict[str, Any]:
-    """The Send API JSON body for a text reply in this window state (RESPONSE or HUMAN_AGENT tag)."""
-    message: dict[str, Any] = {"text": request.text}
+    """The Send API JSON body for a text reply, or a file by URL, in this window state (RESPONSE or HUMAN_AGENT tag)."""
+    message: dict[str, Any]
+    if request.attachments:
+        item = request.attachments[0]
+        message = {"attachment": {"type": SEND_ATTACHMENT_TYPES[item.kind],
+                                  "payload": {"url": item.url, "is_reusable": False}}}
+    else:
+        message = {"text": request.text}
     if profile.send_metadata:
         message["metadata"] = own_marker(request.idempotency_key)
     payload: dict[str, Any] = {"recipient": {"id": request.recipient.id}}
@@ -691,14 +704,21 @@ def check_reply(
     settings: Mapping[str, Any],
     now: datetime | None = None,
 ) -> WindowState:
-    """Refuse, before any HTTP call, what the platform would refuse: templates, bad text, closed window."""
-    if request.template is not None or request.text is None:
+    """Refuse, before any HTTP call, what the platform would refuse: templates, bad text, files, closed window."""
+    if request.attachments:
+        if profile.attachments is None:
+            raise InvalidReply(f"{profile.display_name} replies cannot carry files")
+        if len(request.attachments) != 1 or request.text is not None:
+            raise InvalidReply(f"{profile.display_name} sends one file per message, without text: send the text "
+                               "as its own reply")
+    elif request.template is not None or request.text is None:
         raise InvalidReply(
             f"{profile.display_name} has no message templates: send a text reply inside the reply window"
         )
-    problem = text_problem(request.text, profile.max_text, profile.text_unit, profile.display_name)
-    if problem:
-        raise InvalidReply(problem)
+    else:
+        problem = text_problem(request.text, profile.max_text, profile.text_unit, profile.display_name)
+        if problem:
+            raise InvalidReply(problem)
     state = window_for(window_policy, request, settings, now)
     if not state.can_send_text:
         note = "" if request.last_inbound_at else " (no customer message on record)"
@@ -887,12 +907,32 @@ def stand_in_answer(method: str, path: str, body: bytes, profile: MessagingProfi
     if mtype not in ("RESPONSE", "UPDATE", "MESSAGE_TAG") or (mtype == "MESSAGE_TAG") != ("tag" in data):
         return _stand_in_error(100, "Invalid messaging_type or tag")
     message = data.get("message")
+    attachment = message.get("attachment") if isinstance(message, dict) else None
+    if attachment is not None:
+        problem = _stand_in_attachment_problem(attachment, profile)
+        if problem:
+            return _stand_in_error(100, problem)
+        return StandInResponse(body={"recipient_id": rid, "message_id": "m_" + secrets.token_urlsafe(24)})
     text = message.get("text") if isinstance(message, dict) else None
     if not isinstance(text, str) or not text:
         return _stand_in_error(100, "The parameter message[text] is required")
     if text_problem(text, profile.max_text, profile.text_unit, profile.display_name):
         return _stand_in_error(100, f"Length of param message[text] must be at most {profile.max_text}")
     return StandInResponse(body={"recipient_id": rid, "message_id": "m_" + secrets.token_urlsafe(24)})
+
+
+def _stand_in_attachment_problem(attachment: Any, profile: MessagingProfile) -> str | None:
+    """What the Send API would say about ``message.attachment`` (a type it takes, an http(s) payload URL)."""
+    if profile.attachments is None:
+        return "Attachments are not supported on this channel"
+    payload = attachment.get("payload") if isinstance(attachment, dict) else None
+    url = payload.get("url") if isinstance(payload, dict) else None
+    wanted = {SEND_ATTACHMENT_TYPES[kind] for kind in profile.attachments.kinds}
+    if not isinstance(attachment, dict) or attachment.get("type") not in wanted:
+        return f"message[attachment][type] must be one of {sorted(wanted)}"
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        return "The parameter message[attachment][payload][url] is required"
+    return None
 
 
 # =================================================================================================
@@ -943,6 +983,7 @@ class MessagingChannel:
             max_text_length=self.profile.max_text,
             text_length_unit=self.profile.text_unit,
             supports_templates=False,
+            attachments=self.profile.attachments,
         )
 
     def platform_base_url(self, settings: Mapping[str, Any]) -> str:

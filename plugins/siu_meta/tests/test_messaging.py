@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from collections.abc import Callable
@@ -28,6 +29,8 @@ from siu_core.errors import (
 )
 from siu_core.models import (
     Attachment,
+    AttachmentRule,
+    AttachmentSupport,
     MessageEvent,
     ReactionEvent,
     ReplyRequest,
@@ -506,3 +509,41 @@ def test_stand_in_answers_like_the_send_api() -> None:
         answer = messaging.stand_in_answer("POST", "/v25.0/1/messages", bad, PROFILE)
         assert answer is not None and answer.status == 400
         assert answer.body["error"]["code"] == 100
+
+
+# --- files by URL (contract 1.4) -------------------------------------------------------------------
+
+FILES = AttachmentSupport(kinds={"image": AttachmentRule(content_types=["image/png"], max_bytes=10),
+                                 "document": AttachmentRule(content_types=["application/pdf"], max_bytes=10)})
+WITH_FILES = dataclasses.replace(PROFILE, attachments=FILES)
+PNG = {"kind": "image", "url": "https://media.example/u/a.png", "content_type": "image/png", "size": 5,
+       "filename": "a.png"}
+
+
+@pytest.mark.parametrize(("item", "sent_type"), [(PNG, "image"), ({**PNG, "kind": "document"}, "file")])
+def test_a_file_goes_as_a_send_api_attachment_by_url(item: dict[str, Any], sent_type: str) -> None:
+    request = _request(text=None, attachments=[item])
+    state = messaging.check_reply(request, WITH_FILES, WINDOW, {})
+    payload = messaging.build_send_payload(request, state, WITH_FILES)
+    assert payload["message"]["attachment"] == {"type": sent_type, "payload": {"url": PNG["url"],
+                                                                             "is_reusable": False}}
+
+
+@pytest.mark.parametrize(("profile", "kw"), [
+    (PROFILE, {"text": None, "attachments": [PNG]}),  # the channel declares no files
+    (WITH_FILES, {"text": "and a caption", "attachments": [PNG]}),  # the Send API has no caption
+    (WITH_FILES, {"text": None, "attachments": [PNG, PNG]}),
+])
+def test_files_the_send_api_would_refuse_are_refused_first(profile: messaging.MessagingProfile,
+                                                            kw: dict[str, Any]) -> None:
+    with pytest.raises(InvalidReply):
+        messaging.check_reply(_request(**kw), profile, WINDOW, {})
+
+
+def test_the_stand_in_takes_an_attachment_by_url_only_where_files_are_declared() -> None:
+    body = json.dumps({"recipient": {"id": PSID}, "message": {"attachment": {"type": "image",
+                                                                              "payload": {"url": PNG["url"]}}}})
+    answer = messaging.stand_in_answer("POST", "/v25.0/1/messages", body.encode(), WITH_FILES)
+    assert answer is not None and answer.status == 200
+    refused = messaging.stand_in_answer("POST", "/v25.0/1/messages", body.encode(), PROFILE)
+    assert refused is not None and refused.status == 400
