@@ -9,6 +9,8 @@ from typing import Any
 
 from siu_core.plugin import (
     CONTRACT_VERSION,
+    AttachmentRule,
+    AttachmentSupport,
     ChannelInfo,
     PermanentSendError,
     ReplyWindowPolicy,
@@ -28,6 +30,15 @@ SIGNING_SECRET_FIELDS = ["channel_secret"]
 ACCOUNT_SECRET_FIELD = "bot_user_id"  # noqa: S105 - a field name, not a secret
 #: A text message object holds at most 5000 characters (LINE counts UTF-16 code units).
 MAX_TEXT_LENGTH = 5000
+#: Images only (developers.line.biz/en/reference/messaging-api/#image-message): JPEG or PNG by HTTPS URL.
+#: LINE takes an original of up to 10 MB but a preview (``previewImageUrl``) of at most 1 MB, and siu
+#: sends the same file as both, so 1 MB is the limit. Video and audio need a preview image or a
+#: duration siu does not have; documents LINE does not send at all. The reply's text goes as a
+#: second message of the same request (LINE takes up to five per call).
+ATTACHMENTS = AttachmentSupport(
+    kinds={"image": AttachmentRule(content_types=["image/jpeg", "image/png"], max_bytes=1024 * 1024)},
+    caption=True,
+)
 #: Push messages may be sent at any time to a user who has the account as a friend: no window.
 REPLY_WINDOW = ReplyWindowPolicy(standard_hours=None, human_agent_days=None, template_when_closed=False)
 DEFAULT_API_BASE_URL = "https://api.line.me"
@@ -65,6 +76,7 @@ def channel_info() -> ChannelInfo:
         max_text_length=MAX_TEXT_LENGTH,
         text_length_unit="characters",
         supports_templates=False,
+        attachments=ATTACHMENTS,
     )
 
 

@@ -59,6 +59,18 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def reply_messages(request: ReplyRequest) -> list[dict[str, Any]]:
+    """The message objects for this reply: its images (by URL, each its own preview), then its text."""
+    images = []
+    for item in request.attachments:
+        if item.kind != "image":
+            raise InvalidReply(f"LINE sends images only, not a {item.kind}")
+        images.append({"type": "image", "originalContentUrl": item.url, "previewImageUrl": item.url})
+    if images and request.text is None:
+        return images
+    return [*images, *text_messages(request)]
+
+
 def text_messages(request: ReplyRequest) -> list[dict[str, Any]]:
     """The message objects for this reply, or the typed refusal that needs no HTTP call."""
     if request.template is not None or request.text is None:
@@ -83,7 +95,10 @@ def recipient(request: ReplyRequest) -> str:
 def retry_key(request: ReplyRequest, to: str) -> str:
     """The same UUID for every attempt at this reply, and a different one for any other reply."""
     text_hash = hashlib.sha256((request.text or "").encode("utf-8")).hexdigest()
-    name = "\0".join(("siu-line", request.account_id, to, request.idempotency_key, text_hash))
+    parts = ["siu-line", request.account_id, to, request.idempotency_key, text_hash]
+    # the files by what they are, not by their URL (a presigned URL differs on every attempt)
+    parts += [f"{a.kind}:{a.content_type}:{a.size}:{a.filename}" for a in request.attachments]
+    name = "\0".join(parts)
     return str(uuid.uuid5(RETRY_KEY_NAMESPACE, name))
 
 
@@ -180,7 +195,7 @@ def send_reply(
     bot = secrets.get("bot_user_id")
     if bot and request.account_id != bot:
         raise InvalidReply(f"the thread belongs to LINE bot {request.account_id}, but this deployment is bot {bot}")
-    messages = text_messages(request)
+    messages = reply_messages(request)
     to = recipient(request)
     token = access_token(secrets)
     reply = fresh_token(request, config)

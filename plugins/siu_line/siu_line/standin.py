@@ -49,7 +49,7 @@ def line_error(status: int, message: str, *details: tuple[str, str]) -> StandInR
 
 
 def _check_messages(messages: Any) -> list[tuple[str, str]]:
-    """The property errors LINE reports for a ``messages`` array siu could send (text messages)."""
+    """The property errors LINE reports for a ``messages`` array siu could send (text and image messages)."""
     if not isinstance(messages, list) or not messages:
         return [("messages", "must be specified")]
     if len(messages) > MAX_MESSAGES:
@@ -57,8 +57,14 @@ def _check_messages(messages: Any) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     for index, message in enumerate(messages):
         where = f"messages[{index}]"
+        if isinstance(message, dict) and message.get("type") == "image":
+            for field in ("originalContentUrl", "previewImageUrl"):
+                url = message.get(field)
+                if not isinstance(url, str) or not url.startswith(("https://", "http://")):  # LINE: https only
+                    problems.append((f"{where}.{field}", "must be specified"))
+            continue
         if not isinstance(message, dict) or message.get("type") != "text":
-            problems.append((f"{where}.type", "Only text messages are served by the siu stand-in"))
+            problems.append((f"{where}.type", "Only text and image messages are served by the siu stand-in"))
             continue
         text = message.get("text")
         if not isinstance(text, str) or not text:
