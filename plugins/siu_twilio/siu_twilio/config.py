@@ -9,6 +9,8 @@ from typing import Any
 
 from siu_core.plugin import (
     CONTRACT_VERSION,
+    AttachmentRule,
+    AttachmentSupport,
     ChannelInfo,
     PermanentSendError,
     ReplyWindowPolicy,
@@ -28,6 +30,18 @@ SIGNING_SECRET_FIELDS = ["auth_token"]
 ACCOUNT_SECRET_FIELD = "phone_number"  # noqa: S105 - a field name, not a secret
 #: The Messages API takes a Body of at most 1600 characters (error 21617 beyond).
 MAX_TEXT_LENGTH = 1600
+_MMS_BYTES = 5 * 1024 * 1024
+#: ``MediaUrl`` on the Messages API (twilio.com/docs/messaging/api/message-resource#create-a-message-resource,
+#: "Accepted content types for MMS" and "WhatsApp supported media"): what both transports take, within
+#: MMS's 5 MB per message; the Body goes along as the caption.
+ATTACHMENTS = AttachmentSupport(
+    kinds={
+        "image": AttachmentRule(content_types=["image/jpeg", "image/png"], max_bytes=_MMS_BYTES),
+        "document": AttachmentRule(content_types=["application/pdf"], max_bytes=_MMS_BYTES),
+        "video": AttachmentRule(content_types=["video/mp4"], max_bytes=_MMS_BYTES),
+    },
+    caption=True,
+)
 #: SMS and MMS have no reply window, and the core applies one policy per channel: so the channel
 #: declares none, and :mod:`siu_twilio.window` applies WhatsApp's 24 hours per ``whatsapp:`` address.
 REPLY_WINDOW = ReplyWindowPolicy(standard_hours=None, human_agent_days=None, template_when_closed=False)
@@ -71,6 +85,7 @@ def channel_info() -> ChannelInfo:
         max_text_length=MAX_TEXT_LENGTH,
         text_length_unit="characters",
         supports_templates=True,
+        attachments=ATTACHMENTS,
     )
 
 

@@ -45,7 +45,7 @@ def addresses_of(request: ReplyRequest) -> tuple[str, str]:
 
 def check_window(request: ReplyRequest) -> None:
     """WhatsApp through Twilio: free text only within 24 hours of the customer's last message."""
-    if addresses.prefix_of(request.recipient.id) != addresses.WHATSAPP or request.text is None:
+    if addresses.prefix_of(request.recipient.id) != addresses.WHATSAPP or request.template is not None:
         return
     if request.last_inbound_at is None:
         return  # unknown: Twilio decides (63016 maps to WindowClosed too)
@@ -71,10 +71,14 @@ def content_params(request: ReplyRequest) -> list[tuple[str, str]]:
 
 def build_params(request: ReplyRequest, settings: Settings) -> list[tuple[str, str]]:
     """The Messages API form for this reply, or the typed refusal that needs no HTTP call."""
-    if (request.text is None) == (request.template is None):
-        raise InvalidReply("a reply is either text or a template (Content SID)")
+    words = request.text is not None or bool(request.attachments)
+    if words == (request.template is not None):
+        raise InvalidReply("a reply is either text (and/or files) or a template (Content SID)")
     to, sender = addresses_of(request)
     params = [("To", to), ("From", sender)]
+    if request.attachments:
+        check_window(request)
+        params += [("MediaUrl", item.url) for item in request.attachments]
     if request.text is not None:
         if not request.text.strip():
             raise InvalidReply("the reply text is empty")

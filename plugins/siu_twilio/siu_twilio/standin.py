@@ -53,10 +53,15 @@ def twilio_error(status: int, code: int, message: str) -> StandInResponse:
 
 
 def _form(body: bytes) -> dict[str, str] | None:
+    """The form's fields (a repeated field, like ``MediaUrl``, joined by spaces)."""
     try:
-        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body)))
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
     except (UnicodeDecodeError, ValueError):
         return None
+    form: dict[str, str] = {}
+    for key, value in pairs:
+        form[key] = f"{form[key]} {value}" if key in form else value
+    return form
 
 
 def stand_in_response(method: str, path: str, body: bytes) -> StandInResponse | None:
@@ -88,7 +93,10 @@ def create_message(account_sid: str, form: Mapping[str, str]) -> StandInResponse
     if not sender:
         return twilio_error(400, 21603, "A 'From' phone number is required.")
     text, content = form.get("Body"), form.get("ContentSid")
-    if not (text and text.strip()) and not content:
+    media = (form.get("MediaUrl") or "").split()
+    if len(media) > 10 or any(not url.startswith(("https://", "http://")) for url in media):
+        return twilio_error(400, 21620, "Invalid media URL(s)")
+    if not (text and text.strip()) and not content and not media:
         return twilio_error(400, 21619, "A text message body or media urls must be specified.")
     if text and len(text) > MAX_TEXT_LENGTH:
         return twilio_error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
@@ -98,7 +106,7 @@ def create_message(account_sid: str, form: Mapping[str, str]) -> StandInResponse
     resource: dict[str, Any] = {
         "account_sid": account_sid, "api_version": API_VERSION, "body": text or "", "date_created": now,
         "date_sent": None, "date_updated": now, "direction": "outbound-api", "error_code": None,
-        "error_message": None, "from": sender, "messaging_service_sid": None, "num_media": "0",
+        "error_message": None, "from": sender, "messaging_service_sid": None, "num_media": str(len(media)),
         "num_segments": "1", "price": None, "price_unit": "USD", "sid": sid, "status": "queued",
         "subresource_uris": {"media": f"{uri}/Media.json"}, "to": to, "uri": f"{uri}.json",
     }
