@@ -33,7 +33,7 @@ _KNOWN_PROPERTIES: dict[str, set[str]] = {
     },
     "AWS::S3::Bucket": {
         "BucketName", "VersioningConfiguration", "BucketEncryption", "PublicAccessBlockConfiguration",
-        "LifecycleConfiguration", "Tags",
+        "LifecycleConfiguration", "Tags", "CorsConfiguration",
     },
     # Checked and resolved but not applied: local emulators speak plain HTTP, and moto evaluates
     # aws:SecureTransport as false, so a TLS-only policy would deny every local request.
@@ -257,6 +257,11 @@ class _Provisioner:
             s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
         if props.get("Tags"):
             s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": props["Tags"]})
+        if "CorsConfiguration" in props:
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [
+                {key: rule[key] for key in ("AllowedMethods", "AllowedOrigins", "AllowedHeaders", "MaxAgeSeconds")
+                 if key in rule} | ({"MaxAgeSeconds": rule["MaxAge"]} if "MaxAge" in rule else {})
+                for rule in props["CorsConfiguration"]["CorsRules"]]})
         self.physical[logical], self.arns[logical] = name, f"arn:aws:s3:::{name}"
 
     def _bucket_policy(self, logical: str, props: dict[str, Any]) -> None:

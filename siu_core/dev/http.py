@@ -50,6 +50,10 @@ log = logging.getLogger("siu.dev.http")
 UrlHandler = Callable[[dict[str, Any], Any], Any]
 #: Max body the dev server reads (Meta's 3 MB limit with headroom; the connector answers 413 above its own cap).
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
+#: Max body of a browser's upload to the emulated S3 (the largest file a platform takes, 100 MB, plus the form).
+MAX_UPLOAD_BYTES = 101 * 1024 * 1024
+#: Where the dev server fronts the emulated S3 for the browser's presigned POST (``SIU_UPLOAD_ENDPOINT``).
+S3_PREFIX = "/s3/"
 #: Headers a reverse proxy or tunnel adds: a request carrying one did not come from this machine's user.
 PROXY_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip", "cf-connecting-ip", "x-forwarded-host",
                  "true-client-ip")
@@ -79,6 +83,9 @@ class DevApp:
     dead_workers: Callable[[], list[str]] = list
     #: The bearer token the /dev/* views and the stand-in need from anyone not trusted as local.
     dev_token: str | None = None
+    #: The emulated S3's endpoint (``http://host:port``): a presigned POST to ``/s3/<bucket>`` is relayed
+    #: there, so the inbox page uploads to its own origin as it uploads to S3 on AWS. None: no front.
+    s3_endpoint: Callable[[], str] | None = None
 
 
 def is_loopback(host: str) -> bool:
@@ -198,8 +205,9 @@ def _make_handler(app: DevApp, local_only: bool) -> type[BaseHTTPRequestHandler]
                 self._error(400, "bad_length", f"Content-Length {raw[:20]!r} is not a byte count")
                 self.close_connection = True
                 return None
-            if length > MAX_REQUEST_BYTES:
-                self._error(413, "too_large", f"body over {MAX_REQUEST_BYTES} bytes")
+            limit = MAX_UPLOAD_BYTES if urlsplit(self.path).path.startswith(S3_PREFIX) else MAX_REQUEST_BYTES
+            if length > limit:
+                self._error(413, "too_large", f"body over {limit} bytes")
                 self.close_connection = True
                 return None
             return self.rfile.read(length) if length else b""
@@ -270,6 +278,9 @@ def _make_handler(app: DevApp, local_only: bool) -> type[BaseHTTPRequestHandler]
             if path == "/dev" or path.startswith("/dev/"):
                 self._dev(path[len("/dev/"):], body)
                 return
+            if path.startswith(S3_PREFIX) and app.s3_endpoint is not None:
+                self._s3_post(app.s3_endpoint(), path[len(S3_PREFIX) - 1:], body)
+                return
             for prefix, handler in sorted(app.mounts.items(), key=lambda kv: -len(kv[0])):
                 if path == prefix.rstrip("/") or path.startswith(prefix):
                     event = function_url_event(self.command, path, query, list(self.headers.items()), body,
@@ -278,6 +289,31 @@ def _make_handler(app: DevApp, local_only: bool) -> type[BaseHTTPRequestHandler]
                     self._send(status, out, headers.get("content-type", "application/json"), headers, own=False)
                     return
             self._error(404, "not_found", f"nothing at {path}")
+
+        def _s3_post(self, endpoint: str, path: str, body: bytes) -> None:
+            """Relay a presigned POST (``/s3/<bucket>``, a multipart form) to the emulated S3 and answer as it did.
+
+            Only that: a bucket's root, POST, the form's own content type. The signed policy in the form is
+            the authorization, checked by S3 (moto) as on AWS; no other S3 call is reachable from here.
+            """
+            import urllib.error
+            import urllib.request
+
+            if not self._allow("POST"):
+                return
+            bucket = path.strip("/")
+            content_type = self.headers.get("Content-Type") or ""
+            if not bucket or "/" in bucket or not content_type.startswith("multipart/form-data"):
+                self._error(400, "bad_upload", "POST a presigned upload form (multipart/form-data) to /s3/<bucket>")
+                return
+            request = urllib.request.Request(f"{endpoint}/{bucket}", data=body, method="POST",  # noqa: S310
+                                             headers={"Content-Type": content_type})
+            try:
+                with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 - our emulator on loopback
+                    status, out, kind = answer.status, answer.read(), answer.headers.get("Content-Type", "")
+            except urllib.error.HTTPError as exc:
+                status, out, kind = exc.code, exc.read(), exc.headers.get("Content-Type", "")
+            self._send(status, out, kind or "application/xml", own=False)
 
         def _host(self) -> str:
             """The host (and port) the client addressed: its Host header, else this server's address."""

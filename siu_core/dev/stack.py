@@ -32,7 +32,7 @@ from siu_core.config import SiuConfig, config_to_parameters, example_config, loa
 from siu_core.dev import session as dev_session
 from siu_core.dev import wiring
 from siu_core.dev.changes import Changes
-from siu_core.dev.http import READY, STARTING, STOPPING, DevApp, DevHTTPServer, serve
+from siu_core.dev.http import READY, S3_PREFIX, STARTING, STOPPING, DevApp, DevHTTPServer, serve
 from siu_core.dev.journal import Journal
 from siu_core.dev.lock import StateLock
 from siu_core.dev.persist import Persister
@@ -41,6 +41,7 @@ from siu_core.dev.schedule import Scheduler
 from siu_core.dev.standin import StandIn
 from siu_core.errors import ConfigError
 from siu_core.plugins import Channel, ChannelRegistry, load_channels
+from siu_core.store.uploads import ENDPOINT_ENV as UPLOAD_ENDPOINT_ENV
 
 log = logging.getLogger("siu.dev")
 
@@ -147,6 +148,7 @@ class DevStack:
             state=lambda: self._status,
             dead_workers=self.dead_workers,
             dev_token=self.dev_token,
+            s3_endpoint=lambda: self.aws_endpoint,
         )
         # Bind first: a busy port must fail before anything else starts (it answers 503 until ready).
         self._server, _ = serve(app, self.options.host, self.options.port)
@@ -314,6 +316,7 @@ class DevStack:
         urllib.request.urlopen(reset, timeout=30).close()  # noqa: S310 - our own emulator on loopback
         for service in EMULATED_SERVICES:
             self._setenv(f"AWS_ENDPOINT_URL_{service}", endpoint)
+        self._setenv(UPLOAD_ENDPOINT_ENV, S3_PREFIX.rstrip("/"))  # the browser uploads through the dev server
         self._setenv("AWS_DEFAULT_REGION", os.environ.get("AWS_DEFAULT_REGION") or "ap-southeast-1")
         self._setenv("AWS_REQUEST_CHECKSUM_CALCULATION", "when_required")
         self._setenv("AWS_RESPONSE_CHECKSUM_VALIDATION", "when_required")

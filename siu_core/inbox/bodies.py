@@ -62,19 +62,43 @@ class TemplateBody(_Body):
         return self
 
 
+#: An upload id as ``POST /api/uploads`` issues it.
+UploadId = Annotated[str, Field(pattern=r"^up_[0-9a-f]{24}$")]
+
+
 class ReplyBody(_Body):
-    """``{"text": ...}`` or ``{"template": {...}}``: the teammate's own words, or an approved template."""
+    """``{"text": ...}`` and/or ``{"attachments": [upload ids]}``, or ``{"template": {...}}``: the teammate's
+    own words and files, or an approved template."""
 
     text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)] | None = None
     template: TemplateBody | None = None
+    attachments: Annotated[list[UploadId], Field(min_length=1, max_length=10)] | None = None
 
     @model_validator(mode="after")
     def _one(self) -> ReplyBody:
-        if (self.text is None) == (self.template is None):
-            raise ValueError("send exactly one of text or template")
+        words = self.text is not None or self.attachments is not None
+        if words == (self.template is not None):
+            raise ValueError("send text and/or attachments, or a template")
+        if self.attachments is not None and len(set(self.attachments)) != len(self.attachments):
+            raise ValueError("an upload is named twice")
         if self.text is not None and is_blank(self.text):
             raise ValueError("the reply text is empty (only spaces, zero-width or direction characters)")
         return self
+
+
+#: The longest file name accepted (a longer one is shortened when stored).
+MAX_FILENAME = 255
+#: The largest size a body may declare (S3's for one POST); each channel's far smaller limit answers ``too_large``.
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024 * 1024
+
+
+class UploadBody(_Body):
+    """``{"thread", "filename", "content_type", "size"}``: the file a teammate is about to upload."""
+
+    thread: Annotated[str, Field(min_length=1, max_length=200)]
+    filename: Annotated[str, Field(min_length=1, max_length=MAX_FILENAME)]
+    content_type: Annotated[str, Field(max_length=200, pattern=r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$")]
+    size: Annotated[int, Field(ge=1, le=MAX_UPLOAD_BYTES)]
 
 
 class ReassignBody(_Body):

@@ -167,6 +167,17 @@ def window_for_thread(services: InboxServices, thread: Mapping[str, Any]) -> dic
     return views.window_view(state, supports_templates=channel.info.supports_templates, settings=settings)
 
 
+def attachments_for_thread(services: InboxServices, thread: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The files a reply on this thread may carry (the composer's paperclip), or None when its channel sends none."""
+    from siu_core.attachments import capability_view
+
+    try:
+        channel = services.channel(str(thread.get("channel")))
+    except UnknownChannel:
+        return None
+    return capability_view(channel.info.attachments)
+
+
 def _history(actor: Actor, history: list[dict[str, Any]], *, exclude: str) -> dict[str, Any]:
     """The customer's other threads the caller may read; the rest only as a count, without text or summary."""
     others = [t for t in history if t.get("thread_id") != exclude]
@@ -197,6 +208,7 @@ def thread_detail(services: InboxServices, actor: Actor, thread_id: str, params:
         "before": _cursor_out(more),
         **_history(actor, history, exclude=thread_id),
         "window": window_for_thread(services, thread),
+        "attachments": attachments_for_thread(services, thread),
         "can_act": authz.can_act(actor, thread),
         "notes": notes.for_thread(thread_id),
     }

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from siu_core import obs, sla
+from siu_core import attachments, obs, sla
 from siu_core.errors import (
     ConfigError,
     InvalidReply,
@@ -39,10 +39,10 @@ from siu_core.errors import (
     UnknownChannel,
     WindowClosed,
 )
-from siu_core.inbox import authz, templates, views
+from siu_core.inbox import authz, templates, uploads, views
 from siu_core.inbox.bodies import ReplyBody, TemplateBody
 from siu_core.inbox.errors import Answer, ApiError, not_found
-from siu_core.models import Participant, ReplyRequest, SendResult, TemplateRef
+from siu_core.models import OutboundAttachment, Participant, ReplyRequest, SendResult, TemplateRef
 from siu_core.store import audit, ddb, replies, rollups, threads
 
 if TYPE_CHECKING:
@@ -83,6 +83,11 @@ def check_content(info: ChannelInfo, body: ReplyBody) -> None:
                            limit=info.max_text_length, size=size)
     if body.template is not None and not info.supports_templates:
         raise ApiError(422, "templates_unsupported", f"{info.display_name} has no message templates")
+    if body.attachments:
+        try:
+            attachments.check_reply(info, len(body.attachments), body.text is not None, len(body.text or ""))
+        except attachments.AttachmentRefused as exc:
+            raise uploads.refused(exc) from None
 
 
 def check_template(services: InboxServices, channel: str, template: TemplateBody,
@@ -235,17 +240,18 @@ def reply(services: InboxServices, actor: Actor, thread_id: str, body: ReplyBody
     settings = services.channel_settings(channel.name, account_id)
     last_inbound = sla.parse_time(thread.get("last_inbound_at"))
     state = views.window_state(channel.info.reply_window, settings, last_inbound, now)
-    if body.text is not None and not state.can_send_text:
+    if (body.text is not None or body.attachments) and not state.can_send_text:
         window = views.window_view(state, supports_templates=channel.info.supports_templates, settings=settings)
         possible = "send an approved template" if "template" in window["allowed"] else "wait for the customer to write"
         raise ApiError(409, "window_closed", f"{state.explanation}; you can {possible}", window=window)
+    files, kept = uploads.resolve(channel.info, thread_id, body.attachments or [], now=now)
     owner = uuid.uuid4().hex
     existing = replies.begin(key, thread_id=thread_id, user=actor.id, idempotency_key=idempotency_key,
                              request_hash=wanted, owner=owner, now=now)
     if existing is not None:
         return _replay(services, existing, wanted)
     return _send_claimed(services, actor, thread, channel, settings, account.secrets, body, idempotency_key, key,
-                         owner, last_inbound, now, state.state)
+                         owner, last_inbound, now, state.state, files=files, kept=kept)
 
 
 def _account(services: InboxServices, channel: Channel, account_id: str) -> Account:
@@ -267,7 +273,8 @@ def _account(services: InboxServices, channel: Channel, account_id: str) -> Acco
 
 def _send_claimed(services: InboxServices, actor: Actor, thread: Mapping[str, Any], channel: Channel,
                   settings: Mapping[str, Any], secrets: Mapping[str, str], body: ReplyBody, idempotency_key: str,
-                  key: str, owner: str, last_inbound: datetime | None, now: datetime, window_state: str) -> Answer:
+                  key: str, owner: str, last_inbound: datetime | None, now: datetime, window_state: str, *,
+                  files: Sequence[OutboundAttachment] = (), kept: Sequence[Mapping[str, Any]] = ()) -> Answer:
     thread_id = str(thread["thread_id"])
     template = body.template
     request = ReplyRequest(
@@ -282,6 +289,7 @@ def _send_claimed(services: InboxServices, actor: Actor, thread: Mapping[str, An
         metadata=thread.get("reply_context"),  # what the plugin kept to answer the newest message (contract 1.3)
         last_inbound_at=last_inbound,
         requested_at=now,
+        attachments=list(files),  # presigned GETs of the uploads (contract 1.4)
     )
     common: dict[str, Any] = {"key": key, "owner": owner, "thread_id": thread_id, "actor": actor,
                               "channel": channel.name}
@@ -337,7 +345,8 @@ def _send_claimed(services: InboxServices, actor: Actor, thread: Mapping[str, An
     at = services.clock()
     item = replies.outbound_item(thread=thread, message_id=result.message_id, at=at, text=body.text,
                                  template=template.model_dump(mode="json") if template is not None else None,
-                                 user=actor.id, idempotency_key=idempotency_key, platform_status=result.status)
+                                 user=actor.id, idempotency_key=idempotency_key, platform_status=result.status,
+                                 attachments=kept)
     response = {"thread_id": thread_id, "message": views.message_view(item), "window": window_state}
     obs.metric("RepliesSent", channel=channel.name)
     try:

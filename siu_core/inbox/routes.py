@@ -61,7 +61,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("GET", "/api/channels/{id}/templates"), ("GET", "/api/reports/{name}"),
     ("GET", "/api/saved-replies"), ("POST", "/api/saved-replies"), ("PUT", "/api/saved-replies/{id}"),
     ("DELETE", "/api/saved-replies/{id}"), ("POST", "/api/threads/{id}/notes"), ("GET", "/api/notifications"),
-    ("GET", "/api/templates"),
+    ("GET", "/api/templates"), ("POST", "/api/uploads"),
 )
 
 
@@ -289,6 +289,14 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
     def get_template_listing() -> Reply:
         actor()
         return _json(200, template_catalog.listing(services(), params()))
+
+    @app.post(f"{PREFIX}/uploads")
+    def post_upload() -> Reply:
+        from siu_core.inbox import uploads
+
+        who = actor()
+        body = bodies.parse_body(event(), bodies.UploadBody)
+        return _json(201, uploads.create(services(), who, body))
 
     @app.get(f"{PREFIX}/notifications")
     def get_notifications() -> Reply:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -160,9 +160,10 @@ def release(key: str, owner: str) -> bool:
 
 def outbound_item(*, thread: Mapping[str, Any], message_id: str, at: datetime, text: str | None,
                   template: Mapping[str, Any] | None, user: str, idempotency_key: str,
-                  platform_status: str) -> dict[str, Any]:
+                  platform_status: str, attachments: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """The stored form of a reply the inbox sent (keyed by the platform's id, like every message)."""
     channel, account = str(thread["channel"]), str(thread["account_id"])
+    kind = "template" if template is not None else str(attachments[0]["type"]) if attachments else "text"
     return {
         "message_key": keys.message_key(channel, account, message_id),
         "message_id": message_id,
@@ -173,7 +174,7 @@ def outbound_item(*, thread: Mapping[str, Any], message_id: str, at: datetime, t
         "customer_key": thread.get("customer_key"),
         "direction": "out",
         "type": "reply",
-        "kind": "template" if template is not None else "text",
+        "kind": kind,
         "timestamp": keys.ts(at),
         "received_at": keys.ts(at),
         "text": text,
@@ -184,6 +185,7 @@ def outbound_item(*, thread: Mapping[str, Any], message_id: str, at: datetime, t
         "status": platform_status or "accepted",
         "status_rank": 0,
         "status_at": keys.ts(at),
+        **({"attachments": [dict(a) for a in attachments]} if attachments else {}),
     }
 
 
@@ -198,7 +200,10 @@ def commit_sent(*, key: str, owner: str, item: Mapping[str, Any], by: str, at: d
                           add={"message_count": 1, "outbound_count": 1}),
         audit.row_op(thread_id, "replied", by=by, at=at, ref=str(item["message_id"]),
                      after={"message_key": item["message_key"], "kind": item["kind"], "window": window_state,
-                            "idempotency_key": item["idempotency_key"]}),
+                            "idempotency_key": item["idempotency_key"],
+                            **({"attachments": [{k: a.get(k) for k in ("upload_id", "filename", "mime_type",
+                                                                         "media_size")}
+                                                for a in item["attachments"]]} if item.get("attachments") else {})}),
         finish_op(key, owner, state="sent", status=200, body=response_body, at=at),
     ]
     ddb.transact(ops)
