@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from pipeline_support import NOW, install_services, make_config, run_batch
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
 
 from siu_core.config import SiuConfig
 from siu_core.models import Event
@@ -444,3 +446,38 @@ def emulation(monkeypatch: Any, tmp_path: Any, config: SiuConfig) -> Iterator[di
         server.stop()
         clients.reset_clients()
         clear_config_cache()
+
+
+class MotoS3(BaseAdapter):
+    """A ``requests`` transport that hands the browser's POST to moto's S3, as moto does with botocore's calls.
+
+    The presigned POST is the one S3 call made with plain HTTP rather than botocore; this sends its exact
+    bytes (the multipart form) to the same emulated bucket the code under test reads.
+    """
+
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """Answer the request as moto's S3 does."""
+        import requests
+        from moto.core.models import botocore_stubber
+
+        answered = botocore_stubber.process_prepared_request(request)
+        assert answered is not None, request.url
+        status, headers, body = answered
+        response = requests.Response()
+        response.status_code, response.url, response.request = int(status), request.url or "", request
+        response.headers = CaseInsensitiveDict(headers)
+        response._content = body if isinstance(body, bytes) else str(body).encode()
+        return response
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def browser_upload(issued: Mapping[str, Any], data: bytes, content_type: str) -> Any:
+    """What the inbox page does with ``POST /api/uploads``' answer: a multipart POST of its fields and the file."""
+    import requests
+
+    browser = requests.Session()
+    browser.mount("https://", MotoS3())
+    return browser.post(str(issued["url"]), data=dict(issued["fields"]), files={"file": ("f", data, content_type)},
+                        timeout=10)

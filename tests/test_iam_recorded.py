@@ -262,7 +262,10 @@ class _Day:
         return [m["Body"] for m in received]
 
     def inbox(self) -> None:
+        from inbox_support import browser_upload
+
         from siu_core.auth import issue_token, read_signing_key
+        from siu_core.aws.names import resource_names
         from siu_core.handlers import inbox
         from siu_core.store import customers, keys, threads
 
@@ -340,6 +343,19 @@ class _Day:
         assert noted["statusCode"] == 201, noted
         assert json.loads(noted["body"])["slack"] == ["ana"], noted  # the DM read the Slack token
         assert call("GET", "/api/notifications")["statusCode"] == 200
+        # A photo: the upload's record and presigned POST, the browser's POST (authorised as the inbox role's
+        # s3:PutObject of that key, recorded here: botocore makes no call for it), the reply's HeadObject and
+        # presigned GET. WhatsApp's thread with the image is open and inside the window.
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+        issued = call("POST", "/api/uploads", {"thread": img.thread_id, "filename": "photo.png",
+                                               "content_type": "image/png", "size": len(png)})
+        assert issued["statusCode"] == 201, issued
+        form = json.loads(issued["body"])
+        assert browser_upload(form, png, "image/png").status_code in (200, 201, 204)
+        self.recorder.calls.append(iam.Call("inbox", "s3", "PutObject",
+                                            {"Bucket": resource_names().bucket, "Key": form["fields"]["key"]}))
+        photo = call("POST", f"/api/threads/{img.thread_id}/reply", {"attachments": [form["upload_id"]]})
+        assert photo["statusCode"] == 200, photo
         self.capture()
 
     def labeler_again(self) -> None:

@@ -16,38 +16,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from inbox_support import call, deliver, thread_of, token_for
+from inbox_support import browser_upload, call, deliver, thread_of, token_for
 from pipeline_support import NOW, inbound
-from requests.adapters import BaseAdapter
-from requests.structures import CaseInsensitiveDict
 
 from siu_core.store import audit
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 PDF = b"%PDF-1.4\n" + b"0" * 300
-
-
-class MotoS3(BaseAdapter):
-    """A ``requests`` transport that hands the browser's POST to moto's S3, as moto does with botocore's calls.
-
-    The presigned POST is the one S3 call made with plain HTTP rather than botocore; this sends its exact
-    bytes (the multipart form) to the same emulated bucket the code under test reads.
-    """
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-        from moto.core.models import botocore_stubber
-
-        answered = botocore_stubber.process_prepared_request(request)
-        assert answered is not None, request.url
-        status, headers, body = answered
-        response = requests.Response()
-        response.status_code, response.url, response.request = int(status), request.url or "", request
-        response.headers = CaseInsensitiveDict(headers)
-        response._content = body if isinstance(body, bytes) else str(body).encode()
-        return response
-
-    def close(self) -> None:
-        """Nothing to release."""
 
 
 def _thread(inbox: Any, channel: str = "whatsapp", account: str = "acct-1",
@@ -66,9 +41,7 @@ def _issue(tid: str, token: str, *, filename: str = "photo.png", content_type: s
 
 def _upload(issued: dict[str, Any], data: bytes, content_type: str = "image/png") -> requests.Response:
     """What the browser does with the answer: a multipart POST of the fields and the file to the URL."""
-    browser = requests.Session()
-    browser.mount("https://", MotoS3())
-    return browser.post(issued["url"], data=issued["fields"], files={"file": ("f", data, content_type)}, timeout=10)
+    return browser_upload(issued, data, content_type)
 
 
 def _media(url: str, token: str) -> bytes:
