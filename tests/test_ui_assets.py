@@ -53,7 +53,7 @@ def test_every_answer_carries_a_strict_policy_and_revalidates() -> None:
     assert policy["default-src"] == "'none'"
     assert policy["script-src"] == "'self'"
     assert policy["style-src"] == "'self'"
-    assert policy["connect-src"] == "'self'"
+    assert policy["connect-src"] == "'self' https://*.s3.amazonaws.com"  # the presigned upload of a file
     assert policy["frame-ancestors"] == "'none'"
     assert "unsafe" not in ui.CONTENT_SECURITY_POLICY
 

@@ -3,7 +3,8 @@
 The inbox Lambda and ``siu dev`` serve these files at ``/inbox/`` through :func:`asset`, so the UI
 needs no server of its own and no Node toolchain. Every answer carries a strict
 Content-Security-Policy (scripts and styles from this origin only, no inline code, API calls to
-this origin only), a strong ETag (a matching ``If-None-Match`` gets a 304), ``Cache-Control:
+this origin only, and a teammate's file POSTed to the S3 media store's presigned URL), a strong
+ETag (a matching ``If-None-Match`` gets a 304), ``Cache-Control:
 no-cache`` (browsers revalidate, so an upgrade is never half-applied), and a gzip body when the
 client accepts it. The assets are public: the page holds no data until the API, called with the
 teammate's Bearer token, answers.
@@ -19,10 +20,11 @@ from functools import cache
 from importlib import resources
 
 #: The policy every UI answer carries. ``blob:`` images and media are attachments the page fetched
-#: from the API with its token; ``data:`` images are none of ours but cost nothing to allow.
+#: from the API with its token; ``data:`` images are none of ours but cost nothing to allow. ``connect-src``
+#: adds S3's virtual-hosted endpoint: the composer POSTs a file there with the API's presigned form.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
-    "media-src 'self' blob:; connect-src 'self'; manifest-src 'self'; base-uri 'none'; "
+    "media-src 'self' blob:; connect-src 'self' https://*.s3.amazonaws.com; manifest-src 'self'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
 SECURITY_HEADERS: dict[str, str] = {

@@ -158,6 +158,8 @@ export const api = {
   /** An internal note (never sent to the customer); the key makes a retry find the same note. */
   addNote: (id, text, key) => send("POST", `/api/threads/${enc(id)}/notes`, { body: { text }, headers: { "Idempotency-Key": key } }),
   notifications: () => send("GET", "/api/notifications"),
+  /** A presigned POST for a file the thread's channel takes (checked by the API before any byte moves). */
+  upload: (body) => send("POST", "/api/uploads", { body }),
   /** The templates a teammate may send on a channel, each with its cost line (``cost``) and body when known. */
   templateListing: (channel, account) => send("GET", `/api/templates?channel=${enc(channel)}${account ? `&account=${enc(account)}` : ""}`),
   audit: (threadId) => send("GET", `/api/audit?thread=${enc(threadId)}`),

@@ -7,6 +7,7 @@ import { api, newIdempotencyKey } from "./api.js";
 import { customerText, h, icon, replace } from "./dom.js";
 import { errorBox, say, showError } from "./feedback.js";
 import { channelLabel, channelName, clock, duration, parseTime, since } from "./format.js";
+import { AttachmentPicker } from "./attach.js";
 import { SavedReplies } from "./saved.js";
 
 /** A saved reply's variable left in the text (typed by hand): never sent raw. */
@@ -16,6 +17,8 @@ const VARIABLE = /\{\{\s*[a-z_]+\.[a-z_]+\s*\}\}/;
 const KEY_SPENT = new Set([
   "platform_error", "invalid_reply", "window_closed", "reply_outcome_unknown", "send_failed",
   "idempotency_key_reused", "text_too_long", "unknown_template", "template_params", "templates_unsupported", "invalid_body",
+  "upload_not_found", "upload_mismatch", "unsupported_type", "too_large", "too_many", "caption_unsupported", "caption_too_long",
+  "channel_cannot_attach",
 ]);
 
 function windowNote(win, now) {
@@ -81,7 +84,7 @@ export class Composer {
   update(thread, me) {
     const win = thread.window;
     const sig = JSON.stringify([thread.id, thread.status, thread.can_act, win && win.state, win && win.allowed,
-      win && win.templates, thread.assignee]);
+      win && win.templates, thread.assignee, thread.attachments]);
     const same = sig === this.signature;
     if (this.thread && this.thread.id !== thread.id) {
       this.saveDraft();
@@ -149,17 +152,22 @@ export class Composer {
   }
 
   textForm(win) {
-    const area = h("textarea", { id: "reply-text", name: "text", rows: 3, required: true, "aria-describedby": "reply-hint", autocomplete: "off", spellcheck: "true" });
+    const area = h("textarea", { id: "reply-text", name: "text", rows: 3, "aria-describedby": "reply-hint", autocomplete: "off", spellcheck: "true" });
     area.value = this.drafts.get(this.thread.id) || "";
     area.addEventListener("input", () => this.drafts.set(this.thread.id, area.value));
     const button = h("button", { type: "submit", class: "primary", id: "send-reply" }, icon("send"), win.state === "human_agent" ? " Send with HUMAN_AGENT tag" : " Send");
     const error = this.errorEl;
     const saved = new SavedReplies(area, () => this.thread && this.thread.id, () => this.me);
+    const capability = this.thread.attachments; // null: the channel sends no files, so no paperclip
+    const picker = capability ? new AttachmentPicker(this.thread.id, capability,
+      (message) => showError(error, message ? { status: 422, message } : null),
+      () => { button.disabled = picker.busy(); }) : null;
     const form = h("form", { class: "reply-form", "aria-label": "Reply" },
       h("label", { for: "reply-text" }, "Your reply"),
       area,
       saved.el,
       h("div", { class: "composer-foot" },
+        picker ? picker.el : null,
         h("span", { id: "reply-hint", class: "muted small" }, "/ at the start of a line inserts a saved reply. Ctrl+Enter sends. siu sends exactly what you write."),
         button));
     area.addEventListener("keydown", (event) => {
@@ -171,9 +179,18 @@ export class Composer {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = area.value;
-      if (!text.trim()) {
+      const files = picker ? picker.ids() : [];
+      if (picker && picker.busy()) {
+        showError(error, { status: 409, message: "Wait for the file to finish uploading." });
+        return;
+      }
+      if (!text.trim() && !files.length) {
         showError(error, { status: 422, message: "Write a reply first." });
         area.focus();
+        return;
+      }
+      if (files.length && text.trim() && !capability.caption) {
+        showError(error, { status: 422, message: `${channelName(this.thread.channel)} sends a file without text: send the file first, then the text as its own reply.` });
         return;
       }
       const variable = text.match(VARIABLE);
@@ -182,9 +199,11 @@ export class Composer {
         area.focus();
         return;
       }
-      this.send({ text }, button, error, () => {
+      const body = files.length ? { attachments: files, ...(text.trim() ? { text } : {}) } : { text };
+      this.send(body, button, error, () => {
         area.value = "";
         this.drafts.delete(this.thread.id);
+        if (picker) picker.clear();
       });
     });
     this.textarea = area;
