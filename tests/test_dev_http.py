@@ -199,3 +199,44 @@ def test_the_options_answer_of_a_webhook_names_its_methods(front: tuple[str, _St
     state.value = READY
     resp = requests.options(f"{base}/webhooks/demo", timeout=5)
     assert json.loads(resp.content or b"null") is None and resp.headers["Allow"] == "GET, POST, OPTIONS"
+
+
+def test_the_s3_front_relays_only_a_presigned_post_form_to_a_bucket() -> None:
+    """``/s3/<bucket>``: a multipart POST reaches the emulated S3 as sent, its answer comes back; nothing else."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[tuple[str, str, bytes]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append((self.path, self.headers["Content-Type"], body))
+            self.send_response(204)
+            self.end_headers()
+
+    s3 = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=s3.serve_forever, daemon=True).start()
+    state = _State()
+    state.value = READY
+    app = _app(state)
+    app.s3_endpoint = lambda: f"http://127.0.0.1:{s3.server_address[1]}"
+    server, _ = serve(app, "127.0.0.1", 0)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        sent = requests.post(f"{base}/s3/siu-message-snapshots", data={"key": "uploads/t/u/a.png"},
+                             files={"file": ("a.png", b"png", "image/png")}, timeout=5)
+        assert sent.status_code == 204
+        ((path, kind, body),) = seen
+        assert path == "/siu-message-snapshots" and kind.startswith("multipart/form-data")
+        assert b"uploads/t/u/a.png" in body
+        assert requests.get(f"{base}/s3/siu-message-snapshots", timeout=5).status_code == 405  # no reads, no listing
+        deeper = requests.post(f"{base}/s3/siu-message-snapshots/uploads/x", files={"f": b"x"}, timeout=5)
+        assert deeper.status_code == 400
+        assert requests.post(f"{base}/s3/siu-message-snapshots", data=b"{}", timeout=5).status_code == 400
+        assert len(seen) == 1
+    finally:
+        server.shutdown()
+        s3.shutdown()
