@@ -5,8 +5,10 @@ Order of a reply, each step refusing before anything is sent:
 1. the thread exists (404) and the caller may act on it (403);
 2. a stored outcome for this ``Idempotency-Key`` is returned as it was (a different body under the
    same key is a 422; a request still in flight is waited for, briefly);
-3. the thread is open (409), the body fits the channel (422), the reply window allows it (409,
-   saying what is possible), the channel's secrets are there (503);
+3. the thread is open (409), the body fits the channel (422: text length, templates, the files the
+   channel takes), the reply window allows it (409, saying what is possible), the channel's secrets
+   are there (503), each named upload is this thread's and stored as declared
+   (:func:`siu_core.inbox.uploads.resolve`: 404, 409, 422);
 4. the key is claimed with a conditional put (:func:`siu_core.store.replies.begin`): of two racing
    requests one sends, the other waits for its outcome;
 5. the plugin's ``send_reply`` is called; a 5xx answer is retried a bounded number of times;
