@@ -189,20 +189,26 @@ export class Composer {
         area.focus();
         return;
       }
-      if (files.length && text.trim() && !capability.caption) {
-        showError(error, { status: 422, message: `${channelName(this.thread.channel)} sends a file without text: send the file first, then the text as its own reply.` });
-        return;
-      }
       const variable = text.match(VARIABLE);
       if (variable) {
         showError(error, { status: 422, message: `Replace ${variable[0]} with its value first: variables are filled only when a saved reply is inserted.` });
         area.focus();
         return;
       }
-      const body = files.length ? { attachments: files, ...(text.trim() ? { text } : {}) } : { text };
-      this.send(body, button, error, () => {
+      const clearText = () => {
         area.value = "";
         this.drafts.delete(this.thread.id);
+      };
+      if (files.length && text.trim() && !capability.caption) {
+        // The platform has no caption: the file goes first, then the text as its own reply (each sent once).
+        this.send({ attachments: files }, button, error, () => picker.clear()).then((sent) => {
+          if (sent) this.send({ text }, button, error, clearText);
+        });
+        return;
+      }
+      const body = files.length ? { attachments: files, ...(text.trim() ? { text } : {}) } : { text };
+      this.send(body, button, error, () => {
+        clearText();
         if (picker) picker.clear();
       });
     });
@@ -283,9 +289,10 @@ export class Composer {
     return form;
   }
 
-  /** Send once: the button is disabled while in flight and the key is reused on a retry of the same reply. */
+  /** Send once (resolves to whether it went out): the button is disabled while in flight and the key is
+   * reused on a retry of the same reply. */
   async send(body, button, error, clear) {
-    if (this.inFlight) return;
+    if (this.inFlight) return false;
     const threadId = this.thread.id;
     const sig = JSON.stringify([threadId, body]);
     if (!this.pending || this.pending.sig !== sig) this.pending = { key: newIdempotencyKey(), sig };
@@ -301,11 +308,13 @@ export class Composer {
       clear();
       say("Reply sent.");
       this.onSent(result);
+      return true;
     } catch (err) {
       if (KEY_SPENT.has(err.code)) this.pending = null;
       showError(error, err);
       say("The reply was not sent.");
       if (err.code === "window_closed") this.onSent(null);
+      return false;
     } finally {
       this.inFlight = false;
       button.disabled = false;

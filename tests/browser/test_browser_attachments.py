@@ -42,3 +42,24 @@ def test_a_teammate_sends_a_photo_and_sees_it_in_the_thread(page: Page, inbox: I
     assert len(sent) == 1 and sent[0]["body"]["type"] == "image"
     image = sent[0]["body"]["image"]
     assert image["caption"] == "The blue one" and "/uploads/" in image["link"] and "blue.png" in image["link"]
+
+
+def test_messenger_gets_the_photo_then_the_text_as_two_messages(page: Page, inbox: Inbox) -> None:
+    psid = str(uuid.uuid4().int)[:16]
+    inbox.customer_writes("facebook", "Do you have it in green?", sender=psid, name="Lena Vogel")
+    inbox.drained()
+    page.goto(inbox.login_url(inbox.token("mei", "admin")))
+    expect(page.locator("#list .queue-section").first).to_be_visible()
+    page.goto(f"{inbox.base_url}/inbox/#/queue/{inbox.thread_of(psid)['thread_id']}")
+
+    page.locator("#reply-file").set_input_files({"name": "green.png", "mimeType": "image/png", "buffer": PNG})
+    expect(page.locator("#attach-status")).to_contain_text("ready to send")
+    page.get_by_label("Your reply").fill("Here it is in green")
+    page.locator("#send-reply").click()
+
+    expect(page.locator(".msg-out", has_text="Here it is in green")).to_be_visible()
+    expect(page.get_by_label("Your reply")).to_have_value("")
+    sent = [c["body"]["message"] for c in inbox.outbox()
+            if c["channel"] == "facebook" and (c.get("body") or {}).get("recipient", {}).get("id") == psid]
+    assert [("attachment" in m, m.get("text")) for m in sent] == [(True, None), (False, "Here it is in green")]
+    assert "green.png" in sent[0]["attachment"]["payload"]["url"]
