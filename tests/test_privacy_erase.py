@@ -26,7 +26,7 @@ def person(aws: Any) -> Any:
 
 def test_nothing_of_the_person_remains_and_others_are_untouched(person: Any) -> None:
     assert traces(), "the fixture stored the person"
-    exports.to_bucket(SUBJECT, at=NOW)  # an export lies in the bucket too
+    exports.to_bucket(SUBJECT, at=NOW, by="user:mei")  # an export lies in the bucket too
     before_other = threads.for_customer(OTHER)
     done = erasure.erase(SUBJECT, by="user:mei", at=NOW)
     assert traces() == []

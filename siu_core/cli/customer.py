@@ -53,6 +53,11 @@ def _check_id(customer_id: str) -> None:
         raise click.UsageError(f"{customer_id!r}: {exc}") from None
 
 
+def _who(by: str | None) -> str:
+    """Who the audit entry names: ``--by``, else the operator's login."""
+    return by or f"cli:{os.environ.get('USER') or 'operator'}"
+
+
 def _fail(exc: Exception) -> click.ClickException:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return click.ClickException(text)
@@ -77,7 +82,7 @@ def export(customer_id: str, out: Path, url: str | None, as_json: bool) -> None:
 
     try:
         with _progress(as_json) as say:
-            summary = exports.to_directory(customer_id, out, at=datetime.now(UTC), say=say)
+            summary = exports.to_directory(customer_id, out, at=datetime.now(UTC), by=_who(None), say=say)
     except Exception as exc:  # one line for the operator; the traceback helps nobody here
         raise _fail(exc) from None
     result: dict[str, Any] = {"customer_id": customer_id, "document": str(out), "counts": summary.counts,
@@ -112,7 +117,7 @@ def erase(customer_id: str, yes: bool, by: str | None, url: str | None, as_json:
     _prepare(url)
     from siu_core.privacy import erase as erasure
 
-    who = by or f"cli:{os.environ.get('USER') or 'operator'}"
+    who = _who(by)
     try:
         with _progress(as_json) as say:
             done = erasure.erase(customer_id, by=who, at=datetime.now(UTC), say=say)

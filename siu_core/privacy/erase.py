@@ -34,6 +34,17 @@ AUDIT_SCOPE = "privacy#erasures"
 ACTION = "customer_erased"
 
 Progress = Callable[[str], None]
+#: Answers True when the caller's time is up (a Lambda's remaining time): the run stops between pages.
+OutOfTime = Callable[[], bool]
+
+
+class Unfinished(Exception):
+    """The run stopped for time between two pages; the job item holds its progress (run it again)."""
+
+    def __init__(self, erasure_id: str, counts: dict[str, int]) -> None:
+        super().__init__(f"erasure {erasure_id} is not finished yet: run it again to go on")
+        self.erasure_id = erasure_id
+        self.counts = counts
 
 
 @dataclass(frozen=True)
@@ -99,10 +110,12 @@ def _run(names: ResourceNames, work: plan.Plan) -> dict[str, int]:
     return done
 
 
-def _erase_thread(names: ResourceNames, customer_id: str, thread: Mapping[str, Any], say: Progress) -> None:
+def _erase_thread(names: ResourceNames, customer_id: str, thread: Mapping[str, Any], say: Progress,
+                  stop: Callable[[], None]) -> None:
     thread_id = str(thread["thread_id"])
     conversation = str(thread.get("customer_key") or "")
     for page in holdings.message_pages(thread_id):
+        stop()
         work = plan.Plan()
         seen_ids: list[str] = []
         for message in page:
@@ -130,12 +143,22 @@ def _forget_in_search(handles: list[subject.Handle], thread_ids: list[str]) -> i
     return 0
 
 
-def erase(customer_id: str, *, by: str, at: datetime, tables: Any = None, say: Progress | None = None) -> Erasure:
-    """Erase everything siu holds on the person ``customer_id`` names (see the module docstring)."""
+def erase(customer_id: str, *, by: str, at: datetime, tables: Any = None, say: Progress | None = None,
+          out_of_time: OutOfTime | None = None) -> Erasure:
+    """Erase everything siu holds on the person ``customer_id`` names (see the module docstring).
+
+    Unfinished when ``out_of_time`` answers True between two pages (what is done stays done).
+    """
     say = say or (lambda _line: None)
     names = resource_names()
     handles = subject.handles_for(tables, customer_id)
     job, resumed = _begin(names, customer_id, by, at)
+
+    def stop() -> None:
+        if out_of_time is not None and out_of_time():
+            got = ddb.get(names.composer, job_key(customer_id)) or job
+            raise Unfinished(str(job["erasure_id"]), {k: int(v) for k, v in (got.get("counts") or {}).items()})
+
     conversations = holdings.conversations([h.key for h in handles])
     _record(names, customer_id, {}, [h.key for h in handles] + conversations)
     thread_ids: list[str] = []
@@ -143,7 +166,7 @@ def erase(customer_id: str, *, by: str, at: datetime, tables: Any = None, say: P
         for thread in holdings.threads_of(conversation):
             thread_ids.append(str(thread["thread_id"]))
             _record(names, customer_id, {}, plan.alias_candidates(conversation, plan.customer_ids(thread)))
-            _erase_thread(names, customer_id, thread, say)
+            _erase_thread(names, customer_id, thread, say, stop)
     job = ddb.get(names.composer, job_key(customer_id)) or job
     every_key = list(dict.fromkeys([*conversations, *(str(k) for k in job.get("keys") or [])]))
     found = holdings.head_items(every_key)

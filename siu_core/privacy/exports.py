@@ -23,9 +23,10 @@ from typing import IO, Any
 from siu_core.aws import clients
 from siu_core.aws.names import resource_names
 from siu_core.privacy import document, holdings, plan, subject
-from siu_core.store import audit, keys
+from siu_core.store import audit, ddb, keys
 
 EXPORTS_PREFIX = "exports/"
+AUDIT_SCOPE = "privacy#exports"
 DOCUMENT_NAME = "customer.json"
 #: How long a presigned download link works.
 LINK_SECONDS = 3600
@@ -105,6 +106,12 @@ def write(out: IO[str], customer_id: str, *, at: datetime, sink: FileSink, table
     return summary
 
 
+def _audit(export_id: str, summary: Summary, *, by: str, at: datetime, where: str) -> None:
+    """One audit row per export (scope ``privacy#exports``): who, when, where to, counts; nobody's data."""
+    ddb.run(audit.row_op(AUDIT_SCOPE, "customer_exported", by=by, at=at, ref=export_id,
+                         after={"export_id": export_id, "to": where, "counts": summary.counts}))
+
+
 def _head(key: str) -> dict[str, Any] | None:
     s3 = clients.s3()
     try:
@@ -114,7 +121,7 @@ def _head(key: str) -> dict[str, Any] | None:
     return found
 
 
-def to_directory(customer_id: str, out: Path, *, at: datetime, tables: Any = None,
+def to_directory(customer_id: str, out: Path, *, at: datetime, by: str, tables: Any = None,
                  say: Progress | None = None) -> Summary:
     """Export to ``out`` (the document) with the files downloaded under ``<out stem>_files/``."""
     base = out.parent / f"{out.stem}_files"
@@ -133,6 +140,7 @@ def to_directory(customer_id: str, out: Path, *, at: datetime, tables: Any = Non
     with partial.open("w", encoding="utf-8") as fh:
         summary = write(fh, customer_id, at=at, sink=download, tables=tables, say=say)
     partial.replace(out)
+    _audit(f"ex_{uuid.uuid4().hex[:20]}", summary, by=by, at=at, where="file")
     return summary
 
 
@@ -148,7 +156,7 @@ class BucketExport:
     expires_in: int = LINK_SECONDS
 
 
-def to_bucket(customer_id: str, *, at: datetime, tables: Any = None) -> BucketExport:
+def to_bucket(customer_id: str, *, at: datetime, by: str, tables: Any = None) -> BucketExport:
     """Export into the bucket (``exports/<hash>/<export id>/``) and answer presigned download links."""
     s3, bucket = clients.s3(), resource_names().bucket
     export_id = f"ex_{uuid.uuid4().hex[:20]}"
@@ -175,6 +183,7 @@ def to_bucket(customer_id: str, *, at: datetime, tables: Any = None) -> BucketEx
                                              ExpiresIn=LINK_SECONDS)
         return url
 
+    _audit(export_id, summary, by=by, at=at, where="bucket")
     files = [{**f, "url": None if f["missing"] else link(prefix + f["path"])} for f in summary.files]
     return BucketExport(export_id=export_id, prefix=prefix, document_url=link(prefix + DOCUMENT_NAME),
                         files=files, counts=summary.counts)
