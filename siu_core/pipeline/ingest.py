@@ -44,6 +44,7 @@ from siu_core.models import (
 from siu_core.pipeline import decide
 from siu_core.pipeline.notices import UnassignedNotice, notify_unassigned
 from siu_core.pipeline.router import PIPELINE_ACTOR, Router
+from siu_core.privacy import retention
 from siu_core.store import (
     aliases,
     audit,
@@ -534,6 +535,7 @@ class Batch:
             "attachments": attachments or None,
             "event": raw,
             "snapshot_key": snapshot,
+            retention.TTL_ATTRIBUTE: retention.message_expiry(ev.timestamp, self.services.config.retention),
             **extra,
         }
 
