@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from pipeline_support import NOW, echo, inbound, install_services, run_batch
+from pipeline_support import NOW, echo, inbound, install_services, reaction, run_batch, status
 
 from siu_core.aws import clients
 from siu_core.aws.names import resource_names
@@ -31,6 +31,9 @@ def seed_person(aws: Any) -> Any:
                inbound("wamid.o1", "hello", customer="other-9")])
     run_batch([echo("wamid.e1", f"Sorry {NAME}, checking", customer=BSUID)])
     run_batch([person_message("wamid.r2", "urgent please", 10)])
+    # a reaction and a delivery status: events of their own, each with its raw snapshot
+    run_batch([reaction("wamid.e1", "\u2764", customer=BSUID, at=NOW - timedelta(minutes=9)),
+               status(["wamid.e1"], "read", customer=BSUID, at=NOW - timedelta(minutes=8))])
     thread = threads.for_customer(SUBJECT)[0]
     # a downloaded photo, as the pipeline stores one (two versions: a re-upload)
     media = f"media/whatsapp/{keys.short_hash('acct-1', 16)}/2026/03/04/{keys.short_hash('wamid.r2')}/0"

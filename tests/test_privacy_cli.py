@@ -31,7 +31,7 @@ def test_export_writes_the_document_and_its_files(person: Any, here: None, tmp_p
     result = CliRunner().invoke(cli, ["customer", "export", SUBJECT, "--out", str(out), "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["counts"]["messages"] == 3 and summary["counts"]["files"] == 4  # 3 snapshots + 1 photo
+    assert summary["counts"]["messages"] == 3 and summary["counts"]["files"] == 6  # snapshots: 5 events; a photo
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["format"] == document.FORMAT and doc["version"] == document.VERSION
     texts = [m.get("text") for m in doc["messages"]]

@@ -144,3 +144,11 @@ def test_a_thread_entry_holds_notes_assignments_and_audit() -> None:
 
 def test_a_missing_file_is_listed_as_missing() -> None:
     assert document.file_entry("media/x/0", kind="media", size=None, content_type=None)["missing"] is True
+
+
+def test_an_audit_row_takes_the_snapshot_of_the_event_it_records() -> None:
+    rows = [{"thread_id": "th", "ts": "t1", "after": {"message_key": "k", "snapshot_key": "events/r.json"}},
+            {"thread_id": "th", "ts": "t2", "after": {"message_key": "k"}}, {"thread_id": "th", "ts": "t3"}]
+    p = plan.for_audit_rows(NAMES, rows)
+    assert p.objects == ["events/r.json"] and [d.key["ts"] for d in p.deletes] == ["t1", "t2", "t3"]
+    assert document.audit_entry(rows[0])["snapshot"] == "files/events/r.json"

@@ -57,8 +57,12 @@ def conversation(key: str, head: Mapping[str, Any] | None, aliases: Iterable[str
 
 
 def audit_entry(row: Mapping[str, Any]) -> dict[str, Any]:
-    """An audit row that names the person's thread or message."""
-    return {"scope": row.get("thread_id"), **_pick(row, AUDIT_FIELDS)}
+    """An audit row that names the person's thread or message (with its event's snapshot file, if any)."""
+    entry = {"scope": row.get("thread_id"), **_pick(row, AUDIT_FIELDS)}
+    after = row.get("after")
+    if isinstance(after, Mapping) and after.get("snapshot_key"):
+        entry["snapshot"] = file_path(str(after["snapshot_key"]))
+    return entry
 
 
 def thread(item: Mapping[str, Any], *, notes: Iterable[Mapping[str, Any]], assignments: Iterable[Mapping[str, Any]],

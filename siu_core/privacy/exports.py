@@ -81,6 +81,7 @@ def write(out: IO[str], customer_id: str, *, at: datetime, sink: FileSink, table
             rows = holdings.audit_rows(thread_id)
             entry = document.thread(item, notes=notes, assignments=holdings.assignments_of(thread_id), audit_rows=rows)
             out.write(("" if first else ", ") + _json(entry))
+            _take([k for r in rows for k in plan.audit_objects(r)], "snapshot", sink, summary)
             first = False
             summary.counts["threads"] += 1
             summary.counts["notes"] += len(notes)
@@ -97,13 +98,23 @@ def write(out: IO[str], customer_id: str, *, at: datetime, sink: FileSink, table
                     summary.counts["messages"] += 1
                     summary.counts["audit_rows"] += len(rows)
                     for key, kind in document.files_of(message):
-                        got = sink(key)
-                        size, content_type = got if got is not None else (None, None)
-                        summary.files.append(document.file_entry(key, kind=kind, size=size, content_type=content_type))
-                        summary.counts["missing_files" if got is None else "files"] += 1
+                        _take([key], kind, sink, summary)
+                    _take([k for r in rows for k in plan.audit_objects(r)], "snapshot", sink, summary)
                 say(f"thread {item['thread_id']}: {summary.counts['messages']} message(s) so far")
     out.write(f'], "files": {_json(summary.files)}, "counts": {_json(summary.counts)}}}\n')
     return summary
+
+
+def _take(bucket_keys: list[str], kind: str, sink: FileSink, summary: Summary) -> None:
+    """Hand each file to the sink once and list it (missing when the object is gone)."""
+    listed = {f["path"] for f in summary.files}
+    for key in dict.fromkeys(bucket_keys):
+        if document.file_path(key) in listed:
+            continue
+        got = sink(key)
+        size, content_type = got if got is not None else (None, None)
+        summary.files.append(document.file_entry(key, kind=kind, size=size, content_type=content_type))
+        summary.counts["missing_files" if got is None else "files"] += 1
 
 
 def _audit(export_id: str, summary: Summary, *, by: str, at: datetime, where: str) -> None:

@@ -6,6 +6,7 @@ everything is found through keys and indexes (never a scan) and planned here fro
 - a message: its item, its content fingerprint in the dedupe table (only while it still names this
   message), the idempotency record of a reply a teammate sent, its raw snapshot and its media
   objects in the bucket, and the audit rows kept under ``message#<key>`` for early annotations;
+- an audit row: itself, and the raw snapshot of the reaction, edit or status event it records;
 - a thread: its notes and the mention notifications they raised, its away-reply claim, its
   assignment rows (an open one is ended together with its teammate's load counter, so the counter
   never drifts), its audit rows and the thread item;
@@ -97,10 +98,20 @@ def for_message(names: ResourceNames, message: Mapping[str, Any]) -> Plan:
     return plan
 
 
+def audit_objects(row: Mapping[str, Any]) -> list[str]:
+    """The bucket key an audit row names: the snapshot of the reaction, edit or status event it records."""
+    after = row.get("after")
+    key = after.get("snapshot_key") if isinstance(after, Mapping) else None
+    return [str(key)] if key else []
+
+
 def for_audit_rows(names: ResourceNames, rows: Iterable[Mapping[str, Any]]) -> Plan:
-    """Audit rows of a thread or of a message scope (they name message ids, labels and teammates)."""
-    return Plan(deletes=[Delete("audit_rows", names.audit, {"thread_id": str(r["thread_id"]), "ts": str(r["ts"])})
-                         for r in rows])
+    """Audit rows of a thread or of a message scope, and the event snapshots they name."""
+    plan = Plan()
+    for r in rows:
+        plan.deletes.append(Delete("audit_rows", names.audit, {"thread_id": str(r["thread_id"]), "ts": str(r["ts"])}))
+        plan.objects += audit_objects(r)
+    return plan
 
 
 def for_thread(names: ResourceNames, thread: Mapping[str, Any], *, notes: Iterable[Mapping[str, Any]],
