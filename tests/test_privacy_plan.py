@@ -152,3 +152,13 @@ def test_an_audit_row_takes_the_snapshot_of_the_event_it_records() -> None:
     p = plan.for_audit_rows(NAMES, rows)
     assert p.objects == ["events/r.json"] and [d.key["ts"] for d in p.deletes] == ["t1", "t2", "t3"]
     assert document.audit_entry(rows[0])["snapshot"] == "files/events/r.json"
+
+
+@pytest.mark.parametrize(("message", "query"), [
+    ({"message_key": "k"}, False),
+    ({"message_key": "k", "reaction_customer": {"emoji": "x"}}, True),
+    ({"message_key": "k", "status": "read"}, True),
+    ({"message_key": "k", "deleted": True}, True),
+])
+def test_only_an_annotated_message_may_have_early_audit_rows(message: dict[str, Any], query: bool) -> None:
+    assert plan.may_have_early_rows(message) is query

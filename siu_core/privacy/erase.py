@@ -120,7 +120,8 @@ def _erase_thread(names: ResourceNames, customer_id: str, thread: Mapping[str, A
         seen_ids: list[str] = []
         for message in page:
             work.extend(plan.for_message(names, message))
-            early = holdings.audit_rows(audit.message_scope(str(message["message_key"])))
+            early = (holdings.audit_rows(audit.message_scope(str(message["message_key"])))
+                     if plan.may_have_early_rows(message) else [])
             work.extend(plan.for_audit_rows(names, early))
             seen_ids += plan.customer_ids(message)
         aliases = plan.alias_candidates(conversation, seen_ids) if conversation else []

@@ -92,7 +92,8 @@ def write(out: IO[str], customer_id: str, *, at: datetime, sink: FileSink, table
         for item in threads[conversation]:
             for page in holdings.message_pages(str(item["thread_id"])):
                 for message in page:
-                    rows = holdings.audit_rows(audit.message_scope(str(message["message_key"])))
+                    rows = (holdings.audit_rows(audit.message_scope(str(message["message_key"])))
+                            if plan.may_have_early_rows(message) else [])
                     out.write(("" if first else ", ") + _json(document.message(message, audit_rows=rows)))
                     first = False
                     summary.counts["messages"] += 1

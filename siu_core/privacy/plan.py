@@ -105,6 +105,16 @@ def audit_objects(row: Mapping[str, Any]) -> list[str]:
     return [str(key)] if key else []
 
 
+#: Attributes an annotation (reaction, unsend, edit, delivery status) leaves on its message.
+ANNOTATED = ("reaction_customer", "reaction_business", "deleted", "edited_at", "status")
+
+
+def may_have_early_rows(message: Mapping[str, Any]) -> bool:
+    """Whether audit rows may sit under ``message#<key>``: only an annotation that came before its message
+    writes there, and it leaves its mark on the message (so most messages need no query at all)."""
+    return any(message.get(attr) is not None for attr in ANNOTATED)
+
+
 def for_audit_rows(names: ResourceNames, rows: Iterable[Mapping[str, Any]]) -> Plan:
     """Audit rows of a thread or of a message scope, and the event snapshots they name."""
     plan = Plan()
