@@ -15,6 +15,7 @@ import json
 import tempfile
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,11 +29,15 @@ from siu_core.store import audit, ddb, keys
 EXPORTS_PREFIX = "exports/"
 AUDIT_SCOPE = "privacy#exports"
 DOCUMENT_NAME = "customer.json"
+#: Files copied at once inside S3 by the bucket export (each copy is one round trip of its own).
+COPY_WORKERS = 16
 #: How long a presigned download link works.
 LINK_SECONDS = 3600
 
 #: Called with a file's bucket key; answers its size and content type (None: the object is gone).
-FileSink = Callable[[str], tuple[int, str | None] | None]
+FileResult = tuple[int, str | None] | None
+#: A sink may answer at once or with a Future (the bucket export copies files in parallel).
+FileSink = Callable[[str], "FileResult | Future[FileResult]"]
 Progress = Callable[[str], None]
 
 
@@ -43,6 +48,16 @@ class Summary:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
         ("conversations", "threads", "messages", "notes", "audit_rows", "files", "missing_files"), 0))
     files: list[dict[str, Any]] = field(default_factory=list)
+    pending: dict[str, tuple[str, FileResult | Future[FileResult]]] = field(default_factory=dict)
+
+    def settle(self) -> None:
+        """List every file handed to the sink, waiting for those still being copied."""
+        for key, (kind, got) in self.pending.items():
+            result = got.result() if isinstance(got, Future) else got
+            size, content_type = result if result is not None else (None, None)
+            self.files.append(document.file_entry(key, kind=kind, size=size, content_type=content_type))
+            self.counts["missing_files" if result is None else "files"] += 1
+        self.pending.clear()
 
 
 def subject_prefix(customer_id: str) -> str:
@@ -102,20 +117,16 @@ def write(out: IO[str], customer_id: str, *, at: datetime, sink: FileSink, table
                         _take([key], kind, sink, summary)
                     _take([k for r in rows for k in plan.audit_objects(r)], "snapshot", sink, summary)
                 say(f"thread {item['thread_id']}: {summary.counts['messages']} message(s) so far")
+    summary.settle()
     out.write(f'], "files": {_json(summary.files)}, "counts": {_json(summary.counts)}}}\n')
     return summary
 
 
 def _take(bucket_keys: list[str], kind: str, sink: FileSink, summary: Summary) -> None:
-    """Hand each file to the sink once and list it (missing when the object is gone)."""
-    listed = {f["path"] for f in summary.files}
+    """Hand each file to the sink once (its listing waits for :meth:`Summary.settle`)."""
     for key in dict.fromkeys(bucket_keys):
-        if document.file_path(key) in listed:
-            continue
-        got = sink(key)
-        size, content_type = got if got is not None else (None, None)
-        summary.files.append(document.file_entry(key, kind=kind, size=size, content_type=content_type))
-        summary.counts["missing_files" if got is None else "files"] += 1
+        if key not in summary.pending:
+            summary.pending[key] = (kind, sink(key))
 
 
 def _audit(export_id: str, summary: Summary, *, by: str, at: datetime, where: str) -> None:
@@ -182,9 +193,9 @@ def to_bucket(customer_id: str, *, at: datetime, by: str, tables: Any = None) ->
                        MetadataDirective="COPY")
         return int(found["ContentLength"]), found.get("ContentType")
 
-    with tempfile.TemporaryFile("w+b") as raw:
+    with tempfile.TemporaryFile("w+b") as raw, ThreadPoolExecutor(COPY_WORKERS) as pool:
         text = io.TextIOWrapper(raw, encoding="utf-8")
-        summary = write(text, customer_id, at=at, sink=copy, tables=tables)
+        summary = write(text, customer_id, at=at, sink=lambda key: pool.submit(copy, key), tables=tables)
         text.flush()
         text.detach()
         raw.seek(0)
