@@ -1,10 +1,10 @@
 """The retention purge of ``siu dev``: what DynamoDB's TTL and the bucket's lifecycle rules do on AWS.
 
-moto runs neither, so the embedded default would keep everything forever. Every hour (and on
-``siu dev``'s start) this deletes the items whose TTL attribute has passed in every table the
-template gives a TTL, and the object versions the template's lifecycle rules would have removed,
-with the periods of the config's ``retention`` block (:mod:`siu_core.privacy.retention`). It reads
-whole tables and the whole bucket: fine for one machine's data, and never on AWS (tooling only).
+moto runs neither, so the embedded default would keep everything forever. Every hour this deletes
+the items whose TTL attribute has passed in every table the template gives a TTL, and the object
+versions the template's lifecycle rules would have removed, with the periods of the config's
+``retention`` block (:mod:`siu_core.privacy.retention`). It reads whole tables and the whole
+bucket: fine for one machine's data, and never on AWS (tooling only).
 """
 
 from __future__ import annotations
