@@ -4,6 +4,7 @@ any table item, any object version, or any file of the state dir (snapshots, blo
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from datetime import UTC, datetime
@@ -16,7 +17,6 @@ from click.testing import CliRunner
 from siu_core.aws import clients
 from siu_core.aws.names import resource_names
 from siu_core.cli.target import DEV_SERVICES
-from siu_core.dev.session import read_session
 from siu_core.dev.stack import DevOptions, DevStack
 from siu_core.models import SimulatedMessage
 from siu_core.store import ddb, keys
@@ -61,12 +61,16 @@ def test_export_then_erase_leaves_nothing_in_siu_dev(tmp_path: Path, monkeypatch
     from siu_core.cli import cli
 
     state = tmp_path / "state"
+    for service in DEV_SERVICES:  # the stack and the CLI point these at `siu dev`: gone again after the test
+        monkeypatch.delenv(f"AWS_ENDPOINT_URL_{service}", raising=False)
+    for name in ("AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        if name in os.environ:
+            monkeypatch.setenv(name, os.environ[name])
+        else:
+            monkeypatch.delenv(name, raising=False)
     stack = DevStack(DevOptions(port=0, schedules=False, batching_window=0.2, state_dir=state,
                                 snapshot_interval=0.2)).start()
     try:
-        session = read_session(state) or {}
-        for service in DEV_SERVICES:  # the CLI points these at `siu dev`: monkeypatch puts them back afterwards
-            monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", str(session["aws_endpoint"]))
         mid = _post(stack, f"my {WORDS} never arrived", PHONE)
         _post(stack, "hello from someone else", OTHER)
         assert stack.wait_drained(timeout=60)
