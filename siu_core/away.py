@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from siu_core import obs
 from siu_core.composer import away as rules
 from siu_core.models import Participant, ReplyRequest
+from siu_core.privacy.retention import message_expiry
 from siu_core.store import audit, ddb, keys, messages, replies, threads
 from siu_core.store import away as claims
 
@@ -70,7 +71,8 @@ def _send(services: Services, head: CurrentThread, text: str, written: datetime,
     thread = {"thread_id": head.thread_id, "channel": head.channel, "account_id": head.account_id,
               "customer_key": head.customer_key}
     item = {**replies.outbound_item(thread=thread, message_id=result.message_id, at=now, text=text, template=None,
-                                    user="away", idempotency_key=key, platform_status=result.status),
+                                    user="away", idempotency_key=key, platform_status=result.status,
+                                    expires_at=message_expiry(now, services.config.retention)),
             "type": "away", "sent_by": AWAY_ACTOR}
     # The away reply is stored like a reply but is no response: last_outbound_at (the SLA's) stays.
     ddb.transact([

@@ -110,6 +110,19 @@ class SlaSpec(_Strict):
     working_hours_only: bool = False
 
 
+class RetentionSpec(_Strict):
+    """How long siu keeps a customer's data before it expires on its own (docs/privacy.md#retention).
+
+    Messages: a year of history, long enough for seasonal and yearly repeat customers. Raw snapshots
+    (the events as received): a month, for tracing a problem, no longer. Media: three months, the
+    window in which a photo of a receipt or a damaged parcel still settles a dispute.
+    """
+
+    messages_days: int = Field(default=365, ge=1, le=3650)
+    snapshots_days: int = Field(default=30, ge=1, le=3650)
+    media_days: int = Field(default=90, ge=1, le=3650)
+
+
 class WorkingHours(_Strict):
     """Weekly working hours; ``end`` before ``start`` is an overnight shift ending the next day."""
 
@@ -197,6 +210,7 @@ class SiuConfig(_Strict):
     working_hours: WorkingHours = WorkingHours()
     dedupe_window_hours: int = Field(default=72, ge=1, le=24 * 30)
     reopen_window_days: int = Field(default=7, ge=0, le=365)
+    retention: RetentionSpec = RetentionSpec()
     model_id: str = Field(default=DEFAULT_MODEL_ID, min_length=1)
     review_model_id: str = Field(default=DEFAULT_REVIEW_MODEL_ID, min_length=1)
     labeler: Literal["bedrock", "rules"] = "bedrock"

@@ -58,7 +58,8 @@ def test_validate_reports_one_line_per_problem_naming_the_key(bad_file: str) -> 
 
 def test_validate_json(bad_file: str) -> None:
     ok = json.loads(run("validate", "--json", EXAMPLE).stdout)
-    assert ok == {"file": EXAMPLE, "valid": True, "problems": []}
+    assert ok == {"file": EXAMPLE, "valid": True, "problems": [],
+                  "retention": {"messages_days": 365, "snapshots_days": 30, "media_days": 90}}
     result = run("validate", "--json", bad_file)
     assert result.exit_code == 1
     assert json.loads(result.stdout)["problems"] == [
@@ -93,19 +94,19 @@ def params(ssm: Any, prefix: str = "/siu/config/") -> dict[str, str]:
 def test_push_writes_one_parameter_per_key_and_loads_back(ssm: Any) -> None:
     result = run("push", EXAMPLE)
     assert result.exit_code == 0, result.output
-    assert "14 written, 0 unchanged" in result.stdout
-    assert len(params(ssm)) == 14
+    assert "15 written, 0 unchanged" in result.stdout
+    assert len(params(ssm)) == 15
     assert load_config(client=ssm) == example_config()
 
 
 def test_push_again_writes_only_what_changed(ssm: Any, tmp_path: Path) -> None:
     assert run("push", EXAMPLE).exit_code == 0
     again = run("push", EXAMPLE)
-    assert again.exit_code == 0 and "0 written, 14 unchanged" in again.stdout
+    assert again.exit_code == 0 and "0 written, 15 unchanged" in again.stdout
     edited = tmp_path / "c.yaml"
     edited.write_text(Path(EXAMPLE).read_text(encoding="utf-8").replace("urgent_minutes: 15", "urgent_minutes: 10"))
     result = run("push", str(edited))
-    assert "write  /siu/config/sla" in result.stdout and "1 written, 13 unchanged" in result.stdout
+    assert "write  /siu/config/sla" in result.stdout and "1 written, 14 unchanged" in result.stdout
     assert json.loads(params(ssm)["/siu/config/sla"])["urgent_minutes"] == 10
 
 
@@ -135,7 +136,7 @@ def test_stale_parameter_blocks_the_push_until_pruned(ssm: Any) -> None:
 
 def test_push_under_another_prefix(ssm: Any) -> None:
     assert run("push", "--prefix", "/shop2/cfg", EXAMPLE).exit_code == 0
-    assert len(params(ssm, "/shop2/cfg/")) == 14 and params(ssm) == {}
+    assert len(params(ssm, "/shop2/cfg/")) == 15 and params(ssm) == {}
     assert load_config(client=ssm, prefix="/shop2/cfg/") == example_config()
 
 
@@ -159,7 +160,7 @@ def test_aws_failure_midway_is_exit_3_and_rerunnable(ssm: Any, monkeypatch: pyte
     assert result.exit_code == 3 and "rerun the same push" in result.stderr
     assert len(params(ssm)) == 2
     rerun = run("push", EXAMPLE)
-    assert rerun.exit_code == 0 and "12 written, 2 unchanged" in rerun.stdout
+    assert rerun.exit_code == 0 and "13 written, 2 unchanged" in rerun.stdout
     assert load_config(client=ssm) == example_config()
 
 

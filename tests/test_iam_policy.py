@@ -62,6 +62,18 @@ def test_s3_ssm_secrets_and_free_calls() -> None:
     assert iam.needs_for(call("kinesis", "PutRecord"), CTX) == [iam.Need("kinesis:PutRecord", "*")]
 
 
+def test_version_listing_deletes_by_version_and_copies() -> None:
+    assert iam.needs_for(call("s3", "ListObjectVersions", Bucket="b", Prefix="media/x"), CTX) == [
+        iam.Need("s3:ListBucketVersions", "arn:aws:s3:::b")]
+    assert iam.needs_for(call("s3", "DeleteObjects", Bucket="b", Delete={"Objects": [
+        {"Key": "events/e", "VersionId": "v1"}, {"Key": "media/m"}]}), CTX) == [
+        iam.Need("s3:DeleteObjectVersion", "arn:aws:s3:::b/events/e"),
+        iam.Need("s3:DeleteObject", "arn:aws:s3:::b/media/m")]
+    copy = call("s3", "CopyObject", Bucket="b", Key="exports/x", CopySource={"Bucket": "b", "Key": "media/m"})
+    assert iam.needs_for(copy, CTX) == [iam.Need("s3:PutObject", "arn:aws:s3:::b/exports/x"),
+                                        iam.Need("s3:GetObject", "arn:aws:s3:::b/media/m")]
+
+
 @pytest.mark.parametrize(("grant", "need", "ok"), [
     (("dynamodb:GetItem", TABLE + "t"), ("dynamodb:GetItem", TABLE + "t"), True),
     (("dynamodb:getitem", TABLE + "t"), ("dynamodb:GetItem", TABLE + "t"), True),  # actions ignore case

@@ -31,6 +31,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -356,6 +357,14 @@ class _Day:
                                             {"Bucket": resource_names().bucket, "Key": form["fields"]["key"]}))
         photo = call("POST", f"/api/threads/{img.thread_id}/reply", {"attachments": [form["upload_id"]]})
         assert photo["statusCode"] == 200, photo
+        # A customer's data on request: exported (links), then erased (every item, every object version).
+        subject = quote(keys.customer_key("whatsapp", "acct-1", "whatsapp-cust-3"), safe="")
+        answered = call("POST", f"/api/threads/{img.thread_id}/reply", {"text": "Lovely photo"}, key="r-img")
+        assert answered["statusCode"] == 200, answered  # its idempotency record is theirs too
+        exported = call("POST", f"/api/admin/customers/{subject}/export")
+        assert exported["statusCode"] == 200 and json.loads(exported["body"])["counts"]["files"] == 2, exported
+        erased = call("POST", f"/api/admin/customers/{subject}/erase", {"confirm": unquote(subject)})
+        assert erased["statusCode"] == 200 and json.loads(erased["body"])["state"] == "erased", erased
         self.capture()
 
     def labeler_again(self) -> None:

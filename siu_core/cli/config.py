@@ -43,12 +43,21 @@ def _problems_for(path: str) -> tuple[Any, list[ConfigProblem]]:
     return data, config_problems(data)
 
 
+def _retention(data: Any) -> dict[str, int]:
+    """The retention periods a valid config sets, defaults filled in (what the deployment will enforce)."""
+    from siu_core.config import RetentionSpec
+
+    given = data.get("retention") if isinstance(data, dict) else None
+    return RetentionSpec.model_validate(given or {}).model_dump()
+
+
 @config.command("validate")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: file, valid, problems.")
 def validate(file: str, as_json: bool) -> None:
     """Check a YAML config: one line per problem, naming the key. Exit 1 when invalid."""
     data, problems = _problems_for(file)
+    retention = _retention(data) if not problems else None
     if as_json:
         click.echo(
             json.dumps(
@@ -56,6 +65,7 @@ def validate(file: str, as_json: bool) -> None:
                     "file": file,
                     "valid": not problems,
                     "problems": [{"key": p.key, "message": p.message} for p in problems],
+                    **({"retention": retention} if retention is not None else {}),
                 },
                 ensure_ascii=False,
             )
@@ -69,6 +79,9 @@ def validate(file: str, as_json: bool) -> None:
             f"{file}: valid ({len(data['taxonomy'])} topics + other, {len(data['teams'])} teams, "
             f"{len(data.get('roster') or [])} teammates)"
         )
+        assert retention is not None
+        click.echo(f"retention: messages {retention['messages_days']} days, "
+                   f"snapshots {retention['snapshots_days']} days, media {retention['media_days']} days")
     if problems:
         sys.exit(EXIT_INVALID)
 

@@ -45,6 +45,10 @@ _ACTION_OF = {
     ("s3", "ListObjectsV2"): "s3:ListBucket",
     ("s3", "ListObjects"): "s3:ListBucket",
     ("s3", "HeadBucket"): "s3:ListBucket",
+    ("s3", "ListObjectVersions"): "s3:ListBucketVersions",
+    ("s3", "CreateMultipartUpload"): "s3:PutObject",
+    ("s3", "UploadPart"): "s3:PutObject",
+    ("s3", "CompleteMultipartUpload"): "s3:PutObject",
 }
 _TRANSACT_WRITE = {
     "Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem",
@@ -215,8 +219,19 @@ def _s3(call: Call, ctx: Context) -> list[Need]:
     action = _ACTION_OF.get(("s3", call.operation), f"s3:{call.operation}")
     bucket = str(call.params.get("Bucket", "*"))
     key = call.params.get("Key")
-    resource = f"arn:{ctx.partition}:s3:::{bucket}" + (f"/{key}" if key is not None else "")
-    return [Need(action, resource)]
+    base = f"arn:{ctx.partition}:s3:::{bucket}"
+    if call.operation == "DeleteObjects":  # authorised object by object; a version id needs DeleteObjectVersion
+        return [Need("s3:DeleteObjectVersion" if o.get("VersionId") else "s3:DeleteObject", f"{base}/{o['Key']}")
+                for o in call.params.get("Delete", {}).get("Objects", [])]
+    if call.operation == "CopyObject":  # PutObject on the copy, GetObject on the source
+        source = call.params.get("CopySource") or {}
+        if isinstance(source, str):
+            src_bucket, _, src_key = source.lstrip("/").partition("/")
+        else:
+            src_bucket, src_key = str(source.get("Bucket")), str(source.get("Key"))
+        return [Need("s3:PutObject", f"{base}/{key}"),
+                Need("s3:GetObject", f"arn:{ctx.partition}:s3:::{src_bucket}/{src_key}")]
+    return [Need(action, base + (f"/{key}" if key is not None else ""))]
 
 
 def _ssm(call: Call, ctx: Context) -> list[Need]:

@@ -62,6 +62,8 @@ def core_parameters(config: Any, channels: Sequence[str], *, name_prefix: str = 
     params["TimeZone"] = str(config.time_zone)
     params["InferenceProfileId"] = str(config.model_id)
     params["FoundationModelId"] = split_model_id(str(config.model_id))[1]
+    params["SnapshotRetentionDays"] = str(config.retention.snapshots_days)
+    params["MediaRetentionDays"] = str(config.retention.media_days)
     if budget_usd is not None:
         params["MonthlyBudgetUsd"] = f"{budget_usd:g}"
     if alarm_email:

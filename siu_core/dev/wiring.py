@@ -172,7 +172,8 @@ def inbox_mounts() -> dict[str, Any]:
 
 
 def scheduled_jobs() -> list[Any]:
-    """The template's schedules as local jobs: SLA sweep every 5 minutes, digest daily at 18:00, summary weekly.
+    """The template's schedules as local jobs: SLA sweep every 5 minutes, digest daily at 18:00, summary weekly,
+    and the retention purge hourly (what TTL and lifecycle rules do on AWS).
 
     The summary goes out at 09:00 on ``$SIU_WEEKLY_SUMMARY_DAY`` (MON..SUN; the template's WeeklySummaryDay,
     default MON), with the event the template's schedule sends.
@@ -197,7 +198,16 @@ def scheduled_jobs() -> list[Any]:
         handler = _optional(module, "handler")
         if handler is not None:
             jobs.append(Job(name, expression, target(handler, name, extra)))
+    jobs.append(Job("retention-purge", "rate(1 hour)", retention_purge))
     return jobs
+
+
+def retention_purge() -> Any:
+    """What DynamoDB TTL and the bucket's lifecycle rules do on AWS, with the published config's periods."""
+    from siu_core.dev.retention import purge
+
+    config = published_config()  # read fresh: a `siu config push` changes the periods at once
+    return purge(config.retention, datetime.now(UTC)) if config is not None else None
 
 
 def queue_depths(resources: Any) -> dict[str, int]:

@@ -45,6 +45,7 @@ from siu_core.inbox import authz, templates, uploads, views
 from siu_core.inbox.bodies import ReplyBody, TemplateBody
 from siu_core.inbox.errors import Answer, ApiError, not_found
 from siu_core.models import OutboundAttachment, Participant, ReplyRequest, SendResult, TemplateRef
+from siu_core.privacy.retention import message_expiry
 from siu_core.store import audit, ddb, replies, rollups, threads
 
 if TYPE_CHECKING:
@@ -348,7 +349,7 @@ def _send_claimed(services: InboxServices, actor: Actor, thread: Mapping[str, An
     item = replies.outbound_item(thread=thread, message_id=result.message_id, at=at, text=body.text,
                                  template=template.model_dump(mode="json") if template is not None else None,
                                  user=actor.id, idempotency_key=idempotency_key, platform_status=result.status,
-                                 attachments=kept)
+                                 attachments=kept, expires_at=message_expiry(at, services.config.retention))
     response = {"thread_id": thread_id, "message": views.message_view(item), "window": window_state}
     obs.metric("RepliesSent", channel=channel.name)
     try:

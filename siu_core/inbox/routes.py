@@ -62,6 +62,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("GET", "/api/saved-replies"), ("POST", "/api/saved-replies"), ("PUT", "/api/saved-replies/{id}"),
     ("DELETE", "/api/saved-replies/{id}"), ("POST", "/api/threads/{id}/notes"), ("GET", "/api/notifications"),
     ("GET", "/api/templates"), ("POST", "/api/uploads"),
+    ("POST", "/api/admin/customers/{id}/export"), ("POST", "/api/admin/customers/{id}/erase"),
 )
 
 
@@ -301,6 +302,22 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
     @app.get(f"{PREFIX}/notifications")
     def get_notifications() -> Reply:
         return _json(200, notes.notifications(services(), actor()))
+
+    @app.post(f"{PREFIX}/admin/customers/<customer_id>/export")
+    def post_customer_export(customer_id: str) -> Reply:
+        from siu_core.inbox import privacy
+
+        return _json(200, privacy.export_customer(services(), actor(), unquote(customer_id)))
+
+    @app.post(f"{PREFIX}/admin/customers/<customer_id>/erase")
+    def post_customer_erase(customer_id: str) -> Reply:
+        from siu_core.inbox import privacy
+
+        who = actor()
+        authz.require_admin(who)
+        body = bodies.parse_body(event(), privacy.EraseBody)
+        answer = privacy.erase_customer(services(), who, unquote(customer_id), body)
+        return _json(answer.status, answer.body, answer.headers)
 
     @app.get("/")
     def get_root() -> Reply:

@@ -44,6 +44,7 @@ from siu_core.models import (
 from siu_core.pipeline import decide
 from siu_core.pipeline.notices import UnassignedNotice, notify_unassigned
 from siu_core.pipeline.router import PIPELINE_ACTOR, Router
+from siu_core.privacy import retention
 from siu_core.store import (
     aliases,
     audit,
@@ -534,6 +535,7 @@ class Batch:
             "attachments": attachments or None,
             "event": raw,
             "snapshot_key": snapshot,
+            retention.TTL_ATTRIBUTE: retention.message_expiry(ev.timestamp, self.services.config.retention),
             **extra,
         }
 
@@ -832,7 +834,7 @@ class Batch:
 
     def _annotate(self, ev: ReactionEvent | UnsendEvent | EditEvent, received_at: datetime) -> Outcome:
         target = _message_key(ev, ev.target_message_id)
-        snapshots.put_event(ev, received_at)
+        snapshot = snapshots.put_event(ev, received_at)
         stored = self.stored.get(target)
         scope = _scope(stored, target)
         after: dict[str, Any]
@@ -843,9 +845,10 @@ class Batch:
         elif isinstance(ev, UnsendEvent):
             op, action, after = messages.unsend_op(target, at=ev.timestamp), "unsent", {"deleted": True}
         else:
-            return self._edit(ev, target, scope)
+            return self._edit(ev, target, scope, snapshot)
+        # The row names the event's snapshot: an erasure finds it there (siu_core.privacy).
         row = audit.row_op(scope, action, by=PIPELINE_ACTOR, at=self.now, ref=ev.target_message_id,
-                           after={"message_key": target, **after})
+                           after={"message_key": target, **after, "snapshot_key": snapshot})
         try:
             ddb.transact([op, row])
         except ddb.TransactionConflict:
@@ -856,7 +859,7 @@ class Batch:
         self._log(f"message {action}", ev, message_id=ev.target_message_id)
         return "annotated"
 
-    def _edit(self, ev: EditEvent, target: str, scope: str) -> Outcome:
+    def _edit(self, ev: EditEvent, target: str, scope: str, snapshot: str) -> Outcome:
         """Replace the text, keeping the one it replaces in the message's history (guarded, retried on fresh data)."""
         for attempt in range(2):
             stored = self.stored.get(target) or {}
@@ -866,7 +869,7 @@ class Batch:
             # One row per edit (several edits of one message in a batch share ``now``): the ref names its time.
             row = audit.row_op(scope, "edited", by=PIPELINE_ACTOR, at=self.now,
                                ref=f"{ev.target_message_id}#{keys.ts(ev.timestamp)}",
-                               after={"message_key": target, "edited": True})
+                               after={"message_key": target, "edited": True, "snapshot_key": snapshot})
             try:
                 ddb.transact([messages.edit_op(target, text=ev.text, at=ev.timestamp, previous=previous), row])
             except ddb.TransactionConflict:
@@ -885,7 +888,7 @@ class Batch:
     # delivery status of outbound messages --------------------------------------------------------
 
     def _status(self, ev: StatusEvent, received_at: datetime) -> Outcome:
-        snapshots.put_event(ev, received_at)
+        snapshot = snapshots.put_event(ev, received_at)
         error = ev.error.model_dump(mode="json", exclude_none=True) if ev.error else None
         changed = False
         for message_id in ev.message_ids:
@@ -895,7 +898,7 @@ class Batch:
                 ddb.transact([
                     messages.status_op(target, status=ev.status, at=ev.timestamp, error=error),
                     audit.row_op(scope, "status", by=PIPELINE_ACTOR, at=self.now, ref=f"{message_id}#{ev.status}",
-                                 after={"message_key": target, "status": ev.status}),
+                                 after={"message_key": target, "status": ev.status, "snapshot_key": snapshot}),
                 ])
                 changed = True
             except ddb.TransactionConflict:
@@ -907,7 +910,8 @@ class Batch:
                     ddb.transact([
                         threads.watermark_op(head.thread_id, ev.status, ev.watermark),
                         audit.row_op(head.thread_id, f"watermark_{ev.status}", by=PIPELINE_ACTOR, at=self.now,
-                                     ref=keys.ts(ev.watermark), after={"watermark": keys.ts(ev.watermark)}),
+                                     ref=keys.ts(ev.watermark),
+                                     after={"watermark": keys.ts(ev.watermark), "snapshot_key": snapshot}),
                     ])
                     changed = True
                 except ddb.TransactionConflict:

@@ -160,7 +160,8 @@ def release(key: str, owner: str) -> bool:
 
 def outbound_item(*, thread: Mapping[str, Any], message_id: str, at: datetime, text: str | None,
                   template: Mapping[str, Any] | None, user: str, idempotency_key: str,
-                  platform_status: str, attachments: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+                  platform_status: str, attachments: Sequence[Mapping[str, Any]] = (),
+                  expires_at: int | None = None) -> dict[str, Any]:
     """The stored form of a reply the inbox sent (keyed by the platform's id, like every message)."""
     channel, account = str(thread["channel"]), str(thread["account_id"])
     kind = "template" if template is not None else str(attachments[0]["type"]) if attachments else "text"
@@ -186,6 +187,8 @@ def outbound_item(*, thread: Mapping[str, Any], message_id: str, at: datetime, t
         "status_rank": 0,
         "status_at": keys.ts(at),
         **({"attachments": [dict(a) for a in attachments]} if attachments else {}),
+        # the messages table's TTL (config retention.messages_days; None: kept until erased)
+        "expires_at": expires_at,
     }
 
 
