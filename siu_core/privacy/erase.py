@@ -130,7 +130,8 @@ def _erase_thread(names: ResourceNames, customer_id: str, thread: Mapping[str, A
         say(f"thread {thread_id}: {len(page)} message(s) erased")
     work = plan.for_audit_rows(names, holdings.audit_rows(thread_id))
     work.extend(plan.for_thread(names, thread, notes=holdings.notes_of(thread_id),
-                                assignments=holdings.assignments_of(thread_id)))
+                                assignments=holdings.assignments_of(thread_id),
+                                uploads=holdings.uploads_of(thread_id)))
     _record(names, customer_id, _run(names, work))
 
 

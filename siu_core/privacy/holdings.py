@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from siu_core.store import assignments, audit, ddb, messages, notes, threads
+from siu_core.store import assignments, audit, ddb, messages, notes, threads, uploads
 from siu_core.store import customers as heads
 from siu_core.store.aliases import alias_target
 
@@ -75,3 +75,8 @@ def notes_of(thread_id: str) -> list[dict[str, Any]]:
 def assignments_of(thread_id: str) -> list[dict[str, Any]]:
     """A thread's assignment rows, in order."""
     return assignments.history(thread_id)
+
+
+def uploads_of(thread_id: str) -> list[dict[str, Any]]:
+    """The files teammates uploaded for a thread (sent or abandoned)."""
+    return uploads.for_thread(thread_id)

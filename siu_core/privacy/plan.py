@@ -7,7 +7,8 @@ everything is found through keys and indexes (never a scan) and planned here fro
   message), the idempotency record of a reply a teammate sent, its raw snapshot and its media
   objects in the bucket, and the audit rows kept under ``message#<key>`` for early annotations;
 - an audit row: itself, and the raw snapshot of the reaction, edit or status event it records;
-- a thread: its notes and the mention notifications they raised, its away-reply claim, its
+- a thread: its notes and the mention notifications they raised, its away-reply claim, the files
+  teammates uploaded for it (records and objects, sent or abandoned), its
   assignment rows (an open one is ended together with its teammate's load counter, so the counter
   never drifts), its audit rows and the thread item;
 - a conversation: its head in the customers table and the aliases that point at it.
@@ -28,7 +29,7 @@ from siu_core.store.aliases import ALIAS_OF
 
 #: The kinds counted in an erasure's audit entry and an export's summary.
 KINDS = ("conversations", "threads", "messages", "notes", "notifications", "assignments", "audit_rows",
-         "dedupe", "claims", "objects")
+         "dedupe", "claims", "uploads", "objects")
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,8 @@ def for_audit_rows(names: ResourceNames, rows: Iterable[Mapping[str, Any]]) -> P
 
 
 def for_thread(names: ResourceNames, thread: Mapping[str, Any], *, notes: Iterable[Mapping[str, Any]],
-               assignments: Iterable[Mapping[str, Any]]) -> Plan:
-    """A thread's own items after its messages: notes, notifications, claim, assignments, the thread."""
+               assignments: Iterable[Mapping[str, Any]], uploads: Iterable[Mapping[str, Any]] = ()) -> Plan:
+    """A thread's own items after its messages: notes, notifications, claim, uploads, assignments, the thread."""
     thread_id = str(thread["thread_id"])
     plan = Plan()
     for note in notes:
@@ -135,6 +136,9 @@ def for_thread(names: ResourceNames, thread: Mapping[str, Any], *, notes: Iterab
             plan.deletes.append(Delete("notifications", names.composer,
                                        {"pk": f"notify#{who}", "sk": f"{note.get('at')}#{note['sk']}"}))
     plan.deletes.append(Delete("claims", names.composer, {"pk": f"away#{thread_id}", "sk": "claim"}))
+    for upload in uploads:
+        plan.deletes.append(Delete("uploads", names.composer, {"pk": str(upload["pk"]), "sk": str(upload["sk"])}))
+        plan.objects.append(str(upload["object_key"]))
     for row in assignments:
         seq, assignee = int(row["seq"]), str(row.get("assignee") or "")
         if row.get("status") == "open" and assignee and not keys.is_queue(assignee):

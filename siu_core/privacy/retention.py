@@ -66,6 +66,7 @@ class ObjectVersion:
 def object_days(key: str, periods: Periods) -> int | None:
     """How long an object under ``key`` is kept, by prefix (None: no retention rule names it)."""
     for prefix, days in (("events/", periods.snapshots_days), ("media/", periods.media_days),
+                         ("uploads/", periods.media_days),
                          ("exports/", EXPORTS_DAYS), ("queue/", QUEUE_DAYS)):
         if key.startswith(prefix):
             return days

@@ -76,6 +76,12 @@ def issue(*, thread_id: str, upload_id: str, filename: str, content_type: str, s
     return item, {"url": _public_url(str(post["url"])), "fields": dict(post["fields"])}
 
 
+def for_thread(thread_id: str) -> list[dict[str, Any]]:
+    """Every upload record a thread still holds (sent or not): what an erasure must also remove."""
+    return list(ddb.query_all(table(), key_condition="#p = :p", names={"#p": "pk"},
+                              vals=ddb.values(p=partition(thread_id))))
+
+
 def _public_url(url: str) -> str:
     """The POST's URL as the browser must call it: S3's, or the configured front's."""
     front = os.environ.get(ENDPOINT_ENV, "").rstrip("/")
