@@ -163,3 +163,24 @@ def test_queue_counts_and_landing(inbox) -> None:
     assert ana["landing"]["queue"] == "mine" and ana["unread"] == 2 and len(ana["unread_by_thread"]) == 2
     cho = call("GET", "/api/queues", token=token_for("cho")).body
     assert cho["landing"] is None  # nothing anywhere they may see
+
+
+def test_a_customer_answer_reaches_slack_only_for_an_opted_in_holder(inbox, slack, monkeypatch) -> None:
+    from siu_core.notify import Notifier
+    from siu_core.pipeline import ingest
+
+    notifier = Notifier(token="xoxb-test", base_url=slack.url)
+    monkeypatch.setattr(ingest.Services, "notifier", lambda self: notifier)
+    tid, holder = _opened(inbox)
+    admin = token_for("boss", "admin")
+    assert call("PUT", f"/api/roster/{holder}", token=admin, body={"slack_user": "U0HOLDER1"}).status == 200
+    deliver([inbound("m2", "my card number is 4111 1111", at=NOW + timedelta(minutes=1))], inbox.config)
+    assert slack.posts == []  # a Slack id alone is not an opt-in
+    me = token_for(holder)
+    prefs = call("GET", "/api/me/preferences", token=me).body["preferences"]
+    assert call("PUT", "/api/me/preferences", token=me, body={**prefs, "slack": True}).status == 200
+    deliver([inbound("m3", "my card number is 4111 1111 again", at=NOW + timedelta(minutes=2))], inbox.config)
+    deliver([inbound("m3", "my card number is 4111 1111 again", at=NOW + timedelta(minutes=2))], inbox.config)
+    (post,) = slack.posts  # the redelivery tells nobody again
+    assert post["body"]["channel"] == "U0HOLDER1" and tid in post["body"]["text"]
+    assert "4111" not in post["body"]["text"]  # the customer's words stay in the inbox

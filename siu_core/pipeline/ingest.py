@@ -99,6 +99,15 @@ class Services:
     _session: Any = None
     _channels: ChannelRegistry | None = None
     _signals: Labeler | None = None
+    _notifier: Any = None
+
+    def notifier(self) -> Any:
+        """The Slack client for notifications' direct messages (built on first need: token read once)."""
+        if self._notifier is None:
+            from siu_core.notify import Notifier
+
+            self._notifier = Notifier(secrets=self.secrets)
+        return self._notifier
 
     def signals(self) -> Labeler:
         """The local labeler follow-ups take: urgency words and language, never a model call."""
@@ -519,12 +528,10 @@ class Batch:
         if not any(n.teammate in entries for n in notices):
             return
         from siu_core.notification_events import tell_on_slack
-        from siu_core.notify import Notifier
 
-        notifier = Notifier(secrets=self.services.secrets)
         for notice in notices:
             if notice.teammate in entries:
-                tell_on_slack(notice, entries[notice.teammate], notifier)
+                tell_on_slack(notice, entries[notice.teammate], self.services.notifier())
 
     def _placement(self, ev: MessageEvent, fingerprint: str | None) -> decide.Placement:
         """Where an inbound message goes, judged on what the batch knows now (see :mod:`.decide`)."""
