@@ -12,6 +12,7 @@ link to the thread, never a customer's words. A courtesy: it never raises.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -60,3 +61,22 @@ def tell_on_slack(notice: Notice, entry: RosterEntry, notifier: Notifier, inbox_
     where = f"{inbox_url}#/queue/{quote(notice.thread_id)}" if inbox_url else f"thread {notice.thread_id} in the inbox"
     return notifier.post(entry.slack_user, f"{SLACK_TEXT.get(notice.kind, 'Inbox notification')}: {where}",
                          kind=f"dm_{notice.kind}")
+
+
+def assigned_by_sweep(thread_id: str, assignee: str, at: datetime, *, entries: Mapping[str, RosterEntry],
+                      notifier: Notifier | None, by: str) -> bool:
+    """Tell a teammate the SLA sweep gave them a thread (a breach re-route or a drained queue); never raises."""
+    from siu_core.notification_rules import on_assignment
+    from siu_core.store import threads
+
+    try:
+        thread = threads.get(thread_id) or {}
+        if thread.get("assignee") != assignee:
+            return False  # taken again meanwhile: the newer assignment tells its own holder
+        notice = on_assignment(thread_id, assignee, seq=int(thread.get("assignment_seq") or 0), by=by)
+        return notice is not None and raise_once(notice, at, entry=entries.get(assignee), notifier=notifier)
+    except Exception as exc:  # the assignment stands; the sweep carries on
+        obs.metric("NotificationFailures", kind="assigned")
+        obs.get_logger("notify").error("assignment notification not written",
+                                       extra={"thread_id": thread_id, "error": type(exc).__name__})
+        return False

@@ -170,6 +170,12 @@ def sweep(config: SiuConfig, now: datetime, notifier: Notifier | None = None) ->
             log.info("SLA breach handled", extra={"thread_id": breach.thread_id, "team": breach.team,
                                                   "from": breach.previous, "to": breach.target,
                                                   "reason": breach.reason})
+    from siu_core.notification_events import assigned_by_sweep
+
+    by_id = {e.id: e for e in entries}
+    for b in report.breaches:
+        if b.target:
+            assigned_by_sweep(b.thread_id, b.target, now, entries=by_id, notifier=notifier, by=ACTOR)
     by_team: dict[str, list[Breach]] = {}
     for b in report.breaches:
         by_team.setdefault(b.team or config.default_team, []).append(b)
@@ -184,5 +190,7 @@ def sweep(config: SiuConfig, now: datetime, notifier: Notifier | None = None) ->
         handed = drain_unassigned(team, config=config, now=now, router=router)
         if handed:
             report.drained[team] = handed
+            for thread_id, assignee in handed:
+                assigned_by_sweep(thread_id, assignee, now, entries=by_id, notifier=notifier, by=ACTOR)
     log.info("SLA sweep done", extra=report.summary())
     return report

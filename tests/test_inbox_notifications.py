@@ -184,3 +184,16 @@ def test_a_customer_answer_reaches_slack_only_for_an_opted_in_holder(inbox, slac
     (post,) = slack.posts  # the redelivery tells nobody again
     assert post["body"]["channel"] == "U0HOLDER1" and tid in post["body"]["text"]
     assert "4111" not in post["body"]["text"]  # the customer's words stay in the inbox
+
+
+def test_a_breach_reroute_notifies_the_new_holder_once(inbox) -> None:
+    from siu_core.sla_sweep import sweep
+
+    tid, holder = _opened(inbox)
+    due = NOW - timedelta(minutes=5) + timedelta(hours=inbox.config.sla.normal_hours)
+    report = sweep(inbox.config, due + timedelta(minutes=1))
+    (breach,) = report.breaches
+    assert breach.target and breach.target != holder
+    sweep(inbox.config, due + timedelta(minutes=6))  # handled once: nothing new
+    notices = call("GET", "/api/notifications", token=token_for(breach.target)).body["notifications"]
+    assert [(n["kind"], n["thread_id"], n["by"]) for n in notices] == [("assigned", tid, "function:sla-sweeper")]
