@@ -513,8 +513,6 @@ NOT_EXERCISED: dict[str, dict[tuple[str, str], str]] = {
         ("dynamodb:GetItem", "table/siu-customers"): "ingest.Batch._refresh: re-read after a transaction conflict",
     },
     "sla-sweeper": {
-        ("dynamodb:PutItem", "table/siu-composer"):
-            "sla_warnings.warn: a thread within sla.warn_minutes of its due time (test_inbox_notifications)",
         ("dynamodb:GetItem", "table/siu-composer"):
             "notification_events.tell_on_slack: a warned assignee with a Slack id",
     },
