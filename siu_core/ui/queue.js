@@ -76,15 +76,15 @@ export class QueuePane {
   async refresh() {
     if (this.mode === "all") await this.loadTeams();
     const sections = this.sections();
-    const [results, overview] = await Promise.all([
-      Promise.all(sections.map((s) => api.queue(s.params).then((data) => ({ data }), (error) => ({ error })))),
-      api.queues().catch(() => this.overview),
-    ]);
+    const results = await Promise.all(sections.map((s) => api.queue(s.params).then((data) => ({ data }), (error) => ({ error }))));
     const network = results.find((r) => r.error && r.error.status === 0);
     if (network) throw network.error;
+    // The other queues' counts matter only where a section is empty (its hint): no extra request otherwise.
+    const empty = results.some((r) => r.data && !(r.data.threads || []).length);
+    const overview = empty ? await api.queues().catch(() => this.overview) : null;
     this.overview = overview;
     const sig = JSON.stringify([this.mode, this.teammate, sections.map((s) => s.key), results.map((r) => (r.error ? r.error.message : r.data.threads)),
-      overview && overview.queues, overview && overview.unread_by_thread]);
+      overview && overview.queues]);
     if (sig === this.sig) return;
     this.sig = sig;
     this.draw(sections, results);
