@@ -108,6 +108,8 @@ class SlaSpec(_Strict):
     urgent_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
     normal_hours: int = Field(default=4, ge=1, le=7 * 24)
     working_hours_only: bool = False
+    #: How long before the due time the assignee is notified that the target is about to be missed (0: never).
+    warn_minutes: int = Field(default=10, ge=0, le=24 * 60)
 
 
 class RetentionSpec(_Strict):

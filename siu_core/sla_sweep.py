@@ -55,6 +55,7 @@ class SweepReport:
     drained: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     notices: int = 0
     checked: int = 0
+    warned: int = 0
 
     def summary(self) -> dict[str, Any]:
         """Counts for the handler's answer and logs (ids only)."""
@@ -65,6 +66,7 @@ class SweepReport:
             "flagged": sum(1 for b in self.breaches if not b.target),
             "drained": sum(len(v) for v in self.drained.values()),
             "notices": self.notices,
+            "warned": self.warned,
         }
 
 
@@ -155,6 +157,9 @@ def sweep(config: SiuConfig, now: datetime, notifier: Notifier | None = None) ->
     candidates = _open_threads(config, entries)
     report.checked = len(candidates)
     pool = _pool(config, entries)
+    from siu_core.sla_warnings import warn
+
+    report.warned = warn(config, entries, candidates, now, notifier)
     for thread in sorted(candidates, key=lambda t: str(t.get("sla_due") or t.get("opened_at") or "")):
         breach, pool = _handle(thread, config, entries, now, pool)
         if breach is not None:
@@ -165,6 +170,12 @@ def sweep(config: SiuConfig, now: datetime, notifier: Notifier | None = None) ->
             log.info("SLA breach handled", extra={"thread_id": breach.thread_id, "team": breach.team,
                                                   "from": breach.previous, "to": breach.target,
                                                   "reason": breach.reason})
+    from siu_core.notification_events import assigned_by_sweep
+
+    by_id = {e.id: e for e in entries}
+    for b in report.breaches:
+        if b.target:
+            assigned_by_sweep(b.thread_id, b.target, now, entries=by_id, notifier=notifier, by=ACTOR)
     by_team: dict[str, list[Breach]] = {}
     for b in report.breaches:
         by_team.setdefault(b.team or config.default_team, []).append(b)
@@ -179,5 +190,7 @@ def sweep(config: SiuConfig, now: datetime, notifier: Notifier | None = None) ->
         handed = drain_unassigned(team, config=config, now=now, router=router)
         if handed:
             report.drained[team] = handed
+            for thread_id, assignee in handed:
+                assigned_by_sweep(thread_id, assignee, now, entries=by_id, notifier=notifier, by=ACTOR)
     log.info("SLA sweep done", extra=report.summary())
     return report

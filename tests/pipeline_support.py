@@ -198,7 +198,9 @@ def dump_state(*, include_s3: bool = True, ignore_routing: bool = False) -> dict
         # The inbox change counter is a hint to pollers, not state: a crash may skip or repeat a bump.
         items = [i for i in ddb.scan_all(table) if i.get("customer_key") != inbox_version.KEY]
         if ignore_routing:
-            items = [_without(i, ROUTING_FIELDS) for i in items]
+            # A notification goes to whoever the thread was routed to: its partition names them.
+            items = [_without({**i, "pk": "notify#"} if str(i.get("pk", "")).startswith("notify#") else i,
+                              ROUTING_FIELDS) for i in items]
         state[table] = sorted(json.dumps(i, sort_keys=True, default=str) for i in items)
     if include_s3:
         s3 = clients.s3()

@@ -340,10 +340,18 @@ class _Day:
         assert edited["statusCode"] == 200, edited
         assert call("DELETE", f"/api/saved-replies/{reply_id}")["statusCode"] == 200
         assert call("PUT", "/api/roster/ana", {"slack_user": "U012ABCDEF"})["statusCode"] == 200
+        ana = issue_token("ana", key=key, now=now)
+        self.as_("inbox")
+        opted = inbox.handler(_fn_url_event("PUT", "/api/me/preferences", headers={
+            "authorization": f"Bearer {ana}", "content-type": "application/json"}, body=b'{"slack": true}'), None)
+        self.as_("test")
+        assert opted["statusCode"] == 200, opted  # Slack direct messages are opt-in
         noted = call("POST", f"/api/threads/{tid}/notes", {"text": "@ana please check the courier"})
         assert noted["statusCode"] == 201, noted
         assert json.loads(noted["body"])["slack"] == ["ana"], noted  # the DM read the Slack token
         assert call("GET", "/api/notifications")["statusCode"] == 200
+        assert call("GET", "/api/queues")["statusCode"] == 200
+        assert call("POST", "/api/notifications/read", {"until": now.isoformat()})["statusCode"] == 200
         # A photo: the upload's record and presigned POST, the browser's POST (authorised as the inbox role's
         # s3:PutObject of that key, recorded here: botocore makes no call for it), the reply's HeadObject and
         # presigned GET. WhatsApp's thread with the image is open and inside the window.
@@ -528,6 +536,10 @@ NOT_EXERCISED: dict[str, dict[tuple[str, str], str]] = {
         ("dynamodb:GetItem", "table/siu-messages"): "ingest.Batch._refresh: re-read after a transaction conflict",
         ("dynamodb:GetItem", "table/siu-dedupe"): "ingest.Batch._refresh: re-read after a transaction conflict",
         ("dynamodb:GetItem", "table/siu-customers"): "ingest.Batch._refresh: re-read after a transaction conflict",
+    },
+    "sla-sweeper": {
+        ("dynamodb:GetItem", "table/siu-composer"):
+            "notification_events.tell_on_slack: a warned assignee with a Slack id",
     },
 }
 

@@ -17,6 +17,12 @@ def slack() -> Iterator[SlackStub]:
     yield from slack_server()
 
 
+def _opt_in_to_slack(who: str) -> None:
+    """Slack direct messages are opt-in (the teammate's preferences)."""
+    prefs = call("GET", "/api/me/preferences", token=token_for(who)).body["preferences"]
+    assert call("PUT", "/api/me/preferences", token=token_for(who), body={**prefs, "slack": True}).status == 200
+
+
 def _accounts_thread(inbox) -> str:
     deliver([inbound("m1", "I was charged twice, refund please")], inbox.config)  # billing -> accounts
     return str(thread_of()["thread_id"])
@@ -42,20 +48,21 @@ def test_a_mention_notifies_and_lets_another_team_read_but_not_act(inbox) -> Non
     tid = _accounts_thread(inbox)
     ana = token_for("ana")  # care: cannot see accounts' thread
     assert call("GET", f"/api/threads/{tid}", token=ana).status == 403
-    assert call("GET", "/api/notifications", token=ana).body == {"notifications": []}
+    assert call("GET", "/api/notifications", token=ana).body["notifications"] == []
     added = call("POST", f"/api/threads/{tid}/notes", token=token_for("cho"),
                  body={"text": "@ana did this customer call care yesterday? cc @Mei. IG @kofi_shop"})
     assert added.status == 201
     assert added.body["mentioned"] == ["ana", "mei"] and added.body["unknown_mentions"] == ["kofi_shop"]
     (notice,) = call("GET", "/api/notifications", token=ana).body["notifications"]
     assert notice["thread_id"] == tid and notice["by"] == "cho" and notice["kind"] == "mention"
+    assert notice["read"] is False and notice["note_id"] == added.body["note"]["id"]
     seen = call("GET", f"/api/threads/{tid}", token=ana)
     assert seen.status == 200 and seen.body["can_act"] is False
     assert call("POST", f"/api/threads/{tid}/close", token=ana, body={}).status == 403
     answered = call("POST", f"/api/threads/{tid}/notes", token=ana, body={"text": "Yes, about the same charge."})
     assert answered.status == 201  # a mentioned teammate can answer in a note
     assert threads.get(tid)["note_count"] == 2
-    assert call("GET", "/api/notifications", token=token_for("ben")).body == {"notifications": []}
+    assert call("GET", "/api/notifications", token=token_for("ben")).body["notifications"] == []
 
 
 def test_a_retry_with_the_same_key_adds_one_note(inbox) -> None:
@@ -95,6 +102,7 @@ def test_a_mentioned_teammate_with_a_slack_id_gets_a_direct_message(inbox, slack
     admin = token_for("boss", "admin")
     assert call("PUT", "/api/roster/ana", token=admin, body={"slack_user": "U012ABCDEF"}).status == 200
     assert call("PUT", "/api/roster/ana", token=admin, body={"slack_user": "not-an-id"}).status == 422
+    _opt_in_to_slack("ana")
     added = call("POST", f"/api/threads/{tid}/notes", token=token_for("cho"),
                  body={"text": "@ana @mei secret refund details here"}, headers={"Idempotency-Key": "n-1",
                                                                                  "Host": "inbox.example"})
@@ -115,7 +123,19 @@ def test_slack_refusing_loses_no_note(inbox, slack) -> None:
     inbox.services.notifier = Notifier(token="xoxb-test", base_url=slack.url)
     admin = token_for("boss", "admin")
     assert call("PUT", "/api/roster/ana", token=admin, body={"slack_user": "U012ABCDEF"}).status == 200
+    _opt_in_to_slack("ana")
     slack.errors.append("channel_not_found")
     added = call("POST", f"/api/threads/{tid}/notes", token=token_for("cho"), body={"text": "@ana look"})
     assert added.status == 201 and added.body["slack"] == [] and added.body["mentioned"] == ["ana"]
     assert len(call("GET", "/api/notifications", token=token_for("ana")).body["notifications"]) == 1
+
+
+def test_a_mentioned_teammate_who_did_not_opt_in_gets_no_slack_message(inbox, slack) -> None:
+    from siu_core.notify import Notifier
+
+    tid = _accounts_thread(inbox)
+    inbox.services.notifier = Notifier(token="xoxb-test", base_url=slack.url)
+    admin = token_for("boss", "admin")
+    assert call("PUT", "/api/roster/ana", token=admin, body={"slack_user": "U012ABCDEF"}).status == 200
+    added = call("POST", f"/api/threads/{tid}/notes", token=token_for("cho"), body={"text": "@ana look"})
+    assert added.status == 201 and added.body["slack"] == [] and slack.posts == []

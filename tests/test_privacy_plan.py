@@ -64,13 +64,16 @@ def test_a_thread_releases_only_a_teammates_open_assignment() -> None:
     assert _kinds(p)[-1] == ("threads", "t-threads")  # the thread goes last
 
 
-def test_a_note_takes_its_mention_notifications() -> None:
+def test_the_thread_takes_its_notifications_and_names_who_may_hold_them() -> None:
     note = {"pk": "note#th", "sk": "n1", "at": "2026-03-04T02:00:00.000000Z", "mentions": ["ana", "cho"]}
-    p = plan.for_thread(NAMES, {"thread_id": "th"}, notes=[note], assignments=[])
+    held = [{"pk": "notify#ana", "sk": "2026-03-04T02:00:00.000000Z#aa", "thread_id": "th"},
+            {"pk": "notify#ana", "sk": "2026-03-04T03:00:00.000000Z#bb", "thread_id": "other"}]
+    p = plan.for_thread(NAMES, {"thread_id": "th"}, notes=[note], assignments=[], notifications=held)
     keys = [d.key for d in p.deletes if d.kind == "notifications"]
-    assert keys == [{"pk": "notify#ana", "sk": "2026-03-04T02:00:00.000000Z#n1"},
-                    {"pk": "notify#cho", "sk": "2026-03-04T02:00:00.000000Z#n1"}]
+    assert keys == [{"pk": "notify#ana", "sk": "2026-03-04T02:00:00.000000Z#aa"}]  # another thread's stays
     assert {"pk": "away#th", "sk": "claim"} in [d.key for d in p.deletes]
+    rows = [{"seq": 1, "assignee": "queue#care"}, {"seq": 2, "assignee": "ben"}, {"seq": 3, "assignee": "ana"}]
+    assert plan.notified([note], rows) == ["ben", "ana", "cho"]
 
 
 @pytest.mark.parametrize(

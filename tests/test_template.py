@@ -218,8 +218,8 @@ def test_every_decrypt_grant_is_through_ssm_for_one_parameter(core: dict[str, An
     statements = [s for t in (core, conn) for r in t["Resources"].values() if r["Type"] in (
         "AWS::IAM::Role", "AWS::IAM::Policy") for p in (r["Properties"].get("Policies") or [r["Properties"]])
         for s in p["PolicyDocument"]["Statement"] if s["Action"] == "kms:Decrypt"]
-    # inbox (its key, Slack's token), digest, sweeper; each connector and its readers
-    assert len(statements) == 4 + 2 * len(CHANNELS)
+    # inbox (its key, Slack's token), digest, sweeper, labeler (Slack's token); each connector and its readers
+    assert len(statements) == 5 + 2 * len(CHANNELS)
     for s in statements:
         condition = s["Condition"]["StringEquals"]
         assert condition["kms:ViaService"] == {"Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"}

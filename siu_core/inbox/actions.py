@@ -77,7 +77,27 @@ def reassign(services: InboxServices, actor: Actor, thread_id: str, body: Reassi
             raise conflict("thread_closed", "the thread was closed meanwhile") from None
 
     changed = _store(run, thread_id)
+    if changed:
+        _tell_assigned(services, actor, thread_id, body.to)
     return _after(services, thread_id, changed)
+
+
+def _tell_assigned(services: InboxServices, actor: Actor, thread_id: str, to: str) -> None:
+    """Notify the new holder (after the commit: a failure is logged, never turned into a failed reassign)."""
+    from siu_core import obs
+    from siu_core.notification_events import raise_once
+    from siu_core.notification_rules import on_assignment
+
+    thread = threads.get(thread_id) or {}
+    notice = on_assignment(thread_id, to, seq=int(thread.get("assignment_seq") or 0), by=actor.id)
+    if notice is None:
+        return
+    try:
+        raise_once(notice, services.clock(), entry=roster.get(to), notifier=services.slack())
+    except Exception as exc:
+        obs.metric("NotificationFailures", kind="assigned")
+        obs.get_logger("inbox").error("assignment notification not written",
+                                      extra={"thread_id": thread_id, "error": type(exc).__name__})
 
 
 def claim(services: InboxServices, actor: Actor, thread_id: str) -> dict[str, Any]:

@@ -3,9 +3,10 @@
 Anyone who may read a thread may add a note (a closed thread too: notes review the past). Mentioned
 teammates (:mod:`siu_core.composer.mentions` against the live roster) get a notification and may read
 the thread from then on, whatever its team (:func:`siu_core.inbox.authz.can_view`); they may not act
-on it. A mentioned teammate with a Slack id on the roster also gets a Slack direct message (a link,
-never the note's words). The optional ``Idempotency-Key`` makes a retried request find its note
-instead of adding one (and tells nobody twice).
+on it. A mentioned teammate with a Slack id on the roster who opted in (their preferences,
+:mod:`siu_core.inbox.notifications`) also gets a Slack direct message (a link, never the note's
+words). The optional ``Idempotency-Key`` makes a retried request find its note instead of adding one
+(and tells nobody twice).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from siu_core import obs
 from siu_core.composer import mentions
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
     from siu_core.inbox.services import InboxServices
 
 SERVICE = "inbox"
-#: Notifications ``GET /api/notifications`` returns at most.
-NOTIFICATION_PAGE = 50
 
 
 def view(note: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,26 +69,20 @@ def add(services: InboxServices, actor: Actor, thread_id: str, body: NoteBody, k
     slack: list[str] = []
     if status == 201:
         obs.get_logger(SERVICE).info("note added", extra={"thread_id": thread_id, "mentions": len(told)})
-        slack = _tell_on_slack(services, actor, [e for e in entries if e.id in told], thread_id, inbox_url)
+        slack = _tell_on_slack(services, actor, [e for e in entries if e.id in told], thread_id, note_id, inbox_url)
     return Answer(status, {"note": view(note), "mentioned": list(note.get("mentions") or []),
                            "unknown_mentions": list(found.unknown), "slack": slack})
 
 
 def _tell_on_slack(services: InboxServices, actor: Actor, mentioned: list[RosterEntry], thread_id: str,
-                   inbox_url: str | None) -> list[str]:
-    """A Slack direct message to each mentioned teammate with a Slack id; the ids reached (a courtesy: never raises)."""
+                   note_id: str, inbox_url: str | None) -> list[str]:
+    """A Slack direct message to each mentioned teammate who has a Slack id and opted in; the ids reached."""
+    from siu_core.notification_events import tell_on_slack
+    from siu_core.notification_rules import Notice
+
     reachable = [e for e in mentioned if e.slack_user]
     if not reachable:
         return []
-    who = actor.entry.name if actor.entry else actor.id
-    where = f"{inbox_url}#/queue/{quote(thread_id)}" if inbox_url else f"thread {thread_id} (Mentions, in the inbox)"
-    text = f"{who} mentioned you in an internal note: {where}"  # the note's words stay in the inbox
     notifier = services.slack()
-    return [e.id for e in reachable if notifier.post(e.slack_user, text, kind="mention")]
-
-
-def notifications(services: InboxServices, actor: Actor) -> dict[str, Any]:
-    """The caller's newest notifications (mentions), each with the thread it points to."""
-    items = notes.notifications(actor.id, limit=NOTIFICATION_PAGE)
-    return {"notifications": [{"kind": n.get("kind"), "thread_id": n.get("thread_id"), "note_id": n.get("note_id"),
-                               "by": n.get("by"), "at": n.get("at")} for n in items]}
+    return [e.id for e in reachable
+            if tell_on_slack(Notice(e.id, "mention", thread_id, note_id, actor.id), e, notifier, inbox_url)]

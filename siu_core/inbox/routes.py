@@ -63,6 +63,8 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("DELETE", "/api/saved-replies/{id}"), ("POST", "/api/threads/{id}/notes"), ("GET", "/api/notifications"),
     ("GET", "/api/templates"), ("POST", "/api/uploads"),
     ("POST", "/api/admin/customers/{id}/export"), ("POST", "/api/admin/customers/{id}/erase"),
+    ("POST", "/api/notifications/read"), ("GET", "/api/me/preferences"),
+    ("PUT", "/api/me/preferences"), ("GET", "/api/queues"),
 )
 
 
@@ -301,7 +303,39 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
 
     @app.get(f"{PREFIX}/notifications")
     def get_notifications() -> Reply:
-        return _json(200, notes.notifications(services(), actor()))
+        from siu_core.inbox import notifications
+
+        who = actor()
+        return conditional("notifications", who, lambda: notifications.listing(services(), who, params()))
+
+    @app.post(f"{PREFIX}/notifications/read")
+    def post_notifications_read() -> Reply:
+        from siu_core.inbox import notifications
+
+        who = actor()
+        body = bodies.parse_body(event(), notifications.ReadBody)
+        return _json(200, notifications.mark_read(services(), who, body))
+
+    @app.get(f"{PREFIX}/me/preferences")
+    def get_preferences() -> Reply:
+        from siu_core.inbox import notifications
+
+        return _json(200, notifications.preferences(services(), actor()))
+
+    @app.put(f"{PREFIX}/me/preferences")
+    def put_preferences() -> Reply:
+        from siu_core.inbox import notifications
+        from siu_core.notification_rules import Preferences
+
+        who = actor()
+        return _json(200, notifications.put_preferences(services(), who, bodies.parse_body(event(), Preferences)))
+
+    @app.get(f"{PREFIX}/queues")
+    def get_queues() -> Reply:
+        from siu_core.inbox import overview
+
+        who = actor()
+        return conditional("queues", who, lambda: overview.overview(services(), who))
 
     @app.post(f"{PREFIX}/admin/customers/<customer_id>/export")
     def post_customer_export(customer_id: str) -> Reply:

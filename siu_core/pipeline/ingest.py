@@ -41,6 +41,7 @@ from siu_core.models import (
     UnsendEvent,
     dump_event,
 )
+from siu_core.notification_rules import Notice
 from siu_core.pipeline import decide
 from siu_core.pipeline.notices import UnassignedNotice, notify_unassigned
 from siu_core.pipeline.router import PIPELINE_ACTOR, Router
@@ -54,6 +55,7 @@ from siu_core.store import (
     keys,
     lifecycle,
     messages,
+    notifications,
     rollups,
     snapshots,
     threads,
@@ -98,6 +100,15 @@ class Services:
     _session: Any = None
     _channels: ChannelRegistry | None = None
     _signals: Labeler | None = None
+    _notifier: Any = None
+
+    def notifier(self) -> Any:
+        """The Slack client for notifications' direct messages (built on first need: token read once)."""
+        if self._notifier is None:
+            from siu_core.notify import Notifier
+
+            self._notifier = Notifier(secrets=self.secrets)
+        return self._notifier
 
     def signals(self) -> Labeler:
         """The local labeler follow-ups take: urgency words and language, never a model call."""
@@ -156,6 +167,19 @@ class Entry:
         """Per customer, then by event time, then by arrival: the order events are applied in."""
         when = keys.ts(self.message.event.timestamp) if self.message is not None else ""
         return (self.customer_key, when, self.index)
+
+
+def _notices(kind: str, thread_id: str, before: customers.CurrentThread | None, after: customers.CurrentThread,
+             message_key: str) -> list[Notice]:
+    """Whom a customer's message notifies: a new holder of the thread, or its holder that the customer answered."""
+    from siu_core import notification_rules as rules
+
+    previous = before.assignee if before is not None and kind != "new_thread" else None
+    if after.assignee != previous:
+        found = rules.on_assignment(thread_id, after.assignee, seq=after.assignment_seq, by=None, previous=previous)
+    else:
+        found = rules.on_customer_message(thread_id, kind, after.assignee, message_key)
+    return [found] if found is not None else []
 
 
 def _contact_fields(ev: MessageEvent) -> dict[str, str | None]:
@@ -247,6 +271,8 @@ class _Plan:
     assignee: str | None = None
     queued_team: str | None = None
     urgency: str = "normal"
+    #: The teammates' notifications the transaction writes (told on Slack after it commits).
+    notices: list[Notice] = field(default_factory=list)
 
 
 @dataclass
@@ -483,6 +509,8 @@ class Batch:
                 self._refresh(customer_key, message_key, fingerprint)
                 continue
             self._committed(plan, customer_key, message_key, fingerprint)
+            if plan.notices:
+                self._tell(plan.notices)
             if plan.queued_team is not None:
                 notify_unassigned(UnassignedNotice(plan.thread_id, plan.queued_team, plan.urgency, ev.channel))
             if plan.outcome != "content_duplicate":
@@ -493,6 +521,18 @@ class Batch:
             return plan.outcome
         raise RetryLater(f"message {ev.message_id}: still conflicting after {MAX_ATTEMPTS} attempts: "
                          f"{'; '.join(conflicts)}")
+
+    def _tell(self, notices: Sequence[Notice]) -> None:
+        """Slack direct messages for the committed notices (teammates with a Slack id who opted in)."""
+        assert self.router is not None
+        entries = {e.id: e for e in self.router.entries() if e.slack_user}
+        if not any(n.teammate in entries for n in notices):
+            return
+        from siu_core.notification_events import tell_on_slack
+
+        for notice in notices:
+            if notice.teammate in entries:
+                tell_on_slack(notice, entries[notice.teammate], self.services.notifier())
 
     def _placement(self, ev: MessageEvent, fingerprint: str | None) -> decide.Placement:
         """Where an inbound message goes, judged on what the batch knows now (see :mod:`.decide`)."""
@@ -578,10 +618,13 @@ class Batch:
         if change is not None:
             ops += change.ops
         ops += audit_rows
+        notices = _notices(decision.kind, thread_id, head, new_head, message.key)
+        ops += [notifications.put_op(n, self.now) for n in notices]
         queued = change is not None and change.new_assignee is None
         return _Plan(ops=ops, head=new_head, outcome=OUTCOMES[decision.kind], thread_id=thread_id,
                      fingerprint=new_fingerprint, assignee=change.new_assignee if change is not None else None,
-                     queued_team=new_head.team if queued else None, urgency=new_head.urgency or "normal")
+                     queued_team=new_head.team if queued else None, urgency=new_head.urgency or "normal",
+                     notices=notices)
 
     def _routing_labels(self, labels: Labels | None, ev: MessageEvent) -> decide.MessageLabels | None:
         if labels is None:

@@ -38,6 +38,11 @@ class Router:
             self._pool = routing.candidates(self._roster, self.config, loads)
         return self._pool
 
+    def entries(self) -> list[RosterEntry]:
+        """The roster the batch routes with (read with the pool, the first time only)."""
+        self.pool()
+        return list(self._roster or [])
+
     def refresh(self) -> None:
         """Forget the view (after a lost race on a counter): the next decision re-reads."""
         self._pool = None

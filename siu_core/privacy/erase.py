@@ -129,9 +129,9 @@ def _erase_thread(names: ResourceNames, customer_id: str, thread: Mapping[str, A
         _record(names, customer_id, _run(names, work))
         say(f"thread {thread_id}: {len(page)} message(s) erased")
     work = plan.for_audit_rows(names, holdings.audit_rows(thread_id))
-    work.extend(plan.for_thread(names, thread, notes=holdings.notes_of(thread_id),
-                                assignments=holdings.assignments_of(thread_id),
-                                uploads=holdings.uploads_of(thread_id)))
+    notes, rows = holdings.notes_of(thread_id), holdings.assignments_of(thread_id)
+    work.extend(plan.for_thread(names, thread, notes=notes, assignments=rows, uploads=holdings.uploads_of(thread_id),
+                                notifications=holdings.notifications_of(thread_id, plan.notified(notes, rows))))
     _record(names, customer_id, _run(names, work))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from siu_core.store import assignments, audit, ddb, messages, notes, threads, uploads
+from siu_core.store import assignments, audit, ddb, messages, notes, notifications, threads, uploads
 from siu_core.store import customers as heads
 from siu_core.store.aliases import alias_target
 
@@ -80,3 +80,11 @@ def assignments_of(thread_id: str) -> list[dict[str, Any]]:
 def uploads_of(thread_id: str) -> list[dict[str, Any]]:
     """The files teammates uploaded for a thread (sent or abandoned)."""
     return uploads.for_thread(thread_id)
+
+
+def notifications_of(thread_id: str, teammates: Iterable[str]) -> list[dict[str, Any]]:
+    """The notifications about a thread in these teammates' partitions (a month at most: they expire)."""
+    found: list[dict[str, Any]] = []
+    for who in teammates:
+        found += [i for i in notifications.all_of(who) if i.get("thread_id") == thread_id]
+    return found

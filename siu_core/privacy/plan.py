@@ -7,7 +7,8 @@ everything is found through keys and indexes (never a scan) and planned here fro
   message), the idempotency record of a reply a teammate sent, its raw snapshot and its media
   objects in the bucket, and the audit rows kept under ``message#<key>`` for early annotations;
 - an audit row: itself, and the raw snapshot of the reaction, edit or status event it records;
-- a thread: its notes and the mention notifications they raised, its away-reply claim, the files
+- a thread: its notes, the notifications about it (found in the partitions of the teammates who
+  could hold one: its assignees and the people its notes mention), its away-reply claim, the files
   teammates uploaded for it (records and objects, sent or abandoned), its
   assignment rows (an open one is ended together with its teammate's load counter, so the counter
   never drifts), its audit rows and the thread item;
@@ -126,15 +127,16 @@ def for_audit_rows(names: ResourceNames, rows: Iterable[Mapping[str, Any]]) -> P
 
 
 def for_thread(names: ResourceNames, thread: Mapping[str, Any], *, notes: Iterable[Mapping[str, Any]],
-               assignments: Iterable[Mapping[str, Any]], uploads: Iterable[Mapping[str, Any]] = ()) -> Plan:
+               assignments: Iterable[Mapping[str, Any]], uploads: Iterable[Mapping[str, Any]] = (),
+               notifications: Iterable[Mapping[str, Any]] = ()) -> Plan:
     """A thread's own items after its messages: notes, notifications, claim, uploads, assignments, the thread."""
     thread_id = str(thread["thread_id"])
     plan = Plan()
     for note in notes:
         plan.deletes.append(Delete("notes", names.composer, {"pk": str(note["pk"]), "sk": str(note["sk"])}))
-        for who in note.get("mentions") or []:
-            plan.deletes.append(Delete("notifications", names.composer,
-                                       {"pk": f"notify#{who}", "sk": f"{note.get('at')}#{note['sk']}"}))
+    for notice in notifications:
+        if notice.get("thread_id") == thread_id:
+            plan.deletes.append(Delete("notifications", names.composer, {"pk": str(notice["pk"]), "sk": str(notice["sk"])}))
     plan.deletes.append(Delete("claims", names.composer, {"pk": f"away#{thread_id}", "sk": "claim"}))
     for upload in uploads:
         plan.deletes.append(Delete("uploads", names.composer, {"pk": str(upload["pk"]), "sk": str(upload["sk"])}))
@@ -187,3 +189,12 @@ def counts(plan: Plan) -> dict[str, int]:
         out[delete.kind] += 1
     out["objects"] += len(plan.objects)
     return out
+
+
+def notified(notes: Iterable[Mapping[str, Any]], assignments: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The teammates who may hold a notification about a thread: everyone it was assigned to or a note mentioned."""
+    found: list[str] = []
+    for who in [str(r.get("assignee") or "") for r in assignments] + [m for n in notes for m in n.get("mentions") or []]:
+        if who and not keys.is_queue(who) and who not in found:
+            found.append(who)
+    return found

@@ -50,13 +50,6 @@ def for_thread(thread_id: str) -> list[dict[str, Any]]:
     return sorted(items, key=lambda n: (str(n.get("at")), str(n.get("sk"))))
 
 
-def notifications(teammate: str, *, limit: int) -> list[dict[str, Any]]:
-    """A teammate's newest notifications, newest first."""
-    items, _ = ddb.query(table(), key_condition="#p = :p", names={"#p": "pk"},
-                         vals=ddb.values(p=notify_partition(teammate)), forward=False, limit=limit)
-    return items
-
-
 def _thread_op(thread_id: str, teammates: Sequence[str]) -> ddb.TxItem:
     """The thread counts the note and (with mentions) lets the mentioned teammates read it."""
     expr = ddb.Expr()

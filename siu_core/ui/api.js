@@ -157,9 +157,16 @@ export const api = {
   deleteSavedReply: (id, version) => send("DELETE", `/api/saved-replies/${enc(id)}?version=${enc(version)}`),
   /** An internal note (never sent to the customer); the key makes a retry find the same note. */
   addNote: (id, text, key) => send("POST", `/api/threads/${enc(id)}/notes`, { body: { text }, headers: { "Idempotency-Key": key } }),
-  notifications: () => send("GET", "/api/notifications"),
   /** A presigned POST for a file the thread's channel takes (checked by the API before any byte moves). */
   upload: (body) => send("POST", "/api/uploads", { body }),
+  /** The caller's notifications, newest first, with unread counts (conditional: a 304 while nothing changed). */
+  notifications: () => conditionalGet("/api/notifications"),
+  /** Mark read: ``{ids}``, ``{thread_id}`` or ``{until}`` (everything up to a time). */
+  markRead: (body) => send("POST", "/api/notifications/read", { body }),
+  preferences: () => send("GET", "/api/me/preferences"),
+  savePreferences: (body) => send("PUT", "/api/me/preferences", { body }),
+  /** Open threads per queue the caller may see, and where to land (conditional). */
+  queues: () => conditionalGet("/api/queues"),
   /** The templates a teammate may send on a channel, each with its cost line (``cost``) and body when known. */
   templateListing: (channel, account) => send("GET", `/api/templates?channel=${enc(channel)}${account ? `&account=${enc(account)}` : ""}`),
   audit: (threadId) => send("GET", `/api/audit?thread=${enc(threadId)}`),

@@ -7,7 +7,7 @@ import { h, icon, replace } from "./dom.js";
 import { explain, say } from "./feedback.js";
 import { fullTime } from "./format.js";
 import { tick } from "./live.js";
-import { MentionsMenu } from "./notes.js";
+import { Bell } from "./bell.js";
 import { QueuePane } from "./queue.js";
 import { ReportsPage } from "./reports.js";
 import { ThreadView } from "./thread.js";
@@ -68,7 +68,7 @@ let queue;
 let thread;
 let roster;
 let reports;
-let mentions;
+let bell;
 
 function buildShell(me) {
   el("gate").hidden = true;
@@ -82,7 +82,7 @@ function buildShell(me) {
   queue = new QueuePane(el("list"), {
     href: (id) => href(state.route.list || "queue", id),
     claimed: (id) => { window.location.hash = href(state.route.list || "queue", id); refreshAll(); },
-    counted: (n) => { document.title = `${n ? `(${n}) ` : ""}siu inbox`; },
+    unread: (id) => (bell ? bell.unreadFor(id) : 0),
   });
   thread = new ThreadView(el("detail"), {
     href: (id) => href(state.route.list || "queue", id),
@@ -91,8 +91,15 @@ function buildShell(me) {
   });
   roster = new RosterEditor(el("wide"));
   reports = new ReportsPage(el("reports"));
-  mentions = new MentionsMenu(el("mentions"), (id) => href("queue", id));
-  mentions.refresh().catch(reportPollError);
+  bell = new Bell(el("bell"), {
+    href: (id) => href(state.route.list || "queue", id),
+    changed: () => {
+      const n = bell.unread();
+      document.title = `${n ? `(${n}) ` : ""}siu inbox`;
+      queue.redrawDots();
+    },
+  });
+  bell.refresh().catch(reportPollError);
 }
 
 async function show() {
@@ -128,6 +135,7 @@ async function show() {
   queue.select(route.thread);
   if (route.thread) {
     await thread.open(route.thread, state.me).catch(reportPollError);
+    bell.readThread(route.thread);
   } else {
     thread.clear();
   }
@@ -140,13 +148,32 @@ function moveAfterClose(id) {
   window.location.hash = href(state.route.list || "queue", next && next !== id ? next : null);
 }
 
+/** With nothing assigned, open the busiest queue the teammate may see (GET /api/queues chooses it). */
+async function land() {
+  let target = null;
+  try {
+    target = (await api.queues()).landing;
+  } catch (err) {
+    reportPollError(err);
+  }
+  if (target && target.view === "all" && state.me.role === "admin") {
+    if (target.assignee) queue.showTeammate(target.assignee);
+    history.replaceState(null, "", "#/all");
+    queue.focusOn(target);
+  } else {
+    history.replaceState(null, "", "#/queue");
+    if (target && target.queue === "team") queue.focusOn(target);
+  }
+}
+
 // --- polling -------------------------------------------------------------------------------------------
 
 async function refreshAll() {
   if (state.busy || !state.me || state.route.view !== "queue") return;
   state.busy = true;
   try {
-    await Promise.all([queue.refresh(), thread.id ? thread.refresh() : null, mentions.refresh()]);
+    await Promise.all([queue.refresh(), thread.id ? thread.refresh() : null, bell.refresh()]);
+    if (thread.id && document.hasFocus()) await bell.readThread(thread.id);
     setOffline(false);
   } catch (err) {
     reportPollError(err);
@@ -282,7 +309,7 @@ async function boot() {
     return;
   }
   buildShell(state.me);
-  if (!window.location.hash || window.location.hash === "#") history.replaceState(null, "", "#/queue");
+  if (!window.location.hash || window.location.hash === "#" || window.location.hash === "#/queue") await land();
   state.route = { view: null, list: null, thread: null };
   window.addEventListener("hashchange", () => show().catch(reportPollError));
   await show();

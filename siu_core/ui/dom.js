@@ -95,6 +95,7 @@ const ICONS = {
   send: [["path", { d: "M4 20 21 12 4 4l2.5 8z M6.5 12H13" }]],
   keyboard: [["rect", { x: 2.5, y: 6, width: 19, height: 12, rx: 2 }], ["path", { d: "M6 10h1 M9.5 10h1 M13 10h1 M16.5 10h1 M7 14h10" }]],
   lock: [["rect", { x: 5, y: 10.5, width: 14, height: 10, rx: 2 }], ["path", { d: "M8 10.5V7a4 4 0 0 1 8 0v3.5" }]],
+  bell: [["path", { d: "M6 16V11a6 6 0 0 1 12 0v5l1.5 2h-15z M10 20.5a2 2 0 0 0 4 0" }]],
 };
 
 /** An inline SVG icon; with a label it is announced ("WhatsApp"), without one it is decoration. */

@@ -1,6 +1,6 @@
 // Internal notes under the reply box: words for teammates that the customer never sees, shown on a
-// yellow background with a lock. "@id" (or a unique first name) mentions a teammate, who is told in
-// their Mentions list and may read the thread from then on.
+// yellow background with a lock. "@id" (or a unique first name) mentions a teammate, who is told under
+// the bell (bell.js) and may read the thread from then on.
 
 import { api, newIdempotencyKey } from "./api.js";
 import { customerText, h, icon, replace } from "./dom.js";
@@ -75,28 +75,5 @@ export class NotesPanel {
     } finally {
       this.button.disabled = false;
     }
-  }
-}
-
-/** The "Mentions" menu in the top bar: the newest notes that mention you, each a link to its thread. */
-export class MentionsMenu {
-  constructor(root, href) {
-    this.root = root;
-    this.href = href;
-    this.sig = "";
-  }
-
-  async refresh() {
-    const data = await api.notifications();
-    const items = data.notifications || [];
-    const sig = JSON.stringify(items.map((n) => [n.note_id, n.at]));
-    if (sig === this.sig) return;
-    this.sig = sig;
-    const list = items.length
-      ? h("ul", { class: "mentions-list" }, items.map((n) => h("li", {},
-        h("a", { href: this.href(n.thread_id), "data-thread": n.thread_id }, `${actorName(`user:${n.by}`)} mentioned you · ${clock(n.at, Date.now())}`))))
-      : h("p", { class: "muted small" }, "Nobody mentioned you yet.");
-    replace(this.root, h("details", { class: "mentions-menu" },
-      h("summary", { id: "mentions-summary" }, icon("user"), ` Mentions ${items.length}`), list));
   }
 }

@@ -7,8 +7,19 @@ import { explain, say } from "./feedback.js";
 import { channelLabel, customerHandle, firstLine, languageName, topicName } from "./format.js";
 import { sinceEl, slaEl } from "./live.js";
 
+/** The section key of a queue from GET /api/queues (the same keys sections() uses). */
+function queueKey(q) {
+  if (q.queue === "mine") return "mine";
+  return q.queue === "team" ? `team:${q.team}` : `who:${q.assignee}`;
+}
+
+function queueTitle(q) {
+  if (q.queue === "mine") return "your queue";
+  return q.queue === "team" ? `Unassigned · ${q.team}` : `the queue of ${q.assignee}`;
+}
+
 export class QueuePane {
-  /** ``hooks``: href(id) for a row's link, claimed(id) after a claim, counted(n) with my queue's size. */
+  /** ``hooks``: href(id) for a row's link, claimed(id) after a claim, unread(id) with a thread's unread notifications. */
   constructor(root, hooks) {
     this.root = root;
     this.hooks = hooks;
@@ -19,6 +30,27 @@ export class QueuePane {
     this.teammate = "";
     this.teams = [];
     this.roster = null;
+    this.overview = null; // GET /api/queues: every queue's count (the empty states)
+    this.last = null;
+    this.focusKey = null;
+  }
+
+  /** Show a teammate's queue in the All queues view (an admin landing on the busiest queue). */
+  showTeammate(id) {
+    this.teammate = id;
+    this.sig = "";
+  }
+
+  /** Scroll to a queue's section at the next draw (the landing queue). */
+  focusOn(target) {
+    this.focusKey = target.queue === "teammate" ? `who:${target.assignee}` : target.queue === "team" ? `team:${target.team}` : "mine";
+  }
+
+  /** The unread notifications changed: redraw the rows' dots. */
+  redrawDots() {
+    if (!this.last) return;
+    this.sig = "";
+    this.draw(...this.last);
   }
 
   setMode(mode, me) {
@@ -47,9 +79,12 @@ export class QueuePane {
     const results = await Promise.all(sections.map((s) => api.queue(s.params).then((data) => ({ data }), (error) => ({ error }))));
     const network = results.find((r) => r.error && r.error.status === 0);
     if (network) throw network.error;
-    const sig = JSON.stringify([this.mode, this.teammate, sections.map((s) => s.key), results.map((r) => (r.error ? r.error.message : r.data.threads))]);
-    const mine = results[0] && results[0].data && sections[0].key === "mine" ? results[0].data.count : null;
-    if (mine !== null) this.hooks.counted(mine);
+    // The other queues' counts matter only where a section is empty (its hint): no extra request otherwise.
+    const empty = results.some((r) => r.data && !(r.data.threads || []).length);
+    const overview = empty ? await api.queues().catch(() => this.overview) : null;
+    this.overview = overview;
+    const sig = JSON.stringify([this.mode, this.teammate, sections.map((s) => s.key), results.map((r) => (r.error ? r.error.message : r.data.threads)),
+      overview && overview.queues]);
     if (sig === this.sig) return;
     this.sig = sig;
     this.draw(sections, results);
@@ -67,20 +102,44 @@ export class QueuePane {
     this.teams = Array.from(teams).sort();
   }
 
+  /** Where else work waits, for an empty section: "4 waiting in Unassigned · sales", each a link. */
+  elsewhere(key) {
+    const queues = ((this.overview && this.overview.queues) || []).filter((q) => q.count > 0 && queueKey(q) !== key)
+      .sort((a, b) => b.count - a.count);
+    if (!queues.length) return null;
+    const links = queues.map((q) => {
+      const target = queueKey(q);
+      const link = h("a", { href: q.view === "all" ? "#/all" : "#/queue", class: "elsewhere-link", "data-queue": target },
+        `${q.count} waiting in ${queueTitle(q)}`);
+      link.addEventListener("click", (event) => {
+        if (q.assignee) this.showTeammate(q.assignee);
+        this.focusOn(q);
+        const here = (this.mode === "all") === (q.view === "all");
+        if (here) {
+          event.preventDefault();
+          this.redrawDots();
+        }
+      });
+      return link;
+    });
+    return h("span", { class: "elsewhere" }, " — ", links.flatMap((l, i) => (i ? [", ", l] : [l])));
+  }
+
   draw(sections, results) {
+    this.last = [sections, results];
     const parts = [h("h1", { id: "list-title", class: "pane-title" }, this.mode === "all" ? "All queues" : "Inbox")];
     if (this.mode === "all") parts.push(this.teammatePicker());
     sections.forEach((section, i) => {
       const result = results[i];
       const titleId = `section-${i}`;
       const threads = result.data ? result.data.threads || [] : [];
-      parts.push(h("section", { class: "queue-section", "aria-labelledby": titleId },
+      parts.push(h("section", { class: "queue-section", "aria-labelledby": titleId, "data-key": section.key },
         h("h2", { id: titleId, class: "section-title" }, section.title, h("span", { class: "count" }, result.data ? ` ${threads.length}` : "")),
         result.error
           ? h("p", { class: "error" }, explain(result.error))
           : threads.length
             ? h("ul", { class: "rows" }, threads.map((t) => this.row(t, section.claim)))
-            : h("p", { class: "muted empty-section" }, section.empty)));
+            : h("p", { class: "muted empty-section" }, section.empty, this.elsewhere(section.key))));
     });
     const focused = document.activeElement && this.root.contains(document.activeElement) ? document.activeElement.closest("[data-id]") : null;
     replace(this.root, parts);
@@ -88,6 +147,16 @@ export class QueuePane {
     if (focused) {
       const again = this.root.querySelector(`[data-id="${CSS.escape(focused.dataset.id)}"] a`);
       if (again) again.focus();
+    }
+    if (this.focusKey) {
+      const target = this.root.querySelector(`[data-key="${CSS.escape(this.focusKey)}"]`);
+      this.focusKey = null;
+      if (target) {
+        target.scrollIntoView({ block: "start" });
+        const title = target.querySelector(".section-title");
+        title.setAttribute("tabindex", "-1");
+        title.focus();
+      }
     }
   }
 
@@ -108,8 +177,10 @@ export class QueuePane {
     const line = firstLine(t.preview || labels.summary) || "(no text)";
     const sla = slaEl(t.sla);
     const overdue = sla && sla.dataset.overdue === "true";
-    const li = h("li", { class: `row${overdue ? " row-overdue" : ""}${labels.urgency === "urgent" ? " row-urgent" : ""}`, "data-id": t.id },
+    const unread = this.hooks.unread(t.id);
+    const li = h("li", { class: `row${overdue ? " row-overdue" : ""}${labels.urgency === "urgent" ? " row-urgent" : ""}${unread ? " row-unread" : ""}`, "data-id": t.id },
       h("a", { class: "row-link", href: this.hooks.href(t.id) },
+        unread ? h("span", { class: "unread-dot", title: `${unread} unread` }, srOnly(`${unread} unread notification${unread > 1 ? "s" : ""}`)) : null,
         h("span", { class: `row-icon channel-${t.channel}` }, icon(t.channel, channelLabel(t))),
         h("span", { class: "row-main" },
           h("span", { class: "row-top" }, h("span", { class: "customer" }, customerText(customer)), sinceEl(t.last_inbound_at || t.opened_at)),

@@ -112,9 +112,8 @@ def test_a_note_with_a_mention_reaches_the_teammate_and_never_the_customer(page:
 
     page.context.clear_cookies()
     sign_in(page, inbox, target)
-    summary = page.locator("#mentions-summary")
-    expect(summary).to_contain_text("Mentions 1")
-    summary.click()
-    page.locator(f'.mentions-list a[data-thread="{tid}"]').click()
+    expect(page.locator(".bell-count")).to_have_text("1")
+    page.locator("#bell-summary").click()
+    page.locator(f'.bell-list li[data-kind="mention"] a[data-thread="{tid}"]').click()
     expect(page.locator(".notes .note")).to_contain_text("could you check the courier's photo?")
     expect(page.locator(".composer")).to_contain_text("can reply to this thread")
