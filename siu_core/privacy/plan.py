@@ -136,7 +136,8 @@ def for_thread(names: ResourceNames, thread: Mapping[str, Any], *, notes: Iterab
         plan.deletes.append(Delete("notes", names.composer, {"pk": str(note["pk"]), "sk": str(note["sk"])}))
     for notice in notifications:
         if notice.get("thread_id") == thread_id:
-            plan.deletes.append(Delete("notifications", names.composer, {"pk": str(notice["pk"]), "sk": str(notice["sk"])}))
+            key = {"pk": str(notice["pk"]), "sk": str(notice["sk"])}
+            plan.deletes.append(Delete("notifications", names.composer, key))
     plan.deletes.append(Delete("claims", names.composer, {"pk": f"away#{thread_id}", "sk": "claim"}))
     for upload in uploads:
         plan.deletes.append(Delete("uploads", names.composer, {"pk": str(upload["pk"]), "sk": str(upload["sk"])}))
@@ -194,7 +195,8 @@ def counts(plan: Plan) -> dict[str, int]:
 def notified(notes: Iterable[Mapping[str, Any]], assignments: Iterable[Mapping[str, Any]]) -> list[str]:
     """The teammates who may hold a notification about a thread: everyone it was assigned to or a note mentioned."""
     found: list[str] = []
-    for who in [str(r.get("assignee") or "") for r in assignments] + [m for n in notes for m in n.get("mentions") or []]:
+    mentioned = [str(m) for n in notes for m in n.get("mentions") or []]
+    for who in [str(r.get("assignee") or "") for r in assignments] + mentioned:
         if who and not keys.is_queue(who) and who not in found:
             found.append(who)
     return found
