@@ -17,6 +17,7 @@ from siu_core.plugin import (
     Event,
     HandshakeResponse,
     MediaContent,
+    MessageEventData,
     ReplyRequest,
     SendResult,
     SimulatedMessage,
@@ -48,7 +49,7 @@ def verify_signature(body: bytes, headers: Mapping[str, str], secrets: Mapping[s
 
 
 @hookimpl
-def normalize(body: bytes) -> list[Event | Unreadable]:
+def normalize(body: bytes) -> list[Event | MessageEventData | Unreadable]:
     """Turn every entry, change, message and status of a webhook into siu events (a bad item costs only itself)."""
     return normalize_mod.normalize_body(body)
 

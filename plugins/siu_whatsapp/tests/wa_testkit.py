@@ -78,3 +78,21 @@ class FakeSession:
     def get(self, url: str, **kwargs: Any) -> requests.Response:
         """Record a GET and return the next canned answer."""
         return self._answer("GET", url, **kwargs)
+
+
+def as_models(found: list[Any]) -> list[Any]:
+    """Normalize's output with every event mapping (contract 1.4) validated against the event schema and parsed.
+
+    Messages come back as plain mappings; the tests read them as the models the labeler parses them into.
+    """
+    from siu_core.models import parse_event
+    from siu_core.schemas import schema_errors
+
+    out = []
+    for item in found:
+        if isinstance(item, dict):
+            data = json.loads(json.dumps(item))
+            assert schema_errors("event", data) == [], data
+            item = parse_event(data)
+        out.append(item)
+    return out
