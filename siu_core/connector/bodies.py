@@ -35,10 +35,14 @@ def queue_body(message: QueueMessage) -> str:
         return QueueMessage.model_validate(data).model_dump_json(exclude_none=True, ensure_ascii=True)
 
 
-def event_body(event: Any, received_at: datetime) -> str:
-    """The queue body of one plugin event received at this time: equal to :func:`queue_body` of it."""
+def event_body(event: Any, received_at: datetime, stamp: str | None = None) -> str:
+    """The queue body of one plugin event received at this time: equal to :func:`queue_body` of it.
+
+    ``stamp`` is ``received_at`` already rendered (a delivery's events share it: rendered once).
+    """
+    stamp = stamp or rfc3339(received_at)
     if type(event) is dict:
-        return _mapping_body(event, received_at)
+        return _mapping_body(event, stamp)
     if type(event) not in EVENT_CLASSES:
         return queue_body(QueueMessage(event=event, received_at=received_at))
     try:
@@ -47,10 +51,10 @@ def event_body(event: Any, received_at: datetime) -> str:
             inner = event.model_dump_json(exclude_none=True, ensure_ascii=True)
     except ValueError:
         return queue_body(QueueMessage(event=event, received_at=received_at))
-    return f'{{"schema_version":"{EVENT_SCHEMA_VERSION}","event":{inner},"received_at":"{rfc3339(received_at)}"}}'
+    return f'{{"schema_version":"{EVENT_SCHEMA_VERSION}","event":{inner},"received_at":"{stamp}"}}'
 
 
-def _mapping_body(event: dict[str, Any], received_at: datetime) -> str:
+def _mapping_body(event: dict[str, Any], stamp: str) -> str:
     """A contract 1.4 event mapping framed as a queue body, with one JSON encoding (ASCII-escaped only if needed)."""
     inner = _dumps(event)
     if not inner.isascii():  # escaping is dearer than the check: only text that needs it pays
@@ -60,7 +64,7 @@ def _mapping_body(event: dict[str, Any], received_at: datetime) -> str:
         except UnicodeEncodeError:  # lone surrogates, as for models: replaced, never queued raw
             data = _scrub(event)
         inner = _dumps_ascii(data)
-    return f'{{"schema_version":"{EVENT_SCHEMA_VERSION}","event":{inner},"received_at":"{rfc3339(received_at)}"}}'
+    return f'{{"schema_version":"{EVENT_SCHEMA_VERSION}","event":{inner},"received_at":"{stamp}"}}'
 
 
 def _scrub(value: Any) -> Any:
