@@ -170,6 +170,9 @@ def _message_changes(data: dict[str, Any]) -> Iterator[_Change]:
             unreadable: list[Unreadable] = []
             for key in _LIST_KEYS[name]:
                 items = _list(value, key, vpath)
+                if all(type(item) is dict for item in items):  # the usual case: nothing to set aside
+                    lists[key] = items
+                    continue
                 # An item that is not an object keeps its place as {} (nothing reads it) so paths stay true.
                 lists[key] = [item if isinstance(item, dict) else {} for item in items]
                 unreadable += [
@@ -283,13 +286,13 @@ def _unreadable(path: str, reason: str, raw: Any) -> Unreadable:
 
 
 def _change_events(change: _Change, people: _Directory, clock: _FallbackClock) -> Iterator[Found]:
-    single = _single_person(change, people)
     base = f"{change.path}.value"
     unusable = "no id, customer or readable body"
     if change.field == FIELD_MESSAGES:
         for k, msg in enumerate(change.lists["messages"]):
             if _known_message(msg, f"{base}.messages[{k}]"):
-                who = people.participant(nonempty(msg.get("from")), nonempty(msg.get("from_user_id"))) or single
+                who = people.participant(nonempty(msg.get("from")), nonempty(msg.get("from_user_id"))) or \
+                    _single_person(change, people)
                 yield from _guard(f"{base}.messages[{k}]", unusable, msg, _message, change, msg, who, clock, "message")
         for k, status in enumerate(change.lists["statuses"]):
             if text(status.get("status")) not in STATUSES:
@@ -302,7 +305,8 @@ def _change_events(change: _Change, people: _Directory, clock: _FallbackClock) -
     else:
         for k, echo in enumerate(change.lists["message_echoes"]):
             if _known_message(echo, f"{base}.message_echoes[{k}]"):
-                who = people.participant(nonempty(echo.get("to")), nonempty(echo.get("to_user_id"))) or single
+                who = people.participant(nonempty(echo.get("to")), nonempty(echo.get("to_user_id"))) or \
+                    _single_person(change, people)
                 yield from _guard(
                     f"{base}.message_echoes[{k}]", unusable, echo, _message, change, echo, who, clock, "echo"
                 )
