@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from siu_meta.graph import load_json_body, parse_timestamp
+from siu_meta.graph import json_part, load_json_body, parse_timestamp
 
 from siu_core.plugin import (
     Attachment,
@@ -385,24 +385,17 @@ def _message(
     }
     for key, value in body.items():
         if value is not None and key != "kind":
-            event[key] = _plain(value)  # type: ignore[literal-required]
+            event[key] = json_part(value)  # type: ignore[literal-required]
     if (reply_to := nonempty(context.get("id"))) is not None:
         event["reply_to"] = reply_to
     if flag(context.get("forwarded")) or flag(context.get("frequently_forwarded")):
         event["forwarded"] = True
     if (referral := _referral(obj(msg.get("referral")))) is not None:
-        event["referral"] = _plain(referral)
+        event["referral"] = json_part(referral)
     if errors := _errors(objects(msg.get("errors"))):
-        event["errors"] = _plain(errors)
+        event["errors"] = json_part(errors)
     return event
 
-
-def _plain(value: Any) -> Any:
-    """A part of a message (a model, or a list of them) as the JSON the event schema describes."""
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    dump = getattr(value, "model_dump", None)
-    return dump(mode="json", exclude_none=True) if callable(dump) else value
 
 
 def _reaction(

@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 from siu_contract.manifest import MANIFEST_DIR, MANIFEST_FILE, Manifest
+from siu_contract.mappings import as_models  # noqa: F401  # re-exported for the tests
 from siu_whatsapp.config import DEFAULT_SETTINGS
 
 from siu_core.plugins import Channel, load_channels
@@ -79,20 +80,3 @@ class FakeSession:
         """Record a GET and return the next canned answer."""
         return self._answer("GET", url, **kwargs)
 
-
-def as_models(found: list[Any]) -> list[Any]:
-    """Normalize's output with every event mapping (contract 1.4) validated against the event schema and parsed.
-
-    Messages come back as plain mappings; the tests read them as the models the labeler parses them into.
-    """
-    from siu_core.models import parse_event
-    from siu_core.schemas import schema_errors
-
-    out = []
-    for item in found:
-        if isinstance(item, dict):
-            data = json.loads(json.dumps(item))
-            assert schema_errors("event", data) == [], data
-            item = parse_event(data)
-        out.append(item)
-    return out
