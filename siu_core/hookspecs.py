@@ -9,25 +9,27 @@ the HTTP session are passed in: a plugin reads no environment and holds no globa
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from siu_core.models import (
-    Acknowledgement,
-    Attachment,
-    ChannelInfo,
-    Event,
-    HandshakeResponse,
-    InboundRequest,
-    MediaContent,
-    ReplyRequest,
-    SendResult,
-    SimulatedMessage,
-    StandInResponse,
-    Unreadable,
-    WebhookRequest,
-)
+if TYPE_CHECKING:  # annotations only: importing the contract imports no pydantic (the connector's cold start)
+    from siu_core.event_data import MessageEventData
+    from siu_core.models import (
+        Acknowledgement,
+        Attachment,
+        ChannelInfo,
+        Event,
+        HandshakeResponse,
+        InboundRequest,
+        MediaContent,
+        ReplyRequest,
+        SendResult,
+        SimulatedMessage,
+        StandInResponse,
+        Unreadable,
+        WebhookRequest,
+    )
 
 PROJECT = "siu"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -42,7 +44,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 #: ``Unreadable`` marker, ``MessageEvent.reply_context`` and ``ChannelInfo.secret_patterns``; a
 #: plugin that takes only the older arguments loads and works unchanged. 1.4 adds outbound files:
 #: ``ReplyRequest.attachments`` and the ``ChannelInfo.attachments`` capability that lets a plugin
-#: receive them (a plugin without it is never given one).
+#: receive them (a plugin without it is never given one); and ``normalize`` may return messages as
+#: plain ``MessageEventData`` mappings besides models.
 CONTRACT_VERSION = "1.4"
 
 #: Hooks every channel plugin must implement; the others are optional.
@@ -98,10 +101,12 @@ class ChannelSpec:
         settings: Mapping[str, Any],
         account_id: str | None,
         request: InboundRequest,
-    ) -> list[Event | Unreadable]:
+    ) -> list[Event | MessageEventData | Unreadable]:
         """Turn a verified webhook body into normalized events, every entry and event of a batch.
 
-        Return a list (possibly empty) of events from :mod:`siu_core.models`. Platform events that
+        Return a list (possibly empty) of events from :mod:`siu_core.models`; a message may instead be
+        a plain :class:`~siu_core.event_data.MessageEventData` mapping in the event schema's JSON shape
+        (contract 1.4), which the core queues without building a model (the hot path). Platform events that
         are none of the contract's kinds (typing, opt-ins, unknown fields) yield nothing. A body the
         channel cannot read raises :class:`~siu_core.errors.MalformedPayload`; no other exception
         may escape for any input. One unreadable item inside a readable body (a batch) is an

@@ -140,6 +140,11 @@ class Channel:
             return argument in direct.argnames
         return any(argument in impl.argnames for impl in caller.get_hookimpls())
 
+    def reads_request(self) -> bool:
+        """Whether a webhook hook of this plugin reads the whole request, so the connector builds it only then."""
+        return (self._takes("verify_signature", "request") or self._takes("normalize", "request")
+                or self.has_hook("acknowledge"))
+
     def has_hook(self, hook: str) -> bool:
         """Whether this channel's plugin implements an optional hook."""
         return bool(self._callers[hook].get_hookimpls())

@@ -260,6 +260,20 @@ def test_a_record_failing_its_last_receive_is_counted_as_dlq_bound(pipeline, met
     assert ("DlqBound", 1) in metrics
 
 
+def test_a_malformed_event_mapping_is_retried_then_dead_lettered(pipeline, metrics) -> None:
+    # Contract 1.4: the connector queues a plugin's mapping as it is; the labeler's strict parse is the check.
+    from siu_core.connector.bodies import event_body
+
+    mapping = {"type": "message", "channel": "whatsapp", "account_id": "", "customer": {"id": CUST},
+               "timestamp": "2026-03-02T09:00:00Z", "message_id": "m1", "kind": "banana"}
+    for receive_count, dlq_bound in ((1, 0), (5, 1)):
+        event = {"Records": records([inbound("m1", "x")], receive_count=receive_count)}
+        event["Records"][0]["body"] = event_body(mapping, NOW)
+        assert failed_ids(run_batch(event=event)) == {"rec-0"}
+        assert metrics.count(("DlqBound", 1)) == dlq_bound
+    assert customers.get(CUST) is None
+
+
 def test_nobody_eligible_queues_the_thread_until_someone_is(pipeline, metrics) -> None:
     from siu_core.pipeline import notices
 

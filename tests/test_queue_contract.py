@@ -46,3 +46,32 @@ def test_an_unknown_key_in_an_event_fails_its_record_at_the_labeler() -> None:
     body["event"]["surprise"] = "x"
     entry = parse_entry("rec-0", 0, json.dumps(body))
     assert entry.message is None and entry.error is not None
+
+
+# --- contract 1.4: messages as plain mappings ----------------------------------------------------
+
+
+def test_a_message_mapping_is_queued_as_the_same_event_its_model_would_be() -> None:
+    event = good_event()
+    entry = parse_entry("rec-0", 0, event_body(event.model_dump(mode="json", exclude_none=True), NOW))
+    assert entry.error is None and entry.message is not None
+    assert entry.message.event == event and entry.message.received_at == NOW
+
+
+def test_a_mapping_with_customer_text_beyond_ascii_is_an_ascii_body() -> None:
+    data = {**good_event().model_dump(mode="json", exclude_none=True), "text": "สวัสดี 😀 \ud83d"}
+    body = event_body(data, NOW)
+    assert body.isascii()
+    entry = parse_entry("rec-0", 0, body)
+    assert entry.message is not None and isinstance(entry.message.event, MessageEvent)
+    text = entry.message.event.text
+    assert text is not None and text.startswith("สวัสดี 😀 ") and "\ud83d" not in text  # the lone half is replaced
+
+
+def test_a_malformed_mapping_fails_its_record_at_the_labeler() -> None:
+    data = {**good_event().model_dump(mode="json", exclude_none=True), "channel": "Not A Channel", "kind": "banana"}
+    body = event_body(data, NOW)
+    assert json.loads(body)["event"]["kind"] == "banana"  # enqueued as the plugin built it
+    entry = parse_entry("rec-0", 0, body)
+    assert entry.message is None and entry.error is not None and "not a queue message" in entry.error
+    assert "banana" not in entry.error

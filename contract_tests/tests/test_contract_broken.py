@@ -35,6 +35,15 @@ def ids(*names: str) -> set[str]:
             id="non-schema-events",
         ),
         pytest.param(
+            # A mapping is refused where it is read, before any comparison: every check that reads a message fails.
+            "NonSchemaMappingsChannel", "normalize and not property",
+            ["normalize[text]", "normalize[batch]", "normalize[unicode]", "normalize[partial_batch]",
+             "normalize.batch", "normalize.partial_batch", "normalize.shape[unknown_kind]", "normalize.no_secrets",
+             "normalize.simulate_roundtrip"],
+            id="non-schema-event-mappings",
+        ),
+        pytest.param("MappingEventsChannel", "normalize and not property", [], id="event-mappings-pass"),
+        pytest.param(
             "DropsUnreadableChannel", "normalize and not property",
             ["normalize[partial_batch]", "normalize.partial_batch"],
             id="drops-an-unreadable-item-without-a-trace",

@@ -1,8 +1,10 @@
 """Events -> queue bodies: one JSON object per event (a :class:`~siu_core.models.QueueMessage`), ASCII-safe.
 
-The plugin's events are already validated models, so a body is the event's own JSON inside the
-queue message's fixed frame: the event is not validated a second time. Anything else a plugin
-returns (a dict, say) goes through :class:`~siu_core.models.QueueMessage` validation as before.
+The plugin's events are already validated models, or (contract 1.4) plain
+:class:`~siu_core.event_data.MessageEventData` mappings, so a body is the event's own JSON inside the
+queue message's fixed frame: the event is not validated a second time (the labeler parses every queue
+message strictly; the contract suite checks every mapping against the event schema). Anything else a
+plugin returns goes through :class:`~siu_core.models.QueueMessage` validation as before.
 """
 
 from __future__ import annotations
@@ -10,9 +12,14 @@ from __future__ import annotations
 import typing
 from collections.abc import Sequence
 from datetime import datetime
+from json import JSONEncoder
 from typing import Any
 
+from siu_core.event_data import event_field
 from siu_core.models import EVENT_SCHEMA_VERSION, Event, MessageEvent, QueueMessage, rfc3339
+
+_dumps = JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_dumps_ascii = JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
 
 #: The classes of the event union (a plugin's events are instances of these).
 EVENT_CLASSES: tuple[type, ...] = typing.get_args(typing.get_args(Event)[0])
@@ -28,8 +35,14 @@ def queue_body(message: QueueMessage) -> str:
         return QueueMessage.model_validate(data).model_dump_json(exclude_none=True, ensure_ascii=True)
 
 
-def event_body(event: Any, received_at: datetime) -> str:
-    """The queue body of one plugin event received at this time: equal to :func:`queue_body` of it."""
+def event_body(event: Any, received_at: datetime, stamp: str | None = None) -> str:
+    """The queue body of one plugin event received at this time: equal to :func:`queue_body` of it.
+
+    ``stamp`` is ``received_at`` already rendered (a delivery's events share it: rendered once).
+    """
+    stamp = stamp or rfc3339(received_at)
+    if type(event) is dict:
+        return _mapping_body(event, stamp)
     if type(event) not in EVENT_CLASSES:
         return queue_body(QueueMessage(event=event, received_at=received_at))
     try:
@@ -38,7 +51,20 @@ def event_body(event: Any, received_at: datetime) -> str:
             inner = event.model_dump_json(exclude_none=True, ensure_ascii=True)
     except ValueError:
         return queue_body(QueueMessage(event=event, received_at=received_at))
-    return f'{{"schema_version":"{EVENT_SCHEMA_VERSION}","event":{inner},"received_at":"{rfc3339(received_at)}"}}'
+    return f'{{"schema_version":"{EVENT_SCHEMA_VERSION}","event":{inner},"received_at":"{stamp}"}}'
+
+
+def _mapping_body(event: dict[str, Any], stamp: str) -> str:
+    """A contract 1.4 event mapping framed as a queue body, with one JSON encoding (ASCII-escaped only if needed)."""
+    inner = _dumps(event)
+    if not inner.isascii():  # escaping is dearer than the check: only text that needs it pays
+        try:
+            inner.encode("utf-8")
+            data: Any = event
+        except UnicodeEncodeError:  # lone surrogates, as for models: replaced, never queued raw
+            data = _scrub(event)
+        inner = _dumps_ascii(data)
+    return f'{{"schema_version":"{EVENT_SCHEMA_VERSION}","event":{inner},"received_at":"{stamp}"}}'
 
 
 def _scrub(value: Any) -> Any:
@@ -57,8 +83,10 @@ def event_ids(events: Sequence[Any]) -> list[str]:
     for event in events:
         if isinstance(event, MessageEvent):
             ids.append(event.message_id)
+        elif type(event) is dict and event.get("type") in ("message", "echo"):
+            ids.append(str(event.get("message_id")))
         else:
-            target = getattr(event, "target_message_id", None)
-            kind = getattr(event, "type", None) or type(event).__name__
+            target = event_field(event, "target_message_id")
+            kind = event_field(event, "type") or type(event).__name__
             ids.append(f"{kind}:{target}" if target else str(kind))
     return ids

@@ -17,7 +17,7 @@ from siu_core import obs
 from siu_core.connector import queue
 from siu_core.connector.bodies import event_body, event_ids
 from siu_core.connector.queue import EnqueueError
-from siu_core.models import QueueMessage, QueuePointerMessage
+from siu_core.models import QueueMessage, QueuePointerMessage, rfc3339
 
 #: A queue body longer than this goes to the snapshot bucket and the queue carries a pointer to it.
 #: The 32 KiB below the SQS limit leave room for message attributes and any framing SQS counts.
@@ -52,7 +52,8 @@ def pointer_body(channel: str, message: QueueMessage, body: str) -> str:
 
 def queue_bodies(channel: str, events: Sequence[Any], received_at: datetime) -> list[str]:
     """One queue body per event: the event itself when it fits, else a pointer to its stored copy."""
-    bodies = [event_body(e, received_at) for e in events]
+    stamp = rfc3339(received_at)
+    bodies = [event_body(e, received_at, stamp) for e in events]
     big = [i for i, body in enumerate(bodies) if too_big(body)]
     if len(big) == 1:  # stored on this thread: no pool for the usual single oversized event
         i = big[0]

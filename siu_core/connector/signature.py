@@ -21,6 +21,7 @@ from typing import Any
 from siu_core import obs
 from siu_core.accounts import Account, ChannelAccounts
 from siu_core.errors import MissingSignature, SignatureError
+from siu_core.event_data import event_field
 from siu_core.models import Event, HandshakeResponse, InboundRequest
 from siu_core.plugins import Channel, Headers
 from siu_core.secrets import SecretStore
@@ -111,14 +112,15 @@ def served_events(channel: Channel, store: SecretStore, signed: Signed, events: 
     account added to the secret since it was read is picked up first (one re-read per interval).
     """
     accounts = signed.accounts
-    if all(accounts.knows(e.account_id) for e in events):
+    if all(accounts.knows(event_field(e, "account_id")) for e in events):
         return list(events)
     if store.reread_if_stale(channel.name):
         accounts = store.accounts(channel.name, channel.info)
-    kept = [e for e in events if accounts.knows(e.account_id)]
+    kept = [e for e in events if accounts.knows(event_field(e, "account_id"))]
     if len(kept) == len(events):
         return kept
-    unknown = sorted({e.account_id for e in events if not accounts.knows(e.account_id)})
+    unknown = sorted({event_field(e, "account_id") for e in events
+                      if not accounts.knows(event_field(e, "account_id"))})
     obs.metric("UnknownAccount", len(events) - len(kept), channel=channel.name)
     obs.get_logger("connector").warning(
         "webhook for an account that is not configured; its events are dropped", channel=channel.name,

@@ -24,7 +24,7 @@ from typing import Any
 
 from siu_core.connector import queue
 from siu_core.connector.bodies import event_ids, queue_body
-from siu_core.connector.inbound import acknowledgement, inbound_request
+from siu_core.connector.inbound import PLAIN, acknowledgement, inbound_request
 from siu_core.connector.pointer import MAX_INLINE_BYTES, queue_bodies
 from siu_core.connector.queue import SQS_BATCH_BYTES, SQS_BATCH_ENTRIES, EnqueueError, chunk_bodies
 from siu_core.connector.request import ENQUEUED_HEADER, TooLarge, http_method, query_params, read_body, response
@@ -33,7 +33,7 @@ from siu_core.connector.signature import handshake, served_events, signed_by
 from siu_core.connector.unreadable import set_aside_unreadable
 from siu_core.errors import ConfigError, MalformedPayload, SiuError
 from siu_core.limits import MAX_WEBHOOK_BODY_BYTES as MAX_BODY_BYTES
-from siu_core.obs import get_logger, instrument, metric
+from siu_core.obs import get_logger, instrument, metric, metrics_line
 from siu_core.plugins import Channel, Headers, load_channels
 from siu_core.queueing import QueueIds, queue_ids
 from siu_core.secrets import SecretStore
@@ -62,6 +62,8 @@ class Connector:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     sleep: Callable[[float], None] = time.sleep
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: Whether the plugin reads the whole request (decided on the first webhook; most Meta hooks do not).
+    _reads_request: bool | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -104,7 +106,9 @@ class Connector:
             return self._malformed(400, "malformed webhook", reason=exc.reason)
         given = event.get("headers")
         headers = Headers(given if isinstance(given, Mapping) else {})
-        request = inbound_request(event, "POST", headers, body, self.settings)
+        if self._reads_request is None:
+            self._reads_request = self.channel.reads_request()
+        request = inbound_request(event, "POST", headers, body, self.settings) if self._reads_request else None
         signed = signed_by(self.channel, self.secrets, body, headers, request=request)
         if isinstance(signed, int):
             return response(signed, "signature missing" if signed == 401 else "signature mismatch")
@@ -121,9 +125,10 @@ class Connector:
             self.enqueue(queue_bodies(self.name, events, self.clock()), [queue_ids(e) for e in events])
             metric("EventsEnqueued", len(events), channel=self.name)
         ids = event_ids(events)
+        # One line per request: the request's metrics (EMF) ride on it.
         log.info("webhook accepted", channel=self.name, events=len(events), message_ids=ids[:LOGGED_IDS],
-                 more_ids=max(0, len(ids) - LOGGED_IDS))
-        answer = acknowledgement(self.channel, request, events, self.settings)
+                 more_ids=max(0, len(ids) - LOGGED_IDS), extra=metrics_line())
+        answer = PLAIN if request is None else acknowledgement(self.channel, request, events, self.settings)
         return response(answer.status, answer.body, content_type=answer.content_type,
                         **{ENQUEUED_HEADER: str(len(events))})
 

@@ -35,12 +35,32 @@ def normalized(
         if isinstance(event, Unreadable):
             unreadable.append(_keepable(t, event, index))
             continue
+        if isinstance(event, dict):
+            out.append(_mapping_event(event, index))
+            continue
         if not isinstance(event, BaseModel):
             raise ContractViolation(
-                f"normalize returned a {type(event).__name__} at index {index}; return siu_core.models events"
+                f"normalize returned a {type(event).__name__} at index {index}; return siu_core.models events "
+                "or event mappings (contract 1.4)"
             )
         out.append(dump_event(event))
     return out, unreadable
+
+
+def _mapping_event(event: dict[str, Any], index: int) -> dict[str, Any]:
+    """An event mapping (contract 1.4) the core queues as it is: JSON, valid against the event schema, parsable."""
+    try:
+        data = json.loads(json.dumps(event, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise ContractViolation(f"event mapping at index {index} is not plain JSON data ({exc})") from None
+    errors = schema_errors("event", data)
+    if errors:
+        detail = "; ".join([err[:200] for err in errors[:3]] + _model_errors(data))
+        raise ContractViolation(f"event mapping at index {index} breaks the event schema: {detail}")
+    try:
+        return dump_event(parse_event(data))
+    except ValidationError as exc:
+        raise ContractViolation(f"event mapping at index {index} does not parse as an event: {exc}") from None
 
 
 def _keepable(t: ChannelUnderTest, item: Unreadable, index: int) -> Unreadable:

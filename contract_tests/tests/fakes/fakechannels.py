@@ -249,6 +249,26 @@ class NonSchemaEventsChannel(GoodChannel):
                 for e in events]
 
 
+class MappingEventsChannel(GoodChannel):
+    """Returns its messages as plain event mappings (contract 1.4), exactly as the models dump them."""
+
+    @hookimpl
+    def normalize(self, body: bytes) -> list[Any]:
+        """Turn a webhook body into events, messages as mappings."""
+        return [e.model_dump(mode="json", exclude_none=True) if isinstance(e, MessageEvent) else e
+                for e in GoodChannel.normalize(self, body)]
+
+
+class NonSchemaMappingsChannel(GoodChannel):
+    """Returns message mappings (contract 1.4) that break the event schema: nothing validates them in the plugin."""
+
+    @hookimpl
+    def normalize(self, body: bytes) -> list[Any]:
+        """Turn a webhook body into events, messages as mappings of an unknown kind."""
+        return [{**e.model_dump(mode="json", exclude_none=True), "kind": "banana"} if isinstance(e, MessageEvent)
+                else e for e in GoodChannel.normalize(self, body)]
+
+
 class DropsUnreadableChannel(GoodChannel):
     """Drops an item it cannot read without a trace (nothing for the core to keep)."""
 

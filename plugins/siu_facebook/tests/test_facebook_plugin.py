@@ -12,6 +12,7 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
+from siu_contract.mappings import as_models
 
 from siu_core import CONTRACT_VERSION
 from siu_core.errors import ConfigError, InvalidReply, WindowClosed
@@ -121,7 +122,7 @@ def test_simulated_webhook_verifies_and_normalizes_back(channel: Channel) -> Non
                 SimulatedMessage(sender_id="42", text="second", message_id="m_sim2", timestamp=at)]
     hook = channel.simulate_webhook(messages, PAGE, SECRETS)
     channel.verify_signature(hook.body, hook.headers, SECRETS)
-    events = [e for e in channel.normalize(hook.body, hook.headers) if isinstance(e, MessageEvent)]
+    events = [e for e in as_models(channel.normalize(hook.body, hook.headers)) if isinstance(e, MessageEvent)]
     assert len(events) == len(messages)
     assert [(e.type, e.message_id, e.customer.id, e.text, e.timestamp) for e in events] == [
         ("message", m.message_id, m.sender_id, m.text, m.timestamp) for m in messages]

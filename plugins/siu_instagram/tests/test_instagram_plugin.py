@@ -12,6 +12,7 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
+from siu_contract.mappings import as_models
 
 from siu_core import CONTRACT_VERSION
 from siu_core.errors import ConfigError, InvalidReply, WindowClosed
@@ -145,8 +146,8 @@ def test_own_echo_recognised_by_app_id(channel: Channel) -> None:
     body = json.dumps({"object": "instagram", "entry": [{"id": ACCOUNT, "time": 1795166100000, "messaging": [
         {"sender": {"id": ACCOUNT}, "recipient": {"id": IGSID}, "timestamp": 1795166100000,
          "message": {"mid": "aWdf", "is_echo": True, "app_id": 777, "text": "Hi"}}]}]}).encode()
-    (mine,) = channel.normalize(body, {}, {"app_id": "777"})
-    (theirs,) = channel.normalize(body, {}, {"app_id": "778"})
+    (mine,) = as_models(channel.normalize(body, {}, {"app_id": "777"}))
+    (theirs,) = as_models(channel.normalize(body, {}, {"app_id": "778"}))
     assert (mine.type, getattr(mine, "own_app", None)) == ("echo", True)
     assert getattr(theirs, "own_app", None) is False
 
@@ -156,7 +157,7 @@ def test_simulated_webhook_round_trips(channel: Channel) -> None:
     messages = [SimulatedMessage(sender_id=IGSID, text="Preis? 🙂", message_id="aWdfc2lt", timestamp=at)]
     hook = channel.simulate_webhook(messages, ACCOUNT, SECRETS)
     channel.verify_signature(hook.body, hook.headers, SECRETS)
-    (event,) = channel.normalize(hook.body, hook.headers)
+    (event,) = as_models(channel.normalize(hook.body, hook.headers))
     assert isinstance(event, MessageEvent)
     assert (event.account_id, event.customer.id, event.text, event.timestamp) == (
         ACCOUNT, IGSID, "Preis? 🙂", at)

@@ -38,6 +38,7 @@ from siu_core.plugin import (
     MalformedPayload,
     MediaContent,
     MessageEvent,
+    MessageEventData,
     MessageKind,
     Participant,
     PermanentSendError,
@@ -59,6 +60,7 @@ from siu_core.plugin import (
     hookimpl,
     reply_window,
     require_secret,
+    utc_text,
 )
 from siu_meta.graph import (
     DEFAULT_GRAPH_BASE_URL,
@@ -67,6 +69,7 @@ from siu_meta.graph import (
     classify_graph_error,
     graph_post,
     hub_handshake,
+    json_part,
     load_json_body,
     parse_graph_error,
     parse_timestamp,
@@ -160,7 +163,9 @@ def own_marker(idempotency_key: str) -> str:
 # =================================================================================================
 
 
-def normalize_body(body: bytes, settings: Mapping[str, Any], profile: MessagingProfile) -> list[Event | Unreadable]:
+def normalize_body(
+    body: bytes, settings: Mapping[str, Any], profile: MessagingProfile
+) -> list[Event | MessageEventData | Unreadable]:
     """Every event of every entry of a Messenger-Platform webhook, in order, an Unreadable in place of an
     item that cannot be read; MalformedPayload for a body that is not such a webhook at all."""
     try:
@@ -169,7 +174,7 @@ def normalize_body(body: bytes, settings: Mapping[str, Any], profile: MessagingP
         raise MalformedPayload("body is nested too deeply") from None
     own_app_id = _text_setting(settings, "app_id")
     parser = _Parser(profile.channel, own_app_id)
-    events: list[Event | Unreadable] = []
+    events: list[Event | MessageEventData | Unreadable] = []
     for index, entry in enumerate(data["entry"]):
         events.extend(parser.entry(entry, f"entry[{index}]"))
     return events
@@ -202,7 +207,7 @@ class _Parser:
 
     # --- envelope ---------------------------------------------------------------------------
 
-    def entry(self, entry: Any, path: str) -> Iterator[Event | Unreadable]:
+    def entry(self, entry: Any, path: str) -> Iterator[Event | MessageEventData | Unreadable]:
         entry = _obj(entry, path)
         entry_id = _opt_id(entry.get("id"), f"{path}.id")
         time = entry.get("time")
@@ -227,14 +232,14 @@ class _Parser:
             if isinstance(value, dict) and "sender" in value:
                 yield from self.readable(value, _ItemLocation(f"{cpath}.value", entry_id, time, False))
 
-    def readable(self, item: Any, where: _ItemLocation) -> list[Event | Unreadable]:
+    def readable(self, item: Any, where: _ItemLocation) -> list[Event | MessageEventData | Unreadable]:
         """One item's events; an item that cannot be read costs only itself (an Unreadable in its place)."""
         try:
             return list(self.item(_obj(item, where.path), where))
         except MalformedPayload as exc:
             return [Unreadable(channel=self.channel, path=where.path[:200], reason=exc.reason[:300], raw=item)]
 
-    def item(self, item: dict[str, Any], where: _ItemLocation) -> Iterator[Event]:
+    def item(self, item: dict[str, Any], where: _ItemLocation) -> Iterator[Event | MessageEventData]:
         try:
             if "message" in item:
                 yield self.message(item, where)
@@ -276,7 +281,7 @@ class _Parser:
 
     # --- item kinds -------------------------------------------------------------------------
 
-    def message(self, item: dict[str, Any], where: _ItemLocation) -> Event:
+    def message(self, item: dict[str, Any], where: _ItemLocation) -> Event | MessageEventData:
         msg = _obj(item["message"], f"{where.path}.message")
         path = f"{where.path}.message"
         mid = _req_str(msg.get("mid"), f"{path}.mid")
@@ -324,25 +329,28 @@ class _Parser:
                 and not isinstance(app_id, bool | dict | list)
                 and str(app_id) == self.own_app_id
             ) or (isinstance(metadata, str) and metadata.startswith(OWN_MARKER))
-        return MessageEvent(
-            type="echo" if echo else "message",
-            channel=self.channel,
-            account_id=account,
-            customer=Participant(id=customer),
-            timestamp=timestamp,
-            message_id=mid,
-            kind="location" if location is not None and story is None else _kind(
+        # Contract 1.4: a message is a plain mapping in the event schema's JSON shape (no model on the hot
+        # path); every id in it was checked non-empty above, the contract suite validates the rest.
+        event: MessageEventData = {
+            "type": "echo" if echo else "message",
+            "channel": self.channel,
+            "account_id": account,
+            "customer": {"id": customer},
+            "timestamp": utc_text(timestamp),
+            "message_id": mid,
+            "kind": "location" if location is not None and story is None else _kind(
                 text, attachments, story, interaction, _unsupported(msg)),
-            text=text,
-            attachments=attachments,
-            reply_to=reply_to,
-            story=story,
-            location=location,
-            interaction=interaction,
-            referral=referral,
-            standby=where.standby,
-            own_app=own,
-        )
+        }
+        optional = {"text": text, "attachments": attachments or None, "reply_to": reply_to, "story": story,
+                    "location": location, "interaction": interaction, "referral": referral}
+        for key, value in optional.items():
+            if value is not None:
+                event[key] = json_part(value)  # type: ignore[literal-required]
+        if where.standby:
+            event["standby"] = True
+        if own:
+            event["own_app"] = True
+        return event
 
     def postback(self, item: dict[str, Any], where: _ItemLocation) -> Event:
         path = f"{where.path}.postback"
@@ -1010,7 +1018,7 @@ class MessagingChannel:
         return verify_hub_signature(body, headers, secrets.get("app_secret"))
 
     @hookimpl
-    def normalize(self, body: bytes, settings: Mapping[str, Any]) -> list[Event | Unreadable]:
+    def normalize(self, body: bytes, settings: Mapping[str, Any]) -> list[Event | MessageEventData | Unreadable]:
         """Turn every entry and item of the channel's webhook into inbox events (a bad item costs only itself)."""
         return normalize_body(body, settings, self.profile)
 

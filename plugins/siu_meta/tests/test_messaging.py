@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
+from siu_contract.mappings import as_models
 from siu_meta import messaging
 from siu_meta.graph import GraphErrorPolicy, verify_hub_signature
 
@@ -96,7 +97,7 @@ def body_of(entries: list[dict[str, Any]], obj: str = "page") -> bytes:
 
 
 def normalize(entries: list[dict[str, Any]], **settings_: Any) -> list[Any]:
-    return messaging.normalize_body(body_of(entries), settings_, PROFILE)
+    return as_models(messaging.normalize_body(body_of(entries), settings_, PROFILE))
 
 
 def set_aside(entries: list[dict[str, Any]], match: str = "") -> Unreadable:
@@ -167,7 +168,7 @@ ENTRY = _obj(
 
 def _check_events_or_malformed(body: bytes) -> None:
     try:
-        events = messaging.normalize_body(body, {"app_id": "42"}, PROFILE)
+        events = as_models(messaging.normalize_body(body, {"app_id": "42"}, PROFILE))
     except MalformedPayload:
         return
     assert isinstance(events, list)
@@ -193,7 +194,7 @@ def test_hostile_bodies_are_malformed_not_crashes() -> None:
             messaging.normalize_body(raw, {}, PROFILE)
     huge_time = (b'{"object":"page","entry":[{"id":"1","messaging":[{"sender":{"id":"2"},"recipient":{"id":"1"},'
                  b'"timestamp":' + b"9" * 400 + b',"message":{"mid":"m","text":"x"}}]}]}')
-    (item,) = messaging.normalize_body(huge_time, {}, PROFILE)
+    (item,) = as_models(messaging.normalize_body(huge_time, {}, PROFILE))
     assert isinstance(item, Unreadable) and "timestamp" in item.reason
 
 
@@ -490,7 +491,7 @@ def test_simulated_webhook_round_trips() -> None:
     hook.body.decode("ascii")
     assert b"\\u00fc" in hook.body and b"\\/" in hook.body
     assert verify_hub_signature(hook.body, hook.headers, "app-secret") is True
-    events = [e for e in messaging.normalize_body(hook.body, {}, PROFILE) if isinstance(e, MessageEvent)]
+    events = [e for e in as_models(messaging.normalize_body(hook.body, {}, PROFILE)) if isinstance(e, MessageEvent)]
     assert len(events) == len(messages)
     assert [(e.message_id, e.customer.id, e.text, e.timestamp, e.account_id) for e in events] == [
         (m.message_id, m.sender_id, m.text, m.timestamp, PAGE) for m in messages]

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from siu_meta.graph import load_json_body, parse_timestamp
+from siu_meta.graph import json_part, load_json_body, parse_timestamp
 
 from siu_core.plugin import (
     Attachment,
@@ -43,10 +43,10 @@ from siu_core.plugin import (
     Interaction,
     Location,
     MalformedPayload,
-    MessageEvent,
+    MessageEventData,
     Order,
     OrderItem,
-    Participant,
+    ParticipantData,
     PlatformError,
     PlatformErrorEvent,
     ReactionEvent,
@@ -54,6 +54,7 @@ from siu_core.plugin import (
     StatusEvent,
     Unreadable,
     UnsendEvent,
+    utc_text,
 )
 from siu_whatsapp._fields import flag, nonempty, number, obj, objects, text
 
@@ -75,9 +76,11 @@ MEDIA_TYPES: dict[str, Literal["image", "audio", "video", "file", "sticker"]] = 
 }
 
 _MISSING = object()
+#: What normalize yields per item: an event model, a message as a plain mapping (contract 1.4), or an Unreadable.
+Found = Event | MessageEventData | Unreadable
 
 
-def normalize_body(body: Any, *, now: Callable[[], datetime] | None = None) -> list[Event | Unreadable]:
+def normalize_body(body: Any, *, now: Callable[[], datetime] | None = None) -> list[Found]:
     """Read a raw webhook body into events; the only exception it raises is MalformedPayload."""
     if not isinstance(body, bytes | bytearray | memoryview):
         raise MalformedPayload(f"body must be bytes, not {type(body).__name__}")
@@ -90,12 +93,12 @@ def normalize_body(body: Any, *, now: Callable[[], datetime] | None = None) -> l
 
 def normalize_payload(
     data: dict[str, Any], *, now: Callable[[], datetime] | None = None
-) -> list[Event | Unreadable]:
+) -> list[Found]:
     """Normalize a parsed ``whatsapp_business_account`` payload (every entry, change and item)."""
     changes = list(_message_changes(data))
     people = _Directory.build(changes)
     clock = _FallbackClock(changes, now or (lambda: datetime.now(UTC)))
-    events: list[Event | Unreadable] = []
+    events: list[Found] = []
     for change in changes:
         events.extend(change.unreadable)
         events.extend(_change_events(change, people, clock))
@@ -167,6 +170,9 @@ def _message_changes(data: dict[str, Any]) -> Iterator[_Change]:
             unreadable: list[Unreadable] = []
             for key in _LIST_KEYS[name]:
                 items = _list(value, key, vpath)
+                if all(type(item) is dict for item in items):  # the usual case: nothing to set aside
+                    lists[key] = items
+                    continue
                 # An item that is not an object keeps its place as {} (nothing reads it) so paths stay true.
                 lists[key] = [item if isinstance(item, dict) else {} for item in items]
                 unreadable += [
@@ -219,19 +225,26 @@ class _Directory:
             self.bsuid_by_phone.setdefault(phone, bsuid)
             self.phone_by_bsuid.setdefault(bsuid, phone)
 
-    def participant(self, phone: str | None, bsuid: str | None) -> Participant | None:
-        """The customer keyed on BSUID when known, else phone; None when the item names nobody."""
+    def participant(self, phone: str | None, bsuid: str | None) -> ParticipantData | None:
+        """The customer keyed on BSUID when known, else phone; None when the item names nobody.
+
+        A plain mapping (contract 1.4: the hot path builds no model); event models validate it as a Participant.
+        """
         bsuid = bsuid or (self.bsuid_by_phone.get(phone) if phone else None)
         phone = phone or (self.phone_by_bsuid.get(bsuid) if bsuid else None)
         key = bsuid or phone
         if key is None:
             return None
-        return Participant(
-            id=key,
-            name=self.names.get(key) or (self.names.get(phone) if phone else None),
-            username=self.usernames.get(key) or (self.usernames.get(phone) if phone else None),
-            phone=phone,
-        )
+        who: ParticipantData = {"id": key}
+        name = self.names.get(key) or (self.names.get(phone) if phone else None)
+        if name is not None:
+            who["name"] = name
+        username = self.usernames.get(key) or (self.usernames.get(phone) if phone else None)
+        if username is not None:
+            who["username"] = username
+        if phone is not None:
+            who["phone"] = phone
+        return who
 
 
 class _FallbackClock:
@@ -272,14 +285,14 @@ def _unreadable(path: str, reason: str, raw: Any) -> Unreadable:
     return Unreadable(channel=CHANNEL, path=path, reason=reason, raw=raw)
 
 
-def _change_events(change: _Change, people: _Directory, clock: _FallbackClock) -> Iterator[Event | Unreadable]:
-    single = _single_person(change, people)
+def _change_events(change: _Change, people: _Directory, clock: _FallbackClock) -> Iterator[Found]:
     base = f"{change.path}.value"
     unusable = "no id, customer or readable body"
     if change.field == FIELD_MESSAGES:
         for k, msg in enumerate(change.lists["messages"]):
             if _known_message(msg, f"{base}.messages[{k}]"):
-                who = people.participant(nonempty(msg.get("from")), nonempty(msg.get("from_user_id"))) or single
+                who = people.participant(nonempty(msg.get("from")), nonempty(msg.get("from_user_id"))) or \
+                    _single_person(change, people)
                 yield from _guard(f"{base}.messages[{k}]", unusable, msg, _message, change, msg, who, clock, "message")
         for k, status in enumerate(change.lists["statuses"]):
             if text(status.get("status")) not in STATUSES:
@@ -292,7 +305,8 @@ def _change_events(change: _Change, people: _Directory, clock: _FallbackClock) -
     else:
         for k, echo in enumerate(change.lists["message_echoes"]):
             if _known_message(echo, f"{base}.message_echoes[{k}]"):
-                who = people.participant(nonempty(echo.get("to")), nonempty(echo.get("to_user_id"))) or single
+                who = people.participant(nonempty(echo.get("to")), nonempty(echo.get("to_user_id"))) or \
+                    _single_person(change, people)
                 yield from _guard(
                     f"{base}.message_echoes[{k}]", unusable, echo, _message, change, echo, who, clock, "echo"
                 )
@@ -311,7 +325,7 @@ def _known_message(msg: dict[str, Any], path: str) -> bool:
     return False
 
 
-def _single_person(change: _Change, people: _Directory) -> Participant | None:
+def _single_person(change: _Change, people: _Directory) -> ParticipantData | None:
     """When a change names exactly one contact, an item without sender ids is theirs."""
     contacts = change.lists["contacts"]
     if len(contacts) != 1:
@@ -320,8 +334,8 @@ def _single_person(change: _Change, people: _Directory) -> Participant | None:
 
 
 def _guard(
-    path: str, empty_reason: str, raw: Any, build: Callable[..., Event | None], *args: Any
-) -> Iterator[Event | Unreadable]:
+    path: str, empty_reason: str, raw: Any, build: Callable[..., Event | MessageEventData | None], *args: Any
+) -> Iterator[Found]:
     """Build one item's event; an item that cannot be read costs only itself (an Unreadable in its place)."""
     try:
         event = build(*args)
@@ -338,10 +352,10 @@ def _guard(
 def _message(
     change: _Change,
     msg: dict[str, Any],
-    who: Participant | None,
+    who: ParticipantData | None,
     clock: _FallbackClock,
     direction: Literal["message", "echo"],
-) -> Event | None:
+) -> Event | MessageEventData | None:
     message_id = nonempty(msg.get("id"))
     kind = text(msg.get("type"))
     if message_id is None or who is None or kind is None:
@@ -358,25 +372,36 @@ def _message(
         return None
     body = reader(msg) or {"kind": "unsupported"}
     context = obj(msg.get("context")) or {}
-    return MessageEvent(
-        type=direction,
-        channel=CHANNEL,
-        account_id=change.account_id,
-        customer=who,
-        timestamp=timestamp,
-        message_id=message_id,
-        reply_to=nonempty(context.get("id")),
-        forwarded=flag(context.get("forwarded")) or flag(context.get("frequently_forwarded")),
-        referral=_referral(obj(msg.get("referral"))),
-        errors=_errors(objects(msg.get("errors"))),
-        **body,
-    )
+    # Contract 1.4: a message is a plain mapping in the event schema's JSON shape (no model on the hot
+    # path); the core queues it as it is, the contract suite validates it against the schema.
+    event: MessageEventData = {
+        "type": direction,
+        "channel": CHANNEL,
+        "account_id": change.account_id,
+        "customer": who,
+        "timestamp": utc_text(timestamp),
+        "message_id": message_id,
+        "kind": body["kind"],
+    }
+    for key, value in body.items():
+        if value is not None and key != "kind":
+            event[key] = json_part(value)  # type: ignore[literal-required]
+    if (reply_to := nonempty(context.get("id"))) is not None:
+        event["reply_to"] = reply_to
+    if flag(context.get("forwarded")) or flag(context.get("frequently_forwarded")):
+        event["forwarded"] = True
+    if (referral := _referral(obj(msg.get("referral")))) is not None:
+        event["referral"] = json_part(referral)
+    if errors := _errors(objects(msg.get("errors"))):
+        event["errors"] = json_part(errors)
+    return event
+
 
 
 def _reaction(
     change: _Change,
     msg: dict[str, Any],
-    who: Participant,
+    who: ParticipantData,
     timestamp: datetime,
     direction: Literal["message", "echo"],
 ) -> Event | None:
@@ -398,7 +423,7 @@ def _reaction(
     )
 
 
-def _edit(change: _Change, msg: dict[str, Any], who: Participant, timestamp: datetime) -> Event | None:
+def _edit(change: _Change, msg: dict[str, Any], who: ParticipantData, timestamp: datetime) -> Event | None:
     """The customer edited an earlier message: its new text (or new caption) replaces the old one."""
     edit = obj(msg.get("edit")) or {}
     target = nonempty(edit.get("original_message_id"))
@@ -419,7 +444,7 @@ def _edit(change: _Change, msg: dict[str, Any], who: Participant, timestamp: dat
     )
 
 
-def _revoke(change: _Change, msg: dict[str, Any], who: Participant, timestamp: datetime) -> Event | None:
+def _revoke(change: _Change, msg: dict[str, Any], who: ParticipantData, timestamp: datetime) -> Event | None:
     """The customer deleted an earlier message for everyone: the thread shows it deleted."""
     target = nonempty((obj(msg.get("revoke")) or {}).get("original_message_id"))
     if target is None:
@@ -447,7 +472,9 @@ def _platform_errors(change: _Change, clock: _FallbackClock) -> Event | None:
     )
 
 
-def _status(change: _Change, status: dict[str, Any], who: Participant | None, clock: _FallbackClock) -> Event | None:
+def _status(
+    change: _Change, status: dict[str, Any], who: ParticipantData | None, clock: _FallbackClock
+) -> Event | None:
     message_id = nonempty(status.get("id"))
     value = text(status.get("status"))
     if message_id is None or who is None or value not in STATUSES:

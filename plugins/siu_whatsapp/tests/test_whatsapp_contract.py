@@ -16,6 +16,7 @@ import requests
 import vcr
 from siu_contract.manifest import HandshakeCase, NormalizeCase, SendCase, SignedSample
 from wa_testkit import (  # type: ignore[import-not-found, unused-ignore]  # tests/ is on sys.path, not mypy's
+    as_models,
     channel,
     contract_dir,
     fixture_bytes,
@@ -125,7 +126,7 @@ def test_every_message_type_of_the_reference_is_covered() -> None:
 
 
 def test_batch_yields_every_event_in_order() -> None:
-    events = channel().normalize(fixture_bytes("webhooks/batch.json"), {})
+    events = as_models(channel().normalize(fixture_bytes("webhooks/batch.json"), {}))
     payload = json.loads(fixture_bytes("webhooks/batch.json"))
     items = [
         item
@@ -159,7 +160,7 @@ def test_simulate_round_trips_through_verify_and_normalize() -> None:
     hook = channel().simulate_webhook(sent, M.account_id, SECRETS)
     assert hook.body.isascii() and b"\\u00fc" in hook.body and b"\\/" in hook.body
     channel().verify_signature(hook.body, hook.headers, SECRETS)
-    events = channel().normalize(hook.body, hook.headers)
+    events = as_models(channel().normalize(hook.body, hook.headers))
     got = [(e.customer.id, e.customer.name, e.text, e.message_id, e.timestamp, e.account_id) for e in events]
     assert got == [(m.sender_id, m.sender_name, m.text, m.message_id, m.timestamp, M.account_id) for m in sent]
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from siu_whatsapp.normalize import normalize_body
 from siu_whatsapp.simulate import meta_json
+from wa_testkit import as_models  # type: ignore[import-not-found, unused-ignore]  # tests/ is on sys.path
 
 from siu_core import EditEvent, MalformedPayload, MessageEvent, PlatformErrorEvent, StatusEvent, UnsendEvent
 from siu_core.models import Unreadable, dump_event
@@ -40,7 +41,7 @@ def run(data: Any, **kw: Any) -> list[Any]:
 
 def set_aside(data: Any, **kw: Any) -> tuple[list[Any], list[Unreadable]]:
     """The events of a body, and the items it set aside as unreadable (each storable as JSON)."""
-    found = normalize_body(json.dumps(data).encode(), **kw)
+    found = as_models(normalize_body(json.dumps(data).encode(), **kw))
     unreadable = [u for u in found if isinstance(u, Unreadable)]
     for item in unreadable:
         assert item.channel == "whatsapp" and item.path.startswith("entry[")
@@ -245,8 +246,9 @@ def test_three_megabyte_batch_yields_every_event_quickly() -> None:
     body = meta_json(payload(value(messages=messages)))
     assert 2_500_000 < len(body) < 3_200_000
     started = time.perf_counter()
-    events = normalize_body(body)
+    found = normalize_body(body)
     elapsed = time.perf_counter() - started
+    events = as_models(found)
     assert len(events) == 1000 and len({e.message_id for e in events if isinstance(e, MessageEvent)}) == 1000
     assert elapsed < 2.0, f"normalize of a 3 MB batch took {elapsed:.2f}s"
 

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from siu_whatsapp.normalize import normalize_body
 from siu_whatsapp.simulate import meta_json
+from wa_testkit import as_models  # type: ignore[import-not-found, unused-ignore]  # tests/ is on sys.path
 
 from siu_core import MalformedPayload
 from siu_core.models import Unreadable, dump_event, parse_event
@@ -186,7 +187,7 @@ def check(body: bytes) -> None:
     """The property: a list of schema-valid events that parse back (and storable Unreadable items), or
     MalformedPayload; nothing else."""
     try:
-        events = normalize_body(body)
+        events = as_models(normalize_body(body))
     except MalformedPayload:
         return
     assert isinstance(events, list)

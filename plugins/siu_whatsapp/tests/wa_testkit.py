@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 from siu_contract.manifest import MANIFEST_DIR, MANIFEST_FILE, Manifest
+from siu_contract.mappings import as_models  # noqa: F401  # re-exported for the tests
 from siu_whatsapp.config import DEFAULT_SETTINGS
 
 from siu_core.plugins import Channel, load_channels
@@ -78,3 +79,4 @@ class FakeSession:
     def get(self, url: str, **kwargs: Any) -> requests.Response:
         """Record a GET and return the next canned answer."""
         return self._answer("GET", url, **kwargs)
+
