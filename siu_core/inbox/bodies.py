@@ -67,6 +67,10 @@ class ReplyBody(_Body):
 
     text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)] | None = None
     template: TemplateBody | None = None
+    #: The newest message shown when the teammate began writing (see :mod:`siu_core.inbox.collision`).
+    based_on: Annotated[str, Field(min_length=1, max_length=512)] | None = None
+    #: Send although the thread changed since ``based_on`` (after the teammate saw the new messages).
+    confirm: bool = False
 
     @model_validator(mode="after")
     def _one(self) -> ReplyBody:
