@@ -81,6 +81,12 @@ class ReplyBody(_Body):
         return self
 
 
+class PresenceBody(_Body):
+    """``{"state": "viewing" | "typing"}``: a heartbeat from a thread open in a tab."""
+
+    state: Literal["viewing", "typing"]
+
+
 class ReassignBody(_Body):
     """``{"to": ID}``: the teammate who takes the thread."""
 

@@ -61,7 +61,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("GET", "/api/channels/{id}/templates"), ("GET", "/api/reports/{name}"),
     ("GET", "/api/saved-replies"), ("POST", "/api/saved-replies"), ("PUT", "/api/saved-replies/{id}"),
     ("DELETE", "/api/saved-replies/{id}"), ("POST", "/api/threads/{id}/notes"), ("GET", "/api/notifications"),
-    ("GET", "/api/templates"),
+    ("GET", "/api/templates"), ("POST", "/api/threads/{id}/presence"),
 )
 
 
@@ -146,14 +146,15 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
     def get_me() -> Reply:
         return _json(200, reads.me(services(), actor()))
 
-    def conditional(what: str, who: Actor, read: Any) -> Reply:
+    def conditional(what: str, who: Actor, read: Any, version: int | None = None) -> Reply:
         """Answer 304 when the tab's ETag still names the inbox as it is; else read, with the new ETag."""
         from aws_lambda_powertools.event_handler import Response
 
         from siu_core.inbox import freshness
         from siu_core.store import inbox_version
 
-        tag = freshness.etag(inbox_version.current(), who=who.id, role=who.role, teams=sorted(who.teams),
+        count = inbox_version.current() if version is None else version
+        tag = freshness.etag(count, who=who.id, role=who.role, teams=sorted(who.teams),
                              what=what, params=params(), now=services().clock())
         if freshness.matches(headers().get("if-none-match"), tag):  # no metric: one would cost $0.30 a month
             return Response(status_code=304, body="", headers={"ETag": tag, "Cache-Control": "no-store"})
@@ -166,9 +167,21 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
 
     @app.get(f"{PREFIX}/threads/<thread_id>")
     def get_thread(thread_id: str) -> Reply:
+        from siu_core.inbox import awareness, presence
+
         who = actor()
-        return conditional(f"thread:{thread_id}", who,
-                           lambda: reads.thread_detail(services(), who, thread_id, params()))
+        version, others = awareness.poll(thread_id, who, services().clock())  # one read: counter and presence
+        return conditional(f"thread:{thread_id}:{presence.signature(others)}", who,
+                           lambda: {**reads.thread_detail(services(), who, thread_id, params()), "presence": others},
+                           version)
+
+    @app.post(f"{PREFIX}/threads/<thread_id>/presence")
+    def post_presence(thread_id: str) -> Reply:
+        from siu_core.inbox import awareness
+
+        who = actor()
+        body = bodies.parse_body(event(), bodies.PresenceBody)
+        return _json(200, awareness.heartbeat(services(), who, thread_id, body))
 
     @app.post(f"{PREFIX}/threads/<thread_id>/reply")
     def post_reply(thread_id: str) -> Reply:

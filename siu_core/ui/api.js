@@ -140,6 +140,7 @@ export const api = {
   },
   thread: (id) => conditionalGet(`/api/threads/${enc(id)}`),
   olderMessages: (id, before) => send("GET", `/api/threads/${enc(id)}?before=${enc(before)}`),
+  presence: (id, state) => send("POST", `/api/threads/${enc(id)}/presence`, { body: { state } }),
   reply: (id, body, key) => send("POST", `/api/threads/${enc(id)}/reply`, { body, headers: { "Idempotency-Key": key } }),
   reassign: (id, to) => send("POST", `/api/threads/${enc(id)}/reassign`, { body: { to } }),
   close: (id) => send("POST", `/api/threads/${enc(id)}/close`, { body: {} }),

@@ -71,9 +71,10 @@ function costText(cost) {
 }
 
 export class Composer {
-  /** ``onSent(result)`` runs after a reply went out (the thread refreshes). */
-  constructor(onSent) {
+  /** ``onSent(result)`` runs after a reply went out (the thread refreshes); ``onTyping()`` on every keystroke. */
+  constructor(onSent, onTyping = () => {}) {
     this.onSent = onSent;
+    this.onTyping = onTyping;
     this.el = h("section", { class: "composer", "aria-labelledby": "composer-title" });
     this.thread = null;
     this.signature = "";
@@ -163,6 +164,7 @@ export class Composer {
     area.addEventListener("input", () => {
       this.drafts.set(this.thread.id, area.value);
       this.noteBasis(area.value);
+      if (area.value) this.onTyping();
     });
     const button = h("button", { type: "submit", class: "primary", id: "send-reply" }, icon("send"), win.state === "human_agent" ? " Send with HUMAN_AGENT tag" : " Send");
     const error = this.errorEl;

@@ -11,6 +11,16 @@ import { sinceEl, slaEl } from "./live.js";
 import { forgetMedia, messageItem } from "./messages.js";
 
 const NEAR_BOTTOM = 80;
+/** Presence heartbeats (the API's figures): "viewing" while the tab is visible, "typing" at most this often. */
+const HEARTBEAT_MS = 15_000;
+const TYPING_MS = 5_000;
+
+/** "Ana is viewing", "Ana and Ben are typing…": who else is on the thread now. */
+function presenceText(others) {
+  const names = (state) => others.filter((p) => p.state === state).map((p) => p.name || p.id);
+  const say = (list, verb) => (list.length ? `${list.length > 1 ? `${list.slice(0, -1).join(", ")} and ${list[list.length - 1]} are` : `${list[0]} is`} ${verb}` : null);
+  return [say(names("typing"), "typing…"), say(names("viewing"), "viewing")].filter(Boolean).join(" · ");
+}
 
 export class ThreadView {
   /** ``hooks``: changed() after an action, closed(id) after a close, href(id) for a thread link. */
@@ -22,7 +32,10 @@ export class ThreadView {
     this.data = null;
     this.older = [];
     this.sigs = {};
-    this.composer = new Composer((result) => this.afterReply(result));
+    this.composer = new Composer((result) => this.afterReply(result), () => this.typing());
+    this.presenceEl = h("p", { class: "presence muted", id: "thread-presence", "aria-live": "polite", hidden: true });
+    this.beats = null;
+    this.lastTyping = 0;
     this.notes = new NotesPanel(() => this.refresh().catch(() => {}));
     this.editing = { reassign: false, labels: false };
   }
@@ -37,14 +50,51 @@ export class ThreadView {
       this.older = [];
       this.sigs = {};
       this.editing = { reassign: false, labels: false };
+      this.drawPresence([]);
       replace(this.root, h("p", { class: "empty", role: "status" }, "Loading the thread…"));
+      this.startBeats();
     }
     await this.refresh(true);
+  }
+
+  /** Say "viewing" now and every HEARTBEAT_MS while the tab is visible ("typing" if the teammate just typed). */
+  startBeats() {
+    clearInterval(this.beats);
+    this.lastTyping = 0;
+    this.beat("viewing");
+    this.beats = setInterval(() => {
+      if (this.id && document.visibilityState === "visible") this.beat(Date.now() - this.lastTyping < TYPING_MS ? "typing" : "viewing");
+    }, HEARTBEAT_MS);
+  }
+
+  /** A keystroke in the reply box: a "typing" heartbeat, at most every TYPING_MS. */
+  typing() {
+    const now = Date.now();
+    if (now - this.lastTyping < TYPING_MS) return;
+    this.lastTyping = now;
+    this.beat("typing");
+  }
+
+  beat(state) {
+    const id = this.id;
+    if (!id) return;
+    api.presence(id, state).then((answer) => {
+      if (id === this.id && answer && Array.isArray(answer.others)) this.drawPresence(answer.others);
+    }).catch(() => {}); // presence is a courtesy: a failed heartbeat never disturbs the thread
+  }
+
+  drawPresence(others) {
+    const text = presenceText(Array.isArray(others) ? others : []);
+    if (text === this.presenceEl.textContent) return;
+    this.presenceEl.textContent = text;
+    this.presenceEl.hidden = !text;
   }
 
   /** Nothing selected. */
   clear(message = "Pick a thread from the list, or press j.") {
     this.id = null;
+    clearInterval(this.beats);
+    this.beats = null;
     this.data = null;
     forgetMedia();
     replace(this.root, h("div", { class: "empty" }, icon("inbox"), h("p", {}, message)));
@@ -81,7 +131,7 @@ export class ThreadView {
     this.scroller = h("div", { class: "conversation" }, this.olderEl, this.list);
     this.side = h("aside", { class: "thread-side", "aria-label": "Thread details" });
     this.article = h("article", { class: "thread", "aria-labelledby": "thread-title", "data-thread": this.id },
-      this.head,
+      this.head, this.presenceEl,
       h("div", { class: "thread-main" }, h("div", { class: "thread-conv" }, this.scroller, this.composer.el, this.notes.el), this.side));
     replace(this.root, this.article);
   }
@@ -110,6 +160,7 @@ export class ThreadView {
     }
     this.composer.update(d, this.me);
     this.notes.update(d);
+    this.drawPresence(d.presence);
   }
 
   allMessages() {
