@@ -62,6 +62,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("GET", "/api/saved-replies"), ("POST", "/api/saved-replies"), ("PUT", "/api/saved-replies/{id}"),
     ("DELETE", "/api/saved-replies/{id}"), ("POST", "/api/threads/{id}/notes"), ("GET", "/api/notifications"),
     ("GET", "/api/templates"), ("POST", "/api/threads/{id}/presence"),
+    ("POST", "/api/threads/{id}/snooze"), ("DELETE", "/api/threads/{id}/snooze"), ("GET", "/api/snoozed"),
 )
 
 
@@ -190,6 +191,26 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
         key = bodies.idempotency_key(headers())
         answer: Answer = reply.reply(services(), who, thread_id, body, key)
         return _json(answer.status, answer.body, answer.headers)
+
+    @app.post(f"{PREFIX}/threads/<thread_id>/snooze")
+    def post_snooze(thread_id: str) -> Reply:
+        from siu_core.inbox import snoozing
+
+        who = actor()
+        body = bodies.parse_body(event(), bodies.SnoozeBody)
+        return _json(200, snoozing.snooze_thread(services(), who, thread_id, body))
+
+    @app.delete(f"{PREFIX}/threads/<thread_id>/snooze")
+    def delete_snooze(thread_id: str) -> Reply:
+        from siu_core.inbox import snoozing
+
+        return _json(200, snoozing.unsnooze(services(), actor(), thread_id))
+
+    @app.get(f"{PREFIX}/snoozed")
+    def get_snoozed() -> Reply:
+        from siu_core.inbox import snoozing
+
+        return _json(200, snoozing.snoozed_view(services(), actor()))
 
     @app.post(f"{PREFIX}/threads/<thread_id>/reassign")
     def post_reassign(thread_id: str) -> Reply:
