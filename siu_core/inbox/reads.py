@@ -201,4 +201,5 @@ def thread_detail(services: InboxServices, actor: Actor, thread_id: str, params:
         "window": window_for_thread(services, thread),
         "can_act": authz.can_act(actor, thread),
         "notes": notes.for_thread(thread_id),
+        "snoozed_until": thread.get("snoozed_until"),  # None unless snoozed (docs/inbox-api.md, snooze)
     }

@@ -9,6 +9,7 @@ import { confirmDialog, errorBox, explain, say, showError } from "./feedback.js"
 import { actorName, channelLabel, channelName, clock, customerHandle, fullTime, languageName, topicName } from "./format.js";
 import { sinceEl, slaEl } from "./live.js";
 import { forgetMedia, messageItem } from "./messages.js";
+import { snoozeText } from "./queue.js";
 
 const NEAR_BOTTOM = 80;
 /** Presence heartbeats (the API's figures): "viewing" while the tab is visible, "typing" at most this often. */
@@ -138,7 +139,7 @@ export class ThreadView {
 
   draw() {
     const d = this.data;
-    const headSig = JSON.stringify([d.customer, d.channel, d.account, d.status, d.team, d.assignee, d.sla, d.flagged, d.can_act, d.labels && d.labels.urgency]);
+    const headSig = JSON.stringify([d.customer, d.channel, d.account, d.status, d.team, d.assignee, d.sla, d.flagged, d.can_act, d.labels && d.labels.urgency, d.snoozed_until]);
     if (headSig !== this.sigs.head && !this.editing.reassign) {
       this.sigs.head = headSig;
       this.drawHead();
@@ -180,7 +181,10 @@ export class ThreadView {
     if (open && d.can_act) {
       actions.append(
         h("button", { type: "button", id: "reassign-thread", "aria-expanded": "false", "aria-controls": "reassign-panel", onclick: () => this.toggleReassign() }, icon("user"), " Reassign…"),
-        h("button", { type: "button", id: "close-thread", "aria-keyshortcuts": "e c", onclick: (e) => this.close(e.currentTarget) }, icon("check"), " Close"));
+        h("button", { type: "button", id: "close-thread", "aria-keyshortcuts": "e c", onclick: (e) => this.close(e.currentTarget) }, icon("check"), " Close"),
+        d.snoozed_until
+          ? h("button", { type: "button", id: "unsnooze-thread", onclick: (e) => this.snooze(e.currentTarget, null) }, icon("clock"), " Unsnooze")
+          : this.snoozeMenu());
     }
     const who = d.assignee ? `assigned to ${d.assignee}${this.me && d.assignee === this.me.id ? " (you)" : ""}` : `unassigned, waiting in ${d.team || "a team"}'s queue`;
     this.reassignPanel = h("div", { id: "reassign-panel", class: "reassign-panel", hidden: true });
@@ -191,6 +195,7 @@ export class ThreadView {
         h("span", { class: `tag tag-status-${d.status}` }, d.status === "open" ? "Open" : "Closed"), " ",
         d.labels && d.labels.urgency === "urgent" ? h("span", { class: "tag tag-urgent" }, "Urgent") : null, " ",
         slaEl(d.sla), d.flagged ? h("span", { class: "tag tag-overdue" }, " flagged: no one eligible") : null, " ",
+        d.snoozed_until ? h("span", { class: "tag tag-snoozed", id: "snoozed-tag" }, icon("clock"), ` Snoozed ${snoozeText(d.snoozed_until)}`) : null, " ",
         h("span", {}, `${channelLabel(d)} · team ${d.team || "none"} · ${who}`),
         d.last_inbound_at ? h("span", { class: "muted" }, " · customer wrote ", sinceEl(d.last_inbound_at)) : null),
       actions, this.reassignPanel, this.actionError);
@@ -452,6 +457,43 @@ export class ThreadView {
       this.hooks.closed(id);
     } catch (err) {
       await this.refresh().catch(() => {});
+      showError(this.actionError, err);
+    }
+  }
+
+  /** The snooze menu: 1 hour, tomorrow 9:00, next Monday 9:00 (the teammate's clock), or until the customer replies. */
+  snoozeMenu() {
+    const at = (days, hour) => {
+      const d = new Date();
+      d.setDate(d.getDate() + days);
+      d.setHours(hour, 0, 0, 0);
+      return d.toISOString();
+    };
+    const choices = {
+      hour: () => new Date(Date.now() + 3_600_000).toISOString(),
+      tomorrow: () => at(1, 9),
+      week: () => at(((8 - new Date().getDay()) % 7) || 7, 9),
+      customer: () => "customer_reply",
+    };
+    const select = h("select", { id: "snooze-thread", "aria-label": "Snooze the thread" },
+      h("option", { value: "" }, "Snooze…"), h("option", { value: "hour" }, "For 1 hour"), h("option", { value: "tomorrow" }, "Until tomorrow 9:00"),
+      h("option", { value: "week" }, "Until next week (Monday 9:00)"), h("option", { value: "customer" }, "Until the customer replies"));
+    select.addEventListener("change", () => {
+      const pick = choices[select.value];
+      if (pick) this.snooze(select, pick());
+    });
+    return select;
+  }
+
+  /** Snooze until ``until`` (null: unsnooze); the thread leaves the queue and the "Snoozed" list shows it. */
+  async snooze(control, until) {
+    try {
+      await busyWhile(control, until ? api.snooze(this.id, until) : api.unsnooze(this.id));
+      say(until ? `Snoozed ${snoozeText(until)}.` : "Back in the queue.");
+      this.sigs.head = "";
+      await this.refresh();
+      this.hooks.changed();
+    } catch (err) {
       showError(this.actionError, err);
     }
   }

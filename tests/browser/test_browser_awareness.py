@@ -62,3 +62,26 @@ def test_a_second_teammate_sees_the_first_typing_and_a_stale_reply_is_held(page:
     expect(held).to_be_hidden()
     sent = [c for c in inbox.outbox() if (c.get("body") or {}).get("to") == wa]
     assert len(sent) == 1 and sent[0]["body"]["text"]["body"] == "It left our warehouse"
+
+
+def test_a_snoozed_thread_disappears_and_comes_back_when_the_customer_writes(page: Page, inbox: Inbox) -> None:
+    wa = "65" + str(uuid.uuid4().int)[:9]
+    inbox.customer_writes("whatsapp", "I'll send the photo tomorrow", sender=wa, name="Lena Park")
+    inbox.drained()
+    thread = inbox.thread_of(wa)["thread_id"]
+    sign_in(page, inbox, "ana")
+    mine = page.locator(".queue-section", has=page.get_by_role("heading", name="Assigned to me"))
+    snoozed = page.locator(".queue-section", has=page.get_by_role("heading", name="Snoozed"))
+    expect(mine.locator(f'[data-id="{thread}"]')).to_be_visible()
+    page.goto(f"{inbox.base_url}/inbox/#/queue/{thread}")
+    page.locator("#snooze-thread").select_option("customer")
+    expect(page.locator("#snoozed-tag")).to_contain_text("until the customer replies")
+    expect(mine.locator(f'[data-id="{thread}"]')).to_have_count(0)
+    expect(snoozed.locator(f'[data-id="{thread}"]')).to_be_visible()
+
+    inbox.customer_writes("whatsapp", "Here is the photo", sender=wa, name="Lena Park")
+    inbox.drained()
+    expect(mine.locator(f'[data-id="{thread}"]')).to_be_visible()
+    expect(snoozed.locator(f'[data-id="{thread}"]')).to_have_count(0)
+    expect(page.locator("#snoozed-tag")).to_have_count(0)
+    expect(page.locator("#snooze-thread")).to_be_visible()
