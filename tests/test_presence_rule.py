@@ -25,6 +25,9 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], list[tuple[str, str]]]] = [
     ("expiring exactly now is gone", {"ben": {"state": "viewing", "until": until(0)}}, []),
     ("an unknown state is ignored", {"ben": {"state": "dancing", "until": until(20)}}, []),
     ("an unreadable time is ignored", {"ben": {"state": "viewing", "until": "soon"}}, []),
+    ("a typing beat just over still shows viewing", {"ben": {"state": "typing", "until": until(-2),
+                                                              "at": until(-12)}}, [("ben", "viewing")]),
+    ("a typing beat long over is gone", {"ben": {"state": "typing", "until": until(-21), "at": until(-31)}}, []),
     ("sorted by id", {"cho": {"state": "viewing", "until": until(9)}, "ben": {"state": "typing", "until": until(9)},
                       "ana": {"state": "viewing", "until": until(9)}}, [("ben", "typing"), ("cho", "viewing")]),
 ]

@@ -35,12 +35,18 @@ def expires_at(state: State, now: datetime) -> datetime:
 def others(entries: Mapping[str, Mapping[str, Any]], me: str, now: datetime) -> list[dict[str, Any]]:
     """Who else is on the thread now (``{"id", "name", "state"}``, sorted by id): live heartbeats not ``me``'s.
 
-    ``entries`` maps a teammate id to their last heartbeat (``state``, ``until`` as RFC 3339, ``name``).
+    ``entries`` maps a teammate id to their last heartbeat (``state``, ``until`` as RFC 3339, ``name``, and
+    ``at``, when it was sent). A ``typing`` heartbeat whose few seconds are over still counts as ``viewing``
+    for as long as a viewing heartbeat would (the tab is open; it skips viewing beats while typing).
     """
     out = []
     for user, beat in sorted(entries.items()):
         state = beat.get("state")
         until = _parse(beat.get("until"))
+        sent = _parse(beat.get("at"))
+        if state == "typing" and until is not None and until <= now and sent is not None \
+                and expires_at("viewing", sent) > now:
+            state, until = "viewing", expires_at("viewing", sent)
         if user == me or state not in STATES or until is None or until <= now:
             continue
         out.append({"id": user, "name": beat.get("name") or user, "state": state})
@@ -53,7 +59,10 @@ def signature(seen: list[dict[str, Any]]) -> str:
 
 
 def writes_per_hour(typing_share: float = 0.0) -> float:
-    """Heartbeat writes one teammate's open thread makes in an hour (``typing_share``: the part spent typing)."""
+    """Heartbeat writes one teammate's open thread makes in an hour (``typing_share``: the part spent typing).
+
+    The UI sends a typing beat at most every :data:`TYPING_THROTTLE_SECONDS` and no viewing beat while typing.
+    """
     viewing = 3600 / HEARTBEAT_SECONDS
     typing = 3600 / TYPING_THROTTLE_SECONDS
     return viewing * (1 - typing_share) + typing * typing_share

@@ -1,6 +1,6 @@
 """Presence heartbeats: one small item per thread in the composer table, one attribute per teammate.
 
-``presence#<thread>`` / ``viewers`` holds ``v_<teammate>`` = ``{"state", "until", "name"}`` for everyone
+``presence#<thread>`` / ``viewers`` holds ``v_<teammate>`` = ``{"state", "until", "name", "at"}`` for everyone
 who sent a heartbeat, and the table's TTL attribute ``expires_at`` (an hour past the last heartbeat, so
 the item goes once nobody looks). A heartbeat is one UpdateItem of one attribute (1 write unit; no index,
 no transaction, no change counter: presence moves the thread's ETag through its own signature, see
@@ -32,7 +32,7 @@ def key(thread_id: str) -> ddb.Key:
 
 def beat(thread_id: str, user: str, state: str, name: str | None, *, until: datetime, now: datetime) -> None:
     """Record one heartbeat of ``user`` on a thread, counting until ``until``."""
-    value = {"state": state, "until": keys.ts(until), "name": name or user}
+    value = {"state": state, "until": keys.ts(until), "name": name or user, "at": keys.ts(now)}
     ddb.run(ddb.update_op(table(), key(thread_id),
                           set_={f"{ATTR_PREFIX}{user}": value, "thread_id": thread_id,
                                 "expires_at": int((now + KEEP).timestamp())}))

@@ -64,7 +64,8 @@ export class ThreadView {
     this.lastTyping = 0;
     this.beat("viewing");
     this.beats = setInterval(() => {
-      if (this.id && document.visibilityState === "visible") this.beat(Date.now() - this.lastTyping < TYPING_MS ? "typing" : "viewing");
+      // Typing beats keep the teammate "viewing" too (docs/inbox-api.md): no viewing beat while typing.
+      if (this.id && document.visibilityState === "visible" && Date.now() - this.lastTyping >= HEARTBEAT_MS) this.beat("viewing");
     }, HEARTBEAT_MS);
   }
 
