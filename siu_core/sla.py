@@ -9,6 +9,8 @@
   union of the working hours of the team's teammates (each in their own time zone), or the
   deployment's default hours when the team has nobody. Outside them the clock stands still.
 - A breach is handled once per opening: ``sla_breached_at`` at or after the clock's start.
+- While a thread is snoozed the clock stands still: the due time moves later by the time the thread
+  spent snoozed since the clock started (:func:`siu_core.snooze.paused`).
 """
 
 from __future__ import annotations
@@ -173,13 +175,22 @@ def sla_state(thread: Mapping[str, Any], now: datetime, spec: SlaSpec,
     start = clock_start(thread)
     if start is None:
         return None
-    due = first_response_due(thread.get("urgency"), start, spec, shifts)
+    due = first_response_due(thread.get("urgency"), start, spec, shifts) + _snoozed(thread, start, now)
     last_out = parse_time(thread.get("last_outbound_at"))
     answered = last_out is not None and last_out >= start
     breached_at = parse_time(thread.get("sla_breached_at"))
     handled = breached_at is not None and breached_at >= start
     return SlaState(start=start, due=due, answered=answered, breached=not answered and now >= due,
                     handled=handled, breached_at=breached_at if handled else None)
+
+
+def _snoozed(thread: Mapping[str, Any], start: datetime, now: datetime) -> timedelta:
+    """The clock stands still while snoozed: the snoozed time of this opening (see :mod:`siu_core.snooze`)."""
+    if not thread.get("snoozed_at") and not thread.get("snooze_spans"):
+        return timedelta(0)
+    from siu_core import snooze
+
+    return snooze.paused(thread.get("snooze_spans") or [], thread.get("snoozed_at"), start, now)
 
 
 def breach_target(thread: Mapping[str, Any], pool: Sequence[Candidate], now: datetime, *,

@@ -1,5 +1,7 @@
 """The SLA sweep (every 5 minutes): breached threads re-routed once, a Slack notice per team, queues drained.
 
+0. Bring back the snoozed threads whose time came (:func:`siu_core.pipeline.snooze_wake.wake_due`: one
+   Query of the due-time index), to their assignee or, when they are off, to the team's queue.
 1. Read the open assignment rows of every teammate, every counter holder and every team queue (the
    ``by-assignee-status`` index: open rows only, never a table scan), then their threads.
 2. For each thread past its first-response target, unanswered, and not handled for this opening
@@ -56,6 +58,7 @@ class SweepReport:
     notices: int = 0
     checked: int = 0
     warned: int = 0
+    woken: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """Counts for the handler's answer and logs (ids only)."""
@@ -67,6 +70,7 @@ class SweepReport:
             "drained": sum(len(v) for v in self.drained.values()),
             "notices": self.notices,
             "warned": self.warned,
+            "unsnoozed": len(self.woken),
         }
 
 
@@ -85,7 +89,7 @@ def _handle(thread: Mapping[str, Any], config: SiuConfig, entries: list[RosterEn
     by_id = {e.id: e for e in entries}
     current: Mapping[str, Any] | None = thread
     for _ in range(MAX_ATTEMPTS):
-        if current is None:
+        if current is None or current.get("snoozed_at"):  # snoozed: the clock stands still (siu_core.snooze)
             return None, pool
         team = current.get("team") or current.get("queued_team")
         state = sla.sla_state(current, now, config.sla, sla.team_shifts(config, entries, team))
@@ -150,9 +154,11 @@ def _notice_lines(team: str, found: list[Breach], time_zone: str) -> list[str]:
 def sweep(config: SiuConfig, now: datetime, notifier: Notifier | None = None) -> SweepReport:
     """One sweep at ``now`` (see the module docstring)."""
     from siu_core.pipeline.router import Router, drain_unassigned
+    from siu_core.pipeline.snooze_wake import wake_due
 
     log = obs.get_logger(SERVICE)
     report = SweepReport()
+    report.woken = wake_due(now, by=ACTOR)  # snoozes whose time came are back before the breach check
     entries = roster.all_entries()
     candidates = _open_threads(config, entries)
     report.checked = len(candidates)

@@ -324,6 +324,16 @@ class _Day:
         listed = inbox.handler(_fn_url_event("GET", "/api/queue", headers={"authorization": f"Bearer {agent}"}), None)
         self.as_("test")
         assert listed["statusCode"] == 200 and json.loads(listed["body"])["threads"], listed
+        # Presence; a snooze until the customer writes (the reopen of labeler_again wakes it) and a timed one
+        # (the sweep wakes it).
+        assert call("POST", f"/api/threads/{tid}/presence", {"state": "typing"})["statusCode"] == 200
+        assert call("POST", f"/api/threads/{tid}/snooze", {"until": "customer_reply"})["statusCode"] == 200
+        timed = customers.get(keys.customer_key(CHANNELS[1], self.accounts[CHANNELS[1]], f"{CHANNELS[1]}-cust-1"))
+        assert timed is not None, CHANNELS[1]
+        assert call("POST", f"/api/threads/{timed.thread_id}/reassign", {"to": "ana"})["statusCode"] == 200
+        until = (now + timedelta(hours=1)).isoformat()
+        assert call("POST", f"/api/threads/{timed.thread_id}/snooze", {"until": until})["statusCode"] == 200
+        assert call("GET", "/api/snoozed")["statusCode"] == 200
         assert call("POST", f"/api/threads/{tid}/close", {})["statusCode"] == 200
         assert call("GET", "/api/roster")["statusCode"] == 200
         edit = call("PUT", "/api/roster/cho", {"status": "away", "role": "agent"})

@@ -7,6 +7,7 @@ import binascii
 import json
 import unicodedata
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -73,6 +74,10 @@ class ReplyBody(_Body):
     text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)] | None = None
     template: TemplateBody | None = None
     attachments: Annotated[list[UploadId], Field(min_length=1, max_length=10)] | None = None
+    #: The newest message shown when the teammate began writing (see :mod:`siu_core.inbox.collision`).
+    based_on: Annotated[str, Field(min_length=1, max_length=512)] | None = None
+    #: Send although the thread changed since ``based_on`` (after the teammate saw the new messages).
+    confirm: bool = False
 
     @model_validator(mode="after")
     def _one(self) -> ReplyBody:
@@ -99,6 +104,35 @@ class UploadBody(_Body):
     filename: Annotated[str, Field(min_length=1, max_length=MAX_FILENAME)]
     content_type: Annotated[str, Field(max_length=200, pattern=r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$")]
     size: Annotated[int, Field(ge=1, le=MAX_UPLOAD_BYTES)]
+
+
+class PresenceBody(_Body):
+    """``{"state": "viewing" | "typing"}``: a heartbeat from a thread open in a tab."""
+
+    state: Literal["viewing", "typing"]
+
+
+class SnoozeBody(_Body):
+    """``{"until": "<RFC 3339 time with offset>" | "customer_reply"}``: when a snoozed thread comes back."""
+
+    until: Annotated[str, Field(min_length=1, max_length=64)]
+
+    @model_validator(mode="after")
+    def _when(self) -> SnoozeBody:
+        if self.until != "customer_reply":
+            self.until_time()
+        return self
+
+    def until_time(self) -> datetime:
+        """The time of a timed snooze (offset required; checked against the clock by the API)."""
+        try:
+            value = datetime.fromisoformat(self.until.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError('until is an RFC 3339 time (e.g. 2026-03-05T09:00:00+08:00) or "customer_reply"') \
+                from None
+        if value.tzinfo is None:
+            raise ValueError("until needs its UTC offset (e.g. +08:00 or Z)")
+        return value
 
 
 class ReassignBody(_Body):

@@ -83,6 +83,8 @@ def queue(services: InboxServices, actor: Actor, params: Mapping[str, str]) -> d
         # The index is eventually consistent: trust the thread's own status and assignment sequence.
         if thread is None or thread.get("status") != "open" or int(thread.get("assignment_seq", 0)) != int(row["seq"]):
             continue
+        if thread.get("snoozed_at"):  # put aside: listed in GET /api/snoozed until it comes back
+            continue
         current.append(thread)
     current.sort(key=lambda t: str(t.get("last_inbound_at") or t.get("opened_at") or ""), reverse=True)
     now = services.clock()
@@ -211,4 +213,5 @@ def thread_detail(services: InboxServices, actor: Actor, thread_id: str, params:
         "attachments": attachments_for_thread(services, thread),
         "can_act": authz.can_act(actor, thread),
         "notes": notes.for_thread(thread_id),
+        "snoozed_until": thread.get("snoozed_until"),  # None unless snoozed (docs/inbox-api.md, snooze)
     }

@@ -5,10 +5,11 @@ Order of a reply, each step refusing before anything is sent:
 1. the thread exists (404) and the caller may act on it (403);
 2. a stored outcome for this ``Idempotency-Key`` is returned as it was (a different body under the
    same key is a 422; a request still in flight is waited for, briefly);
-3. the thread is open (409), the body fits the channel (422: text length, templates, the files the
-   channel takes), the reply window allows it (409, saying what is possible), the channel's secrets
-   are there (503), each named upload is this thread's and stored as declared
-   (:func:`siu_core.inbox.uploads.resolve`: 404, 409, 422);
+3. the thread is open (409), nothing new arrived since the message the teammate wrote against
+   (``based_on``; 409 ``thread_changed`` with the new messages unless ``confirm``), the body fits the
+   channel (422: text length, templates, the files the channel takes), the reply window allows it
+   (409, saying what is possible), the channel's secrets are there (503), each named upload is this
+   thread's and stored as declared (:func:`siu_core.inbox.uploads.resolve`: 404, 409, 422);
 4. the key is claimed with a conditional put (:func:`siu_core.store.replies.begin`): of two racing
    requests one sends, the other waits for its outcome;
 5. the plugin's ``send_reply`` is called; a 5xx answer is retried a bounded number of times;
@@ -219,7 +220,8 @@ def reply(services: InboxServices, actor: Actor, thread_id: str, body: ReplyBody
     if thread is None:
         raise not_found("thread", thread_id)
     authz.require_act(actor, thread)
-    payload = body.model_dump(mode="json", exclude_none=True)
+    # What is sent, not what was seen: a confirmed resend under the same key is the same reply.
+    payload = body.model_dump(mode="json", exclude_none=True, exclude={"based_on", "confirm"})
     wanted = replies.request_hash(payload)
     key = replies.record_key(thread_id, actor.id, idempotency_key)
     existing = replies.get(key, now)
@@ -229,6 +231,7 @@ def reply(services: InboxServices, actor: Actor, thread_id: str, body: ReplyBody
         return answer
 
     authz.require_open(thread)
+    _check_collision(thread_id, actor, body)
     try:
         channel = services.channel(str(thread["channel"]))
     except UnknownChannel as exc:
@@ -255,6 +258,22 @@ def reply(services: InboxServices, actor: Actor, thread_id: str, body: ReplyBody
         return _replay(services, existing, wanted)
     return _send_claimed(services, actor, thread, channel, settings, account.secrets, body, idempotency_key, key,
                          owner, last_inbound, now, state.state, files=files, kept=kept)
+
+
+def _check_collision(thread_id: str, actor: Actor, body: ReplyBody) -> None:
+    """409 ``thread_changed`` with the new messages when the thread moved on since the teammate began writing."""
+    if body.based_on is None or body.confirm:
+        return
+    from siu_core.inbox import collision
+    from siu_core.store import messages
+
+    newest, _ = messages.page(thread_id, limit=collision.MAX_NEW * 2, newest_first=True)
+    new = collision.newer_messages(newest, body.based_on, actor.by)
+    if new:
+        raise ApiError(409, "thread_changed",
+                       f"{len(new)} new message(s) arrived since you began writing; read them, then send with "
+                       '"confirm": true (or edit your reply)',
+                       new=[views.message_view(m) for m in new], based_on=body.based_on)
 
 
 def _account(services: InboxServices, channel: Channel, account_id: str) -> Account:

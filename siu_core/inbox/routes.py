@@ -64,7 +64,8 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("GET", "/api/templates"), ("POST", "/api/uploads"),
     ("POST", "/api/admin/customers/{id}/export"), ("POST", "/api/admin/customers/{id}/erase"),
     ("POST", "/api/notifications/read"), ("GET", "/api/me/preferences"),
-    ("PUT", "/api/me/preferences"), ("GET", "/api/queues"),
+    ("PUT", "/api/me/preferences"), ("GET", "/api/queues"), ("POST", "/api/threads/{id}/presence"),
+    ("POST", "/api/threads/{id}/snooze"), ("DELETE", "/api/threads/{id}/snooze"), ("GET", "/api/snoozed"),
 )
 
 
@@ -149,14 +150,15 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
     def get_me() -> Reply:
         return _json(200, reads.me(services(), actor()))
 
-    def conditional(what: str, who: Actor, read: Any) -> Reply:
+    def conditional(what: str, who: Actor, read: Any, version: int | None = None) -> Reply:
         """Answer 304 when the tab's ETag still names the inbox as it is; else read, with the new ETag."""
         from aws_lambda_powertools.event_handler import Response
 
         from siu_core.inbox import freshness
         from siu_core.store import inbox_version
 
-        tag = freshness.etag(inbox_version.current(), who=who.id, role=who.role, teams=sorted(who.teams),
+        count = inbox_version.current() if version is None else version
+        tag = freshness.etag(count, who=who.id, role=who.role, teams=sorted(who.teams),
                              what=what, params=params(), now=services().clock())
         if freshness.matches(headers().get("if-none-match"), tag):  # no metric: one would cost $0.30 a month
             return Response(status_code=304, body="", headers={"ETag": tag, "Cache-Control": "no-store"})
@@ -169,9 +171,21 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
 
     @app.get(f"{PREFIX}/threads/<thread_id>")
     def get_thread(thread_id: str) -> Reply:
+        from siu_core.inbox import awareness, presence
+
         who = actor()
-        return conditional(f"thread:{thread_id}", who,
-                           lambda: reads.thread_detail(services(), who, thread_id, params()))
+        version, others = awareness.poll(thread_id, who, services().clock())  # one read: counter and presence
+        return conditional(f"thread:{thread_id}:{presence.signature(others)}", who,
+                           lambda: {**reads.thread_detail(services(), who, thread_id, params()), "presence": others},
+                           version)
+
+    @app.post(f"{PREFIX}/threads/<thread_id>/presence")
+    def post_presence(thread_id: str) -> Reply:
+        from siu_core.inbox import awareness
+
+        who = actor()
+        body = bodies.parse_body(event(), bodies.PresenceBody)
+        return _json(200, awareness.heartbeat(services(), who, thread_id, body))
 
     @app.post(f"{PREFIX}/threads/<thread_id>/reply")
     def post_reply(thread_id: str) -> Reply:
@@ -180,6 +194,26 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
         key = bodies.idempotency_key(headers())
         answer: Answer = reply.reply(services(), who, thread_id, body, key)
         return _json(answer.status, answer.body, answer.headers)
+
+    @app.post(f"{PREFIX}/threads/<thread_id>/snooze")
+    def post_snooze(thread_id: str) -> Reply:
+        from siu_core.inbox import snoozing
+
+        who = actor()
+        body = bodies.parse_body(event(), bodies.SnoozeBody)
+        return _json(200, snoozing.snooze_thread(services(), who, thread_id, body))
+
+    @app.delete(f"{PREFIX}/threads/<thread_id>/snooze")
+    def delete_snooze(thread_id: str) -> Reply:
+        from siu_core.inbox import snoozing
+
+        return _json(200, snoozing.unsnooze(services(), actor(), thread_id))
+
+    @app.get(f"{PREFIX}/snoozed")
+    def get_snoozed() -> Reply:
+        from siu_core.inbox import snoozing
+
+        return _json(200, snoozing.snoozed_view(services(), actor()))
 
     @app.post(f"{PREFIX}/threads/<thread_id>/reassign")
     def post_reassign(thread_id: str) -> Reply:

@@ -488,6 +488,7 @@ class Batch:
         if self._placement(ev, fingerprint).kind == "redelivery":
             obs.metric("Duplicates", channel=ev.channel)
             self._log("duplicate delivery ignored", ev, message_id=ev.message_id)
+            self._wake_snoozed((self.stored.get(message_key) or {}).get("thread_id"))  # a crash before the wake
             return "duplicate"
         customer_key = self._key(ev)
         snapshot = snapshots.put_event(ev, received_at)
@@ -511,6 +512,8 @@ class Batch:
             self._committed(plan, customer_key, message_key, fingerprint)
             if plan.notices:
                 self._tell(plan.notices)
+            if placement.kind != "new_thread":
+                self._wake_snoozed(plan.thread_id)
             if plan.queued_team is not None:
                 notify_unassigned(UnassignedNotice(plan.thread_id, plan.queued_team, plan.urgency, ev.channel))
             if plan.outcome != "content_duplicate":
@@ -533,6 +536,14 @@ class Batch:
         for notice in notices:
             if notice.teammate in entries:
                 tell_on_slack(notice, entries[notice.teammate], self.services.notifier())
+
+    def _wake_snoozed(self, thread_id: Any) -> None:
+        """The customer wrote: a snoozed thread comes back (decided on the stored thread, so a retry heals it)."""
+        if not thread_id:
+            return
+        from siu_core.pipeline.snooze_wake import wake_if_due
+
+        wake_if_due(str(thread_id), self.now, by=PIPELINE_ACTOR)
 
     def _placement(self, ev: MessageEvent, fingerprint: str | None) -> decide.Placement:
         """Where an inbound message goes, judged on what the batch knows now (see :mod:`.decide`)."""

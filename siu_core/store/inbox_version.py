@@ -14,6 +14,8 @@ between three non-empty parts; this one starts with it), so no new table and no 
 
 from __future__ import annotations
 
+from typing import Any
+
 from siu_core import obs
 from siu_core.store import ddb
 
@@ -31,6 +33,17 @@ def current() -> int:
     """The count now (strongly consistent: a tab that just wrote must see its own change); 0 before any."""
     item = ddb.get(_table(), {"customer_key": KEY})
     return int(item.get("version", 0)) if item else 0
+
+
+def read_request() -> ddb.GetRequest:
+    """The counter as one key of a batched read, for a poll that reads another small item with it."""
+    return ddb.GetRequest(_table(), [{"customer_key": KEY}])
+
+
+def from_batch(found: dict[str, list[dict[str, Any]]]) -> int:
+    """The count in a batched read's answer (0 before any)."""
+    items = found.get(_table()) or []
+    return int(items[0].get("version", 0)) if items else 0
 
 
 def bump() -> None:

@@ -6,7 +6,7 @@
 import { api, newIdempotencyKey } from "./api.js";
 import { customerText, h, icon, replace } from "./dom.js";
 import { errorBox, say, showError } from "./feedback.js";
-import { channelLabel, channelName, clock, duration, parseTime, since } from "./format.js";
+import { actorName, channelLabel, channelName, clock, duration, parseTime, since } from "./format.js";
 import { AttachmentPicker } from "./attach.js";
 import { SavedReplies } from "./saved.js";
 
@@ -47,6 +47,12 @@ function windowNote(win, now) {
   }
 }
 
+/** The id of the newest message the thread shows (what a reply begun now is written against). */
+function newestId(thread) {
+  const shown = thread && Array.isArray(thread.messages) ? thread.messages : [];
+  return shown.length ? shown[shown.length - 1].id : null;
+}
+
 function capitalise(text) {
   return text ? text[0].toUpperCase() + text.slice(1) : text;
 }
@@ -68,15 +74,18 @@ function costText(cost) {
 }
 
 export class Composer {
-  /** ``onSent(result)`` runs after a reply went out (the thread refreshes). */
-  constructor(onSent) {
+  /** ``onSent(result)`` runs after a reply went out (the thread refreshes); ``onTyping()`` on every keystroke. */
+  constructor(onSent, onTyping = () => {}) {
     this.onSent = onSent;
+    this.onTyping = onTyping;
     this.el = h("section", { class: "composer", "aria-labelledby": "composer-title" });
     this.thread = null;
     this.signature = "";
     this.pending = null; // {key, sig}: the key of the reply being sent, kept until it went out
     this.inFlight = false;
     this.drafts = new Map(); // thread id -> unsent text
+    this.basedOn = new Map(); // thread id -> the newest message shown when the teammate began writing
+    this.changedEl = h("div", { class: "thread-changed", id: "thread-changed", role: "alert", hidden: true });
     this.errorEl = errorBox("composer-error"); // kept across re-renders: a refusal stays readable
   }
 
@@ -90,6 +99,7 @@ export class Composer {
       this.saveDraft();
       this.pending = null;
       showError(this.errorEl, null);
+      this.showChanged(null);
     }
     this.thread = thread;
     this.me = me;
@@ -147,14 +157,18 @@ export class Composer {
     const parts = [title, this.noteEl];
     if (allowed.has("text") && ["open", "unlimited", "human_agent"].includes(win.state)) parts.push(this.textForm(win));
     if (win.state === "template_only" || (win.state === "closed" && allowed.has("template"))) parts.push(this.templateForm(win));
-    parts.push(this.errorEl);
+    parts.push(this.changedEl, this.errorEl);
     replace(this.el, parts);
   }
 
   textForm(win) {
     const area = h("textarea", { id: "reply-text", name: "text", rows: 3, "aria-describedby": "reply-hint", autocomplete: "off", spellcheck: "true" });
     area.value = this.drafts.get(this.thread.id) || "";
-    area.addEventListener("input", () => this.drafts.set(this.thread.id, area.value));
+    area.addEventListener("input", () => {
+      this.drafts.set(this.thread.id, area.value);
+      this.noteBasis(area.value);
+      if (area.value) this.onTyping();
+    });
     const button = h("button", { type: "submit", class: "primary", id: "send-reply" }, icon("send"), win.state === "human_agent" ? " Send with HUMAN_AGENT tag" : " Send");
     const error = this.errorEl;
     const saved = new SavedReplies(area, () => this.thread && this.thread.id, () => this.me);
@@ -198,6 +212,7 @@ export class Composer {
       const clearText = () => {
         area.value = "";
         this.drafts.delete(this.thread.id);
+        this.basedOn.delete(this.thread.id);
       };
       if (files.length && text.trim() && !capability.caption) {
         // The platform has no caption: the file goes first, then the text as its own reply (each sent once).
@@ -289,9 +304,44 @@ export class Composer {
     return form;
   }
 
+  /** Remember what the screen showed when a reply was begun (the API holds it if the thread moved on since). */
+  noteBasis(text) {
+    const id = this.thread.id;
+    if (!text) this.basedOn.delete(id);
+    else if (!this.basedOn.has(id)) this.basedOn.set(id, newestId(this.thread));
+  }
+
+  /** The new messages a held reply was not written against, with "Send anyway" and "Edit first" (null hides it). */
+  showChanged(news, resend) {
+    if (!news) {
+      this.changedEl.hidden = true;
+      this.changedEl.replaceChildren();
+      return;
+    }
+    const who = (m) => (m.direction === "in" ? (this.thread.customer && this.thread.customer.name) || "The customer" : actorName(m.sent_by) || "A colleague");
+    const anyway = h("button", { type: "button", class: "primary", id: "send-anyway" }, icon("send"), " Send anyway");
+    const edit = h("button", { type: "button", id: "edit-first" }, "Edit first");
+    anyway.addEventListener("click", () => {
+      this.showChanged(null);
+      resend();
+    });
+    edit.addEventListener("click", () => {
+      this.basedOn.set(this.thread.id, news[news.length - 1].id);
+      this.showChanged(null);
+      this.focus();
+    });
+    replace(this.changedEl,
+      h("p", {}, icon("alert"), ` While you were writing, ${news.length === 1 ? "a new message arrived" : `${news.length} new messages arrived`}. Your reply was not sent.`),
+      h("ol", { class: "changed-list" }, news.map((m) => h("li", { "data-message": m.id || "" },
+        h("strong", {}, customerText(who(m))), ": ", m.text ? customerText(m.text) : h("em", {}, m.kind || "a message")))),
+      h("div", { class: "form-actions" }, edit, anyway));
+    this.changedEl.hidden = false;
+    anyway.focus();
+  }
+
   /** Send once (resolves to whether it went out): the button is disabled while in flight and the key is
    * reused on a retry of the same reply. */
-  async send(body, button, error, clear) {
+  async send(body, button, error, clear, confirm = false) {
     if (this.inFlight) return false;
     const threadId = this.thread.id;
     const sig = JSON.stringify([threadId, body]);
@@ -303,7 +353,8 @@ export class Composer {
     showError(error, null);
     say("Sending…");
     try {
-      const result = await api.reply(threadId, body, key);
+      const basis = this.basedOn.get(threadId) || newestId(this.thread);
+      const result = await api.reply(threadId, { ...body, ...(basis ? { based_on: basis } : {}), ...(confirm ? { confirm: true } : {}) }, key);
       this.pending = null;
       clear();
       say("Reply sent.");
@@ -311,6 +362,11 @@ export class Composer {
       return true;
     } catch (err) {
       if (KEY_SPENT.has(err.code)) this.pending = null;
+      if (err.code === "thread_changed" && Array.isArray(err.details.new) && err.details.new.length) {
+        say("The reply was held: new messages arrived while you were writing.");
+        this.showChanged(err.details.new, () => this.send(body, button, error, clear, true));
+        return false;
+      }
       showError(error, err);
       say("The reply was not sent.");
       if (err.code === "window_closed") this.onSent(null);

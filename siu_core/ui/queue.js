@@ -16,6 +16,11 @@ function queueKey(q) {
 function queueTitle(q) {
   if (q.queue === "mine") return "your queue";
   return q.queue === "team" ? `Unassigned · ${q.team}` : `the queue of ${q.assignee}`;
+/** "back Thu 09:00" or "until the customer replies": when a snoozed thread comes back. */
+export function snoozeText(until) {
+  if (until === "customer_reply") return "until the customer replies";
+  const at = new Date(until);
+  return Number.isNaN(at.getTime()) ? "snoozed" : `back ${at.toLocaleString(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" })}`;
 }
 
 export class QueuePane {
@@ -69,6 +74,7 @@ export class QueuePane {
     return [
       { key: "mine", title: "Assigned to me", params: {}, claim: false, empty: "Nothing assigned to you right now." },
       ...teams.map((team) => ({ key: `team:${team}`, title: `Unassigned · ${team}`, params: { team }, claim: true, empty: "Nobody waiting." })),
+      { key: "snoozed", title: "Snoozed", load: () => api.snoozed(), claim: false, empty: "Nothing snoozed." },
     ];
   }
 
@@ -76,7 +82,7 @@ export class QueuePane {
   async refresh() {
     if (this.mode === "all") await this.loadTeams();
     const sections = this.sections();
-    const results = await Promise.all(sections.map((s) => api.queue(s.params).then((data) => ({ data }), (error) => ({ error }))));
+    const results = await Promise.all(sections.map((s) => (s.load ? s.load() : api.queue(s.params)).then((data) => ({ data }), (error) => ({ error }))));
     const network = results.find((r) => r.error && r.error.status === 0);
     if (network) throw network.error;
     // The other queues' counts matter only where a section is empty (its hint): no extra request otherwise.
@@ -190,6 +196,7 @@ export class QueuePane {
             labels.urgency === "urgent" ? h("span", { class: "tag tag-urgent" }, "Urgent") : null,
             labels.language ? h("span", { class: "tag tag-lang", title: languageName(labels.language) }, srOnly("Language: "), labels.language) : null,
             sla,
+            t.snoozed_until ? h("span", { class: "tag tag-snoozed" }, icon("clock"), ` ${snoozeText(t.snoozed_until)}`) : null,
             t.flagged ? h("span", { class: "tag tag-overdue" }, "flagged") : null))));
     if (claimable) {
       const button = h("button", { type: "button", class: "claim small", "aria-label": `Claim the thread of ${customer}` }, "Claim");

@@ -9,8 +9,19 @@ import { confirmDialog, errorBox, explain, say, showError } from "./feedback.js"
 import { actorName, channelLabel, channelName, clock, customerHandle, fullTime, languageName, topicName } from "./format.js";
 import { sinceEl, slaEl } from "./live.js";
 import { forgetMedia, messageItem } from "./messages.js";
+import { snoozeText } from "./queue.js";
 
 const NEAR_BOTTOM = 80;
+/** Presence heartbeats (the API's figures): "viewing" while the tab is visible, "typing" at most this often. */
+const HEARTBEAT_MS = 15_000;
+const TYPING_MS = 5_000;
+
+/** "Ana is viewing", "Ana and Ben are typing…": who else is on the thread now. */
+function presenceText(others) {
+  const names = (state) => others.filter((p) => p.state === state).map((p) => p.name || p.id);
+  const say = (list, verb) => (list.length ? `${list.length > 1 ? `${list.slice(0, -1).join(", ")} and ${list[list.length - 1]} are` : `${list[0]} is`} ${verb}` : null);
+  return [say(names("typing"), "typing…"), say(names("viewing"), "viewing")].filter(Boolean).join(" · ");
+}
 
 export class ThreadView {
   /** ``hooks``: changed() after an action, closed(id) after a close, href(id) for a thread link. */
@@ -22,7 +33,10 @@ export class ThreadView {
     this.data = null;
     this.older = [];
     this.sigs = {};
-    this.composer = new Composer((result) => this.afterReply(result));
+    this.composer = new Composer((result) => this.afterReply(result), () => this.typing());
+    this.presenceEl = h("p", { class: "presence muted", id: "thread-presence", "aria-live": "polite", hidden: true });
+    this.beats = null;
+    this.lastTyping = 0;
     this.notes = new NotesPanel(() => this.refresh().catch(() => {}));
     this.editing = { reassign: false, labels: false };
   }
@@ -37,14 +51,52 @@ export class ThreadView {
       this.older = [];
       this.sigs = {};
       this.editing = { reassign: false, labels: false };
+      this.drawPresence([]);
       replace(this.root, h("p", { class: "empty", role: "status" }, "Loading the thread…"));
+      this.startBeats();
     }
     await this.refresh(true);
+  }
+
+  /** Say "viewing" now and every HEARTBEAT_MS while the tab is visible ("typing" if the teammate just typed). */
+  startBeats() {
+    clearInterval(this.beats);
+    this.lastTyping = 0;
+    this.beat("viewing");
+    this.beats = setInterval(() => {
+      // Typing beats keep the teammate "viewing" too (docs/inbox-api.md): no viewing beat while typing.
+      if (this.id && document.visibilityState === "visible" && Date.now() - this.lastTyping >= HEARTBEAT_MS) this.beat("viewing");
+    }, HEARTBEAT_MS);
+  }
+
+  /** A keystroke in the reply box: a "typing" heartbeat, at most every TYPING_MS. */
+  typing() {
+    const now = Date.now();
+    if (now - this.lastTyping < TYPING_MS) return;
+    this.lastTyping = now;
+    this.beat("typing");
+  }
+
+  beat(state) {
+    const id = this.id;
+    if (!id) return;
+    api.presence(id, state).then((answer) => {
+      if (id === this.id && answer && Array.isArray(answer.others)) this.drawPresence(answer.others);
+    }).catch(() => {}); // presence is a courtesy: a failed heartbeat never disturbs the thread
+  }
+
+  drawPresence(others) {
+    const text = presenceText(Array.isArray(others) ? others : []);
+    if (text === this.presenceEl.textContent) return;
+    this.presenceEl.textContent = text;
+    this.presenceEl.hidden = !text;
   }
 
   /** Nothing selected. */
   clear(message = "Pick a thread from the list, or press j.") {
     this.id = null;
+    clearInterval(this.beats);
+    this.beats = null;
     this.data = null;
     forgetMedia();
     replace(this.root, h("div", { class: "empty" }, icon("inbox"), h("p", {}, message)));
@@ -81,14 +133,14 @@ export class ThreadView {
     this.scroller = h("div", { class: "conversation" }, this.olderEl, this.list);
     this.side = h("aside", { class: "thread-side", "aria-label": "Thread details" });
     this.article = h("article", { class: "thread", "aria-labelledby": "thread-title", "data-thread": this.id },
-      this.head,
+      this.head, this.presenceEl,
       h("div", { class: "thread-main" }, h("div", { class: "thread-conv" }, this.scroller, this.composer.el, this.notes.el), this.side));
     replace(this.root, this.article);
   }
 
   draw() {
     const d = this.data;
-    const headSig = JSON.stringify([d.customer, d.channel, d.account, d.status, d.team, d.assignee, d.sla, d.flagged, d.can_act, d.labels && d.labels.urgency]);
+    const headSig = JSON.stringify([d.customer, d.channel, d.account, d.status, d.team, d.assignee, d.sla, d.flagged, d.can_act, d.labels && d.labels.urgency, d.snoozed_until]);
     if (headSig !== this.sigs.head && !this.editing.reassign) {
       this.sigs.head = headSig;
       this.drawHead();
@@ -110,6 +162,7 @@ export class ThreadView {
     }
     this.composer.update(d, this.me);
     this.notes.update(d);
+    this.drawPresence(d.presence);
   }
 
   allMessages() {
@@ -129,7 +182,10 @@ export class ThreadView {
     if (open && d.can_act) {
       actions.append(
         h("button", { type: "button", id: "reassign-thread", "aria-expanded": "false", "aria-controls": "reassign-panel", onclick: () => this.toggleReassign() }, icon("user"), " Reassign…"),
-        h("button", { type: "button", id: "close-thread", "aria-keyshortcuts": "e c", onclick: (e) => this.close(e.currentTarget) }, icon("check"), " Close"));
+        h("button", { type: "button", id: "close-thread", "aria-keyshortcuts": "e c", onclick: (e) => this.close(e.currentTarget) }, icon("check"), " Close"),
+        d.snoozed_until
+          ? h("button", { type: "button", id: "unsnooze-thread", onclick: (e) => this.snooze(e.currentTarget, null) }, icon("clock"), " Unsnooze")
+          : this.snoozeMenu());
     }
     const who = d.assignee ? `assigned to ${d.assignee}${this.me && d.assignee === this.me.id ? " (you)" : ""}` : `unassigned, waiting in ${d.team || "a team"}'s queue`;
     this.reassignPanel = h("div", { id: "reassign-panel", class: "reassign-panel", hidden: true });
@@ -140,6 +196,7 @@ export class ThreadView {
         h("span", { class: `tag tag-status-${d.status}` }, d.status === "open" ? "Open" : "Closed"), " ",
         d.labels && d.labels.urgency === "urgent" ? h("span", { class: "tag tag-urgent" }, "Urgent") : null, " ",
         slaEl(d.sla), d.flagged ? h("span", { class: "tag tag-overdue" }, " flagged: no one eligible") : null, " ",
+        d.snoozed_until ? h("span", { class: "tag tag-snoozed", id: "snoozed-tag" }, icon("clock"), ` Snoozed ${snoozeText(d.snoozed_until)}`) : null, " ",
         h("span", {}, `${channelLabel(d)} · team ${d.team || "none"} · ${who}`),
         d.last_inbound_at ? h("span", { class: "muted" }, " · customer wrote ", sinceEl(d.last_inbound_at)) : null),
       actions, this.reassignPanel, this.actionError);
@@ -401,6 +458,43 @@ export class ThreadView {
       this.hooks.closed(id);
     } catch (err) {
       await this.refresh().catch(() => {});
+      showError(this.actionError, err);
+    }
+  }
+
+  /** The snooze menu: 1 hour, tomorrow 9:00, next Monday 9:00 (the teammate's clock), or until the customer replies. */
+  snoozeMenu() {
+    const at = (days, hour) => {
+      const d = new Date();
+      d.setDate(d.getDate() + days);
+      d.setHours(hour, 0, 0, 0);
+      return d.toISOString();
+    };
+    const choices = {
+      hour: () => new Date(Date.now() + 3_600_000).toISOString(),
+      tomorrow: () => at(1, 9),
+      week: () => at(((8 - new Date().getDay()) % 7) || 7, 9),
+      customer: () => "customer_reply",
+    };
+    const select = h("select", { id: "snooze-thread", "aria-label": "Snooze the thread" },
+      h("option", { value: "" }, "Snooze…"), h("option", { value: "hour" }, "For 1 hour"), h("option", { value: "tomorrow" }, "Until tomorrow 9:00"),
+      h("option", { value: "week" }, "Until next week (Monday 9:00)"), h("option", { value: "customer" }, "Until the customer replies"));
+    select.addEventListener("change", () => {
+      const pick = choices[select.value];
+      if (pick) this.snooze(select, pick());
+    });
+    return select;
+  }
+
+  /** Snooze until ``until`` (null: unsnooze); the thread leaves the queue and the "Snoozed" list shows it. */
+  async snooze(control, until) {
+    try {
+      await busyWhile(control, until ? api.snooze(this.id, until) : api.unsnooze(this.id));
+      say(until ? `Snoozed ${snoozeText(until)}.` : "Back in the queue.");
+      this.sigs.head = "";
+      await this.refresh();
+      this.hooks.changed();
+    } catch (err) {
       showError(this.actionError, err);
     }
   }
