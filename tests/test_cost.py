@@ -24,7 +24,20 @@ def test_variable_costs_scale_with_messages_and_fixed_ones_do_not() -> None:
     assert twenty.by_service()["Bedrock"] == pytest.approx(2 * ten.by_service()["Bedrock"], rel=1e-3)
     assert zero.by_service()["KMS"] > 0  # secret reads at cold starts and alarms cost the same at any volume
     ten_more = twenty.total - ten.total
-    assert ten_more == pytest.approx(ten.total - zero.total - 0.9, rel=0.05)  # metrics publish only with traffic
+    assert ten_more == pytest.approx(ten.total - zero.total, rel=0.05)  # no metric is published per message
+
+
+def test_alarms_and_logs_are_what_the_template_configures() -> None:
+    from siu_core.aws.template import load_template
+
+    resources = load_template()["Resources"]
+    alarms = [r for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    line = next(line for line in cost.estimate(0, 3).lines if line.item.startswith("alarms"))
+    assert line.quantity == len(alarms) == cost.ASSUMPTIONS["alarm_metrics"]  # the connectors stack has none
+    functions = [r for r in resources.values() if r["Type"] == "AWS::Serverless::Function"]
+    # log_bytes_per_poll is 0 only because no function ingests Lambda's START/END/REPORT lines.
+    assert cost.ASSUMPTIONS["log_bytes_per_poll"] == 0
+    assert all(f["Properties"]["LoggingConfig"]["SystemLogLevel"] == "WARN" for f in functions)
 
 
 def test_one_secret_per_channel_is_counted_and_standard_securestrings_are_free() -> None:

@@ -81,18 +81,26 @@ ASSUMPTIONS: dict[str, float] = {
     "inbox_seconds_reply": 0.6,  # the platform's send API
     "sweeper_seconds": 0.4,
     "digest_seconds": 2.0,
-    "log_bytes_per_event": 2500,  # connector + labeler JSON lines, EMF, Lambda's START/END/REPORT
-    "log_bytes_per_poll": 350,  # Lambda's START/END/REPORT lines (the 304 path logs nothing at INFO)
-    "log_bytes_per_sweep": 600,
+    # Logs: every function logs JSON with system logs at WARN, so Lambda's START/END/REPORT lines (about
+    # 350 B an invocation) are not ingested; what is left is the code's own lines and EMF.
+    "log_bytes_per_event": 1800,  # connector + labeler JSON lines and EMF (was 2,500 with 2 x 350 B platform lines)
+    "log_bytes_per_poll": 0,  # an inbox read logs nothing at INFO, and the platform lines are dropped
+    "log_bytes_per_reply": 400,  # the inbox's reply line and its EMF
+    "log_bytes_per_sweep": 250,
     "dynamodb_months_kept": 12.0,  # messages and threads have no TTL yet: a year of them is stored
     "snapshot_months_kept": 24.0,  # the bucket expires snapshots after 730 days
     "sqs_requests_per_event": 3.0,  # send (amortized), receive (amortized), delete
     "idle_sqs_polls_per_month": 5 * 30 * 24 * 3600 / 20,  # the event-source mapping's 5 long-polling pollers
-    # CloudWatch metrics are only what an alarm reads (siu_core/obs.py METRIC_DIMENSIONS): MessagesIn per
-    # channel every month with traffic; FallbackLabels, SignatureFailures and SendFailures only in a month
-    # they happen. Every other count is a property of the EMF log line (no per-metric charge).
-    "active_custom_metrics_per_channel": 1.0,
+    # CloudWatch metrics are only what an alarm reads (siu_core/obs.py METRIC_DIMENSIONS): FallbackLabels,
+    # SignatureFailures, UnknownAccount and SendFailures, each published only when that fault happens ($0.30
+    # per channel and metric in such a month: an incident's cost, not counted here). Every other count
+    # (MessagesIn included) is a property of the EMF log line (no per-metric charge).
+    "active_custom_metrics_per_channel": 0.0,
     "active_custom_metrics_fixed": 0.0,
+    # Alarms: one standard alarm (the DLQ's depth) and four Metrics Insights alarms (signature failures,
+    # unknown accounts, send failures, fallback labels), each billed per metric it analyzes: counted as
+    # one each (they analyze nothing while nothing fails; one per failing channel while one does).
+    "alarm_metrics": 5.0,
 }
 
 #: Tokens one label call sends and receives: the measured request of a message alone in its call
@@ -244,15 +252,16 @@ def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Ma
         p["ssm_standard_api_call"])
     add("KMS", "decrypts of those reads (aws/ssm key: no key charge)", secret_reads, "requests", p["kms_request"])
     add("EventBridge Scheduler", "SLA sweeps and digests", sweeps + digests, "invocations", p["scheduler_invocation"])
-    log_gb = (events * a["log_bytes_per_event"] + (polls_full + polls_unchanged + replies) * a["log_bytes_per_poll"]
-              + sweeps * a["log_bytes_per_sweep"]) / 1e9
-    add("CloudWatch", "log ingestion", log_gb, "GB", p["logs_ingest_gb"])
+    log_gb = (events * a["log_bytes_per_event"] + (polls_full + polls_unchanged) * a["log_bytes_per_poll"]
+              + replies * a["log_bytes_per_reply"] + sweeps * a["log_bytes_per_sweep"]) / 1e9
+    add("CloudWatch", "log ingestion (JSON, system logs at WARN: no START/END/REPORT lines)", log_gb, "GB",
+        p["logs_ingest_gb"])
     add("CloudWatch", "log storage (7 days kept)", log_gb * 7 / 30, "GB-month", p["logs_store_gb_month"])
     metrics = (a["active_custom_metrics_per_channel"] * channels + a["active_custom_metrics_fixed"]) if n else 0.0
     add("CloudWatch", "custom metrics (EMF; billed only in months they publish)", metrics, "metrics",
         p["custom_metric_month"])
-    alarm_metrics = 3 + 2 * channels  # DLQ, signatures, sends; fallbacks + messages per channel
-    add("CloudWatch", "alarms", alarm_metrics, "alarm metrics", p["alarm_metric_month"])
+    add("CloudWatch", "alarms: DLQ depth + 4 Metrics Insights (signatures, unknown accounts, sends, fallbacks)",
+        a["alarm_metrics"], "alarm metrics", p["alarm_metric_month"])
     tokens_in, tokens_out = tokens_per_label()
     add("Bedrock", f"Haiku 4.5 input ({tokens_in} tokens a label, a label per new or reopened thread)",
         labels * tokens_in, "tokens", p["bedrock_haiku45_input_token"])
