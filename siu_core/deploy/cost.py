@@ -13,9 +13,11 @@ teammate asks for), not for follow-ups: labels = threads. Its tokens per label a
 :data:`LABEL_INPUT_TOKENS` and :data:`LABEL_OUTPUT_TOKENS`, the one place the labeler's prompt size
 enters the bill (the labeler's own measurement, ``make bench``, keeps them current).
 
-The inbox: each teammate's open tab polls the queue (and the open thread) every
-:data:`POLL_SECONDS`; a poll that finds nothing changed is answered 304 after one small read
-(:mod:`siu_core.inbox.freshness`), a full read happens after a change and at least every five minutes.
+The inbox: each teammate's open tab polls the queue (and the open thread) every :data:`POLL_FAST_SECONDS`
+after a change or the teammate's click or key, each poll that finds nothing new waiting
+:data:`POLL_GROWTH` times longer, up to :data:`POLL_IDLE_SECONDS` (siu_core/ui/poll.js); a poll that
+finds nothing changed is answered 304 after one small read (:mod:`siu_core.inbox.freshness`), a full
+read happens after a change and at least every five minutes.
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ ASSUMPTIONS: dict[str, float] = {
     "replies_per_message": 1.0,  # every customer message gets one teammate reply
     "statuses_per_reply": 3.0,  # sent, delivered, read
     "teammate_hours_per_month": 176.0,  # each teammate's inbox tab is open and visible 8 h x 22 days
+    # times an hour a teammate clicks or types in the inbox after a quiet spell, besides the changes a
+    # message or a reply brings (each puts the tab back at the fast pace)
+    "teammate_actions_per_hour": 10.0,
     "thread_open_share": 0.5,  # share of that time a thread is open beside the queue (a second poll)
     "working_hours_per_month": 220.0,  # when messages and replies happen: 10 h x 22 days
     "inbox_reply_write_units": 13.0,  # reply transaction (message, thread, audit, key) + change counter
@@ -109,8 +114,11 @@ ASSUMPTIONS: dict[str, float] = {
 #: busy hours cost less than this. ``make bench`` (bench/labeler.py) keeps the figure current.
 LABEL_INPUT_TOKENS = 311
 LABEL_OUTPUT_TOKENS = 42
-#: Seconds between an open tab's polls (siu_core/ui/app.js POLL_SECONDS).
-POLL_SECONDS = 4
+#: An open tab's polling schedule (siu_core/ui/poll.js, the same names): seconds after a change, growth
+#: per poll that finds nothing new, the longest wait.
+POLL_FAST_SECONDS = 4
+POLL_GROWTH = 1.5
+POLL_IDLE_SECONDS = 30
 #: A full read at least this often even when nothing changed (siu_core/inbox/freshness.FRESH_SECONDS).
 FRESH_SECONDS = 300
 SECONDS_PER_MONTH = 30 * 24 * 3600
@@ -132,10 +140,30 @@ def measured_tokens_per_label(prompt_chars: float = MEASURED["prompt_chars"],
     return math.ceil(prompt_chars / CHARS_PER_TOKEN) + hidden, math.ceil(answer_chars / CHARS_PER_TOKEN)
 
 
+def polls_between(gap_seconds: float) -> int:
+    """Polls a tab makes in a quiet spell of this length after a change (the slowing schedule of poll.js)."""
+    polls, elapsed, wait = 0, 0.0, float(POLL_FAST_SECONDS)
+    while elapsed + wait <= gap_seconds:
+        elapsed += wait
+        polls += 1
+        wait = min(POLL_IDLE_SECONDS, wait * POLL_GROWTH)
+    return polls
+
+
+def polls_per_hour(changes_per_hour: float) -> float:
+    """Polls a visible tab makes in an hour when changes (or the teammate's actions) come this often."""
+    if changes_per_hour <= 0:
+        return 3600 / POLL_IDLE_SECONDS
+    gap = 3600 / changes_per_hour
+    per_gap = polls_between(gap) if gap >= POLL_FAST_SECONDS else gap / POLL_FAST_SECONDS
+    return min(3600 / POLL_FAST_SECONDS, changes_per_hour * per_gap)
+
+
 def polls_per_teammate_hour(events_per_working_hour: float,
                             assume: Mapping[str, float] = ASSUMPTIONS) -> tuple[float, float]:
     """(full reads, unchanged 304s) an open tab makes in an hour: a full read per change, and per time bucket."""
-    polls = 3600 / POLL_SECONDS * (1 + assume["thread_open_share"])
+    changes = events_per_working_hour + assume["teammate_actions_per_hour"]
+    polls = polls_per_hour(changes) * (1 + assume["thread_open_share"])
     full = min(polls, (1 + assume["thread_open_share"]) * (3600 / FRESH_SECONDS + events_per_working_hour))
     return full, polls - full
 

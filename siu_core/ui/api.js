@@ -12,6 +12,13 @@ const SAFE_IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image
 // so an idle inbox costs the API one small read a poll and the page redraws nothing.
 const lastAnswers = new Map();
 const MAX_REMEMBERED = 50;
+// How many polled reads brought something new (polling speeds up after one: see poll.js).
+let changedAnswers = 0;
+
+/** How many conditional reads so far answered something different from what the page had. */
+export function changedAnswerCount() {
+  return changedAnswers;
+}
 
 /** A refusal or failure the API (or the network) reported, with the API's code and message. */
 export class ApiError extends Error {
@@ -113,6 +120,9 @@ async function send(method, path, { body, headers = {}, raw = false, conditional
   if (response.ok) {
     const etag = response.headers.get("ETag");
     if (conditional && etag) {
+      const kept = lastAnswers.get(conditional);
+      // A full read the API makes every few minutes answers the same data: not a change.
+      if (!kept || JSON.stringify(kept.data) !== JSON.stringify(data)) changedAnswers += 1;
       lastAnswers.delete(conditional);
       lastAnswers.set(conditional, { etag, data });
       if (lastAnswers.size > MAX_REMEMBERED) lastAnswers.delete(lastAnswers.keys().next().value);

@@ -120,6 +120,28 @@ def test_polling_pauses_while_the_tab_is_hidden(page: Page, inbox: Inbox) -> Non
     assert polls, "a visible tab refreshes at once"
 
 
+def test_an_idle_tab_polls_less_and_a_click_brings_the_fast_pace_back(page: Page, inbox: Inbox) -> None:
+    page.clock.install()
+    sign_in(page, inbox, "ana")
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if "/api/queue" in r.url else None)
+
+    def advance(seconds: int) -> int:
+        polls.clear()
+        for _ in range(seconds // 2):  # each poll waits for its answer before the next is scheduled
+            page.clock.run_for(2_000)
+            page.wait_for_timeout(120)
+        return len(polls)
+
+    per_poll = advance(4)
+    assert per_poll >= 1
+    # Nothing changes: 6, 9, 13.5, 20.25 s apart, then every 30 s (poll.js), not every 4 s.
+    assert advance(60) <= 5 * per_poll
+    assert advance(30) <= 2 * per_poll
+    page.mouse.click(2, 2)  # the teammate is back: the long wait is cut short
+    assert advance(4) >= per_poll
+
+
 # --- the thread and the reply ------------------------------------------------------------------------
 
 
