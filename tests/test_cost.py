@@ -117,7 +117,7 @@ def test_the_cost_model_counts_the_schedule_the_page_runs() -> None:
     import re
     from pathlib import Path
 
-    js = (Path(cost.__file__).parents[1] / "ui" / "poll.js").read_text(encoding="utf-8")
+    js = (Path(cost.__file__).parents[1] / "ui" / "live.js").read_text(encoding="utf-8")
     declared = {name: float(value) for name, value in re.findall(r"export const (POLL_\w+) = ([\d.]+);", js)}
     assert declared == {"POLL_FAST_SECONDS": cost.POLL_FAST_SECONDS, "POLL_IDLE_SECONDS": cost.POLL_IDLE_SECONDS,
                         "POLL_GROWTH": cost.POLL_GROWTH}

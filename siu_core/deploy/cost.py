@@ -15,7 +15,7 @@ enters the bill (the labeler's own measurement, ``make bench``, keeps them curre
 
 The inbox: each teammate's open tab polls the queue (and the open thread) every :data:`POLL_FAST_SECONDS`
 after a change or the teammate's click or key, each poll that finds nothing new waiting
-:data:`POLL_GROWTH` times longer, up to :data:`POLL_IDLE_SECONDS` (siu_core/ui/poll.js); a poll that
+:data:`POLL_GROWTH` times longer, up to :data:`POLL_IDLE_SECONDS` (siu_core/ui/live.js); a poll that
 finds nothing changed is answered 304 after one small read (:mod:`siu_core.inbox.freshness`), a full
 read happens after a change and at least every five minutes.
 """
@@ -114,7 +114,7 @@ ASSUMPTIONS: dict[str, float] = {
 #: busy hours cost less than this. ``make bench`` (bench/labeler.py) keeps the figure current.
 LABEL_INPUT_TOKENS = 311
 LABEL_OUTPUT_TOKENS = 42
-#: An open tab's polling schedule (siu_core/ui/poll.js, the same names): seconds after a change, growth
+#: An open tab's polling schedule (siu_core/ui/live.js, the same names): seconds after a change, growth
 #: per poll that finds nothing new, the longest wait.
 POLL_FAST_SECONDS = 4
 POLL_GROWTH = 1.5
@@ -141,7 +141,7 @@ def measured_tokens_per_label(prompt_chars: float = MEASURED["prompt_chars"],
 
 
 def polls_between(gap_seconds: float) -> int:
-    """Polls a tab makes in a quiet spell of this length after a change (the slowing schedule of poll.js)."""
+    """Polls a tab makes in a quiet spell of this length after a change (the slowing schedule of live.js)."""
     polls, elapsed, wait = 0, 0.0, float(POLL_FAST_SECONDS)
     while elapsed + wait <= gap_seconds:
         elapsed += wait

@@ -12,7 +12,7 @@ const SAFE_IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image
 // so an idle inbox costs the API one small read a poll and the page redraws nothing.
 const lastAnswers = new Map();
 const MAX_REMEMBERED = 50;
-// How many polled reads brought something new (polling speeds up after one: see poll.js).
+// How many polled reads brought something new (polling speeds up after one: see live.js).
 let changedAnswers = 0;
 
 /** How many conditional reads so far answered something different from what the page had. */

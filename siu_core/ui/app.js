@@ -6,9 +6,8 @@ import { api, changedAnswerCount, claims, forgetToken, takeTokenFromUrl, token, 
 import { h, icon, replace } from "./dom.js";
 import { explain, say } from "./feedback.js";
 import { fullTime } from "./format.js";
-import { tick } from "./live.js";
+import { POLL_FAST_SECONDS, nextPollSeconds, tick } from "./live.js";
 import { MentionsMenu } from "./notes.js";
-import { POLL_FAST_SECONDS, nextPollSeconds } from "./poll.js";
 import { QueuePane } from "./queue.js";
 import { ReportsPage } from "./reports.js";
 import { ThreadView } from "./thread.js";
@@ -168,7 +167,7 @@ function setOffline(offline) {
 }
 
 // Polls while the tab is visible (none while hidden), every POLL_FAST_SECONDS after a change or the
-// teammate's click or key, slowing down to POLL_IDLE_SECONDS while nothing changes (poll.js).
+// teammate's click or key, slowing down to POLL_IDLE_SECONDS while nothing changes (live.js).
 function startPolling() {
   stopPolling();
   state.pollSeconds = POLL_FAST_SECONDS;

@@ -135,7 +135,7 @@ def test_an_idle_tab_polls_less_and_a_click_brings_the_fast_pace_back(page: Page
 
     per_poll = advance(4)
     assert per_poll >= 1
-    # Nothing changes: 6, 9, 13.5, 20.25 s apart, then every 30 s (poll.js), not every 4 s.
+    # Nothing changes: 6, 9, 13.5, 20.25 s apart, then every 30 s (live.js), not every 4 s.
     assert advance(60) <= 5 * per_poll
     assert advance(30) <= 2 * per_poll
     page.mouse.click(2, 2)  # the teammate is back: the long wait is cut short
