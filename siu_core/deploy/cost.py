@@ -71,6 +71,13 @@ ASSUMPTIONS: dict[str, float] = {
     # message or a reply brings (each puts the tab back at the fast pace)
     "teammate_actions_per_hour": 10.0,
     "thread_open_share": 0.5,  # share of that time a thread is open beside the queue (a second poll)
+    # A poll asks for each section of "My queue" (siu_core/ui/queue.js): "Assigned to me" and the
+    # unassigned queue of each of the teammate's teams (one, typically), and for the mentions menu.
+    "queue_team_sections": 1.0,
+    # GET /api/notifications is not conditional: the page asks it only after a poll some read of which
+    # was answered in full (a note, hence a mention, moves the change counter), or every five minutes;
+    # a query of the caller's few newest mentions (not measured: one read unit, a full read's duration).
+    "notification_read_units": 1.0,
     "working_hours_per_month": 220.0,  # when messages and replies happen: 10 h x 22 days
     "inbox_reply_write_units": 13.0,  # reply transaction (message, thread, audit, key) + change counter
     "inbox_reply_index_write_units": 3.0,
@@ -163,8 +170,9 @@ def polls_per_teammate_hour(events_per_working_hour: float,
                             assume: Mapping[str, float] = ASSUMPTIONS) -> tuple[float, float]:
     """(full reads, unchanged 304s) an open tab makes in an hour: a full read per change, and per time bucket."""
     changes = events_per_working_hour + assume["teammate_actions_per_hour"]
-    polls = polls_per_hour(changes) * (1 + assume["thread_open_share"])
-    full = min(polls, (1 + assume["thread_open_share"]) * (3600 / FRESH_SECONDS + events_per_working_hour))
+    reads = 1 + assume["queue_team_sections"] + assume["thread_open_share"]  # conditional reads a poll
+    polls = polls_per_hour(changes) * reads
+    full = min(polls, reads * (3600 / FRESH_SECONDS + events_per_working_hour))
     return full, polls - full
 
 
@@ -233,6 +241,8 @@ def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Ma
     full_per_hour, unchanged_per_hour = polls_per_teammate_hour(per_hour, a)
     tab_hours = teammates * a["teammate_hours_per_month"]
     polls_full, polls_unchanged = tab_hours * full_per_hour, tab_hours * unchanged_per_hour
+    mention_reads = tab_hours * min(polls_per_hour(per_hour + a["teammate_actions_per_hour"]),
+                                    3600 / FRESH_SECONDS + per_hour)
     holders = teammates + a["teams"]
     est = Estimate(messages, channels, teammates)
 
@@ -241,13 +251,13 @@ def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Ma
 
     sweeps, digests = SWEEPS_PER_MONTH, DIGESTS_PER_MONTH
     add("Lambda", "requests: webhooks and labeler batches", events * 2, "requests", p["lambda_request"])
-    add("Lambda", "requests: inbox polls (open tabs) and replies", polls_full + polls_unchanged + replies,
-        "requests", p["lambda_request"])
+    add("Lambda", "requests: inbox polls (open tabs: queue sections, thread, mentions) and replies",
+        polls_full + polls_unchanged + mention_reads + replies, "requests", p["lambda_request"])
     add("Lambda", "requests: SLA sweeps and digests", sweeps + digests, "requests", p["lambda_request"])
     pipeline_s = (events * a["connector_seconds"] * MEMORY_GB["connector"]
                   + (labels * a["labeler_seconds_per_label"] + followups * a["labeler_seconds_per_followup"]
                      + statuses * a["labeler_seconds_per_status"]) * MEMORY_GB["labeler"])
-    inbox_s = (polls_full * a["inbox_seconds_full"] + polls_unchanged * a["inbox_seconds_unchanged"]
+    inbox_s = ((polls_full + mention_reads) * a["inbox_seconds_full"] + polls_unchanged * a["inbox_seconds_unchanged"]
                + replies * a["inbox_seconds_reply"]) * MEMORY_GB["inbox"]
     schedule_s = (sweeps * a["sweeper_seconds"] * MEMORY_GB["sla-sweeper"]
                   + digests * a["digest_seconds"] * MEMORY_GB["digest"])
@@ -265,7 +275,8 @@ def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Ma
     add("DynamoDB", "read request units: pipeline", n * m["message_dynamodb_read_units"]
         + statuses * m["status_dynamodb_read_units"], "RRU", p["dynamodb_read_unit"])
     add("DynamoDB", "read request units: inbox polls", polls_full * m["poll_full_read_units"] / 2
-        + polls_unchanged * m["poll_unchanged_read_units"] / 2, "RRU", p["dynamodb_read_unit"])
+        + polls_unchanged * m["poll_unchanged_read_units"] / 2 + mention_reads * a["notification_read_units"],
+        "RRU", p["dynamodb_read_unit"])
     add("DynamoDB", "read request units: SLA sweeps", sweeps * holders * a["sweeper_read_units_per_holder"], "RRU",
         p["dynamodb_read_unit"])
     add("DynamoDB", f"storage ({a['dynamodb_months_kept']:g} months of messages, indexes included)",

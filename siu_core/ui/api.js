@@ -12,12 +12,19 @@ const SAFE_IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image
 // so an idle inbox costs the API one small read a poll and the page redraws nothing.
 const lastAnswers = new Map();
 const MAX_REMEMBERED = 50;
-// How many polled reads brought something new (polling speeds up after one: see live.js).
+// How many polled reads brought something new (polling speeds up after one: see live.js), and how many
+// were answered in full rather than 304 (the inbox's change counter moved, or five minutes passed).
 let changedAnswers = 0;
+let fullAnswers = 0;
 
 /** How many conditional reads so far answered something different from what the page had. */
 export function changedAnswerCount() {
   return changedAnswers;
+}
+
+/** How many conditional reads so far were answered in full (not 304): something in the inbox was written. */
+export function fullAnswerCount() {
+  return fullAnswers;
 }
 
 /** A refusal or failure the API (or the network) reported, with the API's code and message. */
@@ -121,6 +128,7 @@ async function send(method, path, { body, headers = {}, raw = false, conditional
     const etag = response.headers.get("ETag");
     if (conditional && etag) {
       const kept = lastAnswers.get(conditional);
+      fullAnswers += 1;
       // A full read the API makes every few minutes answers the same data: not a change.
       if (!kept || JSON.stringify(kept.data) !== JSON.stringify(data)) changedAnswers += 1;
       lastAnswers.delete(conditional);

@@ -2,7 +2,7 @@
 // tab is visible, and the keyboard shortcuts. Everything the page shows comes from /api/.
 
 import { RosterEditor } from "./admin.js";
-import { api, changedAnswerCount, claims, forgetToken, takeTokenFromUrl, token, whenSignedOut } from "./api.js";
+import { api, changedAnswerCount, claims, forgetToken, fullAnswerCount, takeTokenFromUrl, token, whenSignedOut } from "./api.js";
 import { h, icon, replace } from "./dom.js";
 import { explain, say } from "./feedback.js";
 import { fullTime } from "./format.js";
@@ -143,7 +143,11 @@ async function refreshAll() {
   if (state.busy || !state.me || state.route.view !== "queue") return;
   state.busy = true;
   try {
-    await Promise.all([queue.refresh(), thread.id ? thread.refresh() : null, mentions.refresh()]);
+    const before = fullAnswerCount();
+    await Promise.all([queue.refresh(), thread.id ? thread.refresh() : null]);
+    // A mention is a note, and a note moves the inbox's change counter: when every conditional read was
+    // answered 304, no mention can be new, so the (unconditional) mentions read is skipped.
+    if (fullAnswerCount() !== before) await mentions.refresh();
     setOffline(false);
   } catch (err) {
     reportPollError(err);
