@@ -168,12 +168,16 @@ def polls_per_hour(changes_per_hour: float) -> float:
 
 def polls_per_teammate_hour(events_per_working_hour: float,
                             assume: Mapping[str, float] = ASSUMPTIONS) -> tuple[float, float]:
-    """(full reads, unchanged 304s) an open tab makes in an hour: a full read per change, and per time bucket."""
+    """(full reads, unchanged 304s) an open tab makes in an hour: a full read per change, and per time bucket.
+
+    A poll asks for its first queue section alone: a 304 proves the rest unchanged (siu_core/ui/api.js),
+    so an unchanged poll is one read, and a poll after a change reads every section and the thread.
+    """
     changes = events_per_working_hour + assume["teammate_actions_per_hour"]
-    reads = 1 + assume["queue_team_sections"] + assume["thread_open_share"]  # conditional reads a poll
-    polls = polls_per_hour(changes) * reads
-    full = min(polls, reads * (3600 / FRESH_SECONDS + events_per_working_hour))
-    return full, polls - full
+    reads = 1 + assume["queue_team_sections"] + assume["thread_open_share"]  # conditional reads of a full poll
+    polls = polls_per_hour(changes)
+    full_polls = min(polls, 3600 / FRESH_SECONDS + events_per_working_hour)
+    return full_polls * reads, polls - full_polls
 
 
 @dataclass(frozen=True)

@@ -90,9 +90,36 @@ function headersFor(extra) {
   return { Accept: "application/json", Authorization: `Bearer ${token() || ""}`, ...extra };
 }
 
+// A poll round: the reads of one poll, the first on its own. A 304 proves the inbox's change counter still
+// holds the version its ETag names (W/"<version>-<digest>", siu_core/inbox/freshness.py) and that the
+// five-minute bucket is current; an answer kept from the same version and asked for no earlier is then
+// current too, so it is reused without asking (one request a poll while nothing changes, not one per
+// queue section and thread).
+let round = null;
+let answerSeq = 0;
+
+/** Start a poll round: later reads of the round may be proven unchanged by an earlier 304. */
+export function beginPollRound() {
+  round = { proof: null };
+}
+
+/** End the poll round: reads outside one always ask the API. */
+export function endPollRound() {
+  round = null;
+}
+
+function etagVersion(etag) {
+  const found = /^(?:W\/)?"(\d+)-/.exec(etag || "");
+  return found ? found[1] : null;
+}
+
 async function conditionalGet(path) {
   const kept = lastAnswers.get(path);
+  const proof = round && round.proof;
+  if (kept && proof && etagVersion(kept.etag) === proof.version && kept.seq >= proof.seq) return kept.data;
   const data = await send("GET", path, { headers: kept ? { "If-None-Match": kept.etag } : {}, conditional: path });
+  const now = lastAnswers.get(path);
+  if (round && kept && now === kept && etagVersion(kept.etag)) round.proof = { version: etagVersion(kept.etag), seq: kept.seq };
   return data;
 }
 
@@ -101,6 +128,8 @@ async function send(method, path, { body, headers = {}, raw = false, conditional
     onSignedOut({ code: "missing_token", message: "no sign-in link was opened in this tab" });
     throw new ApiError(401, "missing_token", "Not signed in.");
   }
+  answerSeq += 1;
+  const sent = answerSeq;  // the order requests left in (a kept answer is as fresh as its request)
   // A request that hangs must not stall polling for minutes; a timed-out reply is retried with its key.
   const init = { method, headers: headersFor(headers), cache: "no-store", credentials: "omit", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
   if (body !== undefined) {
@@ -132,7 +161,7 @@ async function send(method, path, { body, headers = {}, raw = false, conditional
       // A full read the API makes every few minutes answers the same data: not a change.
       if (!kept || JSON.stringify(kept.data) !== JSON.stringify(data)) changedAnswers += 1;
       lastAnswers.delete(conditional);
-      lastAnswers.set(conditional, { etag, data });
+      lastAnswers.set(conditional, { etag, data, seq: sent });
       if (lastAnswers.size > MAX_REMEMBERED) lastAnswers.delete(lastAnswers.keys().next().value);
     }
     return data;

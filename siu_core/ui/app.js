@@ -2,7 +2,7 @@
 // tab is visible, and the keyboard shortcuts. Everything the page shows comes from /api/.
 
 import { RosterEditor } from "./admin.js";
-import { api, changedAnswerCount, claims, forgetToken, fullAnswerCount, takeTokenFromUrl, token, whenSignedOut } from "./api.js";
+import { api, beginPollRound, changedAnswerCount, claims, endPollRound, forgetToken, fullAnswerCount, takeTokenFromUrl, token, whenSignedOut } from "./api.js";
 import { h, icon, replace } from "./dom.js";
 import { explain, say } from "./feedback.js";
 import { fullTime } from "./format.js";
@@ -144,7 +144,13 @@ async function refreshAll() {
   state.busy = true;
   try {
     const before = fullAnswerCount();
-    await Promise.all([queue.refresh(), thread.id ? thread.refresh() : null]);
+    beginPollRound();  // the queue's first section first: its 304 spares the other reads (api.js)
+    try {
+      await queue.refresh();
+      if (thread.id && token()) await thread.refresh();
+    } finally {
+      endPollRound();
+    }
     // A mention is a note, and a note moves the inbox's change counter: when every conditional read was
     // answered 304, no mention can be new, so the (unconditional) mentions read is skipped.
     if (fullAnswerCount() !== before) await mentions.refresh();
