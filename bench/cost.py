@@ -46,6 +46,8 @@ def run() -> dict[str, float | int]:
         "rru_per_poll_unchanged": poll_unchanged.dynamodb_read_units / 2,
         "aws_calls_per_poll_unchanged": poll_unchanged.calls / 2,
         "inbox_requests_per_teammate_hour": round(full_per_hour + unchanged_per_hour),
+        "inbox_requests_per_teammate_hour_10k": round(sum(cost.polls_per_teammate_hour(
+            10_000 * (1 + 3 + 1) / cost.ASSUMPTIONS["working_hours_per_month"]))),
         "rru_per_teammate_hour_idle": round(full_per_hour * poll_full.dynamodb_read_units / 2
                                             + unchanged_per_hour * poll_unchanged.dynamodb_read_units / 2, 1),
         "cost_usd_per_teammate_month_idle": round(

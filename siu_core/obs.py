@@ -172,8 +172,7 @@ _directives: dict[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], list
 METRIC_DIMENSIONS: dict[str, tuple[str, ...]] = {
     "SignatureFailures": ("channel",),  # the signature-failures alarm groups by channel
     "SendFailures": ("channel", "reason"),  # the send-failures alarm's SCHEMA
-    "FallbackLabels": ("channel",),  # the per-channel labeler error-rate alarm
-    "MessagesIn": ("channel",),  # ... and its denominator
+    "FallbackLabels": ("channel",),  # the fallback-labels alarm groups by channel (MessagesIn: a property)
     "UnknownAccount": ("channel",),  # the unknown-account alarm groups by channel
 }
 

@@ -23,8 +23,22 @@ def test_variable_costs_scale_with_messages_and_fixed_ones_do_not() -> None:
     assert zero.by_service()["Bedrock"] == 0
     assert twenty.by_service()["Bedrock"] == pytest.approx(2 * ten.by_service()["Bedrock"], rel=1e-3)
     assert zero.by_service()["KMS"] > 0  # secret reads at cold starts and alarms cost the same at any volume
-    ten_more = twenty.total - ten.total
-    assert ten_more == pytest.approx(ten.total - zero.total - 0.9, rel=0.05)  # metrics publish only with traffic
+    ten_more, first_ten = twenty.total - ten.total, ten.total - zero.total
+    # No metric is published per message; the tabs poll faster with more changes, up to the fast pace.
+    assert 0.8 * first_ten < ten_more <= first_ten
+
+
+def test_alarms_and_logs_are_what_the_template_configures() -> None:
+    from siu_core.aws.template import load_template
+
+    resources = load_template()["Resources"]
+    alarms = [r for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    line = next(line for line in cost.estimate(0, 3).lines if line.item.startswith("alarms"))
+    assert line.quantity == len(alarms) == cost.ASSUMPTIONS["alarm_metrics"]  # the connectors stack has none
+    functions = [r for r in resources.values() if r["Type"] == "AWS::Serverless::Function"]
+    # log_bytes_per_poll is 0 only because no function ingests Lambda's START/END/REPORT lines.
+    assert cost.ASSUMPTIONS["log_bytes_per_poll"] == 0
+    assert all(f["Properties"]["LoggingConfig"]["SystemLogLevel"] == "WARN" for f in functions)
 
 
 def test_one_secret_per_channel_is_counted_and_standard_securestrings_are_free() -> None:
@@ -60,9 +74,10 @@ def test_the_inbox_traffic_index_writes_metrics_and_storage_are_lines() -> None:
 def test_inbox_polls_scale_with_teammates_and_cost_little_when_nothing_changes() -> None:
     none, five = cost.estimate(0, 3, teammates=0), cost.estimate(0, 3, teammates=5)
     per_teammate = (five.total - none.total) / 5
-    assert 0 < per_teammate < 0.40  # polling every 4 s unconditionally was about $1.78 a teammate-month
+    assert 0 < per_teammate < 0.05  # every 4 s unconditionally was $1.78 a teammate-month; with 304s $0.13
     full, unchanged = cost.polls_per_teammate_hour(0.0)
-    assert unchanged > 10 * full  # idle: nearly every poll is a 304
+    # Idle: a full poll (every section, the thread half the time) only every five minutes; the rest 304.
+    assert full == pytest.approx(3600 / cost.FRESH_SECONDS * 2.5) and unchanged == cost.polls_per_hour(10) - 12
 
 
 def test_the_idle_floor_has_no_per_message_line_above_zero() -> None:
@@ -86,3 +101,41 @@ def test_the_command_prints_a_bill_and_json() -> None:
     data = json.loads(CliRunner().invoke(cli, ["cost", "--messages-per-month", "10000", "--json"]).output)
     assert data["total_usd"] == cost.estimate(10_000).total and data["prices_as_of"] == prices.AS_OF
     assert CliRunner().invoke(cli, ["cost", "--messages-per-month", "-1"]).exit_code == 2
+
+
+@pytest.mark.parametrize(("gap", "polls"), [(3.9, 0), (4, 1), (10, 2), (52.75, 5), (82.75, 6), (112.75, 7),
+                                             (3600, 6 + int((3600 - 82.75) // 30))])
+def test_a_quiet_tab_slows_down_from_4_to_30_seconds(gap: float, polls: int) -> None:
+    assert cost.polls_between(gap) == polls  # 4, 6, 9, 13.5, 20.25, then every 30 s
+
+
+@pytest.mark.parametrize(("changes", "per_hour"), [(0, 120), (10, 150), (227, 454), (900, 900), (5000, 900)])
+def test_polls_an_hour_follow_the_changes_and_never_exceed_the_fast_pace(changes: float, per_hour: float) -> None:
+    assert cost.polls_per_hour(changes) == pytest.approx(per_hour)
+
+
+def test_the_cost_model_counts_the_schedule_the_page_runs() -> None:
+    import re
+    from pathlib import Path
+
+    js = (Path(cost.__file__).parents[1] / "ui" / "live.js").read_text(encoding="utf-8")
+    declared = {name: float(value) for name, value in re.findall(r"export const (POLL_\w+) = ([\d.]+);", js)}
+    assert declared == {"POLL_FAST_SECONDS": cost.POLL_FAST_SECONDS, "POLL_IDLE_SECONDS": cost.POLL_IDLE_SECONDS,
+                        "POLL_GROWTH": cost.POLL_GROWTH}
+
+
+def test_the_bill_holds_the_issues_bar_at_10k_messages_and_with_none() -> None:
+    assert cost.estimate(10_000, 3, teammates=5).total <= 5.00
+    assert cost.estimate(0, 3, teammates=5).total <= 1.00
+
+
+def test_every_read_a_poll_makes_is_counted() -> None:
+    one_team = cost.polls_per_teammate_hour(0.0)
+    two_teams = cost.polls_per_teammate_hour(0.0, {**cost.ASSUMPTIONS, "queue_team_sections": 2.0})
+    # A full poll reads mine + each team + the thread half the time; an unchanged one only its first section.
+    assert two_teams[0] == pytest.approx(one_team[0] * 3.5 / 2.5) and two_teams[1] == one_team[1]
+    idle = cost.estimate(0, 3, teammates=5)
+    requests = next(line for line in idle.lines if line.item.startswith("requests: inbox polls"))
+    tab_hours = 5 * cost.ASSUMPTIONS["teammate_hours_per_month"]
+    mentions = tab_hours * 3600 / cost.FRESH_SECONDS  # idle: only after the five-minute full reads
+    assert requests.quantity == pytest.approx(tab_hours * sum(one_team) + mentions)

@@ -670,7 +670,7 @@ def test_alarms_watch_metrics_the_code_really_emits(day: _Day, stacks: Any) -> N
                 for m in directive["Metrics"]:
                     emitted.add((directive["Namespace"], m["Name"], frozenset(dims), blob.get("service")))
     alarms = _alarm_metrics(stacks)
-    assert len({a[0] for a in alarms}) == 4 + len(CHANNELS)  # DLQ, signatures, unknown accounts, sends + per channel
+    assert len({a[0] for a in alarms}) == 5  # DLQ, signatures, unknown accounts, sends, fallback labels
     for logical, ns, metric, dims, service in alarms:
         if ns.startswith("AWS/"):
             assert (ns, metric) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible") and dims == {"QueueName"}

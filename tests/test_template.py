@@ -104,7 +104,7 @@ def test_inventory_matches_the_build_sheet(core_cfn: dict[str, Any], conn_cfn: d
     assert counts["AWS::Lambda::EventSourceMapping"] == 1
     # Secrets are SSM SecureStrings, which CloudFormation cannot create: `siu deploy` does (test_deploy_secrets).
     assert counts["AWS::SecretsManager::Secret"] == 0
-    assert counts["AWS::CloudWatch::Alarm"] == 4 + len(CHANNELS)  # DLQ, signatures, unknown accounts, sends
+    assert counts["AWS::CloudWatch::Alarm"] == 5  # DLQ, signatures, unknown accounts, sends, fallback labels
     assert counts["AWS::Logs::LogGroup"] == counts["AWS::Lambda::Function"]
     assert set(CORE_FUNCTIONS.values()) <= set(core_cfn["Resources"])
 
@@ -120,6 +120,8 @@ def test_every_function_is_arm64_python314_with_its_own_7_day_log_group_and_role
             props = fn["Properties"]
             assert props["Runtime"] == "python3.14" and props["Architectures"] == ["arm64"], name
             group = props["LoggingConfig"]["LogGroup"]["Ref"]
+            # START/END/REPORT are system logs at INFO: WARN keeps them out of the ingested bytes.
+            assert (props["LoggingConfig"]["LogFormat"], props["LoggingConfig"]["SystemLogLevel"]) == ("JSON", "WARN")
             assert logs[group]["Properties"]["RetentionInDays"] == 7, name
             role = cfn["Resources"][props["Role"]["Fn::GetAtt"][0]]["Properties"]
             assert not role.get("ManagedPolicyArns"), f"{name}: no managed policy (least privilege)"
@@ -256,10 +258,12 @@ def test_alarm_thresholds_are_the_build_sheets(core: dict[str, Any], conn: dict[
     unknown = r["UnknownAccountAlarm"]["Properties"]
     assert (unknown["Threshold"], unknown["Metrics"][0]["Period"]) == (0, 3600)
     assert "SUM(UnknownAccount)" in str(unknown["Metrics"][0]["Expression"])
-    for name in CHANNELS:
-        rate = conn["Resources"][f"{connectors.logical_name(name)}LabelerErrorRateAlarm"]["Properties"]
-        assert rate["Threshold"] == 1
-        assert {q["MetricStat"]["Period"] for q in rate["Metrics"] if "MetricStat" in q} == {86400}
+    fallbacks = r["FallbackLabelsAlarm"]["Properties"]
+    assert (fallbacks["Threshold"], fallbacks["Metrics"][0]["Period"]) == (3, 3600)
+    assert fallbacks["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert "SUM(FallbackLabels)" in str(fallbacks["Metrics"][0]["Expression"])
+    assert "GROUP BY channel" in str(fallbacks["Metrics"][0]["Expression"]), "one alarm covers every channel"
+    assert not _of_type(conn, "AWS::CloudWatch::Alarm"), "no alarm per channel: each one is billed every month"
     alarms = [*_of_type(core, "AWS::CloudWatch::Alarm").values(), *_of_type(conn, "AWS::CloudWatch::Alarm").values()]
     for alarm in alarms:
         assert alarm["Properties"]["AlarmActions"], "every alarm notifies the topic"

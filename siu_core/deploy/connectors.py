@@ -1,4 +1,4 @@
-"""The connectors stack: one webhook function, Function URL, role, secret grants and alarm per chosen channel.
+"""The connectors stack: one webhook function, Function URL, role and secret grants per chosen channel.
 
 Generated, never hand-edited, so any installed channel plugin (a third party's included) deploys the
 same way: :func:`connectors_template` takes channel names (and the secret fields each plugin declares)
@@ -16,8 +16,7 @@ Per channel ``c`` (logical ids use its CamelCase name ``C``):
   the snapshot bucket's ``queue/c/`` prefix for events too big for a queue message, ``ssm:GetParameter``
   on its own secret ``/<prefix>/secrets/c`` only, and ``kms:Decrypt`` through SSM for that parameter),
   ``CConnectorLogs`` (7 days);
-- ``CSecretReaders``: lets the core's labeler (media downloads) and inbox (replies) roles read it;
-- ``CLabelerErrorRateAlarm``: model fallbacks over new messages of the channel above 1% in 24 h.
+- ``CSecretReaders``: lets the core's labeler (media downloads) and inbox (replies) roles read it.
 
 Each connector's concurrency is reserved (``ConnectorReservedConcurrency``, 0 for none).
 """
@@ -36,9 +35,6 @@ CHANNEL_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_FUNCTION_NAME = 64
 MAX_PREFIX = 21
 CONNECTOR_HANDLER = "siu_core.handlers.connector.handler"
-#: Labeler error-rate alarm: fallback labels over new messages, per channel, in percent.
-ERROR_RATE_PERCENT = 1
-ERROR_RATE_PERIOD_S = 24 * 3600
 #: Concurrency reserved for each connector by default: about 400 warm webhooks a second (50 ms each),
 #: far above any one shop's traffic, and 20 x channels stays clear of the 100 a region keeps unreserved.
 CONNECTOR_RESERVED_CONCURRENCY = 20
@@ -108,7 +104,9 @@ def channel_resources(channel: str, code_uri: str | None = None) -> dict[str, An
         "Handler": CONNECTOR_HANDLER,
         "CodeUri": code_uri or f"../build/lambda/connector-{channel}/",
         "Role": {"Fn::GetAtt": [role, "Arn"]},
-        "LoggingConfig": {"LogGroup": {"Ref": logs}},
+        # JSON with system logs at WARN: Lambda's START/END/REPORT lines (most of an idle function's log
+        # bytes) are not ingested; the handler's own lines and EMF pass at INFO (docs/operations.md).
+        "LoggingConfig": {"LogGroup": {"Ref": logs}, "LogFormat": "JSON", "SystemLogLevel": "WARN"},
         "FunctionUrlConfig": {"AuthType": "NONE"},
         # Reserved: a webhook burst on one channel cannot take the labeler's or the inbox's concurrency,
         # nor theirs a connector's (a webhook that is not answered in time is retried, then disabled).
@@ -119,7 +117,6 @@ def channel_resources(channel: str, code_uri: str | None = None) -> dict[str, An
             "SIU_CHANNEL_SETTINGS": {"Ref": f"{stem}Settings"},
         }},
     }
-    metric_dims = [{"Name": "channel", "Value": channel}, {"Name": "service", "Value": "labeler"}]
     return {
         logs: {
             "Type": "AWS::Logs::LogGroup",
@@ -157,31 +154,6 @@ def channel_resources(channel: str, code_uri: str | None = None) -> dict[str, An
                 "Roles": [_import("LabelerRoleName"), _import("InboxRoleName")],
                 "PolicyDocument": {"Version": "2012-10-17",
                                    "Statement": secret_statements(channel, "MediaDownloadsAndReplies")},
-            },
-        },
-        f"{stem}LabelerErrorRateAlarm": {
-            "Type": "AWS::CloudWatch::Alarm",
-            "Properties": {
-                "AlarmName": _sub("${NamePrefix}-labeler-error-rate-" + channel),
-                "AlarmDescription": f"More than {ERROR_RATE_PERCENT}% of new {channel} messages in 24 h were "
-                                    "labeled by the rule-based fallback because the model failed",
-                "Metrics": [
-                    {"Id": "fallbacks", "ReturnData": False, "MetricStat": {
-                        "Metric": {"Namespace": {"Ref": "NamePrefix"}, "MetricName": "FallbackLabels",
-                                   "Dimensions": metric_dims},
-                        "Period": ERROR_RATE_PERIOD_S, "Stat": "Sum"}},
-                    {"Id": "messages", "ReturnData": False, "MetricStat": {
-                        "Metric": {"Namespace": {"Ref": "NamePrefix"}, "MetricName": "MessagesIn",
-                                   "Dimensions": metric_dims},
-                        "Period": ERROR_RATE_PERIOD_S, "Stat": "Sum"}},
-                    {"Id": "rate", "ReturnData": True, "Label": "fallback labels per 100 new messages",
-                     "Expression": "100 * FILL(fallbacks, 0) / FILL(messages, 1)"},
-                ],
-                "EvaluationPeriods": 1,
-                "Threshold": ERROR_RATE_PERCENT,
-                "ComparisonOperator": "GreaterThanThreshold",
-                "TreatMissingData": "notBreaching",
-                "AlarmActions": [_import("AlarmTopicArn")],
             },
         },
     }

@@ -13,9 +13,11 @@ teammate asks for), not for follow-ups: labels = threads. Its tokens per label a
 :data:`LABEL_INPUT_TOKENS` and :data:`LABEL_OUTPUT_TOKENS`, the one place the labeler's prompt size
 enters the bill (the labeler's own measurement, ``make bench``, keeps them current).
 
-The inbox: each teammate's open tab polls the queue (and the open thread) every
-:data:`POLL_SECONDS`; a poll that finds nothing changed is answered 304 after one small read
-(:mod:`siu_core.inbox.freshness`), a full read happens after a change and at least every five minutes.
+The inbox: each teammate's open tab polls the queue (and the open thread) every :data:`POLL_FAST_SECONDS`
+after a change or the teammate's click or key, each poll that finds nothing new waiting
+:data:`POLL_GROWTH` times longer, up to :data:`POLL_IDLE_SECONDS` (siu_core/ui/live.js); a poll that
+finds nothing changed is answered 304 after one small read (:mod:`siu_core.inbox.freshness`), a full
+read happens after a change and at least every five minutes.
 """
 
 from __future__ import annotations
@@ -66,7 +68,17 @@ ASSUMPTIONS: dict[str, float] = {
     "replies_per_message": 1.0,  # every customer message gets one teammate reply
     "statuses_per_reply": 3.0,  # sent, delivered, read
     "teammate_hours_per_month": 176.0,  # each teammate's inbox tab is open and visible 8 h x 22 days
+    # times an hour a teammate clicks or types in the inbox after a quiet spell, besides the changes a
+    # message or a reply brings (each puts the tab back at the fast pace)
+    "teammate_actions_per_hour": 10.0,
     "thread_open_share": 0.5,  # share of that time a thread is open beside the queue (a second poll)
+    # A poll asks for each section of "My queue" (siu_core/ui/queue.js): "Assigned to me" and the
+    # unassigned queue of each of the teammate's teams (one, typically), and for the mentions menu.
+    "queue_team_sections": 1.0,
+    # GET /api/notifications is not conditional: the page asks it only after a poll some read of which
+    # was answered in full (a note, hence a mention, moves the change counter), or every five minutes;
+    # a query of the caller's few newest mentions (not measured: one read unit, a full read's duration).
+    "notification_read_units": 1.0,
     "working_hours_per_month": 220.0,  # when messages and replies happen: 10 h x 22 days
     "inbox_reply_write_units": 13.0,  # reply transaction (message, thread, audit, key) + change counter
     "inbox_reply_index_write_units": 3.0,
@@ -82,18 +94,26 @@ ASSUMPTIONS: dict[str, float] = {
     "inbox_seconds_reply": 0.6,  # the platform's send API
     "sweeper_seconds": 0.4,
     "digest_seconds": 2.0,
-    "log_bytes_per_event": 2500,  # connector + labeler JSON lines, EMF, Lambda's START/END/REPORT
-    "log_bytes_per_poll": 350,  # Lambda's START/END/REPORT lines (the 304 path logs nothing at INFO)
-    "log_bytes_per_sweep": 600,
+    # Logs: every function logs JSON with system logs at WARN, so Lambda's START/END/REPORT lines (about
+    # 350 B an invocation) are not ingested; what is left is the code's own lines and EMF.
+    "log_bytes_per_event": 1800,  # connector + labeler JSON lines and EMF (was 2,500 with 2 x 350 B platform lines)
+    "log_bytes_per_poll": 0,  # an inbox read logs nothing at INFO, and the platform lines are dropped
+    "log_bytes_per_reply": 400,  # the inbox's reply line and its EMF
+    "log_bytes_per_sweep": 250,
     "dynamodb_months_kept": 12.0,  # messages and threads have no TTL yet: a year of them is stored
     "snapshot_months_kept": 24.0,  # the bucket expires snapshots after 730 days
     "sqs_requests_per_event": 3.0,  # send (amortized), receive (amortized), delete
     "idle_sqs_polls_per_month": 5 * 30 * 24 * 3600 / 20,  # the event-source mapping's 5 long-polling pollers
-    # CloudWatch metrics are only what an alarm reads (siu_core/obs.py METRIC_DIMENSIONS): MessagesIn per
-    # channel every month with traffic; FallbackLabels, SignatureFailures and SendFailures only in a month
-    # they happen. Every other count is a property of the EMF log line (no per-metric charge).
-    "active_custom_metrics_per_channel": 1.0,
+    # CloudWatch metrics are only what an alarm reads (siu_core/obs.py METRIC_DIMENSIONS): FallbackLabels,
+    # SignatureFailures, UnknownAccount and SendFailures, each published only when that fault happens ($0.30
+    # per channel and metric in such a month: an incident's cost, not counted here). Every other count
+    # (MessagesIn included) is a property of the EMF log line (no per-metric charge).
+    "active_custom_metrics_per_channel": 0.0,
     "active_custom_metrics_fixed": 0.0,
+    # Alarms: one standard alarm (the DLQ's depth) and four Metrics Insights alarms (signature failures,
+    # unknown accounts, send failures, fallback labels), each billed per metric it analyzes: counted as
+    # one each (they analyze nothing while nothing fails; one per failing channel while one does).
+    "alarm_metrics": 5.0,
 }
 
 #: Tokens one label call sends and receives: the measured request of a message alone in its call
@@ -102,8 +122,11 @@ ASSUMPTIONS: dict[str, float] = {
 #: busy hours cost less than this. ``make bench`` (bench/labeler.py) keeps the figure current.
 LABEL_INPUT_TOKENS = 311
 LABEL_OUTPUT_TOKENS = 42
-#: Seconds between an open tab's polls (siu_core/ui/app.js POLL_SECONDS).
-POLL_SECONDS = 4
+#: An open tab's polling schedule (siu_core/ui/live.js, the same names): seconds after a change, growth
+#: per poll that finds nothing new, the longest wait.
+POLL_FAST_SECONDS = 4
+POLL_GROWTH = 1.5
+POLL_IDLE_SECONDS = 30
 #: A full read at least this often even when nothing changed (siu_core/inbox/freshness.FRESH_SECONDS).
 FRESH_SECONDS = 300
 SECONDS_PER_MONTH = 30 * 24 * 3600
@@ -125,12 +148,37 @@ def measured_tokens_per_label(prompt_chars: float = MEASURED["prompt_chars"],
     return math.ceil(prompt_chars / CHARS_PER_TOKEN) + hidden, math.ceil(answer_chars / CHARS_PER_TOKEN)
 
 
+def polls_between(gap_seconds: float) -> int:
+    """Polls a tab makes in a quiet spell of this length after a change (the slowing schedule of live.js)."""
+    polls, elapsed, wait = 0, 0.0, float(POLL_FAST_SECONDS)
+    while elapsed + wait <= gap_seconds:
+        elapsed += wait
+        polls += 1
+        wait = min(POLL_IDLE_SECONDS, wait * POLL_GROWTH)
+    return polls
+
+
+def polls_per_hour(changes_per_hour: float) -> float:
+    """Polls a visible tab makes in an hour when changes (or the teammate's actions) come this often."""
+    if changes_per_hour <= 0:
+        return 3600 / POLL_IDLE_SECONDS
+    gap = 3600 / changes_per_hour
+    per_gap = polls_between(gap) if gap >= POLL_FAST_SECONDS else gap / POLL_FAST_SECONDS
+    return min(3600 / POLL_FAST_SECONDS, changes_per_hour * per_gap)
+
+
 def polls_per_teammate_hour(events_per_working_hour: float,
                             assume: Mapping[str, float] = ASSUMPTIONS) -> tuple[float, float]:
-    """(full reads, unchanged 304s) an open tab makes in an hour: a full read per change, and per time bucket."""
-    polls = 3600 / POLL_SECONDS * (1 + assume["thread_open_share"])
-    full = min(polls, (1 + assume["thread_open_share"]) * (3600 / FRESH_SECONDS + events_per_working_hour))
-    return full, polls - full
+    """(full reads, unchanged 304s) an open tab makes in an hour: a full read per change, and per time bucket.
+
+    A poll asks for its first queue section alone: a 304 proves the rest unchanged (siu_core/ui/api.js),
+    so an unchanged poll is one read, and a poll after a change reads every section and the thread.
+    """
+    changes = events_per_working_hour + assume["teammate_actions_per_hour"]
+    reads = 1 + assume["queue_team_sections"] + assume["thread_open_share"]  # conditional reads of a full poll
+    polls = polls_per_hour(changes)
+    full_polls = min(polls, 3600 / FRESH_SECONDS + events_per_working_hour)
+    return full_polls * reads, polls - full_polls
 
 
 @dataclass(frozen=True)
@@ -198,6 +246,8 @@ def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Ma
     full_per_hour, unchanged_per_hour = polls_per_teammate_hour(per_hour, a)
     tab_hours = teammates * a["teammate_hours_per_month"]
     polls_full, polls_unchanged = tab_hours * full_per_hour, tab_hours * unchanged_per_hour
+    mention_reads = tab_hours * min(polls_per_hour(per_hour + a["teammate_actions_per_hour"]),
+                                    3600 / FRESH_SECONDS + per_hour)
     holders = teammates + a["teams"]
     est = Estimate(messages, channels, teammates)
 
@@ -206,13 +256,13 @@ def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Ma
 
     sweeps, digests = SWEEPS_PER_MONTH, DIGESTS_PER_MONTH
     add("Lambda", "requests: webhooks and labeler batches", events * 2, "requests", p["lambda_request"])
-    add("Lambda", "requests: inbox polls (open tabs) and replies", polls_full + polls_unchanged + replies,
-        "requests", p["lambda_request"])
+    add("Lambda", "requests: inbox polls (open tabs: queue sections, thread, mentions) and replies",
+        polls_full + polls_unchanged + mention_reads + replies, "requests", p["lambda_request"])
     add("Lambda", "requests: SLA sweeps and digests", sweeps + digests, "requests", p["lambda_request"])
     pipeline_s = (events * a["connector_seconds"] * MEMORY_GB["connector"]
                   + (labels * a["labeler_seconds_per_label"] + followups * a["labeler_seconds_per_followup"]
                      + statuses * a["labeler_seconds_per_status"]) * MEMORY_GB["labeler"])
-    inbox_s = (polls_full * a["inbox_seconds_full"] + polls_unchanged * a["inbox_seconds_unchanged"]
+    inbox_s = ((polls_full + mention_reads) * a["inbox_seconds_full"] + polls_unchanged * a["inbox_seconds_unchanged"]
                + replies * a["inbox_seconds_reply"]) * MEMORY_GB["inbox"]
     schedule_s = (sweeps * a["sweeper_seconds"] * MEMORY_GB["sla-sweeper"]
                   + digests * a["digest_seconds"] * MEMORY_GB["digest"])
@@ -230,7 +280,8 @@ def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Ma
     add("DynamoDB", "read request units: pipeline", n * m["message_dynamodb_read_units"]
         + statuses * m["status_dynamodb_read_units"], "RRU", p["dynamodb_read_unit"])
     add("DynamoDB", "read request units: inbox polls", polls_full * m["poll_full_read_units"] / 2
-        + polls_unchanged * m["poll_unchanged_read_units"] / 2, "RRU", p["dynamodb_read_unit"])
+        + polls_unchanged * m["poll_unchanged_read_units"] / 2 + mention_reads * a["notification_read_units"],
+        "RRU", p["dynamodb_read_unit"])
     add("DynamoDB", "read request units: SLA sweeps", sweeps * holders * a["sweeper_read_units_per_holder"], "RRU",
         p["dynamodb_read_unit"])
     add("DynamoDB", f"storage ({a['dynamodb_months_kept']:g} months of messages, indexes included)",
@@ -245,15 +296,16 @@ def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Ma
         p["ssm_standard_api_call"])
     add("KMS", "decrypts of those reads (aws/ssm key: no key charge)", secret_reads, "requests", p["kms_request"])
     add("EventBridge Scheduler", "SLA sweeps and digests", sweeps + digests, "invocations", p["scheduler_invocation"])
-    log_gb = (events * a["log_bytes_per_event"] + (polls_full + polls_unchanged + replies) * a["log_bytes_per_poll"]
-              + sweeps * a["log_bytes_per_sweep"]) / 1e9
-    add("CloudWatch", "log ingestion", log_gb, "GB", p["logs_ingest_gb"])
+    log_gb = (events * a["log_bytes_per_event"] + (polls_full + polls_unchanged) * a["log_bytes_per_poll"]
+              + replies * a["log_bytes_per_reply"] + sweeps * a["log_bytes_per_sweep"]) / 1e9
+    add("CloudWatch", "log ingestion (JSON, system logs at WARN: no START/END/REPORT lines)", log_gb, "GB",
+        p["logs_ingest_gb"])
     add("CloudWatch", "log storage (7 days kept)", log_gb * 7 / 30, "GB-month", p["logs_store_gb_month"])
     metrics = (a["active_custom_metrics_per_channel"] * channels + a["active_custom_metrics_fixed"]) if n else 0.0
     add("CloudWatch", "custom metrics (EMF; billed only in months they publish)", metrics, "metrics",
         p["custom_metric_month"])
-    alarm_metrics = 3 + 2 * channels  # DLQ, signatures, sends; fallbacks + messages per channel
-    add("CloudWatch", "alarms", alarm_metrics, "alarm metrics", p["alarm_metric_month"])
+    add("CloudWatch", "alarms: DLQ depth + 4 Metrics Insights (signatures, unknown accounts, sends, fallbacks)",
+        a["alarm_metrics"], "alarm metrics", p["alarm_metric_month"])
     tokens_in, tokens_out = tokens_per_label()
     add("Bedrock", f"Haiku 4.5 input ({tokens_in} tokens a label, a label per new or reopened thread)",
         labels * tokens_in, "tokens", p["bedrock_haiku45_input_token"])

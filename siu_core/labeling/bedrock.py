@@ -335,7 +335,7 @@ def _report(outcomes: Sequence[LabelOutcome], items: Sequence[LabelInput]) -> No
     """Metrics and logs of a batch, from the calling thread (never message text)."""
     by_id = {item.message_id: item for item in items}
     errors: Counter[str] = Counter()
-    fallbacks: Counter[str] = Counter()  # per channel: the labeler error-rate alarms are per channel
+    fallbacks: Counter[str] = Counter()  # per channel: the fallback-labels alarm groups by channel
     for outcome in outcomes:
         errors.update(outcome.errors)
         if outcome.labels.fallback:

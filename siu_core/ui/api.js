@@ -12,6 +12,20 @@ const SAFE_IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image
 // so an idle inbox costs the API one small read a poll and the page redraws nothing.
 const lastAnswers = new Map();
 const MAX_REMEMBERED = 50;
+// How many polled reads brought something new (polling speeds up after one: see live.js), and how many
+// were answered in full rather than 304 (the inbox's change counter moved, or five minutes passed).
+let changedAnswers = 0;
+let fullAnswers = 0;
+
+/** How many conditional reads so far answered something different from what the page had. */
+export function changedAnswerCount() {
+  return changedAnswers;
+}
+
+/** How many conditional reads so far were answered in full (not 304): something in the inbox was written. */
+export function fullAnswerCount() {
+  return fullAnswers;
+}
 
 /** A refusal or failure the API (or the network) reported, with the API's code and message. */
 export class ApiError extends Error {
@@ -76,9 +90,36 @@ function headersFor(extra) {
   return { Accept: "application/json", Authorization: `Bearer ${token() || ""}`, ...extra };
 }
 
+// A poll round: the reads of one poll, the first on its own. A 304 proves the inbox's change counter still
+// holds the version its ETag names (W/"<version>-<digest>", siu_core/inbox/freshness.py) and that the
+// five-minute bucket is current; an answer kept from the same version and asked for no earlier is then
+// current too, so it is reused without asking (one request a poll while nothing changes, not one per
+// queue section and thread).
+let round = null;
+let answerSeq = 0;
+
+/** Start a poll round: later reads of the round may be proven unchanged by an earlier 304. */
+export function beginPollRound() {
+  round = { proof: null };
+}
+
+/** End the poll round: reads outside one always ask the API. */
+export function endPollRound() {
+  round = null;
+}
+
+function etagVersion(etag) {
+  const found = /^(?:W\/)?"(\d+)-/.exec(etag || "");
+  return found ? found[1] : null;
+}
+
 async function conditionalGet(path) {
   const kept = lastAnswers.get(path);
+  const proof = round && round.proof;
+  if (kept && proof && etagVersion(kept.etag) === proof.version && kept.seq >= proof.seq) return kept.data;
   const data = await send("GET", path, { headers: kept ? { "If-None-Match": kept.etag } : {}, conditional: path });
+  const now = lastAnswers.get(path);
+  if (round && kept && now === kept && etagVersion(kept.etag)) round.proof = { version: etagVersion(kept.etag), seq: kept.seq };
   return data;
 }
 
@@ -87,6 +128,8 @@ async function send(method, path, { body, headers = {}, raw = false, conditional
     onSignedOut({ code: "missing_token", message: "no sign-in link was opened in this tab" });
     throw new ApiError(401, "missing_token", "Not signed in.");
   }
+  answerSeq += 1;
+  const sent = answerSeq;  // the order requests left in (a kept answer is as fresh as its request)
   // A request that hangs must not stall polling for minutes; a timed-out reply is retried with its key.
   const init = { method, headers: headersFor(headers), cache: "no-store", credentials: "omit", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
   if (body !== undefined) {
@@ -113,8 +156,12 @@ async function send(method, path, { body, headers = {}, raw = false, conditional
   if (response.ok) {
     const etag = response.headers.get("ETag");
     if (conditional && etag) {
+      const kept = lastAnswers.get(conditional);
+      fullAnswers += 1;
+      // A full read the API makes every few minutes answers the same data: not a change.
+      if (!kept || JSON.stringify(kept.data) !== JSON.stringify(data)) changedAnswers += 1;
       lastAnswers.delete(conditional);
-      lastAnswers.set(conditional, { etag, data });
+      lastAnswers.set(conditional, { etag, data, seq: sent });
       if (lastAnswers.size > MAX_REMEMBERED) lastAnswers.delete(lastAnswers.keys().next().value);
     }
     return data;
@@ -142,7 +189,7 @@ export const api = {
   olderMessages: (id, before) => send("GET", `/api/threads/${enc(id)}?before=${enc(before)}`),
   snooze: (id, until) => send("POST", `/api/threads/${enc(id)}/snooze`, { body: { until } }),
   unsnooze: (id) => send("DELETE", `/api/threads/${enc(id)}/snooze`),
-  snoozed: () => send("GET", "/api/snoozed"),
+  snoozed: () => conditionalGet("/api/snoozed"),
   presence: (id, state) => send("POST", `/api/threads/${enc(id)}/presence`, { body: { state } }),
   reply: (id, body, key) => send("POST", `/api/threads/${enc(id)}/reply`, { body, headers: { "Idempotency-Key": key } }),
   reassign: (id, to) => send("POST", `/api/threads/${enc(id)}/reassign`, { body: { to } }),

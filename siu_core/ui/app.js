@@ -2,20 +2,17 @@
 // tab is visible, and the keyboard shortcuts. Everything the page shows comes from /api/.
 
 import { RosterEditor } from "./admin.js";
-import { api, claims, forgetToken, takeTokenFromUrl, token, whenSignedOut } from "./api.js";
+import { api, beginPollRound, changedAnswerCount, claims, endPollRound, forgetToken, fullAnswerCount, takeTokenFromUrl, token, whenSignedOut } from "./api.js";
 import { h, icon, replace } from "./dom.js";
 import { explain, say } from "./feedback.js";
 import { fullTime } from "./format.js";
-import { tick } from "./live.js";
+import { POLL_FAST_SECONDS, nextPollSeconds, tick } from "./live.js";
 import { Bell } from "./bell.js";
 import { QueuePane } from "./queue.js";
 import { ReportsPage } from "./reports.js";
 import { ThreadView } from "./thread.js";
 
-/** Seconds between polls while the tab is visible (paused when hidden). */
-const POLL_SECONDS = 4;
-
-const state = { me: null, route: { view: "queue", list: "queue", thread: null }, polling: null, busy: false, offline: false };
+const state = { me: null, route: { view: "queue", list: "queue", thread: null }, polling: null, pollSeconds: POLL_FAST_SECONDS, busy: false, offline: false };
 
 const el = (id) => document.getElementById(id);
 
@@ -172,7 +169,17 @@ async function refreshAll() {
   if (state.busy || !state.me || state.route.view !== "queue") return;
   state.busy = true;
   try {
-    await Promise.all([queue.refresh(), thread.id ? thread.refresh() : null, bell.refresh()]);
+    const before = fullAnswerCount();
+    beginPollRound();  // the queue's first section first: its 304 spares the other reads (api.js)
+    try {
+      await queue.refresh();
+      if (thread.id && token()) await thread.refresh();
+    } finally {
+      endPollRound();
+    }
+    // A notification moves the inbox's change counter: when every conditional read was answered 304,
+    // none can be new, so the bell's read is skipped.
+    if (fullAnswerCount() !== before) await bell.refresh();
     if (thread.id && document.hasFocus()) await bell.readThread(thread.id);
     setOffline(false);
   } catch (err) {
@@ -196,21 +203,55 @@ function setOffline(offline) {
   if (offline) replace(banner, icon("alert"), " The inbox cannot be reached. Retrying every few seconds; nothing you typed is lost.");
 }
 
+// Polls while the tab is visible (none while hidden), every POLL_FAST_SECONDS after a change or the
+// teammate's click or key, slowing down to POLL_IDLE_SECONDS while nothing changes (live.js).
 function startPolling() {
   stopPolling();
-  state.polling = setInterval(() => {
-    if (document.visibilityState === "visible") refreshAll();
-  }, POLL_SECONDS * 1000);
+  state.pollSeconds = POLL_FAST_SECONDS;
+  schedulePoll();
+}
+
+function schedulePoll() {
+  clearTimeout(state.polling);
+  state.polling = setTimeout(pollOnce, state.pollSeconds * 1000);
+}
+
+async function pollOnce() {
+  const timer = state.polling;
+  const before = changedAnswerCount();
+  if (document.visibilityState === "visible") await refreshAll();
+  if (state.polling !== timer) return;  // stopped, restarted or quickened meanwhile: that timer stands
+  state.pollSeconds = nextPollSeconds(state.pollSeconds, changedAnswerCount() !== before);
+  schedulePoll();
 }
 
 function stopPolling() {
-  if (state.polling) clearInterval(state.polling);
+  clearTimeout(state.polling);
   state.polling = null;
 }
 
+/** The teammate is here: show changes at the fast pace again, cutting a long wait short. */
+function quicken() {
+  if (!state.polling || state.pollSeconds === POLL_FAST_SECONDS) return;
+  state.pollSeconds = POLL_FAST_SECONDS;
+  schedulePoll();
+}
+
 document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible" && state.polling) refreshAll();
+  if (document.visibilityState === "visible" && state.polling) {
+    state.pollSeconds = POLL_FAST_SECONDS;
+    refreshAll();
+    schedulePoll();
+  }
 });
+window.addEventListener("focus", () => {
+  if (state.polling && state.pollSeconds !== POLL_FAST_SECONDS) {
+    refreshAll();
+    quicken();
+  }
+});
+document.addEventListener("pointerdown", quicken, { passive: true });
+document.addEventListener("keydown", quicken);
 
 // --- keyboard ---------------------------------------------------------------------------------------
 

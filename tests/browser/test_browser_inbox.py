@@ -104,8 +104,9 @@ def test_polling_pauses_while_the_tab_is_hidden(page: Page, inbox: Inbox) -> Non
     sign_in(page, inbox, "ana")
     polls: list[str] = []
     page.on("request", lambda r: polls.append(r.url) if "/api/queue" in r.url else None)
-    page.clock.run_for(9_000)
-    page.wait_for_timeout(300)
+    for step in (4_000, 6_000):  # the first two polls (4 s, then 6 s while nothing changes)
+        page.clock.run_for(step)
+        page.wait_for_timeout(300)
     assert len(polls) >= 2, polls
     page.evaluate("""() => { Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
                             document.dispatchEvent(new Event('visibilitychange')); }""")
@@ -118,6 +119,28 @@ def test_polling_pauses_while_the_tab_is_hidden(page: Page, inbox: Inbox) -> Non
                             document.dispatchEvent(new Event('visibilitychange')); }""")
     page.wait_for_timeout(500)
     assert polls, "a visible tab refreshes at once"
+
+
+def test_an_idle_tab_polls_less_and_a_click_brings_the_fast_pace_back(page: Page, inbox: Inbox) -> None:
+    page.clock.install()
+    sign_in(page, inbox, "ana")
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if "/api/queue" in r.url else None)
+
+    def advance(seconds: int) -> int:
+        polls.clear()
+        for _ in range(seconds // 2):  # each poll waits for its answer before the next is scheduled
+            page.clock.run_for(2_000)
+            page.wait_for_timeout(120)
+        return len(polls)
+
+    per_poll = advance(4)
+    assert per_poll >= 1
+    # Nothing changes: 6, 9, 13.5, 20.25 s apart, then every 30 s (live.js), not every 4 s.
+    assert advance(60) <= 5 * per_poll
+    assert advance(30) <= 2 * per_poll
+    page.mouse.click(2, 2)  # the teammate is back: the long wait is cut short
+    assert advance(4) >= per_poll
 
 
 # --- the thread and the reply ------------------------------------------------------------------------
@@ -468,7 +491,9 @@ def test_an_admin_signs_a_teammate_out_everywhere_and_their_open_tab_says_so(pag
     admin.get_by_role("table", name="Roster").get_by_role("button", name="Edit Priya Nair").click()
     admin.get_by_role("form", name="Edit Priya Nair").get_by_role("button", name="Sign out everywhere").click()
     expect(admin.locator("#status")).to_contain_text("Priya Nair is signed out everywhere")
-    # Priya's tab learns at its next poll: the API answers 401 revoked_token.
+    # Priya's tab learns at its next poll: the API answers 401 revoked_token. An idle tab polls every 30 s
+    # at most; her click (she is back) brings the poll forward to 4 s.
+    page.mouse.click(2, 2)
     expect(page.get_by_role("heading", name="You were signed out")).to_be_visible(timeout=POLL_WAIT)
     assert page.evaluate("sessionStorage.length") == 0
     admin.close()
