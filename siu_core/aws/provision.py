@@ -30,6 +30,7 @@ _KNOWN_PROPERTIES: dict[str, set[str]] = {
     "AWS::DynamoDB::Table": {
         "TableName", "BillingMode", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes",
         "TimeToLiveSpecification", "PointInTimeRecoverySpecification", "SSESpecification", "Tags",
+        "StreamSpecification",
     },
     "AWS::S3::Bucket": {
         "BucketName", "VersioningConfiguration", "BucketEncryption", "PublicAccessBlockConfiguration",
@@ -211,6 +212,9 @@ class _Provisioner:
             request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
         if props.get("Tags"):
             request["Tags"] = props["Tags"]
+        stream = props.get("StreamSpecification")
+        if stream:
+            request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
         try:
             arn = ddb.create_table(**request)["TableDescription"]["TableArn"]
         except ddb.exceptions.ResourceInUseException:

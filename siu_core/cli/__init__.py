@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "build": "siu_core.cli.build:build",
     "deploy": "siu_core.cli.deploy:deploy",
     "cost": "siu_core.cli.cost:cost",
+    "search": "siu_core.cli.search:search",
 }
 
 

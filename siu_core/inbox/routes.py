@@ -61,7 +61,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("GET", "/api/channels/{id}/templates"), ("GET", "/api/reports/{name}"),
     ("GET", "/api/saved-replies"), ("POST", "/api/saved-replies"), ("PUT", "/api/saved-replies/{id}"),
     ("DELETE", "/api/saved-replies/{id}"), ("POST", "/api/threads/{id}/notes"), ("GET", "/api/notifications"),
-    ("GET", "/api/templates"),
+    ("GET", "/api/templates"), ("GET", "/api/search"),
 )
 
 
@@ -293,6 +293,12 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
     @app.get(f"{PREFIX}/notifications")
     def get_notifications() -> Reply:
         return _json(200, notes.notifications(services(), actor()))
+
+    @app.get(f"{PREFIX}/search")
+    def get_search() -> Reply:
+        from siu_core.inbox import search
+
+        return _json(200, search.search(services(), actor(), params()))
 
     @app.get("/")
     def get_root() -> Reply:

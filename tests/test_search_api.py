@@ -1,0 +1,119 @@
+"""``GET /api/search`` on moto: the index follows the tables' streams, answers are scoped like the queue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from inbox_support import call, deliver, thread_of, token_for
+from pipeline_support import inbound
+
+from siu_core.dev.search_feed import SearchFeed, rebuild
+from siu_core.search import location
+from siu_core.search.engine import Index
+
+pytestmark = pytest.mark.functional
+
+
+@pytest.fixture
+def index(inbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Index]:
+    path = tmp_path / location.FILE_NAME
+    monkeypatch.setenv(location.INDEX_ENV, str(path))
+    opened = location.shared(path)
+    assert opened is not None
+    yield opened
+    location.close_all()
+
+
+def search(user: str, role: str = "agent", **params: str) -> Any:
+    from urllib.parse import urlencode
+
+    return call("GET", "/api/search", token=token_for(user, role), query=urlencode(params))
+
+
+def two_customers(inbox: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    deliver([inbound("m1", "Where is my parcel? It is late", customer="15550100199")], inbox.config)
+    deliver([inbound("m2", "Please fix the invoice for my company, the parcel fee is wrong",
+                     customer="447700900123")], inbox.config)
+    return thread_of("15550100199"), thread_of("447700900123")
+
+
+def test_the_stream_feed_indexes_what_the_pipeline_stores(inbox: Any, index: Index) -> None:
+    feed = SearchFeed(index)
+    feed.start()
+    try:
+        first, _ = two_customers(inbox)
+        feed.stop()
+        while feed.poll_once():
+            pass
+    finally:
+        feed.stop()
+    found = search("boss", "admin", q="late")
+    assert found.status == 200
+    assert [h["thread"]["id"] for h in found.body["messages"]] == [first["thread_id"]]
+    assert found.body["messages"][0]["message"]["snippet"] == "Where is my parcel? It is late"
+
+
+def test_customers_by_phone_and_messages_by_word_scoped_like_the_queue(inbox: Any, index: Index) -> None:
+    first, second = two_customers(inbox)
+    rebuild(index)
+    admin = search("boss", "admin", q="+1 555 010 0199")
+    assert [t["id"] for t in admin.body["threads"]] == [first["thread_id"]]
+    assert admin.body["threads"][0]["customer"]["id"] == "15550100199"
+    both = search("boss", "admin", q="parcel")
+    assert {h["thread"]["id"] for h in both.body["messages"]} == {first["thread_id"], second["thread_id"]}
+    # An agent finds only threads of their teams (or assigned to them, or mentioning them).
+    team_of = {first["thread_id"]: first.get("team"), second["thread_id"]: second.get("team")}
+    agent_teams = {"ana": "care", "cho": "accounts"}
+    for user, team in agent_teams.items():
+        seen = {h["thread"]["id"] for h in search(user, q="parcel").body["messages"]}
+        assert seen == {tid for tid, t in team_of.items() if t == team}, user
+
+
+def test_filters_and_paging(inbox: Any, index: Index) -> None:
+    first, second = two_customers(inbox)
+    rebuild(index)
+    by_team_filter = search("boss", "admin", channel="whatsapp", status="open", limit="1")
+    assert by_team_filter.status == 200 and len(by_team_filter.body["threads"]) == 1
+    assert by_team_filter.body["next_offset"] == 1
+    rest = search("boss", "admin", channel="whatsapp", status="open", limit="1", offset="1")
+    assert rest.body["next_offset"] is None
+    ids = {by_team_filter.body["threads"][0]["id"], rest.body["threads"][0]["id"]}
+    assert ids == {first["thread_id"], second["thread_id"]}
+    assert search("boss", "admin", status="closed").body["threads"] == []
+    assert search("boss", "admin", q="parcel", since="2999-01-01").body["messages"] == []
+
+
+def test_a_reassignment_the_index_has_not_seen_yet_does_not_leak(inbox: Any, index: Index) -> None:
+    first, _ = two_customers(inbox)
+    rebuild(index)
+
+
+    other = "accounts" if first.get("team") == "care" else "care"
+    reader = "cho" if other == "accounts" else "ana"
+    index.upsert_thread({**first, "team": other})  # the index thinks the reader's team has it
+    assert first["thread_id"] not in {h["thread"]["id"] for h in search(reader, q="late").body["messages"]}
+
+
+@pytest.mark.parametrize(("query", "code", "field"), [
+    ({"q": "x" * 201}, "invalid_request", "q"),
+    ({"status": "gone"}, "invalid_request", "status"),
+    ({"limit": "0"}, "invalid_request", "limit"),
+    ({"offset": "-1"}, "invalid_request", "offset"),
+    ({"since": "yesterday"}, "invalid_request", "since"),
+    ({"since": "2026-02-01", "until": "2026-01-01"}, "invalid_request", "since"),
+    ({"qq": "typo"}, "invalid_request", "qq"),
+])
+def test_bad_input_is_a_422_with_the_field(inbox: Any, index: Index, query: dict[str, str], code: str,
+                                          field: str) -> None:
+    answer = search("boss", "admin", **query)
+    assert (answer.status, answer.code, answer.body["error"]["field"]) == (422, code, field)
+
+
+def test_no_token_is_401_and_no_index_is_503(inbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert call("GET", "/api/search", query="q=x").status == 401
+    monkeypatch.delenv(location.INDEX_ENV, raising=False)
+    answer = search("boss", "admin", q="x")
+    assert (answer.status, answer.code) == (503, "search_unavailable")
