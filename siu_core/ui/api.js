@@ -158,6 +158,8 @@ export const api = {
   /** An internal note (never sent to the customer); the key makes a retry find the same note. */
   addNote: (id, text, key) => send("POST", `/api/threads/${enc(id)}/notes`, { body: { text }, headers: { "Idempotency-Key": key } }),
   notifications: () => send("GET", "/api/notifications"),
+  /** Customers, threads and messages the caller may see (``params``: q, status, topic, since, until, offset...). */
+  search: (params = {}) => send("GET", `/api/search?${new URLSearchParams(params)}`),
   /** The templates a teammate may send on a channel, each with its cost line (``cost``) and body when known. */
   templateListing: (channel, account) => send("GET", `/api/templates?channel=${enc(channel)}${account ? `&account=${enc(account)}` : ""}`),
   audit: (threadId) => send("GET", `/api/audit?thread=${enc(threadId)}`),
