@@ -117,3 +117,58 @@ def test_no_token_is_401_and_no_index_is_503(inbox: Any, monkeypatch: pytest.Mon
     monkeypatch.delenv(location.INDEX_ENV, raising=False)
     answer = search("boss", "admin", q="x")
     assert (answer.status, answer.code) == (503, "search_unavailable")
+
+
+class _LambdaThatRunsTheHandler:
+    """Stands in for the Lambda service's Invoke: runs the Search handler in this process, as AWS would."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def invoke(self, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:
+        import io
+        import json
+
+        from siu_core.handlers import search as handler
+
+        request = json.loads(Payload)
+        self.calls.append(request)
+        body = handler.handler(request, None)
+        return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(body).encode())}
+
+
+def test_the_deployed_shape_the_inbox_asks_the_search_function_and_the_indexer_follows_the_stream(
+        inbox: Any, index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
+    from siu_core.handlers import indexer as indexer_handler
+    from siu_core.search import remote
+
+    feed = SearchFeed(index)
+    feed.start()
+    feed.stop()
+    first, second = two_customers(inbox)
+    # The stream records as Lambda's event source mapping hands them to the Indexer function.
+    streams = feed._streams()
+    records = []
+    for shard in feed._shards:
+        got = streams.get_records(ShardIterator=shard.iterator, Limit=1000)
+        records += [{**r, "eventSourceARN": shard.stream_arn} for r in got["Records"]]
+    assert indexer_handler.handler({"Records": records}, None)["applied"] == len(records) > 0
+    fake_lambda = _LambdaThatRunsTheHandler()
+    monkeypatch.setenv(remote.FUNCTION_ENV, "siu-search")
+    from siu_core.aws import clients
+
+    real = clients.client
+    monkeypatch.setattr(clients, "client", lambda service: fake_lambda if service == "lambda" else real(service))
+    found = search("ana", q="parcel")
+    assert found.status == 200, found.body
+    assert fake_lambda.calls[-1]["scope"] == {"admin": False, "user": "ana", "teams": ["care"]}
+    care = {t["thread_id"] for t in (first, second) if t.get("team") == "care"}
+    assert {h["thread"]["id"] for h in found.body["messages"]} == care
+
+
+def test_the_search_function_refuses_a_malformed_request(inbox: Any, index: Index) -> None:
+    from siu_core.handlers import search as handler
+
+    assert "error" in handler.handler({"q": "x"}, None)  # no scope: never "everything"
+    assert "error" in handler.handler({"q": "x", "scope": {"admin": True, "user": "a", "teams": []},
+                                       "filters": {"team_typo": "x"}}, None)

@@ -22,6 +22,7 @@ from siu_core.store import ddb, keys, threads
 if TYPE_CHECKING:
     from siu_core.inbox.authz import Actor
     from siu_core.inbox.services import InboxServices
+    from siu_core.search.engine import Page
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 50
@@ -93,15 +94,8 @@ def parse(params: Mapping[str, str]) -> SearchRequest:
 
 def search(services: InboxServices, actor: Actor, params: Mapping[str, str]) -> dict[str, Any]:
     """The caller's search: matching customers' threads and messages, newest first, one page of each."""
-    from siu_core.search import location
-    from siu_core.search.scope import visible
-
     wanted = parse(params)
-    index = location.shared()
-    if index is None:
-        raise ApiError(503, "search_unavailable", "this deployment has no search index (docs/search.md)")
-    scope = visible(admin=actor.is_admin, user=actor.id, teams=actor.teams)
-    page = index.search(wanted.q, filters=wanted.filters, scope=scope, limit=wanted.limit, offset=wanted.offset)
+    page = _page(wanted, actor)
     ids = list(dict.fromkeys([t.thread_id for t in page.threads] + [m.thread_id for m in page.messages]))
     stored = _threads(ids)
     seen = {i: t for i, t in stored.items() if authz.can_view(actor, t)}
@@ -118,6 +112,27 @@ def search(services: InboxServices, actor: Actor, params: Mapping[str, str]) -> 
                      for m in page.messages if m.thread_id in seen],
         "next_offset": wanted.offset + wanted.limit if page.more else None,
     }
+
+
+def _page(wanted: SearchRequest, actor: Actor) -> Page:
+    """One page of hits: from the Search function when the deployment has one, else the local index file."""
+    from siu_core.search import location, remote, wire
+    from siu_core.search.scope import visible
+
+    function = remote.function_name()
+    if function is not None:
+        request = wire.request(wanted.q, wanted.filters, admin=actor.is_admin, user=actor.id, teams=actor.teams,
+                               limit=wanted.limit, offset=wanted.offset)
+        try:
+            return remote.search(request, function=function)
+        except remote.SearchFailed:
+            raise ApiError(503, "search_unavailable", "the search index did not answer; try again shortly",
+                           headers={"Retry-After": "5"}) from None
+    index = location.shared()
+    if index is None:
+        raise ApiError(503, "search_unavailable", "this deployment has no search index (docs/search.md)")
+    scope = visible(admin=actor.is_admin, user=actor.id, teams=actor.teams)
+    return index.search(wanted.q, filters=wanted.filters, scope=scope, limit=wanted.limit, offset=wanted.offset)
 
 
 def _threads(ids: list[str]) -> dict[str, dict[str, Any]]:
