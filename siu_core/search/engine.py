@@ -18,6 +18,7 @@ narrowed by :mod:`siu_core.search.scope` and :mod:`siu_core.search.filters`.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -127,6 +128,8 @@ class Index:
         self.path = Path(path) if str(path) != ":memory:" else None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Customers' words: readable by this user only (SQLite gives its journal the same mode).
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
         self._lock = threading.RLock()
         # One writer at a time: a second process (``siu search reindex`` beside ``siu dev``) waits its turn.
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
