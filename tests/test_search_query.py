@@ -60,3 +60,32 @@ def test_filters_compare_columns_and_bound_dates() -> None:
     assert where.params == ("billing", "open", "acc1", "2026-01-01", "2026-02-01")
     on_messages = thread_where(Filters(since="2026-01-01"), message_at="m.at")
     assert on_messages.sql == "m.at >= ?"
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"q": "x" * 201}, "q"), ({"status": "gone"}, "status"), ({"limit": "0"}, "limit"), ({"limit": "51"}, "limit"),
+    ({"limit": "ten"}, "limit"), ({"offset": "1001"}, "offset"), ({"since": "yesterday"}, "since"),
+    ({"since": "2026-02-01", "until": "2026-01-01"}, "since"), ({"team": "care"}, "team"),
+    ({"topic": "t" * 201}, "topic"),
+])
+def test_bad_search_parameters_name_their_field(params: dict[str, str], field: str) -> None:
+    from siu_core.inbox.errors import ApiError
+    from siu_core.inbox.search import parse
+
+    with pytest.raises(ApiError) as raised:
+        parse(params)
+    assert (raised.value.status, raised.value.code, raised.value.details["field"]) == (422, "invalid_request", field)
+
+
+def test_search_parameters_become_filters_and_a_page() -> None:
+    from siu_core.inbox.search import parse
+
+    parsed = parse({"q": "  late parcel ", "status": "open", "topic": "billing", "channel": "line", "account": "a1",
+                    "assignee": "ana", "urgency": "high", "since": "2026-01-01", "until": "2026-01-31",
+                    "limit": "5", "offset": "10"})
+    assert parsed.q == "late parcel" and (parsed.limit, parsed.offset) == (5, 10)
+    assert parsed.filters == Filters(topic="billing", urgency="high", status="open", assignee="ana", channel="line",
+                                     account="a1", since="2026-01-01T00:00:00.000000Z",
+                                     until="2026-02-01T00:00:00.000000Z")
+    assert parse({"until": "2026-01-31T12:00:00+08:00"}).filters.until == "2026-01-31T04:00:00.000000Z"
+    assert parse({}).q == "" and (parse({}).limit, parse({}).offset) == (20, 0)
