@@ -101,6 +101,7 @@ class DevStack:
     _poller: QueuePoller | None = None
     _scheduler: Scheduler | None = None
     _search: Any = None
+    _search_tmp: Path | None = None
     _saved_env: dict[str, str | None] = field(default_factory=dict)
     standin: StandIn | None = None
     resources: Any = None
@@ -211,7 +212,10 @@ class DevStack:
         from siu_core.dev.search_feed import SearchFeed, rebuild
         from siu_core.search import location
 
-        folder = self.state if self.state is not None else Path(tempfile.mkdtemp(prefix="siu-search-"))
+        if self.state is None:
+            self._search_tmp = Path(tempfile.mkdtemp(prefix="siu-search-"))
+        folder = self.state if self.state is not None else self._search_tmp
+        assert folder is not None
         path = folder / location.FILE_NAME
         fresh = not path.exists()
         self._setenv(location.INDEX_ENV, str(path))
@@ -254,6 +258,8 @@ class DevStack:
             dead.append("scheduler")
         if self.persister is not None and not self.persister.alive():
             dead.append("snapshots")
+        if self._search is not None and not self._search.alive():
+            dead.append("search-feed")
         return dead
 
     def stop(self) -> None:
@@ -271,6 +277,11 @@ class DevStack:
 
             self._search.stop()
             location.close_all()
+            if self._search_tmp is not None:
+                import shutil
+
+                shutil.rmtree(self._search_tmp, ignore_errors=True)
+                self._search_tmp = None
         try:
             if self.persister is not None and self._moto is not None and self._served:
                 self.persister.stop()
