@@ -116,6 +116,14 @@ def _digits_of(values: Iterable[str]) -> str:
     return " ".join(d for v in values if len(d := query.digits(v)) >= 3)
 
 
+def _names_match(handles: set[str], names: list[str]) -> bool:
+    """Whether one of ``handles`` is one of ``names``, phone numbers compared by their digits."""
+    if handles & set(names):
+        return True
+    phones = {query.digits(h) for h in handles if query.is_phone(h)}
+    return bool(phones & {query.digits(n) for n in names if query.is_phone(n)})
+
+
 def _like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -318,15 +326,20 @@ class Index:
                 doomed.update(r[0] for r in conn.execute(
                     "SELECT t.thread_id FROM threads_tri f JOIN threads t ON t.id = f.rowid "
                     "WHERE threads_tri MATCH ?", (quoted,)) if len(handle) >= 3)
+                if query.is_phone(handle):
+                    doomed.update(r[0] for r in conn.execute(
+                        "SELECT t.thread_id FROM threads_tri f JOIN threads t ON t.id = f.rowid "
+                        "WHERE threads_tri MATCH ?", (f'who_digits : "{query.digits(handle)}"',)))
                 conn.execute("DELETE FROM customer_terms WHERE customer_key = ?", (handle,))
             exact = set(handles)
             erased = 0
             for thread_id in sorted(doomed):
                 row = conn.execute("SELECT names, customer_key FROM threads WHERE thread_id = ?",
                                    (thread_id,)).fetchone()
-                # A handle matched by words must be one of the thread's own names, not part of another's.
+                # A handle matched by words must be one of the thread's own names (a phone in any
+                # format: the same digits), not part of another's.
                 if row is not None and thread_id not in explicit and row[1] not in exact \
-                        and not exact & set(str(row[0]).split("\n")):
+                        and not _names_match(exact, str(row[0]).split("\n")):
                     continue
                 self.remove_thread(thread_id)
                 erased += 1

@@ -41,6 +41,11 @@ def digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
+def is_phone(text: str) -> bool:
+    """Whether ``text`` reads as a phone number (digits with the usual punctuation, five digits or more)."""
+    return bool(_PHONE.match(text.strip())) and len(digits(text)) >= 5
+
+
 def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
@@ -69,7 +74,7 @@ def terms(q: str) -> list[str]:
 def build(q: str) -> Match:
     """The MATCH expressions for a search box text (``q`` already length-checked)."""
     text = q.strip()
-    if _PHONE.match(text) and len(digits(text)) >= 5:
+    if is_phone(text):
         spelled = " AND ".join(_quote(t) + "*" for t in terms(text) if digits(t))
         return Match(words=spelled or None, trigrams=None, short=(), phone=_quote(digits(text)))
     words: list[str] = []
