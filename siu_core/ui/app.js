@@ -244,6 +244,9 @@ document.addEventListener("keydown", (event) => {
     case "?":
       el("help").showModal();
       break;
+    case "/":
+      el("search-q").focus();
+      break;
     default:
       return;
   }

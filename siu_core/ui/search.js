@@ -4,7 +4,7 @@
 
 import { api } from "./api.js";
 import { customerText, h, replace } from "./dom.js";
-import { explain } from "./feedback.js";
+import { explain, say } from "./feedback.js";
 import { channelLabel, customerHandle, fullTime, topicName } from "./format.js";
 
 /** The search form in the top bar; submitting goes to ``#/search/<words>`` (filters ride along as ``?``). */
@@ -66,6 +66,9 @@ export class SearchPane {
     this.pages = fresh ? [answer] : [...this.pages, answer];
     this.next = answer.next_offset;
     this.draw();
+    // Screen readers hear how much was found without leaving the search box.
+    const found = this.pages.reduce((n, p) => n + p.threads.length + p.messages.length, 0);
+    say(found ? `${found}${this.next !== null ? "+" : ""} results.` : "Nothing found.");
   }
 
   filterBar() {

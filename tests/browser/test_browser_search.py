@@ -39,11 +39,15 @@ def test_a_phone_number_and_a_word_in_an_old_message_find_their_threads(page: Pa
     page.goto(inbox.login_url(token))
     expect(page.locator("#who")).to_contain_text("admin")
     box = page.get_by_role("searchbox", name="Search customers and messages")
+    page.locator("#list").click()
+    page.keyboard.press("/")
+    expect(box).to_be_focused()
     # The phone number as a person types it: spaces, a plus, the country code.
     box.fill(f"+{phone[:2]} {phone[2:6]} {phone[6:]}")
     box.press("Enter")
     customers = page.get_by_role("region", name="Customers")
     expect(customers.locator(".row", has_text="Wen Li")).to_be_visible()
+    expect(page.locator("#status")).to_contain_text("result")
 
     box.fill(word)
     box.press("Enter")
