@@ -100,15 +100,15 @@ export class SearchPane {
     const messages = this.pages.flatMap((p) => p.messages);
     const title = this.words ? `Search: ${this.words}` : "Search";
     replace(this.root,
-      h("h2", { id: "list-title", class: "list-title" }, title),
+      h("h1", { id: "list-title", class: "pane-title" }, title),
       this.filterBar(),
       this.error ? h("p", { class: "error", role: "alert" }, this.error) : null,
       h("section", { "aria-label": "Customers" },
-        h("h3", {}, `Customers and threads (${threads.length}${this.next !== null ? "+" : ""})`),
+        h("h2", { class: "section-title" }, `Customers and threads (${threads.length}${this.next !== null ? "+" : ""})`),
         threads.length ? h("ul", { class: "rows" }, threads.map((t) => this.threadRow(t, null)))
           : h("p", { class: "muted" }, this.words ? "No customer matches." : "No thread matches these filters.")),
       this.words ? h("section", { "aria-label": "Messages" },
-        h("h3", {}, `Messages (${messages.length}${this.next !== null ? "+" : ""})`),
+        h("h2", { class: "section-title" }, `Messages (${messages.length}${this.next !== null ? "+" : ""})`),
         messages.length ? h("ul", { class: "rows" }, messages.map((m) => this.threadRow(m.thread,
           h("span", { class: "search-snippet" }, h("br"), customerText(m.message.snippet),
             h("span", { class: "muted small" }, ` · ${fullTime(m.message.at)}`)))))

@@ -57,3 +57,12 @@ def test_a_phone_number_and_a_word_in_an_old_message_find_their_threads(page: Pa
     hit.locator(".row-link").click()
     expect(page.locator("#detail")).to_contain_text(f"Do you still ship the {word} lamp")
     assert "#/search/" in page.url
+
+    # The results view passes the same WCAG 2 A/AA audit as the other views.
+    axe = pytest.importorskip("axe_playwright_python.base")
+    page.evaluate(axe.AXE_SCRIPT)
+    results = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
+    bad = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in results["violations"]
+           if v.get("impact") in ("serious", "critical", "moderate")]
+    assert not bad, bad
