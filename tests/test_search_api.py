@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,27 @@ def test_the_deployed_shape_the_inbox_asks_the_search_function_and_the_indexer_f
     assert fake_lambda.calls[-1]["scope"] == {"admin": False, "user": "ana", "teams": ["care"]}
     care = {t["thread_id"] for t in (first, second) if t.get("team") == "care"}
     assert {h["thread"]["id"] for h in found.body["messages"]} == care
+    # The Search function opened the Indexer's file read-only (its EFS mount has no ClientWrite).
+    reader = location.shared(read_only=True)
+    assert reader is not None and reader is not location.shared()
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader._conn.execute("DELETE FROM messages")
+
+
+def test_before_the_indexers_first_batch_the_inbox_answers_503_not_an_empty_page(
+        inbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from siu_core.aws import clients
+    from siu_core.search import remote
+
+    monkeypatch.setenv(location.INDEX_ENV, str(tmp_path / "efs" / location.FILE_NAME))
+    monkeypatch.setenv(remote.FUNCTION_ENV, "siu-search")
+    real = clients.client
+    monkeypatch.setattr(clients, "client", lambda service: _LambdaThatRunsTheHandler() if service == "lambda"
+                        else real(service))
+    answer = search("boss", "admin", q="parcel")
+    assert (answer.status, answer.code) == (503, "search_unavailable")
+    assert not (tmp_path / "efs").exists()  # the reader created nothing
+    location.close_all()
 
 
 def test_the_search_function_refuses_a_malformed_request(inbox: Any, index: Index) -> None:

@@ -17,9 +17,14 @@ SERVICE = "search"
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Answer one search from the index file (``SIU_SEARCH_INDEX``); ``{"error": ...}`` for a bad request."""
     from siu_core.search import location, query, wire
+    from siu_core.search.engine import IndexMissing
     from siu_core.search.scope import visible
 
-    index = location.shared()
+    try:
+        # Read-only: the function's EFS mount has no ClientWrite; the Indexer alone writes the file.
+        index = location.shared(read_only=True)
+    except IndexMissing:
+        return {"error": "index_missing"}  # the inbox answers 503 search_unavailable, never an empty page
     if index is None:
         raise RuntimeError("SIU_SEARCH_INDEX is not set: the Search function has no index file")
     try:

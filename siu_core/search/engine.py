@@ -85,6 +85,10 @@ def check_fts5() -> None:
         conn.close()
 
 
+class IndexMissing(SearchUnavailable):
+    """A read-only open found no index file: the Indexer has not written its first batch yet."""
+
+
 @dataclass(frozen=True)
 class ThreadHit:
     """A thread whose customer matched (or that the filters alone selected)."""
@@ -131,14 +135,23 @@ def _like(term: str) -> str:
 class Index:
     """An open search index file; every method is safe to call from several threads of one process."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         check_fts5()
         self.path = Path(path) if str(path) != ":memory:" else None
+        self._lock = threading.RLock()
+        if read_only:
+            # The Search function's view of the Indexer's file (an EFS mount it may not write): no
+            # schema, no journal of its own; a file the Indexer has not created yet is an error.
+            if self.path is None or not self.path.is_file():
+                raise IndexMissing(f"no search index at {path} yet (the Indexer creates it on its first batch)")
+            self._conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                         check_same_thread=False, isolation_level=None, timeout=30)
+            self._conn.execute("PRAGMA cache_size=-32000")
+            return
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Customers' words: readable by this user only (SQLite gives its journal the same mode).
             os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
-        self._lock = threading.RLock()
         # One writer at a time: a second process (``siu search reindex`` beside ``siu dev``) waits its turn.
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
         self._conn.execute("PRAGMA journal_mode=DELETE")

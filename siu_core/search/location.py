@@ -26,17 +26,21 @@ def index_path() -> Path | None:
     return Path(value) if value else None
 
 
-def shared(path: Path | None = None) -> Index | None:
-    """The process's open index on ``path`` (default: the configured one), opened on first use."""
+def shared(path: Path | None = None, *, read_only: bool = False) -> Index | None:
+    """The process's open index on ``path`` (default: the configured one), opened on first use.
+
+    ``read_only`` is the Search function's open (its EFS mount allows no writes): no schema is created.
+    """
     from siu_core.search.engine import Index
 
     where = path or index_path()
     if where is None:
         return None
+    key = f"{where}#ro" if read_only else str(where)
     with _lock:
-        found = _open.get(str(where))
+        found = _open.get(key)
         if found is None:
-            found = _open[str(where)] = Index(where)
+            found = _open[key] = Index(where, read_only=read_only)
         return found
 
 
