@@ -46,6 +46,8 @@ _NOT_EMULATED_PREFIXES = (
     "AWS::Serverless::", "AWS::Lambda::", "AWS::Scheduler::", "AWS::CloudWatch::", "AWS::Logs::",
     "AWS::IAM::", "AWS::Budgets::", "AWS::SNS::", "AWS::Events::", "AWS::SecretsManager::", "AWS::SSM::",
     "AWS::KMS::",
+    # The search VPC and its file system: `siu dev` keeps the index in its state dir instead.
+    "AWS::EC2::", "AWS::EFS::",
 )
 
 _ACCOUNT_FALLBACK = "123456789012"

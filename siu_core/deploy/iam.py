@@ -45,6 +45,7 @@ _ACTION_OF = {
     ("s3", "ListObjectsV2"): "s3:ListBucket",
     ("s3", "ListObjects"): "s3:ListBucket",
     ("s3", "HeadBucket"): "s3:ListBucket",
+    ("lambda", "Invoke"): "lambda:InvokeFunction",
 }
 _TRANSACT_WRITE = {
     "Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem",
@@ -188,6 +189,12 @@ def _queue_arn(ctx: Context, url_or_name: str) -> str:
     return f"arn:{ctx.partition}:sqs:{ctx.region}:{ctx.account}:{url_or_name}"
 
 
+def _function_arn(ctx: Context, name: str) -> str:
+    if name.startswith("arn:"):
+        return name
+    return f"arn:{ctx.partition}:lambda:{ctx.region}:{ctx.account}:function:{name}"
+
+
 def _dynamodb(call: Call, ctx: Context) -> list[Need]:
     p = call.params
     op = call.operation
@@ -247,6 +254,8 @@ def needs_for(call: Call, ctx: Context) -> list[Need]:
     if call.service == "sqs":
         target = p.get("QueueUrl") or p.get("QueueName") or "*"
         return [Need(action, _queue_arn(ctx, str(target)))]
+    if call.service == "lambda" and "FunctionName" in p:
+        return [Need(action, _function_arn(ctx, str(p["FunctionName"])))]
     if call.service == "bedrock" and "modelId" in p:
         return bedrock_needs(action, str(p["modelId"]), ctx)
     return [Need(action, "*")]
