@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from siu_core.deploy.cost import SEARCH_MEMORY_GB
+from siu_core.deploy.cost import ASSUMPTIONS, SEARCH_ASSUMPTIONS, SEARCH_MEMORY_GB, estimate
 from siu_core.deploy.stacks import core_template
 
 #: Billed by the hour (or needed only for an internet or AWS-API route): the search VPC has none.
@@ -114,3 +114,16 @@ def test_the_cost_model_prices_the_functions_as_deployed(res: dict[str, Any]) ->
     for name in ("IndexerFunction", "SearchFunction"):
         assert _props(res, name)["MemorySize"] / 1024 == SEARCH_MEMORY_GB, name
         assert "Architectures" not in _props(res, name), name
+
+
+def test_the_indexer_is_priced_one_invocation_per_stream_record_of_each_table(res: dict[str, Any]) -> None:
+    # Two tables, two event source mappings: a message's item and its thread's are two batches.
+    assert len(_props(res, "IndexerFunction")["Events"]) == SEARCH_ASSUMPTIONS["indexer_invocations_per_message"]
+    n, teammates = 10_000, 5
+    replies = n * ASSUMPTIONS["replies_per_message"]
+    statuses = replies * ASSUMPTIONS["statuses_per_reply"]
+    searches = teammates * SEARCH_ASSUMPTIONS["searches_per_teammate_day"] * 22
+    (requests,) = [line for line in estimate(n, teammates=teammates).lines
+                   if line.item == "requests: search indexer batches and searches"]
+    assert requests.quantity == pytest.approx(2 * (n + replies) + statuses + searches)
+    assert not [line for line in estimate(n).lines if "NAT" in line.item or "endpoint" in line.item.lower()]
