@@ -199,7 +199,8 @@ class Block(importlib.abc.MetaPathFinder):
             raise ImportError(name + " is not in a Lambda artifact")
 sys.meta_path.insert(0, Block())
 import siu_core.handlers.connector as c, siu_core.handlers.labeler, siu_core.handlers.inbox
-import siu_core.handlers.sla_sweeper, siu_core.handlers.digest
+import siu_core.handlers.sla_sweeper, siu_core.handlers.digest, siu_core.handlers.indexer, siu_core.handlers.search
+import siu_core.search.indexer, siu_core.search.location, siu_core.search.wire, siu_core.search.scope
 from siu_core.plugins import load_channels
 registry = load_channels(["whatsapp", "instagram", "facebook", "telegram"])
 assert not registry.failures, registry.failures

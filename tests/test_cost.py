@@ -15,7 +15,7 @@ def test_every_line_is_quantity_times_a_listed_price() -> None:
     assert est.lines and all(line.usd >= 0 for line in est.lines)
     assert est.total == round(sum(line.usd for line in est.lines), 2)
     assert set(est.by_service()) == {"Lambda", "SQS", "DynamoDB", "S3", "SSM Parameter Store", "KMS",
-                                     "EventBridge Scheduler", "CloudWatch", "Bedrock"}
+                                     "EventBridge Scheduler", "CloudWatch", "Bedrock", "EFS"}
 
 
 def test_variable_costs_scale_with_messages_and_fixed_ones_do_not() -> None:

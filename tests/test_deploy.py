@@ -144,6 +144,8 @@ def test_dry_run_runs_the_gate_and_build_and_only_prints_the_sam_commands(tmp_pa
     assert code == 0, output
     assert fakes.built and len(fakes.commands) == 1  # the contract suite only: no sam, no SSM, no AWS
     assert output.count("sam deploy --template-file") == 2 and "nothing was sent to AWS" in output
+    assert ("search: IndexerFunction, SearchFunction on an encrypted EFS index (1 file system), a VPC with 2 "
+            "private subnets, no NAT, no endpoint") in output
 
 
 def test_a_real_deploy_runs_sam_for_both_stacks_and_prints_the_urls(tmp_path: Path,

@@ -60,6 +60,10 @@ def test_s3_ssm_secrets_and_free_calls() -> None:
     assert [n.action for n in iam.needs_for(call("ssm", "GetParameter", Name="/siu/x"), CTX)] == ["ssm:GetParameter"]
     assert iam.needs_for(call("sts", "GetCallerIdentity"), CTX) == []
     assert iam.needs_for(call("kinesis", "PutRecord"), CTX) == [iam.Need("kinesis:PutRecord", "*")]
+    fn = "arn:aws:lambda:ap-southeast-1:123456789012:function:siu-search"
+    assert iam.needs_for(call("lambda", "Invoke", FunctionName="siu-search"), CTX) == [
+        iam.Need("lambda:InvokeFunction", fn)]
+    assert iam.needs_for(call("lambda", "Invoke", FunctionName=fn), CTX) == [iam.Need("lambda:InvokeFunction", fn)]
 
 
 def test_version_listing_deletes_by_version_and_copies() -> None:
@@ -109,11 +113,16 @@ def test_connector_roles_and_core_grants_come_from_both_stacks() -> None:
     assert not any(iam.managed_policies(s).get(r) for s in (stacks.core, stacks.connectors) for r in s.resources)
 
 
+#: Actions IAM authorises on no resource, so "*" is their only grant (Lambda placing a VPC function's
+#: network interfaces: the search functions, docs/search.md).
+RESOURCELESS = {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"}
+
+
 def test_no_role_allows_a_bare_star_resource() -> None:
     stacks = analysis_stacks(["whatsapp", "instagram", "facebook"])
     for role, grants in iam.role_grants([stacks.core, stacks.connectors]).items():
         for g in grants:
-            assert g.resource != "*" and "*" not in g.action, (role, g)
+            assert (g.resource != "*" or g.action in RESOURCELESS) and "*" not in g.action, (role, g)
             assert ":*:" not in g.resource.replace("bedrock:*::foundation-model", ""), (role, g)
 
 
@@ -128,3 +137,20 @@ def test_evaluator_resolves_the_intrinsics_templates_use() -> None:
     assert stack.value({"Fn::If": ["Yes", {"Fn::Join": ["-", ["a", {"Ref": "P"}]]}, "no"]}) == "a-x"
     assert stack.value({"Fn::Select": [1, {"Fn::Split": [",", "a,b"]}]}) == "b"
     assert stack.value([{"Ref": "AWS::NoValue"}, 1]) == [1]
+
+
+def test_platform_needs_of_the_search_functions_streams_vpc_and_mount() -> None:
+    from siu_core.deploy.stacks import platform_needs
+
+    core = analysis_stacks(["whatsapp"]).core
+    indexer = {(n.action, n.resource.split(":", 5)[-1]) for n in platform_needs(core, "IndexerFunction")}
+    search = {(n.action, n.resource.split(":", 5)[-1]) for n in platform_needs(core, "SearchFunction")}
+    stream = "table/siu-threads/stream/2026-01-01T00:00:00.000"
+    assert ("dynamodb:GetRecords", stream) in indexer and ("sns:Publish", "siu-alarms") in indexer, indexer
+    fs = "file-system/siu-SearchFileSystem"
+    assert {("elasticfilesystem:ClientMount", fs), ("elasticfilesystem:ClientWrite", fs)} <= indexer
+    assert ("elasticfilesystem:ClientMount", fs) in search and ("elasticfilesystem:ClientWrite", fs) not in search
+    assert not any(a.startswith("dynamodb:") or a.startswith("sns:") for a, _ in search)
+    for needs in (indexer, search):
+        assert ("ec2:CreateNetworkInterface", "subnet/siu-SearchSubnetB") in needs
+        assert ("ec2:DescribeNetworkInterfaces", "*") in needs

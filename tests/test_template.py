@@ -23,6 +23,8 @@ from siu_core.deploy.stacks import CORE_FUNCTIONS, core_template, core_template_
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANNELS = ["whatsapp", "instagram", "facebook"]
+#: The two functions in the search VPC (the index file on EFS): tests/test_template_search.py.
+SEARCH_FUNCTIONS = ("IndexerFunction", "SearchFunction")
 
 
 @pytest.fixture(scope="module")
@@ -90,10 +92,10 @@ def test_inventory_matches_the_build_sheet(core_cfn: dict[str, Any], conn_cfn: d
     both = {**core_cfn["Resources"], **conn_cfn["Resources"]}
     counts = Counter(v["Type"] for v in both.values())
     # Functions: labeler (router + reopen folded in), inbox (reply-handler), sla-sweeper, digest, one
-    # connector per channel. Queue + DLQ; nine tables (the sheet's six + messages + customers, see
-    # docs/architecture.md, + the composer's); one bucket; three schedules (sweep, digest, summary); one
-    # budget; one alarm topic.
-    assert counts["AWS::Lambda::Function"] == 4 + len(CHANNELS)
+    # connector per channel, and search's indexer and search (docs/search.md). Queue + DLQ; nine tables
+    # (the sheet's six + messages + customers, see docs/architecture.md, + the composer's); one bucket;
+    # three schedules (sweep, digest, summary); one budget; one alarm topic.
+    assert counts["AWS::Lambda::Function"] == 6 + len(CHANNELS)
     assert counts["AWS::SQS::Queue"] == 2
     assert counts["AWS::DynamoDB::Table"] == 9
     assert counts["AWS::S3::Bucket"] == 1
@@ -101,7 +103,7 @@ def test_inventory_matches_the_build_sheet(core_cfn: dict[str, Any], conn_cfn: d
     assert counts["AWS::Budgets::Budget"] == 1
     assert counts["AWS::SNS::Topic"] == 1
     assert counts["AWS::Lambda::Url"] == 1 + len(CHANNELS)
-    assert counts["AWS::Lambda::EventSourceMapping"] == 1
+    assert counts["AWS::Lambda::EventSourceMapping"] == 3  # intake queue; threads and messages streams
     # Secrets are SSM SecureStrings, which CloudFormation cannot create: `siu deploy` does (test_deploy_secrets).
     assert counts["AWS::SecretsManager::Secret"] == 0
     assert counts["AWS::CloudWatch::Alarm"] == 5  # DLQ, signatures, unknown accounts, sends, fallback labels
@@ -125,7 +127,7 @@ def test_every_function_is_arm64_python314_with_its_own_7_day_log_group_and_role
             assert logs[group]["Properties"]["RetentionInDays"] == 7, name
             role = cfn["Resources"][props["Role"]["Fn::GetAtt"][0]]["Properties"]
             assert not role.get("ManagedPolicyArns"), f"{name}: no managed policy (least privilege)"
-            assert "VpcConfig" not in props and "TracingConfig" not in props
+            assert ("VpcConfig" not in props or name in SEARCH_FUNCTIONS) and "TracingConfig" not in props
 
 
 def test_memory_and_timeouts_follow_the_build_sheet(core_cfn: dict[str, Any], conn_cfn: dict[str, Any]) -> None:
@@ -137,10 +139,11 @@ def test_memory_and_timeouts_follow_the_build_sheet(core_cfn: dict[str, Any], co
     assert shape["DigestFunction"][0] == 256
     for name in CHANNELS:
         assert shape[connectors.function_logical_id(name)] == (256, 10)
+    assert shape["IndexerFunction"] == (256, 60) and shape["SearchFunction"] == (256, 10)
 
 
 def test_the_labeler_reads_the_queue_in_batches_of_10_with_partial_failures(core_cfn: dict[str, Any]) -> None:
-    (esm,) = _of_type(core_cfn, "AWS::Lambda::EventSourceMapping").values()
+    esm = core_cfn["Resources"]["LabelerFunctionIntake"]
     props = esm["Properties"]
     assert props["BatchSize"] == 10
     assert "MaximumBatchingWindowInSeconds" not in props  # not supported on a FIFO source
@@ -153,7 +156,7 @@ def test_the_visibility_timeout_is_at_least_six_times_the_labelers_timeout(core_
 
 
 def test_the_labelers_concurrency_is_capped_by_a_documented_parameter(core_cfn: dict[str, Any]) -> None:
-    (esm,) = _of_type(core_cfn, "AWS::Lambda::EventSourceMapping").values()
+    esm = core_cfn["Resources"]["LabelerFunctionIntake"]
     assert esm["Properties"]["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "LabelerMaxConcurrency"}}
     param = core_cfn["Parameters"]["LabelerMaxConcurrency"]
     assert 2 <= param["Default"] <= 1000 and param["MinValue"] == 2  # Lambda's allowed range

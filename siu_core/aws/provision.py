@@ -30,6 +30,7 @@ _KNOWN_PROPERTIES: dict[str, set[str]] = {
     "AWS::DynamoDB::Table": {
         "TableName", "BillingMode", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes",
         "TimeToLiveSpecification", "PointInTimeRecoverySpecification", "SSESpecification", "Tags",
+        "StreamSpecification",
     },
     "AWS::S3::Bucket": {
         "BucketName", "VersioningConfiguration", "BucketEncryption", "PublicAccessBlockConfiguration",
@@ -45,6 +46,8 @@ _NOT_EMULATED_PREFIXES = (
     "AWS::Serverless::", "AWS::Lambda::", "AWS::Scheduler::", "AWS::CloudWatch::", "AWS::Logs::",
     "AWS::IAM::", "AWS::Budgets::", "AWS::SNS::", "AWS::Events::", "AWS::SecretsManager::", "AWS::SSM::",
     "AWS::KMS::",
+    # The search VPC and its file system: `siu dev` keeps the index in its state dir instead.
+    "AWS::EC2::", "AWS::EFS::",
 )
 
 _ACCOUNT_FALLBACK = "123456789012"
@@ -211,6 +214,9 @@ class _Provisioner:
             request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
         if props.get("Tags"):
             request["Tags"] = props["Tags"]
+        stream = props.get("StreamSpecification")
+        if stream:
+            request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
         try:
             arn = ddb.create_table(**request)["TableDescription"]["TableArn"]
         except ddb.exceptions.ResourceInUseException:

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "deploy": "siu_core.cli.deploy:deploy",
     "cost": "siu_core.cli.cost:cost",
     "customer": "siu_core.cli.customer:customer",
+    "search": "siu_core.cli.search:search",
 }
 
 

@@ -133,6 +133,7 @@ def _deploy(channels_raw: str, stack_name: str, region: str, config_file: str, o
     from siu_core.config import parse_config, read_config_yaml
     from siu_core.deploy import plan as deploy_plan
     from siu_core.deploy.build import channel_sources
+    from siu_core.deploy.stacks import core_template
 
     channels = parse_channels(channels_raw)
     try:
@@ -159,6 +160,8 @@ def _deploy(channels_raw: str, stack_name: str, region: str, config_file: str, o
         click.echo(f"    {label:<22} {mb:>7.2f} MB")
     for number, command in ((3, steps.core_deploy), (5, steps.connectors_deploy)):
         click.echo(f"{number}/5 {command.why}")
+        if number == 3 and (search := deploy_plan.search_shape(core_template()["Resources"])):
+            click.echo(f"    {search}")
         if dry_run:
             click.echo(f"    {command.shell()}")
         elif runner(command.argv) != 0:
@@ -187,3 +190,5 @@ def _deploy(channels_raw: str, stack_name: str, region: str, config_file: str, o
         if key.endswith("WebhookUrl"):
             click.echo(f"{key[: -len('WebhookUrl')]} webhook: {value}")
     click.echo("Next: put each channel's secret and the Slack token (docs/deploy.md), then verify the webhooks.")
+    click.echo("Search indexes what the tables' streams carry from now on; a stack that already held messages "
+               "seeds the index once (docs/search.md, `siu search reindex`).")

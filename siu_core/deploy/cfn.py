@@ -135,6 +135,10 @@ class Stack:
             values["TopicArn"] = values["Arn"]
         elif rtype == "AWS::IAM::Role":
             values["RoleId"] = f"AROA{logical.upper()}"
+        elif rtype == "AWS::DynamoDB::Table":
+            values["StreamArn"] = f"{values['Arn']}/stream/2026-01-01T00:00:00.000"
+        elif rtype == "AWS::EC2::SecurityGroup":
+            values["GroupId"] = name
         elif rtype in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
             values["FunctionUrl"] = f"https://{name}.lambda-url.{ctx.region}.on.aws/"
         if attribute not in values:
@@ -233,6 +237,7 @@ _FUNCTIONS: dict[str, Callable[[Stack, Any], Any]] = {
     "Fn::Select": _select,
     "Fn::Split": _split,
     "Fn::ImportValue": _import,
+    "Fn::GetAZs": lambda s, a: [f"{s.context.region}{zone}" for zone in "abc"],
     "Fn::If": _if,
     "Fn::Not": lambda s, a: not s.value(a[0]),
     "Fn::Equals": lambda s, a: s.value(a[0]) == s.value(a[1]),
@@ -266,6 +271,10 @@ _ARN: dict[str, Callable[[Context, str], str]] = {
     "AWS::Serverless::Function": lambda c, n: f"arn:{c.partition}:lambda:{c.region}:{c.account}:function:{n}",
     "AWS::Lambda::Function": lambda c, n: f"arn:{c.partition}:lambda:{c.region}:{c.account}:function:{n}",
     "AWS::IAM::Role": lambda c, n: f"arn:{c.partition}:iam::{c.account}:role/{n}",
+    "AWS::EFS::FileSystem": lambda c, n: f"arn:{c.partition}:elasticfilesystem:{c.region}:{c.account}:file-system/"
+                                         f"{n}",
+    "AWS::EFS::AccessPoint": lambda c, n: f"arn:{c.partition}:elasticfilesystem:{c.region}:{c.account}:access-point/"
+                                          f"{n}",
     "AWS::SSM::Parameter": lambda c, n: f"arn:{c.partition}:ssm:{c.region}:{c.account}:parameter/{n.lstrip('/')}",
     "AWS::Serverless::LayerVersion": lambda c, n: f"arn:{c.partition}:lambda:{c.region}:{c.account}:layer:{n}:1",
     "AWS::CloudWatch::Alarm": lambda c, n: f"arn:{c.partition}:cloudwatch:{c.region}:{c.account}:alarm:{n}",

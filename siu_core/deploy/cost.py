@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from siu_core.config import DEFAULT_MODEL_ID
 from siu_core.deploy.prices import AS_OF, PRICES, REGION
@@ -311,4 +312,44 @@ def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Ma
         labels * tokens_in, "tokens", p["bedrock_haiku45_input_token"])
     add("Bedrock", f"Haiku 4.5 output ({tokens_out} tokens a label)", labels * tokens_out, "tokens",
         p["bedrock_haiku45_output_token"])
+    add_search_lines(add, n, replies, teammates, p, statuses=statuses)
     return est
+
+
+#: The search index (docs/search.md): stated, as the rest of :data:`ASSUMPTIONS`; bench/search.py measures
+#: the bytes per message (294 at a million messages) and the query times.
+SEARCH_ASSUMPTIONS: dict[str, float] = {
+    "index_bytes_per_message": 300.0,  # the SQLite FTS5 file on EFS, both tokenizers
+    "index_months_kept": 12.0,  # as the messages in DynamoDB
+    # A message's item and its thread's come through two streams (two event source mappings), and at
+    # a shop's volume a 1-second batching window rarely holds two records of one stream: one Indexer
+    # invocation each. A reply's delivery statuses update its item: one more each (statuses_per_reply).
+    "indexer_invocations_per_message": 2.0,
+    "indexer_seconds": 0.05,  # a batch: a few SQLite writes on EFS
+    "indexer_efs_bytes_written_per_invocation": 16_384.0,  # pages and rollback journal of one transaction
+    "searches_per_teammate_day": 20.0,
+    "search_seconds": 0.1,  # the Search function: one SQLite query (bench: p99 under 110 ms at 1M)
+    "search_efs_bytes_read": 262_144.0,  # pages a query reads when the function's cache is cold
+}
+SEARCH_MEMORY_GB = 0.25
+
+
+def add_search_lines(add: Any, messages: float, replies: float, teammates: int, p: Mapping[str, float], *,
+                     statuses: float = 0.0) -> None:
+    """The search index's lines (EFS storage and throughput, the Indexer and Search functions): a
+    separate block so the index's cost can be argued with on its own. Stream reads by Lambda are free."""
+    a = SEARCH_ASSUMPTIONS
+    indexed = messages + replies
+    searches = teammates * a["searches_per_teammate_day"] * 22
+    invocations = indexed * a["indexer_invocations_per_message"] + statuses
+    add("EFS", f"search index storage ({a['index_months_kept']:g} months of messages)",
+        indexed * a["index_bytes_per_message"] * a["index_months_kept"] / 1e9, "GB-month", p["efs_standard_gb_month"])
+    add("EFS", "search index writes (elastic throughput)",
+        invocations * a["indexer_efs_bytes_written_per_invocation"] / 1e9, "GB", p["efs_elastic_write_gb"])
+    add("EFS", "search reads (elastic throughput)", searches * a["search_efs_bytes_read"] / 1e9, "GB",
+        p["efs_elastic_read_gb"])
+    add("Lambda", "requests: search indexer batches and searches", invocations + searches, "requests",
+        p["lambda_request"])
+    add("Lambda", "compute, arm64: search indexer and searches",
+        (invocations * a["indexer_seconds"] + searches * a["search_seconds"]) * SEARCH_MEMORY_GB, "GB-s",
+        p["lambda_gb_second_arm64"])

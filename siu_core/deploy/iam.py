@@ -49,6 +49,7 @@ _ACTION_OF = {
     ("s3", "CreateMultipartUpload"): "s3:PutObject",
     ("s3", "UploadPart"): "s3:PutObject",
     ("s3", "CompleteMultipartUpload"): "s3:PutObject",
+    ("lambda", "Invoke"): "lambda:InvokeFunction",
 }
 _TRANSACT_WRITE = {
     "Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem",
@@ -196,6 +197,12 @@ def _queue_arn(ctx: Context, url_or_name: str) -> str:
     return f"arn:{ctx.partition}:sqs:{ctx.region}:{ctx.account}:{url_or_name}"
 
 
+def _function_arn(ctx: Context, name: str) -> str:
+    if name.startswith("arn:"):
+        return name
+    return f"arn:{ctx.partition}:lambda:{ctx.region}:{ctx.account}:function:{name}"
+
+
 def _dynamodb(call: Call, ctx: Context) -> list[Need]:
     p = call.params
     op = call.operation
@@ -266,6 +273,8 @@ def needs_for(call: Call, ctx: Context) -> list[Need]:
     if call.service == "sqs":
         target = p.get("QueueUrl") or p.get("QueueName") or "*"
         return [Need(action, _queue_arn(ctx, str(target)))]
+    if call.service == "lambda" and "FunctionName" in p:
+        return [Need(action, _function_arn(ctx, str(p["FunctionName"])))]
     if call.service == "bedrock" and "modelId" in p:
         return bedrock_needs(action, str(p["modelId"]), ctx)
     return [Need(action, "*")]

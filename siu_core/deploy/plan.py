@@ -137,6 +137,21 @@ class DeployPlan:
         return f"{self.stack_name}-connectors"
 
 
+def search_shape(resources: Mapping[str, Any]) -> str | None:
+    """One line naming what the core stack deploys for search (the operator sees a VPC and EFS coming)."""
+    def of(rtype: str) -> list[str]:
+        return sorted(k for k, v in resources.items() if v.get("Type") == rtype)
+
+    mounted = [k for k in of("AWS::Serverless::Function") if (resources[k].get("Properties") or {}).get(
+        "FileSystemConfigs")]
+    if not mounted:
+        return None
+    nat = of("AWS::EC2::NatGateway") + of("AWS::EC2::VPCEndpoint")
+    return (f"search: {', '.join(mounted)} on an encrypted EFS index ({len(of('AWS::EFS::FileSystem'))} file "
+            f"system), a VPC with {len(of('AWS::EC2::Subnet'))} private subnets, "
+            f"{'no NAT, no endpoint' if not nat else ', '.join(nat)} (docs/search.md)")
+
+
 def contract_command(channels: Sequence[str]) -> Command:
     """``siu contract-test`` for exactly these channels, plus the Bedrock labeler's contract."""
     from siu_core.cli.contract import LABELER

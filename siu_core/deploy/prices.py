@@ -48,4 +48,8 @@ PRICES: dict[str, float] = {
     # the geographic profiles): per input token, per output token.
     "bedrock_haiku45_input_token": 1.00 / 1_000_000,
     "bedrock_haiku45_output_token": 5.00 / 1_000_000,
+    # EFS (the search index file): Standard storage per GB-month; Elastic Throughput per GB read and written.
+    "efs_standard_gb_month": 0.36,
+    "efs_elastic_read_gb": 0.03,
+    "efs_elastic_write_gb": 0.06,
 }

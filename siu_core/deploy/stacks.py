@@ -23,11 +23,23 @@ CORE_FUNCTIONS: dict[str, str] = {
     "inbox": "InboxFunction",
     "sla-sweeper": "SlaSweeperFunction",
     "digest": "DigestFunction",
+    "indexer": "IndexerFunction",
+    "search": "SearchFunction",
 }
 CONNECTOR_LABEL = "connector:"
 #: The event-source mapping polls the queue with the function's role (Lambda's documented minimum).
 _ESM_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
 _LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+#: ... and reads a DynamoDB stream with it (the same documented minimum for a stream source).
+_STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                   "dynamodb:ListStreams")
+#: A function in a VPC: Lambda places its network interfaces with the function's role (AWS's
+#: documented minimum); the Describe actions take no resource.
+_ENI_ACTIONS = ("ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses")
+_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets")
+#: Functions that open their EFS mount for writing (ClientWrite); the Search function opens the
+#: index read-only (siu_core/handlers/search.py), so its role has ClientMount only.
+FILE_SYSTEM_WRITERS = frozenset({"IndexerFunction"})
 
 
 def core_template_path() -> Path:
@@ -81,7 +93,8 @@ def analysis_stacks(
 
 
 def platform_needs(stack: cfn.Stack, function: str) -> set[Need]:
-    """What AWS needs the function's role to allow beyond the code: its logs, its queue's polling."""
+    """What AWS needs the function's role to allow beyond the code: its logs, its event source's polling
+    (queue or stream, and a stream's on-failure notice), its VPC network interfaces, its file system mount."""
     props = stack.resources[function].get("Properties") or {}
     needs: set[Need] = set()
     log_group = (props.get("LoggingConfig") or {}).get("LogGroup")
@@ -94,4 +107,46 @@ def platform_needs(stack: cfn.Stack, function: str) -> set[Need]:
         if event.get("Type") == "SQS":
             queue = str(stack.value(event["Properties"]["Queue"]))
             needs |= {Need(action, queue) for action in _ESM_ACTIONS}
+        if event.get("Type") == "DynamoDB":
+            needs |= _stream_needs(stack, event["Properties"])
+    if props.get("VpcConfig"):
+        needs |= _vpc_needs(stack, props["VpcConfig"])
+    for mount in props.get("FileSystemConfigs") or []:
+        needs |= _mount_needs(stack, mount, write=function in FILE_SYSTEM_WRITERS)
     return needs
+
+
+def _stream_needs(stack: cfn.Stack, event: Mapping[str, Any]) -> set[Need]:
+    """Reading a table's stream, and sending a failed batch's notice to its on-failure destination."""
+    needs = {Need(action, str(stack.value(event["Stream"]))) for action in _STREAM_ACTIONS}
+    failure = (event.get("DestinationConfig") or {}).get("OnFailure")
+    if failure is not None:
+        action = {"SNS": "sns:Publish", "SQS": "sqs:SendMessage"}[str(failure["Type"])]
+        needs.add(Need(action, str(stack.value(failure["Destination"]))))
+    return needs
+
+
+def _vpc_needs(stack: cfn.Stack, vpc: Mapping[str, Any]) -> set[Need]:
+    """Lambda creating and removing the function's network interfaces in its subnets and security groups."""
+    ctx = stack.context
+    base = f"arn:{ctx.partition}:ec2:{ctx.region}:{ctx.account}"
+    eni = f"{base}:network-interface/eni-0123456789abcdef0"
+    needs = {Need("ec2:CreateNetworkInterface", eni)} | {Need(action, eni) for action in _ENI_ACTIONS}
+    needs |= {Need("ec2:CreateNetworkInterface", f"{base}:subnet/{s}") for s in stack.value(vpc["SubnetIds"])}
+    needs |= {Need("ec2:CreateNetworkInterface", f"{base}:security-group/{g}")
+              for g in stack.value(vpc["SecurityGroupIds"])}
+    return needs | {Need(action, "*") for action in _DESCRIBE_ACTIONS}
+
+
+def _mount_needs(stack: cfn.Stack, mount: Mapping[str, Any], *, write: bool) -> set[Need]:
+    """Mounting an EFS access point: authorised on its file system (ClientWrite only for a writer)."""
+    access_point = mount["Arn"]
+    getatt = access_point.get("Fn::GetAtt") if isinstance(access_point, Mapping) else None
+    target = (getatt[0] if isinstance(getatt, list) else str(getatt).split(".")[0]) if getatt else None
+    if target is None:
+        raise cfn.EvaluationError("FileSystemConfigs.Arn must be !GetAtt <AccessPoint>.Arn")
+    file_system = (stack.resources[target].get("Properties") or {})["FileSystemId"]
+    fs_arn = str(stack.getatt(str(file_system["Ref"]), "Arn"))
+    actions = ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite") if write else (
+        "elasticfilesystem:ClientMount",)
+    return {Need(action, fs_arn) for action in actions}

@@ -46,7 +46,7 @@ from siu_core.store.uploads import ENDPOINT_ENV as UPLOAD_ENDPOINT_ENV
 log = logging.getLogger("siu.dev")
 
 #: Services the pipeline uses, by the suffix of their ``AWS_ENDPOINT_URL_<SERVICE>`` variable.
-EMULATED_SERVICES = ("DYNAMODB", "SQS", "S3", "SSM", "CLOUDWATCH", "STS", "SCHEDULER", "SNS")
+EMULATED_SERVICES = ("DYNAMODB", "DYNAMODB_STREAMS", "SQS", "S3", "SSM", "CLOUDWATCH", "STS", "SCHEDULER", "SNS")
 
 
 @dataclass
@@ -101,6 +101,8 @@ class DevStack:
     _server: DevHTTPServer | None = None
     _poller: QueuePoller | None = None
     _scheduler: Scheduler | None = None
+    _search: Any = None
+    _search_tmp: Path | None = None
     _saved_env: dict[str, str | None] = field(default_factory=dict)
     standin: StandIn | None = None
     resources: Any = None
@@ -181,6 +183,7 @@ class DevStack:
             dev_session.write_dev_secrets(self.state, {"dev_token": self.dev_token, "channels": generated})
         wiring.ensure_inbox_key()
         wiring.reset_caches()
+        self._start_search()  # before the journal's replay, so what it stores is indexed too
         app.mounts.update(wiring.inbox_mounts())
         if self._journal is not None:
             self.replayed = self._replay(int((manifest or {}).get("journal_seq", 0)))
@@ -203,6 +206,27 @@ class DevStack:
         self._served = True
         self._status = READY
         return self
+
+    def _start_search(self) -> None:
+        """Open the search index (in the state dir, else a temporary file) and follow the store's streams."""
+        import tempfile
+
+        from siu_core.dev.search_feed import SearchFeed, rebuild
+        from siu_core.search import location
+
+        if self.state is None:
+            self._search_tmp = Path(tempfile.mkdtemp(prefix="siu-search-"))
+        folder = self.state if self.state is not None else self._search_tmp
+        assert folder is not None
+        path = folder / location.FILE_NAME
+        fresh = not path.exists()
+        self._setenv(location.INDEX_ENV, str(path))
+        index = location.shared(path)
+        assert index is not None
+        if fresh or not self.restored:  # a new file, or a new store: what the index holds is the store's
+            rebuild(index)
+        self._search = SearchFeed(index)
+        self._search.start()
 
     def _replay(self, after: int) -> int:
         """Feed journaled webhooks the last snapshot may lack to the connector again (dedupe drops repeats)."""
@@ -236,6 +260,8 @@ class DevStack:
             dead.append("scheduler")
         if self.persister is not None and not self.persister.alive():
             dead.append("snapshots")
+        if self._search is not None and not self._search.alive():
+            dead.append("search-feed")
         return dead
 
     def stop(self) -> None:
@@ -248,6 +274,16 @@ class DevStack:
             self._scheduler.stop()
         if self._poller is not None:
             self._poller.stop()
+        if self._search is not None:
+            from siu_core.search import location
+
+            self._search.stop()
+            location.close_all()
+            if self._search_tmp is not None:
+                import shutil
+
+                shutil.rmtree(self._search_tmp, ignore_errors=True)
+                self._search_tmp = None
         try:
             if self.persister is not None and self._moto is not None and self._served:
                 self.persister.stop()

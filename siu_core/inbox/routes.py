@@ -66,6 +66,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("POST", "/api/notifications/read"), ("GET", "/api/me/preferences"),
     ("PUT", "/api/me/preferences"), ("GET", "/api/queues"), ("POST", "/api/threads/{id}/presence"),
     ("POST", "/api/threads/{id}/snooze"), ("DELETE", "/api/threads/{id}/snooze"), ("GET", "/api/snoozed"),
+    ("GET", "/api/search"),
 )
 
 
@@ -387,6 +388,12 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
         body = bodies.parse_body(event(), privacy.EraseBody)
         answer = privacy.erase_customer(services(), who, unquote(customer_id), body)
         return _json(answer.status, answer.body, answer.headers)
+
+    @app.get(f"{PREFIX}/search")
+    def get_search() -> Reply:
+        from siu_core.inbox import search
+
+        return _json(200, search.search(services(), actor(), params()))
 
     @app.get("/")
     def get_root() -> Reply:

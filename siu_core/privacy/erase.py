@@ -136,13 +136,18 @@ def _erase_thread(names: ResourceNames, customer_id: str, thread: Mapping[str, A
 
 
 def _forget_in_search(handles: list[subject.Handle], thread_ids: list[str]) -> int:
-    """Remove the person's threads and messages from the search index; the entries removed.
+    """Remove the person's threads and messages from the search index this process keeps; the threads removed.
 
-    Call point for the search engine (``siu_core.search``): the integrator wires its forget call
-    here. Until then there is no index to clean.
+    ``siu dev`` (and ``siu search``) hold the index in-process. A deployed inbox holds none: there the
+    Indexer function removes the rows as the deleted items reach it through the tables' streams.
     """
-    del handles, thread_ids
-    return 0
+    from siu_core.search import location
+
+    index = location.shared()
+    if index is None:
+        return 0
+    named = [keys.customer_key(h.channel, h.account_id, h.customer_id) for h in handles]
+    return index.forget(thread_ids=thread_ids, customer_handles=[*named, *(h.customer_id for h in handles)])
 
 
 def erase(customer_id: str, *, by: str, at: datetime, tables: Any = None, say: Progress | None = None,

@@ -218,6 +218,8 @@ export const api = {
   savePreferences: (body) => send("PUT", "/api/me/preferences", { body }),
   /** Open threads per queue the caller may see, and where to land (conditional). */
   queues: () => conditionalGet("/api/queues"),
+  /** Customers, threads and messages the caller may see (``params``: q, status, topic, since, until, offset...). */
+  search: (params = {}) => send("GET", `/api/search?${new URLSearchParams(params)}`),
   /** The templates a teammate may send on a channel, each with its cost line (``cost``) and body when known. */
   templateListing: (channel, account) => send("GET", `/api/templates?channel=${enc(channel)}${account ? `&account=${enc(account)}` : ""}`),
   audit: (threadId) => send("GET", `/api/audit?thread=${enc(threadId)}`),

@@ -10,6 +10,7 @@ import { POLL_FAST_SECONDS, nextPollSeconds, tick } from "./live.js";
 import { Bell } from "./bell.js";
 import { QueuePane } from "./queue.js";
 import { ReportsPage } from "./reports.js";
+import { SearchPane, searchBox } from "./search.js";
 import { ThreadView } from "./thread.js";
 
 const state = { me: null, route: { view: "queue", list: "queue", thread: null }, polling: null, pollSeconds: POLL_FAST_SECONDS, busy: false, offline: false };
@@ -22,10 +23,12 @@ function parseRoute() {
   if (first === "roster") return { view: "roster", list: null, thread: null };
   if (first === "reports") return { view: "reports", list: null, thread: null };
   if (first === "all") return { view: "queue", list: "all", thread: second || null };
+  if (first === "search") return { view: "search", list: "search", words: second || "", thread: parts[2] || null };
   return { view: "queue", list: "queue", thread: first === "queue" ? second || null : null };
 }
 
 function href(list, id) {
+  if (list === "search") return `#/search/${encodeURIComponent(state.route.words || "")}${id ? `/${encodeURIComponent(id)}` : ""}`;
   return id ? `#/${list}/${encodeURIComponent(id)}` : `#/${list}`;
 }
 
@@ -66,6 +69,7 @@ let thread;
 let roster;
 let reports;
 let bell;
+let search;
 
 function buildShell(me) {
   el("gate").hidden = true;
@@ -83,7 +87,7 @@ function buildShell(me) {
   });
   thread = new ThreadView(el("detail"), {
     href: (id) => href(state.route.list || "queue", id),
-    changed: () => queue.refresh().catch(() => {}),
+    changed: () => (state.route.view === "queue" ? queue.refresh().catch(() => {}) : null),
     closed: (id) => moveAfterClose(id),
   });
   roster = new RosterEditor(el("wide"));
@@ -97,6 +101,8 @@ function buildShell(me) {
     },
   });
   bell.refresh().catch(reportPollError);
+  searchBox(el("search"));
+  search = new SearchPane(el("list"), { href: (words, id) => `#/search/${encodeURIComponent(words)}/${encodeURIComponent(id)}` });
 }
 
 async function show() {
@@ -125,6 +131,15 @@ async function show() {
   }
   if (route.view === "reports") {
     await reports.show(state.me);
+    return;
+  }
+  if (route.view === "search") {
+    // The search pane shares the list pane with the queue: a new mode makes the queue redraw when shown again.
+    queue.setMode("search", state.me);
+    el("search-q").value = route.words;
+    await search.show(route.words, state.me);
+    if (route.thread) await thread.open(route.thread, state.me).catch(reportPollError);
+    else thread.clear();
     return;
   }
   queue.setMode(route.list === "all" ? "all" : "mine", state.me);
@@ -296,6 +311,9 @@ document.addEventListener("keydown", (event) => {
       break;
     case "?":
       el("help").showModal();
+      break;
+    case "/":
+      el("search-q").focus();
       break;
     default:
       return;
