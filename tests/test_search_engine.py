@@ -132,3 +132,15 @@ def test_forget_erases_a_customer_by_any_handle_and_survives_reopen(index: Index
         assert reopened.forget(thread_ids=["t2"]) == 1 and reopened.counts() == {"threads": 0, "messages": 0}
     finally:
         reopened.close()
+
+
+def test_forget_leaves_no_word_or_name_of_the_person_in_the_file(index: Index, tmp_path: Path) -> None:
+    path = tmp_path / "search.sqlite3"
+    before = path.read_bytes()
+    assert b"Rechnung" in before and b"Rechnung".lower() in before  # the content row and the index terms
+    assert index.forget(customer_handles=["12345"]) == 1
+    index.close()
+    after = path.read_bytes()
+    for trace in (b"Rechnung", b"rechnung", "Müller".encode(), b"mller", b"0100199", b"caf"):
+        assert trace not in after, trace
+    assert "東京都".encode() in after  # the other customer's words stay

@@ -359,11 +359,16 @@ class Index:
                 self.remove_thread(thread_id)
                 erased += 1
             if erased:
-                # FTS5 keeps a deleted row's terms in older segments until a merge: merge them now, so
-                # no word of an erased customer stays in the file (secure_delete zeroes the freed pages).
-                for table in ("threads_fts", "threads_tri", "messages_fts", "messages_tri"):
-                    conn.execute(f"INSERT INTO {table}({table}) VALUES('optimize')")
+                self.purge_deleted()
             return erased
+
+    def purge_deleted(self) -> None:
+        """Merge the full-text segments: FTS5 keeps a deleted row's terms in older segments until a
+        merge, so after an erasure no word of the person stays in the file (secure_delete zeroes the
+        freed pages). Costs a rewrite of the index: only for erasures (a thread deleted), never per message."""
+        with self._change() as conn:
+            for table in ("threads_fts", "threads_tri", "messages_fts", "messages_tri"):
+                conn.execute(f"INSERT INTO {table}({table}) VALUES('optimize')")
 
     def clear(self) -> None:
         """Empty the index (before a rebuild from the store)."""

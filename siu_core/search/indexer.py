@@ -28,6 +28,7 @@ def apply(index: Index, records: Iterable[Mapping[str, Any]]) -> int:
     """Apply a batch of stream records in one index transaction; how many changed the index."""
     names = resource_names()
     applied = 0
+    erased = False  # a thread item is deleted only by a customer's erasure (threads outlive their messages)
     with index.batch():
         for record in records:
             table = table_of(record)
@@ -41,9 +42,12 @@ def apply(index: Index, records: Iterable[Mapping[str, Any]]) -> int:
                     index.upsert_thread(image)
                 elif old.get("thread_id"):
                     index.remove_thread(str(old["thread_id"]))
+                    erased = True
             elif image is not None and image.get("message_key"):
                 index.upsert_message(image)
             elif old.get("message_key"):
                 index.remove_message(str(old["message_key"]))
             applied += 1
+        if erased:
+            index.purge_deleted()
     return applied
