@@ -107,7 +107,7 @@ def restore_history(config: Any) -> None:
         s3 = clients.s3()
         _HISTORY["tables"] = {t: list(ddb.scan_all(t)) for t in (
             names.dedupe, names.threads, names.messages, names.customers, names.assignments, names.loadcount,
-            names.roster, names.audit)}
+            names.roster, names.audit, names.composer)}
         _HISTORY["objects"] = {
             o["Key"]: s3.get_object(Bucket=names.bucket, Key=o["Key"])["Body"].read()
             for o in s3.list_objects_v2(Bucket=names.bucket).get("Contents", [])}
