@@ -227,3 +227,29 @@ def forget_customer(tables: ResourceNames, customer_id: str) -> None:
 def default_tables() -> ResourceNames:
     """The tables of the current deployment (what callers pass as ``tables``)."""
     return resource_names()
+
+
+class VersionConflict(Exception):
+    """The record changed since the caller read it (or is gone)."""
+
+
+def edit(names: ResourceNames, person_id: str, version: int, changes: Mapping[str, Any], *, by: str,
+         at: datetime, before: Mapping[str, Any], after: Mapping[str, Any]) -> None:
+    """Change a record's teammate-written fields (notes, tags) with its audit row; VersionConflict when stale."""
+    from siu_core.store import audit
+
+    ops = [ddb.update_op(names.composer, record_key(person_id), set_={**changes, "updated_at": keys.ts(at)},
+                         add={"version": 1}, condition=ddb.Cond.eq("version", version)),
+           audit.row_op(audit_scope(person_id), "customer_edited", by=by, at=at, ref=str(version + 1),
+                        before=before, after=after)]
+    try:
+        ddb.transact(ops)
+    except ddb.TransactionConflict:
+        raise VersionConflict(person_id) from None
+
+
+def set_profile(names: ResourceNames, person_id: str, profile: Mapping[str, Any]) -> None:
+    """Cache a fetched profile on the record (no version bump: a teammate's edit in flight is not disturbed)."""
+    with contextlib.suppress(ddb.ConditionFailed):  # the record went away (erased): nothing to cache
+        ddb.run(ddb.update_op(names.composer, record_key(person_id), set_={"profile": dict(profile)},
+                              condition=ddb.Cond.exists("pk")))

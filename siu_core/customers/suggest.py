@@ -50,7 +50,9 @@ def typed_contacts(texts: Iterable[str]) -> list[tuple[str, str]]:
 
     found: list[tuple[str, str]] = []
     for text in texts:
-        for match in phonenumbers.PhoneNumberMatcher(text, None):  # no region: only numbers written with +
+        # No region: only numbers written with their country code (+). POSSIBLE rather than VALID: a typed
+        # number is only ever compared with the handles platforms gave, so a lenient read costs one lookup.
+        for match in phonenumbers.PhoneNumberMatcher(text, None, leniency=phonenumbers.Leniency.POSSIBLE):
             phone = canonical_phone(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164))
             if phone and ("phone", phone) not in found:
                 found.append(("phone", phone))

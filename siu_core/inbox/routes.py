@@ -26,6 +26,7 @@ from siu_core.inbox import (
     admin,
     authz,
     bodies,
+    customer_routes,
     eligible,
     identity,
     media,
@@ -61,7 +62,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("GET", "/api/channels/{id}/templates"), ("GET", "/api/reports/{name}"),
     ("GET", "/api/saved-replies"), ("POST", "/api/saved-replies"), ("PUT", "/api/saved-replies/{id}"),
     ("DELETE", "/api/saved-replies/{id}"), ("POST", "/api/threads/{id}/notes"), ("GET", "/api/notifications"),
-    ("GET", "/api/templates"),
+    ("GET", "/api/templates"), *customer_routes.ENDPOINTS,
 )
 
 
@@ -293,6 +294,8 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
     @app.get(f"{PREFIX}/notifications")
     def get_notifications() -> Reply:
         return _json(200, notes.notifications(services(), actor()))
+
+    customer_routes.register(app, services, actor, event, _json)
 
     @app.get("/")
     def get_root() -> Reply:
