@@ -67,7 +67,7 @@ def test_unmerge_from_the_wrong_customer_is_refused() -> None:
 
 
 @pytest.mark.parametrize(("raw", "canonical"), [
-    ("+1 (415) 555-2671", "+14155552671"), ("14155552671", "+14155552671"), ("whatsapp:+14155552671", "+14155552671"),
+    ("+1 (415) 555-2671", "+14155552671"), ("14155552671", "+14155552671"), ("tel:+14155552671", "+14155552671"),
     ("5552671", None), ("+1234567890123456", None), ("", None), (None, None),
 ])
 def test_canonical_phones(raw: str | None, canonical: str | None) -> None:

@@ -1,7 +1,7 @@
 """Merge suggestions: which other customers share a phone or email with this one. Pure (no I/O).
 
 Two reasons justify a suggestion: another customer has a handle with the same phone (the same number
-on WhatsApp and SMS), or the customer typed a phone number or email address in a message that is
+on two channels, or on two accounts), or the customer typed a phone number or email address in a message that is
 another customer's handle. Suggestions are shown to teammates; nothing is ever merged on its own.
 Phones are compared in one canonical form (``+`` and the digits of the international number).
 """
@@ -29,10 +29,10 @@ class Suggestion:
 
 
 def canonical_phone(raw: str | None) -> str | None:
-    """A platform's international number (``+1 555…``, ``15551234567``, ``whatsapp:+1…``) as ``+digits``."""
+    """A platform's international number (``+1 555…``, ``15551234567``, a ``scheme:+1…`` address) as ``+digits``."""
     if not raw:
         return None
-    digits = re.sub(r"\D", "", raw.removeprefix("whatsapp:"))
+    digits = re.sub(r"\D", "", raw)
     return f"+{digits}" if MIN_DIGITS <= len(digits) <= MAX_DIGITS else None
 
 
