@@ -163,3 +163,18 @@ def test_forget_customer_removes_the_record_its_merges_contacts_and_lookups(inbo
     head = customers.get(keys.customer_key("whatsapp", "acct-1", "15551230000"))
     assert head is not None and head.person_id is None
     assert handles_of(names, wa_id) == []
+
+
+def test_a_conversation_the_business_opened_has_one_customer_when_the_customer_answers(inbox) -> None:
+    from pipeline_support import echo
+
+    deliver([echo("e1", "Your parcel is ready", customer="c-echo", at=NOW - timedelta_minutes(9))], inbox.config)
+    head = customers.get(keys.customer_key("whatsapp", "acct-1", "c-echo"))
+    assert head is not None and head.person_id is not None
+    deliver([inbound("e2", "thanks, when can I pick it up?", customer="c-echo")], inbox.config)
+    deliver([inbound("e2", "thanks, when can I pick it up?", customer="c-echo")], inbox.config)  # redelivered
+    again = customers.get(keys.customer_key("whatsapp", "acct-1", "c-echo"))
+    assert again is not None and again.person_id == head.person_id
+    assert handles_of(resource_names(), head.person_id) == [Handle("whatsapp", "acct-1", "c-echo")]
+    body = call("GET", f"/api/customers/{head.person_id}", token=token_for(ADMIN, "admin")).body
+    assert len(body["threads"]) == 1 and body["version"] == 1
