@@ -17,6 +17,7 @@ from siu_core.models import (
     Acknowledgement,
     Attachment,
     ChannelInfo,
+    CustomerProfile,
     Event,
     HandshakeResponse,
     InboundRequest,
@@ -40,8 +41,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 #: ``request`` (the whole :class:`~siu_core.models.InboundRequest`) to ``handshake``,
 #: ``verify_signature`` and ``normalize``, and adds the optional ``acknowledge`` hook, the
 #: ``Unreadable`` marker, ``MessageEvent.reply_context`` and ``ChannelInfo.secret_patterns``; a
-#: plugin that takes only the older arguments loads and works unchanged.
-CONTRACT_VERSION = "1.3"
+#: plugin that takes only the older arguments loads and works unchanged. 1.4 adds the optional
+#: ``fetch_profile`` hook and :class:`~siu_core.models.CustomerProfile`.
+CONTRACT_VERSION = "1.4"
 
 #: Hooks every channel plugin must implement; the others are optional.
 REQUIRED_HOOKS = ("channel_info", "handshake", "verify_signature", "normalize", "send_reply")
@@ -214,4 +216,25 @@ class ChannelSpec:
         falls back to the ``templates`` setting. Raise a ``SendError`` subclass when the platform
         refuses or fails (``TransientSendError`` for 5xx and timeouts). Added in contract 1.2;
         implement it with ``@hookimpl(optionalhook=True)`` to keep loading on a 1.1 core.
+        """
+
+    @hookspec(firstresult=True)
+    def fetch_profile(
+        self,
+        customer_id: str,
+        account_id: str,
+        secrets: Mapping[str, str],
+        settings: Mapping[str, Any],
+        session: Any,
+    ) -> CustomerProfile | None:
+        """Ask the platform who a customer is, for a channel whose webhooks carry only an id (optional hook).
+
+        ``customer_id`` is the platform's id of the person (what ``normalize`` put in the sender's
+        ``id``) and ``account_id`` the business account the conversation is with. Return a
+        :class:`~siu_core.models.CustomerProfile` (name, username, picture URL: whatever the platform
+        allows), or ``None`` when the platform answers nothing usable: an error, a refusal (the person
+        blocked the business, the app lacks the permission), a timeout. Never raise: the inbox calls
+        it when a teammate opens the customer, keeps the answer a while and shows the id when there is
+        none. Added in contract 1.4; implement it with ``@hookimpl(optionalhook=True)`` to keep loading
+        on an older core.
         """

@@ -10,8 +10,8 @@ import click
 from siu_core.hookspecs import CONTRACT_VERSION
 
 #: What an older-minor plugin is told on stderr (it loads and works; the newer contract gives it more).
-UPGRADE_HINT = (f"works; move to {CONTRACT_VERSION} to receive the whole request: "
-                "docs/plugins.md#moving-to-contract-13")
+UPGRADE_HINT = (f"works; move to {CONTRACT_VERSION} for what the newer contract adds: "
+                "docs/plugins.md#versions-the-plugins-and-the-contracts")
 
 
 def contract_outdated(declared: str | None, current: str = CONTRACT_VERSION) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from importlib.metadata import version
 from typing import Any
 
-from siu_meta import messaging
+from siu_meta import messaging, profiles
 from siu_meta.graph import DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION, GraphErrorPolicy
 
 from siu_core.plugin import CONTRACT_VERSION, ChannelInfo, ConfigError, ReplyWindowPolicy, hookimpl
@@ -54,6 +54,7 @@ PROFILE = messaging.MessagingProfile(
     # Messenger documents ``message.metadata``; Instagram does not, so siu does not risk a refusal
     # and recognises its own echoes by ``app_id`` instead.
     send_metadata=False,
+    profile_fields=profiles.INSTAGRAM_FIELDS,
 )
 
 
@@ -105,3 +106,4 @@ send_reply = INSTAGRAM.send_reply
 download_media = INSTAGRAM.download_media
 simulate_webhook = INSTAGRAM.simulate_webhook
 stand_in_response = INSTAGRAM.stand_in_response
+fetch_profile = INSTAGRAM.fetch_profile

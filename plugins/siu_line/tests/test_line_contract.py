@@ -11,6 +11,7 @@ from line_testkit import channel, manifest  # type: ignore[import-not-found, unu
 from siu_line.send import retry_key
 
 from siu_core import ReplyRequest
+from siu_core.plugin import CONTRACT_VERSION
 
 
 def test_only_the_reply_window_check_is_skipped() -> None:
@@ -50,7 +51,7 @@ def test_the_channel_names_its_secrets_as_line_does() -> None:
     assert (info.secret_fields, info.optional_secret_fields) == (["channel_secret", "channel_access_token"],
                                                                  ["bot_user_id"])
     assert info.signing_secret_fields == ["channel_secret"] and info.account_secret_field == "bot_user_id"
-    assert info.contract_version == "1.3" and info.reply_window.standard_hours is None
+    assert info.contract_version == CONTRACT_VERSION and info.reply_window.standard_hours is None
 
 
 def test_the_cassettes_retry_keys_are_the_ones_the_plugin_derives() -> None:
