@@ -253,3 +253,12 @@ def set_profile(names: ResourceNames, person_id: str, profile: Mapping[str, Any]
     with contextlib.suppress(ddb.ConditionFailed):  # the record went away (erased): nothing to cache
         ddb.run(ddb.update_op(names.composer, record_key(person_id), set_={"profile": dict(profile)},
                               condition=ddb.Cond.exists("pk")))
+
+
+def note_profile_attempt(names: ResourceNames, person_id: str, at: datetime) -> None:
+    """Remember a failed profile fetch, so reads do not ask the platform again before the retry period."""
+    from siu_core.customers.profile_due import TRIED_AT
+
+    with contextlib.suppress(ddb.ConditionFailed):  # the record went away (erased): nothing to note
+        ddb.run(ddb.update_op(names.composer, record_key(person_id), set_={TRIED_AT: keys.ts(at)},
+                              condition=ddb.Cond.exists("pk")))

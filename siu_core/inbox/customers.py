@@ -16,7 +16,7 @@ from siu_core import obs
 from siu_core.aws.names import resource_names
 from siu_core.customers import links, record, suggest
 from siu_core.customers.merging import MergeRefused
-from siu_core.inbox import authz, views
+from siu_core.inbox import authz, customer_profiles, views
 from siu_core.inbox.errors import ApiError, conflict, not_found
 from siu_core.store import customers, ddb, messages, threads
 
@@ -117,7 +117,9 @@ def _check_id(person_id: str) -> None:
 def detail(services: InboxServices, actor: Actor, person_id: str) -> dict[str, Any]:
     """A customer (the one it is merged into, when it is) with every thread the caller may see, newest first."""
     _check_id(person_id)
-    return _view(services, actor, _Loaded(actor, person_id), person_id)
+    loaded = _Loaded(actor, person_id)
+    customer_profiles.refresh(services, loaded.names, loaded.group)  # after the scope check: only for who may see
+    return _view(services, actor, loaded, person_id)
 
 
 def for_thread(services: InboxServices, actor: Actor, thread_id: str) -> dict[str, Any]:
