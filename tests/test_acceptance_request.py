@@ -25,6 +25,8 @@ import requests
 from test_acceptance_trust import _siu
 from test_dev_cli_restart import Run, _free_port, _start, _stop, _until
 
+from siu_core.hookspecs import CONTRACT_VERSION
+
 TESTS = Path(__file__).resolve().parent
 SECRETS = {"formfake": {"account_sid": "AC5f0c2b7e91d4acceptance", "auth_token": "acceptance-auth-token-77a1"}}
 TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -73,7 +75,8 @@ def test_a_form_channel_signed_over_its_url_works_under_siu_dev(tmp_path: Path, 
     run, _ = _start(state, port, log, "--secrets", str(secrets_file))
     try:
         listed = _siu(state, "channels", "--json")
-        assert listed.returncode == 0 and json.loads(listed.stdout)[0]["contract_version"] == "1.3", listed.stderr
+        assert listed.returncode == 0 and json.loads(listed.stdout)[0]["contract_version"] == CONTRACT_VERSION, \
+            listed.stderr
 
         # Signed over the URL it was posted to: answered with the plugin's TwiML, then threaded.
         ok = _webhook(run, "SMacc1", "+6591110001", "Where is my order 1234?")
