@@ -79,7 +79,9 @@ def stand_in_profile(person_id: str, fields: str, *, channel: str) -> StandInRes
         "last_name": last,
         "name": f"{first} {last}",
         "username": f"{first}.{last}".lower(),
-        "profile_pic": f"https://stand-in.siu.invalid/profile/{channel}/{digest.hex()[:16]}.jpg",
+        # Meta answers null for a person with no picture; the stand-in has no picture to serve (and the
+        # inbox's CSP would refuse a made-up host).
+        "profile_pic": None,
     }
     asked = [f for f in fields.split(",") if f in _KNOWN_FIELDS] or ["name"]
     return StandInResponse(body={**{f: everything[f] for f in asked}, "id": person_id})
