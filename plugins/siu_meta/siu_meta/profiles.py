@@ -61,10 +61,12 @@ def fetch_user_profile(session: Any, url: str | None, *, access_token: str | Non
     """Ask the user-profile API once; None (logged by error class only, no id or name) when it cannot answer."""
     if url is None or not access_token:
         return None
+    import requests  # here, like graph_get: connectors never fetch profiles
+
     try:
         answer = graph_get(session, url, access_token=access_token, policy=policy, timeout=PROFILE_TIMEOUT)
         payload = answer.json()
-    except (SiuError, ValueError) as exc:
+    except (SiuError, ValueError, requests.RequestException) as exc:
         LOG.info("no customer profile", extra={"channel": channel, "error": type(exc).__name__})
         return None
     return read_profile(payload)

@@ -93,7 +93,9 @@ def test_the_call_carries_the_token_in_a_header_and_a_short_timeout() -> None:
     Scripted(200, b"not json"),
     Scripted(raises=requests.ConnectTimeout("slow")),
     Scripted(raises=requests.ConnectionError("down")),
-], ids=["no_profile", "no_consent", "rate_limited", "server_error", "html_error", "unreadable", "timeout", "down"])
+    Scripted(raises=requests.TooManyRedirects("loop")),
+], ids=["no_profile", "no_consent", "rate_limited", "server_error", "html_error", "unreadable", "timeout", "down",
+        "redirects"])
 def test_every_failure_is_none_never_an_exception(adapter: Scripted) -> None:
     assert _fetch(adapter) is None
 
