@@ -11,6 +11,7 @@ from browser_support import Inbox
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package (pip install -e '.[dev]')")
 from playwright.sync_api import Page, expect
+from siu_meta.profiles import stand_in_profile
 
 
 def test_the_profile_panel_merges_two_customers_into_one_history_and_unmerges_them(page: Page, inbox: Inbox) -> None:
@@ -28,6 +29,8 @@ def test_the_profile_panel_merges_two_customers_into_one_history_and_unmerges_th
     page.goto(f"{inbox.base_url}/inbox/#/queue/{ig_thread}")
     panel = page.locator("#customer-panel")
     expect(panel.locator(".customer-threads li")).to_have_count(1)
+    # Instagram sent only an id: the panel shows who the (stand-in) profile API says it is
+    expect(panel).to_contain_text(stand_in_profile(ig_sender, "name", channel="instagram").body["name"])
     suggestion = panel.locator(".customer-suggestions li")
     expect(suggestion).to_contain_text("wrote this phone number")
     expect(suggestion).to_contain_text("WhatsApp")
