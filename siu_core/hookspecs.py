@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # annotations only: importing the contract imports no pydanti
         Acknowledgement,
         Attachment,
         ChannelInfo,
+        CustomerProfile,
         Event,
         HandshakeResponse,
         InboundRequest,
@@ -45,7 +46,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 #: plugin that takes only the older arguments loads and works unchanged. 1.4 adds outbound files:
 #: ``ReplyRequest.attachments`` and the ``ChannelInfo.attachments`` capability that lets a plugin
 #: receive them (a plugin without it is never given one); and ``normalize`` may return messages as
-#: plain ``MessageEventData`` mappings besides models.
+#: plain ``MessageEventData`` mappings besides models; and the optional ``fetch_profile`` hook
+#: with :class:`~siu_core.models.CustomerProfile`.
 CONTRACT_VERSION = "1.4"
 
 #: Hooks every channel plugin must implement; the others are optional.
@@ -224,4 +226,25 @@ class ChannelSpec:
         falls back to the ``templates`` setting. Raise a ``SendError`` subclass when the platform
         refuses or fails (``TransientSendError`` for 5xx and timeouts). Added in contract 1.2;
         implement it with ``@hookimpl(optionalhook=True)`` to keep loading on a 1.1 core.
+        """
+
+    @hookspec(firstresult=True)
+    def fetch_profile(
+        self,
+        customer_id: str,
+        account_id: str,
+        secrets: Mapping[str, str],
+        settings: Mapping[str, Any],
+        session: Any,
+    ) -> CustomerProfile | None:
+        """Ask the platform who a customer is, for a channel whose webhooks carry only an id (optional hook).
+
+        ``customer_id`` is the platform's id of the person (what ``normalize`` put in the sender's
+        ``id``) and ``account_id`` the business account the conversation is with. Return a
+        :class:`~siu_core.models.CustomerProfile` (name, username, picture URL: whatever the platform
+        allows), or ``None`` when the platform answers nothing usable: an error, a refusal (the person
+        blocked the business, the app lacks the permission), a timeout. Never raise: the inbox calls
+        it when a teammate opens the customer, keeps the answer a while and shows the id when there is
+        none. Added in contract 1.4; implement it with ``@hookimpl(optionalhook=True)`` to keep loading
+        on an older core.
         """

@@ -501,6 +501,14 @@ class SendResult(Model):
     status: str = "accepted"
 
 
+class CustomerProfile(Model):
+    """What a platform's user-profile API says about a customer whose webhooks carry only an id (contract 1.4)."""
+
+    name: str | None = Field(default=None, max_length=200)
+    username: str | None = Field(default=None, max_length=200)
+    picture_url: str | None = Field(default=None, max_length=2048)
+
+
 class MediaContent(BaseModel):
     """Downloaded media bytes (not a contract model: it never crosses a process boundary as JSON)."""
 

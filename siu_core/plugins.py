@@ -24,6 +24,7 @@ from siu_core.models import (
     Acknowledgement,
     Attachment,
     ChannelInfo,
+    CustomerProfile,
     Event,
     HandshakeResponse,
     InboundRequest,
@@ -245,6 +246,23 @@ class Channel:
             settings=self.settings(settings),
             session=session,
         )
+        return result
+
+    def fetch_profile(
+        self,
+        customer_id: str,
+        account_id: str,
+        secrets: Mapping[str, str],
+        session: Any,
+        settings: Mapping[str, Any] | None = None,
+    ) -> CustomerProfile | None:
+        """Who a customer is according to the platform, or None when the plugin cannot say (contract 1.4)."""
+        if not self.has_hook("fetch_profile"):
+            return None
+        result = self._call("fetch_profile", customer_id=customer_id, account_id=account_id, secrets=secrets,
+                            settings=self.settings(settings), session=session)
+        if result is not None and not isinstance(result, CustomerProfile):
+            raise TypeError(f"{self.name}: fetch_profile returned {type(result).__name__}, not CustomerProfile")
         return result
 
     def simulate_webhook(

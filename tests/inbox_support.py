@@ -77,6 +77,10 @@ class PlatformStub(_Loopback):
     #: What ``GET /{version}/{waba}/message_templates`` answers (a Graph ``data`` list), or an error Answer.
     templates: list[dict[str, Any]] | Answer = field(default_factory=list)
     template_gets: list[str] = field(default_factory=list)
+    #: What ``GET /{version}/{person id}?fields=...`` (the Messenger / Instagram user-profile API) answers, by id.
+    profiles: dict[str, Any] = field(default_factory=dict)
+    #: The Authorization header of every GET, in order.
+    get_auth: list[str | None] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> PlatformStub:
@@ -89,10 +93,15 @@ class PlatformStub(_Loopback):
             def do_GET(self) -> None:
                 with stub._lock:
                     stub.template_gets.append(self.path)
+                    stub.get_auth.append(self.headers.get("Authorization"))
                     listed = stub.templates
                 found = "/message_templates" in self.path
                 answer = listed if isinstance(listed, Answer) else Answer(body={"data": listed, "paging": {}})
-                if not found:
+                person = self.path.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+                if not found and "?fields=" in self.path and person in stub.profiles:
+                    profile = stub.profiles[person]
+                    answer = profile if isinstance(profile, Answer) else Answer(body={**profile, "id": person})
+                elif not found:
                     answer = Answer(status=404, body=graph_error(100, "Unknown path"))
                 data = json.dumps(answer.body).encode()
                 self.send_response(answer.status)

@@ -171,3 +171,17 @@ def test_http_front_routes_webhooks_and_refuses_a_busy_port() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_siu_devs_meta_stand_ins_answer_the_user_profile_call_with_the_same_person_for_the_same_id() -> None:
+    from siu_core.plugins import load_channels
+
+    s = StandIn(load_channels(["facebook", "instagram"]))
+    asked = {"fields": "first_name,last_name,profile_pic"}
+    one = s.handle("GET", "/platform/facebook/v25.0/24680135792468", asked, {}, b"")
+    again = s.handle("GET", "/platform/facebook/v25.0/24680135792468", asked, {}, b"")
+    assert one.status == 200 and one.body == again.body and one.body["first_name"] and one.body["last_name"]
+    ig = s.handle("GET", "/platform/instagram/v25.0/17841400000000042", {"fields": "name,username,profile_pic"}, {},
+                  b"")
+    assert ig.status == 200 and set(ig.body) == {"name", "username", "profile_pic", "id"}
+    assert s.handle("GET", "/platform/facebook/v25.0/me", {}, {}, b"").status == 404  # not a profile call

@@ -364,6 +364,17 @@ class _Day:
         assert noted["statusCode"] == 201, noted
         assert json.loads(noted["body"])["slack"] == ["ana"], noted  # the DM read the Slack token
         assert call("GET", "/api/notifications")["statusCode"] == 200
+        # customers: the thread's customer, an edit, suggestions, a merge with another channel's and its undo
+        mine = json.loads(call("GET", f"/api/threads/{tid}/customer")["body"])
+        edited_customer = call("PUT", f"/api/customers/{mine['id']}", {"tags": ["vip"], "version": mine["version"]})
+        assert edited_customer["statusCode"] == 200, edited_customer
+        assert call("GET", f"/api/customers/{mine['id']}/suggestions")["statusCode"] == 200
+        other_thread = customers.get(keys.customer_key("facebook", self.accounts["facebook"], "facebook-cust-1"))
+        assert other_thread is not None
+        theirs = json.loads(call("GET", f"/api/threads/{other_thread.thread_id}/customer")["body"])
+        for kind in ("merge", "unmerge"):
+            linked = call("POST", f"/api/customers/{mine['id']}/{kind}", {"other": theirs["id"]})
+            assert linked["statusCode"] == 200, linked
         assert call("GET", "/api/queues")["statusCode"] == 200
         assert call("POST", "/api/notifications/read", {"until": now.isoformat()})["statusCode"] == 200
         # A photo: the upload's record and presigned POST, the browser's POST (authorised as the inbox role's

@@ -106,5 +106,6 @@ def test_the_api_exports_what_it_lists_and_everything_siu_core_exported_before()
     assert all(getattr(siu_core, name) is getattr(plugin, name) for name in before | set(plugin.__all__))
     with pytest.raises(AttributeError):
         siu_core.graph_get  # noqa: B018 - nothing else is reachable that way
-    assert {"StandInResponse", "MissingSignature", "MissingSecret", "require_secret", "hookimpl"} <= set(
+    assert {"StandInResponse", "MissingSignature", "MissingSecret", "require_secret", "hookimpl",
+            "CustomerProfile"} <= set(
         plugin.__all__)

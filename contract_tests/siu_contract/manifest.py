@@ -33,6 +33,7 @@ CheckName = Literal[
     "send.transient",
     "media",
     "templates",
+    "profile",
 ]
 
 SendOutcome = Literal["success", "window_closed", "rate_limited", "permanent", "invalid", "transient"]

@@ -18,6 +18,7 @@ from siu_contract.checks import hygiene as hy
 from siu_contract.checks import load as ld
 from siu_contract.checks import media as md
 from siu_contract.checks import normalize as nz
+from siu_contract.checks import profile as pf
 from siu_contract.checks import properties as pr
 from siu_contract.checks import send as sd
 from siu_contract.checks import signature as sg
@@ -40,6 +41,7 @@ HOOK_CHECKS: dict[str, tuple[Callable[..., None], ...]] = {
     "stand_in_response": (si.check_send,),
     "message_templates": (tp.check_templates,),
     "acknowledge": (ak.check_acknowledge,),
+    "fetch_profile": (pf.check_profile,),
 }
 
 
@@ -219,6 +221,13 @@ def plan_checks(t: ChannelUnderTest) -> list[PlannedCheck]:
                   "through it")
         for scase in [*success[:1], *with_files[:1]]:  # a text reply, and a file when the plugin sends files
             p.add("stand_in", f"stand_in.send[{scase.id}]", functools.partial(si.check_send, t, scase))
+
+    if t.channel.has_hook("fetch_profile"):
+        success = [case for case in m.send if case.outcome == "success"]
+        p.require("profile", bool(success),
+                  "the plugin implements fetch_profile but the manifest has no success send case naming a customer")
+        for scase in success[:1]:
+            p.add("profile", f"profile[{scase.id}]", functools.partial(pf.check_profile, t, scase))
 
     if t.channel.has_hook("message_templates") or m.templates:
         p.require("templates", bool(m.templates),

@@ -11,8 +11,8 @@ from siu_core.hookspecs import CONTRACT_VERSION
 
 #: What an older-minor plugin is told on stderr (it loads and works; the newer contract gives it more).
 UPGRADE_HINT = (f"works; move to {CONTRACT_VERSION} for what the newer contract adds (1.3: the whole request; "
-                "1.4: sending files, messages as plain mappings): docs/plugins.md#moving-to-contract-13 "
-                "and #moving-to-contract-14")
+                "1.4: sending files, messages as plain mappings, customer profiles): "
+                "docs/plugins.md#versions-the-plugins-and-the-contracts")
 
 
 def contract_outdated(declared: str | None, current: str = CONTRACT_VERSION) -> bool:

@@ -35,18 +35,19 @@ from siu_core.labeling.prompt import CHARS_PER_TOKEN, FORCED_TOOL_OVERHEAD_TOKEN
 MEASURED: dict[str, float] = {
     # connector, per webhook carrying one message: one SendMessageBatch.
     "connector_sqs_requests": 1,
-    # labeler, per new message: 1 TransactWriteItems (22 WRU: the thread's opening fact for the
-    # reports and the assignee's "assigned" notification included), the inbox change counter (1 WRU),
+    # labeler, per new message: 1 TransactWriteItems (24 WRU: the thread's opening fact for the
+    # reports, the assignee's "assigned" notification and the new conversation's customer record
+    # included), the inbox change counter (1 WRU),
     # 1 BatchGetItem (3 keys), 2 Scans (roster, loadcount: the router's pool), 1 S3 PutObject (the
     # snapshot), 1 Converse.
-    "message_dynamodb_write_units": 23,
+    "message_dynamodb_write_units": 25,
     "message_dynamodb_read_units": 5,
     "message_s3_puts": 1,
     "message_model_calls": 1,
     # ... and the index writes it causes (one per index of each table an item lands in), the bytes it
     # leaves in DynamoDB (items + index copies + 100 B overhead each) and S3.
     "message_index_write_units": 3,
-    "message_dynamodb_bytes": 7891,
+    "message_dynamodb_bytes": 8331,
     "message_s3_bytes": 484,
     # labeler, per delivery status (sent / delivered / read of a reply).
     "status_dynamodb_write_units": 5,

@@ -26,6 +26,7 @@ from siu_core.inbox import (
     admin,
     authz,
     bodies,
+    customer_routes,
     eligible,
     identity,
     media,
@@ -66,7 +67,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("POST", "/api/notifications/read"), ("GET", "/api/me/preferences"),
     ("PUT", "/api/me/preferences"), ("GET", "/api/queues"), ("POST", "/api/threads/{id}/presence"),
     ("POST", "/api/threads/{id}/snooze"), ("DELETE", "/api/threads/{id}/snooze"), ("GET", "/api/snoozed"),
-    ("GET", "/api/search"),
+    ("GET", "/api/search"), *customer_routes.ENDPOINTS,
 )
 
 
@@ -394,6 +395,8 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
         from siu_core.inbox import search
 
         return _json(200, search.search(services(), actor(), params()))
+
+    customer_routes.register(app, services, actor, event, _json)
 
     @app.get("/")
     def get_root() -> Reply:

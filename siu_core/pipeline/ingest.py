@@ -27,6 +27,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from siu_core import away, obs
+from siu_core.aws.names import resource_names
+from siu_core.customers import record as person
 from siu_core.errors import ConfigError
 from siu_core.fingerprint import message_fingerprint
 from siu_core.models import (
@@ -626,6 +628,8 @@ class Batch:
             assert head is not None
             thread_op, new_head = self._update_thread(ev, decision, head, message.key, labels, change, audit_rows)
         ops += [thread_op, customers.put_op(new_head, head.version if head is not None else None)]
+        if head is None:
+            ops += self._new_customer_ops(ev, new_head)
         if change is not None:
             ops += change.ops
         ops += audit_rows
@@ -636,6 +640,12 @@ class Batch:
                      fingerprint=new_fingerprint, assignee=change.new_assignee if change is not None else None,
                      queued_team=new_head.team if queued else None, urgency=new_head.urgency or "normal",
                      notices=notices)
+
+    def _new_customer_ops(self, ev: MessageEvent, head: customers.CurrentThread) -> list[ddb.TxItem]:
+        """A new conversation's customer (person) record, created with its head: once, whatever the retries."""
+        assert head.person_id is not None
+        handle = person.handle_data(head, username=ev.customer.username, phone=ev.customer.phone)
+        return person.create_ops(resource_names(), head.person_id, handle, ev.timestamp)
 
     def _routing_labels(self, labels: Labels | None, ev: MessageEvent) -> decide.MessageLabels | None:
         if labels is None:
@@ -699,6 +709,7 @@ class Batch:
             assignment_seq=change.head_fields["assignment_seq"], assignee=change.new_assignee, team=team,
             topic=labels.topic, urgency=labels.urgency, closed_at=None, last_inbound_at=when,
             customer_name=ev.customer.name or (head.customer_name if head else None),
+            person_id=head.person_id if head else person.new_id(customer_key, message_key),
         )
         return threads.create_op({k: v for k, v in thread.items() if v is not None}), new_head
 
@@ -839,10 +850,11 @@ class Batch:
                 new_head = customers.CurrentThread(
                     customer_key=customer_key, channel=ev.channel, account_id=ev.account_id, customer_id=ev.customer.id,
                     thread_id=thread_id, seq=1, status="closed", version=1, closed_at=when,
-                    customer_name=ev.customer.name,
+                    customer_name=ev.customer.name, person_id=person.new_id(customer_key, message_key),
                 )
                 thread_op = threads.create_op({k: v for k, v in thread.items() if v is not None})
                 head_op = customers.put_op(new_head, None)
+                ops += self._new_customer_ops(ev, new_head)
             else:
                 thread_id, new_head = head.thread_id, head
                 thread_op = threads.change_op(thread_id, set_={"last_outbound_at": when},

@@ -38,6 +38,8 @@ class CurrentThread:
     closed_at: str | None = None
     last_inbound_at: str | None = None
     customer_name: str | None = None
+    #: The customer (person) this conversation belongs to (:mod:`siu_core.customers.record`).
+    person_id: str | None = None
 
     def evolve(self, **changes: Any) -> CurrentThread:
         """A copy with changes and the version bumped (what the guarded Put will store)."""

@@ -223,6 +223,13 @@ export const api = {
   /** The templates a teammate may send on a channel, each with its cost line (``cost``) and body when known. */
   templateListing: (channel, account) => send("GET", `/api/templates?channel=${enc(channel)}${account ? `&account=${enc(account)}` : ""}`),
   audit: (threadId) => send("GET", `/api/audit?thread=${enc(threadId)}`),
+  /** The customer (person) behind a thread, their record, edits, merge suggestions, merge and unmerge. */
+  threadCustomer: (threadId) => send("GET", `/api/threads/${enc(threadId)}/customer`),
+  customer: (id) => send("GET", `/api/customers/${enc(id)}`),
+  editCustomer: (id, body) => send("PUT", `/api/customers/${enc(id)}`, { body }),
+  customerSuggestions: (id) => send("GET", `/api/customers/${enc(id)}/suggestions`),
+  mergeCustomer: (id, other) => send("POST", `/api/customers/${enc(id)}/merge`, { body: { other } }),
+  unmergeCustomer: (id, other) => send("POST", `/api/customers/${enc(id)}/unmerge`, { body: { other } }),
   /** A report's figures (JSON): name is summary, daily, teams, teammates, volume or threads. */
   report: (name, params = {}) => send("GET", `/api/reports/${enc(name)}?${new URLSearchParams(params)}`),
   /** A report as a CSV file (a Blob), for a download link the page makes. */

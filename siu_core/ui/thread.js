@@ -3,6 +3,7 @@
 
 import { api } from "./api.js";
 import { Composer } from "./composer.js";
+import { CustomerPanel } from "./customer.js";
 import { NotesPanel } from "./notes.js";
 import { busyWhile, customerText, h, icon, isolated, replace, srOnly } from "./dom.js";
 import { confirmDialog, errorBox, explain, say, showError } from "./feedback.js";
@@ -38,6 +39,7 @@ export class ThreadView {
     this.beats = null;
     this.lastTyping = 0;
     this.notes = new NotesPanel(() => this.refresh().catch(() => {}));
+    this.customer = new CustomerPanel((tid) => this.hooks.href(tid), () => this.hooks.changed());
     this.editing = { reassign: false, labels: false };
   }
 
@@ -163,6 +165,7 @@ export class ThreadView {
     this.composer.update(d, this.me);
     this.notes.update(d);
     this.drawPresence(d.presence);
+    this.customer.show(d.id).catch(() => {});
   }
 
   allMessages() {
@@ -266,7 +269,7 @@ export class ThreadView {
         : h("p", { class: "muted" }, d.history_hidden ? "None you can open." : "None: this is the first."),
       d.history_hidden ? h("p", { class: "muted small", id: "history-hidden" }, hiddenHistory(d.history_hidden)) : null));
     if (this.me && this.me.role === "admin") parts.push(this.auditSection());
-    replace(this.side, parts);
+    replace(this.side, this.customer.el, parts);
   }
 
   auditSection() {

@@ -30,6 +30,7 @@ from siu_core.models import (
     Acknowledgement,
     Attachment,
     ChannelInfo,
+    CustomerProfile,
     Event,
     HandshakeResponse,
     MediaContent,
@@ -433,3 +434,29 @@ class EchoingAckChannel(GoodChannel):
         """Answer with the first message's text."""
         texts = [e.text for e in events if isinstance(e, MessageEvent) and e.text]
         return Acknowledgement(body=texts[0] if texts else "")
+
+
+class ProfileChannel(GoodChannel):
+    """Asks its platform's user API who a customer is (the optional hook of contract 1.4), None on failure."""
+
+    @hookimpl
+    def fetch_profile(self, customer_id: str, settings: Mapping[str, Any], session: Any) -> CustomerProfile | None:
+        """One GET; anything but a 200 with a name is None."""
+        try:
+            answer = session.get(f"{settings.get('api_base_url')}/users/{customer_id}", timeout=3)
+        except requests.RequestException:
+            return None
+        if answer.status_code != 200:
+            return None
+        return CustomerProfile(name=answer.json().get("name"))
+
+
+class RaisingProfileChannel(GoodChannel):
+    """Lets the platform's failure escape into the core."""
+
+    @hookimpl
+    def fetch_profile(self, customer_id: str, settings: Mapping[str, Any], session: Any) -> CustomerProfile | None:
+        """Raise on any error status (what the contract forbids)."""
+        answer = session.get(f"{settings.get('api_base_url')}/users/{customer_id}", timeout=3)
+        answer.raise_for_status()
+        return CustomerProfile(name=answer.json().get("name"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib.metadata import version
 from typing import Any
 
-from siu_meta import messaging
+from siu_meta import messaging, profiles
 from siu_meta.graph import DEFAULT_GRAPH_VERSION, GraphErrorPolicy
 
 from siu_core.plugin import (
@@ -66,6 +66,7 @@ PROFILE = messaging.MessagingProfile(
     text_unit="characters",
     send_metadata=True,
     attachments=ATTACHMENTS,
+    profile_fields=profiles.MESSENGER_FIELDS,
 )
 #: Messenger sends as the Page, on graph.facebook.com: the shared defaults, unchanged.
 MESSENGER = messaging.MessagingChannel(PROFILE, REPLY_WINDOW, account_field="page_id", account_noun="Page")
@@ -91,3 +92,4 @@ send_reply = MESSENGER.send_reply
 download_media = MESSENGER.download_media
 simulate_webhook = MESSENGER.simulate_webhook
 stand_in_response = MESSENGER.stand_in_response
+fetch_profile = MESSENGER.fetch_profile

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from importlib.metadata import version
 from typing import Any
 
-from siu_meta import messaging
+from siu_meta import messaging, profiles
 from siu_meta.graph import DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION, GraphErrorPolicy
 
 from siu_core.plugin import (
@@ -75,6 +75,7 @@ PROFILE = messaging.MessagingProfile(
     # and recognises its own echoes by ``app_id`` instead.
     send_metadata=False,
     attachments=ATTACHMENTS,
+    profile_fields=profiles.INSTAGRAM_FIELDS,
 )
 
 
@@ -126,3 +127,4 @@ send_reply = INSTAGRAM.send_reply
 download_media = INSTAGRAM.download_media
 simulate_webhook = INSTAGRAM.simulate_webhook
 stand_in_response = INSTAGRAM.stand_in_response
+fetch_profile = INSTAGRAM.fetch_profile

@@ -11,7 +11,7 @@ from line_testkit import channel, manifest  # type: ignore[import-not-found, unu
 from siu_line.send import retry_key
 
 from siu_core import ReplyRequest
-from siu_core.hookspecs import CONTRACT_VERSION
+from siu_core.plugin import CONTRACT_VERSION
 
 
 def test_only_the_reply_window_check_is_skipped() -> None:

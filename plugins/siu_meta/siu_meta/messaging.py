@@ -29,6 +29,7 @@ from siu_core.plugin import (
     AttachmentType,
     ChannelInfo,
     ConfigError,
+    CustomerProfile,
     EditEvent,
     Event,
     HandshakeResponse,
@@ -62,6 +63,7 @@ from siu_core.plugin import (
     require_secret,
     utc_text,
 )
+from siu_meta import profiles
 from siu_meta.graph import (
     DEFAULT_GRAPH_BASE_URL,
     DEFAULT_GRAPH_VERSION,
@@ -136,6 +138,8 @@ class MessagingProfile:
     send_metadata: bool = True
     #: The files the Send API takes by URL (contract 1.4); None: the channel sends none.
     attachments: AttachmentSupport | None = None
+    #: The fields this channel's user-profile API is asked for (:mod:`siu_meta.profiles`).
+    profile_fields: tuple[str, ...] = ()
 
 
 def setting_flag(settings: Mapping[str, Any], key: str, default: bool = False) -> bool:
@@ -1069,7 +1073,26 @@ class MessagingChannel:
         # The module-level builder of the same name (a method's name is not in scope in its body).
         return simulate_webhook(messages, account_id, app_secret, self.profile)
 
+    @hookimpl(optionalhook=True)
+    def fetch_profile(
+        self, customer_id: str, secrets: Mapping[str, str], settings: Mapping[str, Any], session: Any
+    ) -> CustomerProfile | None:
+        """Ask the user-profile API who a customer is (None on any failure: the inbox shows the id)."""
+        try:
+            url = profiles.profile_url(self.base_url(settings), graph_version(settings), customer_id,
+                                       self.profile.profile_fields)
+        except ConfigError:
+            return None
+        return profiles.fetch_user_profile(session, url, access_token=secrets.get("access_token"),
+                                           policy=self.profile.error_policy, channel=self.profile.channel)
+
     @hookimpl
-    def stand_in_response(self, method: str, path: str, body: bytes) -> StandInResponse | None:
-        """Answer like the channel's Send API so ``siu dev`` can reply with no Meta account."""
+    def stand_in_response(
+        self, method: str, path: str, query: Mapping[str, str], body: bytes
+    ) -> StandInResponse | None:
+        """Answer like the channel's Send and user-profile APIs so ``siu dev`` works with no Meta account."""
+        segments = path.strip("/").split("/")
+        if (method.upper() == "GET" and len(segments) == 2 and segments[1].isdigit() and query.get("fields")
+                and self.profile.profile_fields):
+            return profiles.stand_in_profile(segments[1], query.get("fields", ""), channel=self.profile.channel)
         return stand_in_answer(method, path, body, self.profile)
