@@ -43,10 +43,12 @@ def _pick(item: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
     return {f: item[f] for f in fields if item.get(f) is not None}
 
 
-def header(customer_id: str, handles: Iterable[Handle], at: datetime) -> dict[str, Any]:
-    """The document's opening fields: format, version, time, the subject and its handles."""
+def header(customer_id: str, handles: Iterable[Handle], at: datetime,
+           customers: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """The document's opening fields: format, version, time, the subject, its customer records and handles."""
     return {
         "format": FORMAT, "version": VERSION, "exported_at": keys.ts(at), "customer_id": customer_id,
+        "customers": [{k: v for k, v in c.items() if k not in ("pk", "sk")} for c in customers],
         "handles": [{"channel": h.channel, "account_id": h.account_id, "customer_id": h.customer_id} for h in handles],
     }
 

@@ -158,8 +158,12 @@ def erase(customer_id: str, *, by: str, at: datetime, tables: Any = None, say: P
     """
     say = say or (lambda _line: None)
     names = resource_names()
-    handles = subject.handles_for(tables, customer_id)
     job, resumed = _begin(names, customer_id, by, at)
+    # The person is resolved once and kept on the job: a resumed run finds it after the heads are gone.
+    person = str(job.get("person") or "") or subject.person_of(names, customer_id)
+    if person and not job.get("person"):
+        ddb.run(ddb.update_op(names.composer, job_key(customer_id), set_={"person": person}))
+    handles = subject.handles_for(names, customer_id, person)
 
     def stop() -> None:
         if out_of_time is not None and out_of_time():
@@ -181,7 +185,7 @@ def erase(customer_id: str, *, by: str, at: datetime, tables: Any = None, say: P
     done = _run(names, work)
     done["objects"] += objects.purge(names.bucket, prefixes=[exports.subject_prefix(customer_id)])
     _forget_in_search(handles, thread_ids)
-    done["conversations"] += subject.forget_record(tables, customer_id)
+    done["conversations"] += subject.forget_record(names, person)
     _record(names, customer_id, done)
     job = ddb.get(names.composer, job_key(customer_id)) or job
     counts = {k: int(v) for k, v in (job.get("counts") or {}).items()}

@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from siu_core.aws import clients
 from siu_core.aws.names import resource_names
+from siu_core.customers import record
 from siu_core.privacy import document, holdings, plan, subject
 from siu_core.store import audit, ddb, keys
 
@@ -73,9 +74,11 @@ def write(out: IO[str], customer_id: str, *, at: datetime, sink: FileSink, table
           say: Progress | None = None) -> Summary:
     """Stream the export document to ``out``, handing each file to ``sink``; the summary."""
     say = say or (lambda _line: None)
-    handles = subject.handles_for(tables, customer_id)
+    names = tables or resource_names()
+    person = subject.person_of(names, customer_id)
+    handles = subject.handles_for(names, customer_id, person)
     summary = Summary()
-    head = document.header(customer_id, handles, at)
+    head = document.header(customer_id, handles, at, customers=record.members(names, person) if person else [])
     out.write("{" + "".join(f"{_json(k)}: {_json(v)}, " for k, v in head.items()))
     conversations = holdings.conversations([h.key for h in handles])
     threads = {c: holdings.threads_of(c) for c in conversations}

@@ -1,62 +1,72 @@
-"""Who an export or erasure is about: the seam to the customer record.
+"""Who an export or erasure is about: a customer (person) record, or one conversation of theirs.
 
-A *subject* is the id a teammate or operator names on the command line or in the admin API. Until the
-customer (person) record lands, a subject is one conversation key as
-:func:`siu_core.store.keys.customer_key` builds it (``channel#account#customer``), so it has exactly
-one handle. The integrator swaps :func:`handles_for` for the record's ``handles_of`` (every
-conversation handle of the person, merged ones included) and :func:`forget_record` for its
-``forget_customer``; nothing else in :mod:`siu_core.privacy` knows how a person is stored.
+A *subject* is the id a teammate or operator names on the command line or in the admin API: a
+customer id (``cus_…``, as ``GET /api/customers/{id}`` and the thread's customer panel show it), or a
+conversation key as :func:`siu_core.store.keys.customer_key` builds it (``channel#account#customer``),
+which names the customer that conversation belongs to. Either way the subject is the whole person:
+every conversation handle of the record, those of customers merged into it included
+(:func:`siu_core.customers.handles_of`), and the record itself goes last
+(:func:`siu_core.customers.forget_customer`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
+from siu_core.aws.names import ResourceNames, resource_names
+from siu_core.customers import Handle, forget_customer, handles_of
 from siu_core.errors import SiuError
 from siu_core.store import keys
 
+__all__ = ["Handle", "UnknownSubject", "forget_record", "handles_for", "parse_subject", "person_of"]
+
 
 class UnknownSubject(SiuError):
-    """The id names no customer siu could hold data on (not a conversation key, or malformed)."""
+    """The id names no customer siu could hold data on (neither a customer id nor a conversation key)."""
 
 
-@dataclass(frozen=True)
-class Handle:
-    """One conversation handle of a person: a customer id on one account of one channel."""
+def parse_subject(customer_id: str) -> Handle | None:
+    """The conversation a key names (``channel#account#customer``); None for a customer id; else UnknownSubject."""
+    from siu_core.customers import record
 
-    channel: str
-    account_id: str
-    customer_id: str
-
-    @property
-    def key(self) -> str:
-        """The conversation key the stores use for this handle."""
-        return keys.customer_key(self.channel, self.account_id, self.customer_id)
-
-
-def parse_subject(customer_id: str) -> Handle:
-    """The handle a conversation key names (``channel#account#customer``), else UnknownSubject."""
+    if record.is_id(customer_id):
+        return None
     parts = customer_id.split(keys.SEP, 2)
     if len(parts) != 3 or not all(p.strip() for p in parts) or len(customer_id) > 512:
-        raise UnknownSubject("a customer id is channel#account#customer (the customer_key a thread shows)")
+        raise UnknownSubject("a customer id is cus_ and 24 hex digits (the customer panel shows it), "
+                             "or a conversation key channel#account#customer")
     return Handle(channel=parts[0], account_id=parts[1], customer_id=parts[2])
 
 
-def handles_for(tables: Any, customer_id: str) -> list[Handle]:
-    """Every conversation handle of the person ``customer_id`` names (one, until the person record lands).
+def person_of(names: ResourceNames | None, customer_id: str) -> str | None:
+    """The customer record a subject names (None: no record, e.g. erased already)."""
+    from siu_core.customers import record
+    from siu_core.store import customers
 
-    ``tables`` is the store access of the record (unused here; kept so the record's ``handles_of``
-    drops in with the same call).
-    """
-    del tables
-    return [parse_subject(customer_id)]
+    names = names or resource_names()
+    conversation = parse_subject(customer_id)
+    if conversation is None:
+        return customer_id if record.get(names, customer_id) is not None else None
+    head = customers.get(conversation.key)
+    person = record.person_of_head(head) if head is not None else record.legacy_id(conversation.key)
+    return person if record.get(names, person) is not None else None
 
 
-def forget_record(tables: Any, customer_id: str) -> int:
-    """Delete the person record itself (its handle lookups and merge records); the items deleted.
+def handles_for(names: ResourceNames | None, customer_id: str, person: str | None = None) -> list[Handle]:
+    """Every conversation handle of the subject: its record's (merged ones included), and the named one."""
+    names = names or resource_names()
+    found = handles_of(names, person) if person else []
+    conversation = parse_subject(customer_id)
+    if conversation is not None and conversation not in found:
+        found.insert(0, conversation)
+    return found
 
-    Nothing to delete until the person record lands: its ``forget_customer`` replaces this.
-    """
-    del tables, customer_id
-    return 0
+
+def forget_record(names: ResourceNames | None, person: str | None) -> int:
+    """Delete the customer record (and those merged into it, their merge and contact items); records deleted."""
+    if not person:
+        return 0
+    names = names or resource_names()
+    from siu_core.customers import record
+
+    count = len(record.members(names, person))
+    forget_customer(names, person)
+    return count
