@@ -31,8 +31,8 @@ def test_json_lists_each_contract_version_and_flags_the_older_one(installed: Non
     assert (rows["fresh"]["contract_version"], rows["fresh"]["contract_outdated"]) == (CONTRACT_VERSION, False)
     assert (rows["elder"]["contract_version"], rows["elder"]["contract_outdated"]) == ("1.2", True)
     assert "elder" in out.stderr and "fresh" not in out.stderr
-    assert (f"works; move to {CONTRACT_VERSION} for what the newer contract adds: "
-            "docs/plugins.md#versions-the-plugins-and-the-contracts") in out.stderr
+    assert f"works; move to {CONTRACT_VERSION} for what the newer contract adds" in out.stderr
+    assert "docs/plugins.md#versions-the-plugins-and-the-contracts" in out.stderr
 
 
 def test_the_table_marks_the_older_plugin_and_warns_on_stderr(installed: None) -> None:

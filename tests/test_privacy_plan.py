@@ -132,7 +132,10 @@ def test_the_header_names_format_version_and_handles() -> None:
     at = datetime(2026, 3, 4, tzinfo=UTC)
     assert document.header("whatsapp#a#1", [Handle("whatsapp", "a", "1")], at) == {
         "format": "siu.customer-export", "version": 1, "exported_at": "2026-03-04T00:00:00.000000Z",
-        "customer_id": "whatsapp#a#1", "handles": [{"channel": "whatsapp", "account_id": "a", "customer_id": "1"}]}
+        "customer_id": "whatsapp#a#1", "customers": [],
+        "handles": [{"channel": "whatsapp", "account_id": "a", "customer_id": "1"}]}
+    record = {"pk": "customer#cus_1", "sk": "record", "person_id": "cus_1", "tags": ["vip"]}
+    assert document.header("cus_1", [], at, customers=[record])["customers"] == [{"person_id": "cus_1", "tags": ["vip"]}]
 
 
 def test_a_thread_entry_holds_notes_assignments_and_audit() -> None:

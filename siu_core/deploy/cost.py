@@ -54,10 +54,10 @@ MEASURED: dict[str, float] = {
     "status_dynamodb_read_units": 2,
     "status_s3_puts": 1,
     # inbox, per poll of an open tab (queue and thread together, as the UI sends them): read in full
-    # (the thread's internal notes included), and answered 304 (the change counter and the caller's
-    # roster entry, strongly consistent).
-    "poll_full_read_units": 9.0,
-    "poll_unchanged_read_units": 4,
+    # (the thread's internal notes and presence included), and a poll round answered 304 by its first
+    # queue section (the change counter and the caller's roster entry, strongly consistent).
+    "poll_full_read_units": 10.0,
+    "poll_unchanged_read_units": 2,
     # characters the model reads for a typical message alone in its call (system prompt, the answer
     # schema, the tagged message), and of the labels it answers.
     "prompt_chars": 1088,
@@ -74,6 +74,10 @@ ASSUMPTIONS: dict[str, float] = {
     # message or a reply brings (each puts the tab back at the fast pace)
     "teammate_actions_per_hour": 10.0,
     "thread_open_share": 0.5,  # share of that time a thread is open beside the queue (a second poll)
+    # Presence heartbeats (POST /api/threads/{id}/presence) go out only while a thread is open: a teammate
+    # has a thread open about this long per thread they work (read, reply, close), typing this share of it.
+    "thread_minutes_per_thread": 6.0,
+    "thread_typing_share": 0.2,
     # A poll asks for each section of "My queue" (siu_core/ui/queue.js): "Assigned to me" and the
     # unassigned queue of each of the teammate's teams (one, typically), and for the mentions menu.
     "queue_team_sections": 1.0,
@@ -183,6 +187,14 @@ def polls_per_teammate_hour(events_per_working_hour: float,
     return full_polls * reads, polls - full_polls
 
 
+def presence_beats_per_hour(typing_share: float) -> float:
+    """Heartbeats an open thread sends in an hour: "viewing" every 15 s, "typing" at most every 5 s while
+    typing (instead of viewing): the figures siu_core/inbox/presence.py and siu_core/ui/thread.js use."""
+    from siu_core.inbox.presence import HEARTBEAT_SECONDS, TYPING_THROTTLE_SECONDS
+
+    return 3600 * ((1 - typing_share) / HEARTBEAT_SECONDS + typing_share / TYPING_THROTTLE_SECONDS)
+
+
 @dataclass(frozen=True)
 class Line:
     """One line of the bill: service, what, quantity and unit, monthly USD."""
@@ -251,6 +263,9 @@ def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Ma
     mention_reads = tab_hours * min(polls_per_hour(per_hour + a["teammate_actions_per_hour"]),
                                     3600 / FRESH_SECONDS + per_hour)
     holders = teammates + a["teams"]
+    # Presence: no thread open, no heartbeat (a month with no messages has none); at most the polls' share.
+    open_hours = min(tab_hours * a["thread_open_share"], labels * a["thread_minutes_per_thread"] / 60)
+    beats = open_hours * presence_beats_per_hour(a["thread_typing_share"])
     est = Estimate(messages, channels, teammates)
 
     def add(service: str, item: str, quantity: float, unit: str, price: float) -> None:
@@ -260,6 +275,7 @@ def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Ma
     add("Lambda", "requests: webhooks and labeler batches", events * 2, "requests", p["lambda_request"])
     add("Lambda", "requests: inbox polls (open tabs: queue sections, thread, mentions) and replies",
         polls_full + polls_unchanged + mention_reads + replies, "requests", p["lambda_request"])
+    add("Lambda", "requests: presence heartbeats of open threads", beats, "requests", p["lambda_request"])
     add("Lambda", "requests: SLA sweeps and digests", sweeps + digests, "requests", p["lambda_request"])
     pipeline_s = (events * a["connector_seconds"] * MEMORY_GB["connector"]
                   + (labels * a["labeler_seconds_per_label"] + followups * a["labeler_seconds_per_followup"]
@@ -270,6 +286,8 @@ def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Ma
                   + digests * a["digest_seconds"] * MEMORY_GB["digest"])
     add("Lambda", "compute, arm64: connector and labeler", pipeline_s, "GB-s", p["lambda_gb_second_arm64"])
     add("Lambda", "compute, arm64: inbox", inbox_s, "GB-s", p["lambda_gb_second_arm64"])
+    add("Lambda", "compute, arm64: presence heartbeats", beats * a["inbox_seconds_unchanged"] * MEMORY_GB["inbox"],
+        "GB-s", p["lambda_gb_second_arm64"])
     add("Lambda", "compute, arm64: sweeper and digest", schedule_s, "GB-s", p["lambda_gb_second_arm64"])
     add("SQS", "FIFO intake queue requests", events * a["sqs_requests_per_event"], "requests", p["sqs_fifo_request"])
     add("SQS", "event-source mapping idle polling", a["idle_sqs_polls_per_month"], "requests", p["sqs_fifo_request"])
@@ -284,6 +302,9 @@ def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Ma
     add("DynamoDB", "read request units: inbox polls", polls_full * m["poll_full_read_units"] / 2
         + polls_unchanged * m["poll_unchanged_read_units"] / 2 + mention_reads * a["notification_read_units"],
         "RRU", p["dynamodb_read_unit"])
+    # A heartbeat reads the thread (may the caller see it?) and updates the thread's presence item.
+    add("DynamoDB", "presence heartbeats: the presence item's update", beats, "WRU", p["dynamodb_write_unit"])
+    add("DynamoDB", "presence heartbeats: the thread read", beats, "RRU", p["dynamodb_read_unit"])
     add("DynamoDB", "read request units: SLA sweeps", sweeps * holders * a["sweeper_read_units_per_holder"], "RRU",
         p["dynamodb_read_unit"])
     add("DynamoDB", f"storage ({a['dynamodb_months_kept']:g} months of messages, indexes included)",
@@ -333,6 +354,8 @@ SEARCH_ASSUMPTIONS: dict[str, float] = {
     "search_efs_bytes_read": 262_144.0,  # pages a query reads when the function's cache is cold
 }
 SEARCH_MEMORY_GB = 0.25
+#: The smallest read the Elastic throughput meter counts (a query of a near-empty index).
+EFS_MIN_READ_BYTES = 32_768.0
 
 
 def add_search_lines(add: Any, messages: float, replies: float, teammates: int, p: Mapping[str, float], *,
@@ -347,8 +370,10 @@ def add_search_lines(add: Any, messages: float, replies: float, teammates: int, 
         indexed * a["index_bytes_per_message"] * a["index_months_kept"] / 1e9, "GB-month", p["efs_standard_gb_month"])
     add("EFS", "search index writes (elastic throughput)",
         invocations * a["indexer_efs_bytes_written_per_invocation"] / 1e9, "GB", p["efs_elastic_write_gb"])
-    add("EFS", "search reads (elastic throughput)", searches * a["search_efs_bytes_read"] / 1e9, "GB",
-        p["efs_elastic_read_gb"])
+    # A query reads at most the whole index (a cold cache: every page once), metered in 32 KiB steps at least.
+    index_bytes = indexed * a["index_bytes_per_message"] * a["index_months_kept"]
+    read = min(a["search_efs_bytes_read"], max(EFS_MIN_READ_BYTES, index_bytes))
+    add("EFS", "search reads (elastic throughput)", searches * read / 1e9, "GB", p["efs_elastic_read_gb"])
     add("Lambda", "requests: search indexer batches and searches", invocations + searches, "requests",
         p["lambda_request"])
     add("Lambda", "compute, arm64: search indexer and searches",
