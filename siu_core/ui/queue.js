@@ -16,6 +16,8 @@ function queueKey(q) {
 function queueTitle(q) {
   if (q.queue === "mine") return "your queue";
   return q.queue === "team" ? `Unassigned · ${q.team}` : `the queue of ${q.assignee}`;
+}
+
 /** "back Thu 09:00" or "until the customer replies": when a snoozed thread comes back. */
 export function snoozeText(until) {
   if (until === "customer_reply") return "until the customer replies";
