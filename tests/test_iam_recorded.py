@@ -395,7 +395,8 @@ class _Day:
         answered = call("POST", f"/api/threads/{img.thread_id}/reply", {"text": "Lovely photo"}, key="r-img")
         assert answered["statusCode"] == 200, answered  # its idempotency record is theirs too
         exported = call("POST", f"/api/admin/customers/{subject}/export")
-        assert exported["statusCode"] == 200 and json.loads(exported["body"])["counts"]["files"] == 2, exported
+        # every file of theirs: what they sent, and the photo the teammate sent them
+        assert exported["statusCode"] == 200 and json.loads(exported["body"])["counts"]["files"] == 3, exported
         erased = call("POST", f"/api/admin/customers/{subject}/erase", {"confirm": unquote(subject)})
         assert erased["statusCode"] == 200 and json.loads(erased["body"])["state"] == "erased", erased
         self.capture()

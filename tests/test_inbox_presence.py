@@ -27,7 +27,7 @@ def test_a_colleague_sees_who_is_viewing_and_typing_and_it_expires(inbox) -> Non
     assert first.status == 200 and first.body["presence"] == []
     tag = first.headers["etag"]
     viewing = beat(inbox, "ana", "viewing")
-    assert viewing.status == 200 and viewing.body["others"] == [] and viewing.body["expires_in"] == 30
+    assert viewing.status == 200 and viewing.body["others"] == [] and viewing.body["expires_in"] == 60
     seen = call("GET", f"/api/threads/{inbox.tid}", token=ben, headers={"If-None-Match": tag})
     assert seen.status == 200 and seen.body["presence"] == [{"id": "ana", "name": "Ana", "state": "viewing"}]
     tag = seen.headers["etag"]
@@ -42,8 +42,8 @@ def test_a_colleague_sees_who_is_viewing_and_typing_and_it_expires(inbox) -> Non
     assert beat(inbox, "ben", "viewing").body["others"] == [{"id": "ana", "name": "Ana", "state": "typing"}]
     assert call("GET", f"/api/threads/{inbox.tid}", token=ana).body["presence"] == [
         {"id": "ben", "name": "Ben", "state": "viewing"}]
-    # Nobody says goodbye: 31 s later both heartbeats have expired.
-    inbox.clock.advance(seconds=31)
+    # Nobody says goodbye: 61 s later both heartbeats have expired.
+    inbox.clock.advance(seconds=61)
     assert call("GET", f"/api/threads/{inbox.tid}", token=ben).body["presence"] == []
 
 

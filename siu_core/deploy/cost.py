@@ -78,6 +78,8 @@ ASSUMPTIONS: dict[str, float] = {
     # has a thread open about this long per thread they work (read, reply, close), typing this share of it.
     "thread_minutes_per_thread": 6.0,
     "thread_typing_share": 0.2,
+    "thread_company_share": 0.1,  # share of that time a colleague has the same thread open
+
     # A poll asks for each section of "My queue" (siu_core/ui/queue.js): "Assigned to me" and the
     # unassigned queue of each of the teammate's teams (one, typically), and for the mentions menu.
     "queue_team_sections": 1.0,
@@ -187,12 +189,13 @@ def polls_per_teammate_hour(events_per_working_hour: float,
     return full_polls * reads, polls - full_polls
 
 
-def presence_beats_per_hour(typing_share: float) -> float:
-    """Heartbeats an open thread sends in an hour: "viewing" every 15 s, "typing" at most every 5 s while
-    typing (instead of viewing): the figures siu_core/inbox/presence.py and siu_core/ui/thread.js use."""
-    from siu_core.inbox.presence import HEARTBEAT_SECONDS, TYPING_THROTTLE_SECONDS
+def presence_beats_per_hour(typing_share: float, company_share: float) -> float:
+    """Heartbeats an open thread sends in an hour: alone, one every 30 s (typing or not); with a colleague
+    there, "viewing" every 15 s and "typing" every 5 s while typing: siu_core/inbox/presence.py, ui/thread.js."""
+    from siu_core.inbox.presence import ALONE_HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TYPING_THROTTLE_SECONDS
 
-    return 3600 * ((1 - typing_share) / HEARTBEAT_SECONDS + typing_share / TYPING_THROTTLE_SECONDS)
+    together = (1 - typing_share) / HEARTBEAT_SECONDS + typing_share / TYPING_THROTTLE_SECONDS
+    return 3600 * ((1 - company_share) / ALONE_HEARTBEAT_SECONDS + company_share * together)
 
 
 @dataclass(frozen=True)
@@ -265,7 +268,7 @@ def estimate(messages: int, channels: int = 3, *, teammates: int = 5, prices: Ma
     holders = teammates + a["teams"]
     # Presence: no thread open, no heartbeat (a month with no messages has none); at most the polls' share.
     open_hours = min(tab_hours * a["thread_open_share"], labels * a["thread_minutes_per_thread"] / 60)
-    beats = open_hours * presence_beats_per_hour(a["thread_typing_share"])
+    beats = open_hours * presence_beats_per_hour(a["thread_typing_share"], a["thread_company_share"])
     est = Estimate(messages, channels, teammates)
 
     def add(service: str, item: str, quantity: float, unit: str, price: float) -> None:

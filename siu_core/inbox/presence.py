@@ -1,7 +1,8 @@
 """Presence rules: who else is viewing or typing in a thread, from heartbeats with a short expiry. Pure: no I/O.
 
-An open thread sends a ``viewing`` heartbeat every :data:`HEARTBEAT_SECONDS` while the tab is visible, and
-``typing`` when the teammate types (at most every :data:`TYPING_THROTTLE_SECONDS`). A heartbeat counts for
+An open thread sends a ``viewing`` heartbeat every :data:`HEARTBEAT_SECONDS` while the tab is visible and a
+colleague is on the thread too (every :data:`ALONE_HEARTBEAT_SECONDS` alone), and ``typing`` when the teammate
+types (at most every :data:`TYPING_THROTTLE_SECONDS` with company, every :data:`ALONE_HEARTBEAT_SECONDS` alone). A heartbeat counts for
 :data:`EXPIRES_SECONDS` of its state, so a closed tab disappears from the others' view within that time
 without any "leave" call. The store's TTL deletes the item lazily, hours later: reads filter by expiry.
 
@@ -19,12 +20,15 @@ from typing import Any, Literal
 State = Literal["viewing", "typing"]
 STATES: tuple[State, ...] = ("viewing", "typing")
 
-#: How often an open, visible thread says it is still being viewed (seconds).
+#: How often an open, visible thread says it is still being viewed while a colleague is there too (seconds).
 HEARTBEAT_SECONDS = 15
-#: The shortest gap between two ``typing`` heartbeats of one tab (seconds).
+#: ... and while the teammate is alone on it (cheap when nobody watches): the first keystroke still says
+#: "typing" at once, later ones only this often (siu_core/ui/thread.js).
+ALONE_HEARTBEAT_SECONDS = 30
+#: The shortest gap between two ``typing`` heartbeats of one tab with company (seconds).
 TYPING_THROTTLE_SECONDS = 5
-#: How long each state lasts after its heartbeat: two missed viewing beats, or a pause in typing.
-EXPIRES_SECONDS: dict[State, int] = {"viewing": 2 * HEARTBEAT_SECONDS, "typing": 2 * TYPING_THROTTLE_SECONDS}
+#: How long each state lasts after its heartbeat: two missed viewing beats of a lone viewer, or a pause in typing.
+EXPIRES_SECONDS: dict[State, int] = {"viewing": 2 * ALONE_HEARTBEAT_SECONDS, "typing": 2 * TYPING_THROTTLE_SECONDS}
 
 
 def expires_at(state: State, now: datetime) -> datetime:

@@ -185,7 +185,7 @@ def erase(customer_id: str, *, by: str, at: datetime, tables: Any = None, say: P
     done = _run(names, work)
     done["objects"] += objects.purge(names.bucket, prefixes=[exports.subject_prefix(customer_id)])
     _forget_in_search(handles, thread_ids)
-    done["conversations"] += subject.forget_record(names, person)
+    done["customers"] = subject.forget_record(names, person)
     _record(names, customer_id, done)
     job = ddb.get(names.composer, job_key(customer_id)) or job
     counts = {k: int(v) for k, v in (job.get("counts") or {}).items()}

@@ -29,7 +29,7 @@ from siu_core.store import keys
 from siu_core.store.aliases import ALIAS_OF
 
 #: The kinds counted in an erasure's audit entry and an export's summary.
-KINDS = ("conversations", "threads", "messages", "notes", "notifications", "assignments", "audit_rows",
+KINDS = ("customers", "conversations", "threads", "messages", "notes", "notifications", "assignments", "audit_rows",
          "dedupe", "claims", "uploads", "objects")
 
 

@@ -45,8 +45,13 @@ def person_of(names: ResourceNames | None, customer_id: str) -> str | None:
     conversation = parse_subject(customer_id)
     if conversation is None:
         return customer_id if record.get(names, customer_id) is not None else None
-    head = customers.get(conversation.key)
-    person = record.person_of_head(head) if head is not None else record.legacy_id(conversation.key)
+    from siu_core.store import ddb
+    from siu_core.store.aliases import ALIAS_OF
+
+    item = ddb.get(customers.table(), customers.key(conversation.key))
+    target = str(item[ALIAS_OF]) if item and item.get(ALIAS_OF) else conversation.key  # a phone's alias
+    head = customers.get(target) if target != conversation.key else customers.from_item(item)
+    person = record.person_of_head(head) if head is not None else record.legacy_id(target)
     return person if record.get(names, person) is not None else None
 
 

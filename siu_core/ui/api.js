@@ -113,10 +113,10 @@ function etagVersion(etag) {
   return found ? found[1] : null;
 }
 
-async function conditionalGet(path) {
+async function conditionalGet(path, fresh = false) {
   const kept = lastAnswers.get(path);
   const proof = round && round.proof;
-  if (kept && proof && etagVersion(kept.etag) === proof.version && kept.seq >= proof.seq) return kept.data;
+  if (!fresh && kept && proof && etagVersion(kept.etag) === proof.version && kept.seq >= proof.seq) return kept.data;
   const data = await send("GET", path, { headers: kept ? { "If-None-Match": kept.etag } : {}, conditional: path });
   const now = lastAnswers.get(path);
   if (round && kept && now === kept && etagVersion(kept.etag)) round.proof = { version: etagVersion(kept.etag), seq: kept.seq };
@@ -185,7 +185,8 @@ export const api = {
     const query = new URLSearchParams(params).toString();
     return conditionalGet(`/api/queue${query ? `?${query}` : ""}`);
   },
-  thread: (id) => conditionalGet(`/api/threads/${enc(id)}`),
+  /** ``fresh``: ask even when the poll round proved the kept answer current (presence is not in that proof). */
+  thread: (id, fresh = false) => conditionalGet(`/api/threads/${enc(id)}`, fresh),
   olderMessages: (id, before) => send("GET", `/api/threads/${enc(id)}?before=${enc(before)}`),
   snooze: (id, until) => send("POST", `/api/threads/${enc(id)}/snooze`, { body: { until } }),
   unsnooze: (id) => send("DELETE", `/api/threads/${enc(id)}/snooze`),

@@ -138,12 +138,14 @@ async function show() {
     queue.setMode("search", state.me);
     el("search-q").value = route.words;
     await search.show(route.words, state.me);
+    if (route !== state.route) return;  // a newer navigation came while the results loaded: it decides
     if (route.thread) await thread.open(route.thread, state.me).catch(reportPollError);
     else thread.clear();
     return;
   }
   queue.setMode(route.list === "all" ? "all" : "mine", state.me);
   if (listChanged) await queue.refresh().catch(reportPollError);
+  if (route !== state.route) return;
   queue.select(route.thread);
   if (route.thread) {
     await thread.open(route.thread, state.me).catch(reportPollError);
@@ -168,6 +170,8 @@ async function land() {
   } catch (err) {
     reportPollError(err);
   }
+  // The teammate went somewhere while the counts were read (a link, a search): that is where they stay.
+  if (!["", "#", "#/queue"].includes(window.location.hash)) return;
   if (target && target.view === "all" && state.me.role === "admin") {
     if (target.assignee) queue.showTeammate(target.assignee);
     history.replaceState(null, "", "#/all");

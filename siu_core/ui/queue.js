@@ -55,7 +55,7 @@ export class QueuePane {
 
   /** The unread notifications changed: redraw the rows' dots. */
   redrawDots() {
-    if (!this.last) return;
+    if (!this.last || this.mode === "search") return;  // the search results hold the list pane now
     this.sig = "";
     this.draw(...this.last);
   }

@@ -15,7 +15,12 @@ import { snoozeText } from "./queue.js";
 const NEAR_BOTTOM = 80;
 /** Presence heartbeats (the API's figures): "viewing" while the tab is visible, "typing" at most this often. */
 const HEARTBEAT_MS = 15_000;
+/** While a colleague has the thread open too, its presence (and messages) are asked for this often, past the
+ * poll round's reuse: "typing" must show within seconds. Alone on a thread, nothing extra is asked. */
+const WATCH_MS = 4_000;
 const TYPING_MS = 5_000;
+/** Alone on a thread nobody watches the beats: one every ALONE_MS (the API's viewing expiry is twice that). */
+const ALONE_MS = 30_000;
 
 /** "Ana is viewing", "Ana and Ben are typing…": who else is on the thread now. */
 function presenceText(others) {
@@ -67,14 +72,15 @@ export class ThreadView {
     this.beat("viewing");
     this.beats = setInterval(() => {
       // Typing beats keep the teammate "viewing" too (docs/inbox-api.md): no viewing beat while typing.
-      if (this.id && document.visibilityState === "visible" && Date.now() - this.lastTyping >= HEARTBEAT_MS) this.beat("viewing");
+      const gap = this.company ? HEARTBEAT_MS : ALONE_MS;
+      if (this.id && document.visibilityState === "visible" && Date.now() - this.lastBeat >= gap - 1_000) this.beat("viewing");
     }, HEARTBEAT_MS);
   }
 
   /** A keystroke in the reply box: a "typing" heartbeat, at most every TYPING_MS. */
   typing() {
     const now = Date.now();
-    if (now - this.lastTyping < TYPING_MS) return;
+    if (now - this.lastTyping < (this.company ? TYPING_MS : ALONE_MS)) return;
     this.lastTyping = now;
     this.beat("typing");
   }
@@ -82,12 +88,23 @@ export class ThreadView {
   beat(state) {
     const id = this.id;
     if (!id) return;
+    this.lastBeat = Date.now();
     api.presence(id, state).then((answer) => {
       if (id === this.id && answer && Array.isArray(answer.others)) this.drawPresence(answer.others);
     }).catch(() => {}); // presence is a courtesy: a failed heartbeat never disturbs the thread
   }
 
   drawPresence(others) {
+    const company = Array.isArray(others) && others.length > 0;
+    this.company = company;
+    if (company && !this.watch) {
+      this.watch = setInterval(() => {
+        if (this.id && document.visibilityState === "visible") this.refresh(false, true).catch(() => {});
+      }, WATCH_MS);
+    } else if (!company && this.watch) {
+      clearInterval(this.watch);
+      this.watch = null;
+    }
     const text = presenceText(Array.isArray(others) ? others : []);
     if (text === this.presenceEl.textContent) return;
     this.presenceEl.textContent = text;
@@ -98,6 +115,8 @@ export class ThreadView {
   clear(message = "Pick a thread from the list, or press j.") {
     this.id = null;
     clearInterval(this.beats);
+    clearInterval(this.watch);
+    this.watch = null;
     this.beats = null;
     this.data = null;
     forgetMedia();
@@ -105,12 +124,12 @@ export class ThreadView {
   }
 
   /** Fetch again and redraw only what changed (polling calls this every few seconds). */
-  async refresh(first = false) {
+  async refresh(first = false, fresh = false) {
     const id = this.id;
     if (!id) return;
     let data;
     try {
-      data = await api.thread(id);
+      data = await api.thread(id, fresh);
     } catch (err) {
       if (id !== this.id) return;
       if (first || err.status === 404 || err.status === 403) {
