@@ -1,10 +1,11 @@
 """Presence rules: who else is viewing or typing in a thread, from heartbeats with a short expiry. Pure: no I/O.
 
 An open thread sends a ``viewing`` heartbeat every :data:`HEARTBEAT_SECONDS` while the tab is visible and a
-colleague is on the thread too (every :data:`ALONE_HEARTBEAT_SECONDS` alone), and ``typing`` when the teammate
-types (at most every :data:`TYPING_THROTTLE_SECONDS` with company, every :data:`ALONE_HEARTBEAT_SECONDS`
-alone). A heartbeat counts for :data:`EXPIRES_SECONDS` of its state, so a closed tab disappears from the
-others' view within that time without any "leave" call. The store's TTL deletes the item lazily, hours later: reads filter by expiry.
+colleague is on the thread too (every :data:`ALONE_HEARTBEAT_SECONDS` alone), and ``typing`` when the
+teammate types (at most every :data:`TYPING_THROTTLE_SECONDS` with company, every
+:data:`ALONE_HEARTBEAT_SECONDS` alone). A heartbeat counts for :data:`EXPIRES_SECONDS` of its state, so a
+closed tab disappears from the others' view within that time without any "leave" call. The store's TTL
+deletes the item lazily, hours later: reads filter by expiry.
 
 The thread's ETag carries :func:`signature` of what the caller would see, so a heartbeat that only extends
 someone's expiry keeps the tab's idle polls at ``304``; someone arriving, leaving or starting to type
