@@ -54,7 +54,9 @@ def wake_reason(thread: Mapping[str, Any], now: datetime) -> WakeReason | None:
     if since is None:
         return None
     last_in = _time(thread.get("last_inbound_at"))
-    if last_in is not None and last_in > since:
+    # Platforms stamp messages to the second: one stamped in the snooze's own second may have been written
+    # after it, and a customer left unanswered costs more than a thread back a moment early.
+    if last_in is not None and last_in >= since.replace(microsecond=0):
         return "customer_replied"
     until = thread.get("snoozed_until")
     due = _time(until) if until != CUSTOMER_REPLY else None

@@ -31,7 +31,10 @@ WAKE = [
     ("until the customer replies: they did", {"snoozed_at": ts(-30), "snoozed_until": CUSTOMER_REPLY,
                                                "last_inbound_at": ts(-29)}, "customer_replied"),
     ("a message from before the snooze", {"snoozed_at": ts(-30), "snoozed_until": CUSTOMER_REPLY,
-                                           "last_inbound_at": ts(-30)}, None),
+                                           "last_inbound_at": ts(-30.05)}, None),
+    # Platforms stamp to the second: a message stamped in the snooze's own second may have come after it.
+    ("a message stamped in the snooze's second", {"snoozed_at": ts(-30 + 0.6 / 60), "snoozed_until": CUSTOMER_REPLY,
+                                                  "last_inbound_at": ts(-30)}, "customer_replied"),
 ]
 
 
