@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
+from privacy_support import everything
 
 from siu_core.aws import clients
-from siu_core.aws.names import resource_names
 from siu_core.cli.target import DEV_SERVICES
 from siu_core.dev.stack import DevOptions, DevStack
 from siu_core.models import SimulatedMessage
-from siu_core.store import ddb, keys
+from siu_core.store import keys
 
 pytestmark = pytest.mark.functional
 
@@ -37,20 +37,6 @@ def _post(stack: DevStack, text: str, sender: str) -> str:
     resp = requests.post(stack.webhook_url("whatsapp"), data=webhook.body, headers=webhook.headers, timeout=15)
     assert resp.status_code == 200, resp.text
     return webhook.message_ids.get(message.message_id, message.message_id)
-
-
-def _stores() -> list[str]:
-    names = resource_names()
-    out = [json.dumps(i, default=str) for t in (names.dedupe, names.threads, names.messages, names.customers,
-                                                 names.assignments, names.loadcount, names.audit, names.composer)
-           for i in ddb.scan_all(t)]
-    s3 = clients.s3()
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=names.bucket):
-        for v in page.get("Versions", []):
-            out.append(v["Key"] + " " + s3.get_object(Bucket=names.bucket, Key=v["Key"], VersionId=v["VersionId"])[
-                "Body"].read().decode("utf-8", "replace"))
-        out += [m["Key"] for m in page.get("DeleteMarkers", [])]
-    return out
 
 
 def _files(state: Path) -> list[str]:
@@ -82,7 +68,7 @@ def test_export_then_erase_leaves_nothing_in_siu_dev(tmp_path: Path, monkeypatch
         doc = json.loads(out.read_text(encoding="utf-8"))
         assert any(WORDS in (m.get("text") or "") for m in doc["messages"])
         identifiers = (PHONE, WORDS, mid)
-        assert any(i in text for text in _stores() for i in identifiers)
+        assert any(i in text for text in everything() for i in identifiers)
         deadline = time.monotonic() + 30
         while not any(WORDS in f for f in _files(state)) and time.monotonic() < deadline:
             time.sleep(0.1)  # the next snapshot of the emulation (every 0.2 s here)
@@ -91,8 +77,8 @@ def test_export_then_erase_leaves_nothing_in_siu_dev(tmp_path: Path, monkeypatch
                                           "--json"])
         assert erased.exit_code == 0, erased.output
         assert json.loads(erased.output[erased.output.index("{"):])["counts"]["messages"] == 1
-        assert [t for t in _stores() if any(i in t for i in identifiers)] == []
-        assert any(OTHER in t for t in _stores())  # the other customer is untouched
+        assert [t for t in everything() if any(i in t for i in identifiers)] == []
+        assert any(OTHER in t for t in everything())  # the other customer is untouched
     finally:
         stack.stop()  # a clean stop snapshots the state dir and trims the webhook journal
         clients.reset_clients()

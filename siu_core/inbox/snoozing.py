@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from siu_core import snooze
 from siu_core.inbox import authz, views
 from siu_core.inbox.errors import ApiError, invalid, not_found
-from siu_core.store import ddb, keys, roster, snoozes, threads
+from siu_core.pipeline.snooze_wake import return_for
+from siu_core.store import ddb, keys, snoozes, threads
 
 if TYPE_CHECKING:
     from siu_core.inbox.authz import Actor
@@ -67,14 +68,8 @@ def unsnooze(services: InboxServices, actor: Actor, thread_id: str) -> dict[str,
         authz.require_act(actor, thread)
         if not thread.get("snoozed_at"):
             return _answer(services, thread_id, False)
-        assignee = thread.get("assignee")
-        entry = roster.get(str(assignee)) if assignee else None
-        team = thread.get("team") or thread.get("queued_team")
-        back = snooze.return_to(str(assignee) if assignee else None, str(team) if team else None,
-                                on_roster=entry is not None, active=bool(entry and entry.active),
-                                status=entry.status if entry else None)
         try:
-            snoozes.wake(thread, reason="unsnoozed", back=back, by=actor.by, at=now)
+            snoozes.wake(thread, reason="unsnoozed", back=return_for(thread), by=actor.by, at=now)
         except ddb.TransactionConflict:
             continue
         return _answer(services, thread_id, True)

@@ -7,7 +7,9 @@ guarded transaction. A lost race re-reads; a thread someone else woke already is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from siu_core import obs, snooze
 from siu_core.store import ddb, roster, snoozes, threads
@@ -24,12 +26,7 @@ def wake_if_due(thread_id: str, now: datetime, *, by: str) -> snooze.WakeReason 
         reason = snooze.wake_reason(thread, now)
         if reason is None:
             return None
-        assignee = thread.get("assignee")
-        entry = roster.get(str(assignee)) if assignee else None
-        team = thread.get("team") or thread.get("queued_team")
-        back = snooze.return_to(str(assignee) if assignee else None, str(team) if team else None,
-                                on_roster=entry is not None, active=bool(entry and entry.active),
-                                status=entry.status if entry else None)
+        back = return_for(thread)
         try:
             snoozes.wake(thread, reason=reason, back=back, by=by, at=now)
         except ddb.TransactionConflict:
@@ -53,3 +50,13 @@ def wake_due(now: datetime, *, by: str) -> list[str]:
         if thread is None or not thread.get("snoozed_at"):  # woken otherwise meanwhile: a leftover index item
             ddb.transact([ddb.delete_op(snoozes.table(), {"pk": item["pk"], "sk": item["sk"]})])
     return woken
+
+
+def return_for(thread: Mapping[str, Any]) -> snooze.Return:
+    """Where a snoozed thread goes when it comes back, by its assignee's roster entry (:func:`snooze.return_to`)."""
+    assignee = thread.get("assignee")
+    entry = roster.get(str(assignee)) if assignee else None
+    team = thread.get("team") or thread.get("queued_team")
+    return snooze.return_to(str(assignee) if assignee else None, str(team) if team else None,
+                            on_roster=entry is not None, active=bool(entry and entry.active),
+                            status=entry.status if entry else None)
