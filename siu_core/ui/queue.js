@@ -82,7 +82,9 @@ export class QueuePane {
 
   /** Fetch every section; redraw when something changed. Throws the first network error (for the banner). */
   async refresh() {
-    if (this.mode === "all") await this.loadTeams();
+    if (this.mode === "search") return;  // the search results hold the list pane
+    const mode = this.mode;
+    if (mode === "all") await this.loadTeams();
     const sections = this.sections();
     const answered = fullAnswerCount();
     const read = (s) => (s.load ? s.load() : api.queue(s.params)).then((data) => ({ data }), (error) => ({ error }));
@@ -97,6 +99,9 @@ export class QueuePane {
     // ... and only when a read got a full answer: the counts move with the inbox's change counter too.
     const stale = !this.overview || fullAnswerCount() !== answered;
     const overview = empty ? (stale ? await api.queues().catch(() => this.overview) : this.overview) : null;
+    // The teammate went elsewhere while the sections loaded (a search, the other queue view): the
+    // navigation that took them there draws the list pane; this answer is for a view no longer shown.
+    if (this.mode !== mode) return;
     this.overview = overview;
     const sig = JSON.stringify([this.mode, this.teammate, sections.map((s) => s.key), results.map((r) => (r.error ? r.error.message : r.data.threads)),
       overview && overview.queues]);

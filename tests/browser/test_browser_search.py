@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from browser_support import Inbox
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package (pip install -e '.[dev]')")
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 
 def indexed(inbox: Inbox, token: str, q: str, *, within: float = 10.0) -> None:
@@ -66,3 +66,48 @@ def test_a_phone_number_and_a_word_in_an_old_message_find_their_threads(page: Pa
     bad = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in results["violations"]
            if v.get("impact") in ("serious", "critical", "moderate")]
     assert not bad, bad
+
+
+def test_a_queue_answer_arriving_after_a_search_does_not_cover_its_results(page: Page, inbox: Inbox) -> None:
+    """The queue read a slow network held back lands after the search drew: the results stay."""
+    phone = "65" + str(uuid.uuid4().int)[:8]
+    inbox.customer_writes("whatsapp", "Is the rattan chair back in stock?", sender=phone, name="Ava Tan")
+    inbox.drained()
+    token = inbox.token("boss", "admin")
+    indexed(inbox, token, phone)
+
+    held: list[Route] = []
+    released = False
+
+    def a_queue_section(url: str) -> bool:
+        return urlsplit(url).path.endswith("/api/queue")
+
+    def hold(route: Route) -> None:
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(a_queue_section, hold)  # the queue's first section read waits here, as on a slow network
+    page.goto(inbox.login_url(token))
+    expect(page.locator("#who")).to_contain_text("admin")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the inbox read no queue section"
+    box = page.get_by_role("searchbox", name="Search customers and messages")
+    box.fill(phone)
+    box.press("Enter")
+    customers = page.get_by_role("region", name="Customers")
+    expect(customers.locator(".row", has_text="Ava Tan")).to_be_visible()
+
+    released = True
+    # The network lets the held read through: the queue's other sections and its counts follow, all
+    # landing after the results drew (the counts come last: the empty sections' hints).
+    with page.expect_response(lambda r: urlsplit(r.url).path.endswith("/api/queues")):
+        for route in held:
+            route.continue_()
+    page.evaluate("() => new Promise((done) => setTimeout(done, 50))")  # the answer's draw runs meanwhile
+    expect(customers.locator(".row", has_text="Ava Tan")).to_be_visible()
+    expect(page.get_by_role("region", name="Inbox")).to_have_count(0)
