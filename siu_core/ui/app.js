@@ -125,6 +125,7 @@ async function show() {
   el("detail").hidden = wide;
   el("main").classList.toggle("is-wide", wide);
   if (route.view !== "reports") reports.destroy();
+  if (route.view !== "search") search.leave();
   if (route.view === "roster") {
     await roster.show(state.me);
     return;

@@ -30,16 +30,23 @@ export class SearchPane {
     this.pages = [];
     this.next = null;
     this.me = null;
+    this.answered = null;
+    this.asked = 0;  // bumps with every request and on leaving: only the latest answer is drawn
+  }
+
+  /** The teammate left the results (another view holds the list pane): answers still on the way are dropped. */
+  leave() {
+    this.asked += 1;
   }
 
   /** Show the results for ``words`` (a new search when the words changed). */
   async show(words, me) {
     this.me = me;
-    if (words === this.words && this.pages.length) {
+    this.words = words;
+    if (this.pages.length && this.answered === JSON.stringify(this.params(0))) {
       this.draw();
       return;
     }
-    this.words = words;
     await this.load(0, true);
   }
 
@@ -52,18 +59,23 @@ export class SearchPane {
   }
 
   async load(offset, fresh) {
+    const asked = ++this.asked;
+    const question = JSON.stringify(this.params(0));
     let answer;
     try {
       answer = await api.search(this.params(offset));
     } catch (err) {
+      if (asked !== this.asked) return;
       this.pages = [];
       this.next = null;
       this.error = explain(err);
       this.draw();
       return;
     }
+    if (asked !== this.asked) return;  // a newer search, or another view, came while this one was asked
     this.error = null;
     this.pages = fresh ? [answer] : [...this.pages, answer];
+    this.answered = question;  // what the pages answer: words and filters
     this.next = answer.next_offset;
     this.draw();
     // Screen readers hear how much was found without leaving the search box.

@@ -111,3 +111,35 @@ def test_a_queue_answer_arriving_after_a_search_does_not_cover_its_results(page:
     page.evaluate("() => new Promise((done) => setTimeout(done, 50))")  # the answer's draw runs meanwhile
     expect(customers.locator(".row", has_text="Ava Tan")).to_be_visible()
     expect(page.get_by_role("region", name="Inbox")).to_have_count(0)
+
+
+def test_search_results_arriving_after_the_teammate_went_back_to_the_queue_stay_away(page: Page, inbox: Inbox) -> None:
+    """The reverse race: results a slow network held back land after the teammate opened their queue."""
+    inbox.customer_writes("whatsapp", "Do you deliver on Sundays?", sender="6591234567", name="Ravi Kumar")
+    inbox.drained()
+    token = inbox.token("boss", "admin")
+    held: list[Route] = []
+
+    def a_search(url: str) -> bool:
+        return urlsplit(url).path.endswith("/api/search")
+
+    page.route(a_search, lambda route: held.append(route))
+    page.goto(inbox.login_url(token))
+    expect(page.locator("#who")).to_contain_text("admin")
+    box = page.get_by_role("searchbox", name="Search customers and messages")
+    box.fill("Sunday")
+    box.press("Enter")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the inbox asked no search"
+    page.get_by_role("link", name="All queues").click()
+    expect(page.get_by_role("heading", name="All queues")).to_be_visible()
+
+    with page.expect_response(lambda r: a_search(r.url)):
+        for route in held:
+            route.continue_()
+    page.evaluate("() => new Promise((done) => setTimeout(done, 50))")  # the answer's draw would run meanwhile
+    expect(page.get_by_role("heading", name="All queues")).to_be_visible()
+    expect(page.get_by_role("region", name="Customers")).to_have_count(0)
