@@ -51,6 +51,21 @@ def test_until_the_customer_replies_it_leaves_the_queue_and_comes_back_on_their_
     assert audit_actions(inbox.tid).count("snoozed") == 1 and "unsnoozed" in audit_actions(inbox.tid)
 
 
+def queue_counts(token: str) -> dict[str, int]:
+    return {q.get("team") or q["queue"]: q["count"] for q in call("GET", "/api/queues", token=token).body["queues"]}
+
+
+def test_a_snoozed_thread_is_not_counted_in_its_queue_nor_in_its_pages(inbox) -> None:
+    mine = call("GET", "/api/queue", token=inbox.token).body
+    assert (mine["total"], queue_counts(inbox.token)["mine"]) == (1, 1)
+    assert snooze(inbox, "customer_reply").status == 200
+    mine = call("GET", "/api/queue", token=inbox.token).body
+    assert (mine["total"], mine["threads"], queue_counts(inbox.token)["mine"]) == (0, [], 0)
+    assert call("DELETE", f"/api/threads/{inbox.tid}/snooze", token=inbox.token).status == 200
+    assert call("GET", "/api/queue", token=inbox.token).body["total"] == 1
+    assert queue_counts(inbox.token)["mine"] == 1
+
+
 def test_a_timed_snooze_comes_back_at_the_sweep_to_the_assignee_or_the_team_queue_when_they_are_off(inbox) -> None:
     until = (NOW + timedelta(hours=1)).isoformat()
     assert snooze(inbox, until).status == 200

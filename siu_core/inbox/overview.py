@@ -5,7 +5,9 @@ One index query per queue (the caller's own and each team queue they may see: th
 team for an admin), for admins the other teammates' open-thread counters (the small load-counter
 table, one item per teammate), and one read of the caller's notifications, answered under the inbox's ETag
 (:func:`siu_core.inbox.routes.conditional`), so an unchanged poll costs one small read. Counts come
-from the eventually consistent assignment index: a thread taken a moment ago may still count.
+from the eventually consistent assignment index: a thread taken a moment ago may still count. Snoozed
+threads are left out (their assignment row is marked), except from other teammates' counters: those
+count every open thread a teammate holds, as their capacity does.
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ if TYPE_CHECKING:
 
 def counts(services: InboxServices, actor: Actor) -> list[landing.QueueCount]:
     """Every queue the caller may see with its open threads: theirs, then their teams', then (admins) the rest."""
-    found = [landing.QueueCount("mine", len(assignments.open_rows(actor.id)))] if actor.entry else []
+    found = [landing.QueueCount("mine", len(assignments.awake(assignments.open_rows(actor.id))))] if actor.entry else []
     own = sorted(t for t in actor.teams if t in services.config.teams)
     others = sorted(set(services.config.teams) - set(own)) if actor.is_admin else []
     for team, view in [(t, "queue") for t in own] + [(t, "all") for t in others]:
-        found.append(landing.QueueCount("team", len(assignments.open_rows(keys.queue_assignee(team))), team=team,
-                                        view=view))
+        waiting = assignments.awake(assignments.open_rows(keys.queue_assignee(team)))
+        found.append(landing.QueueCount("team", len(waiting), team=team, view=view))
     if actor.is_admin:
         loads = loadcount.all_loads()
         found += [landing.QueueCount("teammate", loads[who].open_threads, assignee=who, view="all")

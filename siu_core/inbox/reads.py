@@ -69,7 +69,7 @@ def queue(services: InboxServices, actor: Actor, params: Mapping[str, str]) -> d
         holder, label = assignee, {"assignee": assignee}
     else:
         holder, label = actor.id, {"assignee": actor.id}
-    all_rows = assignments.open_rows(holder)
+    all_rows = assignments.awake(assignments.open_rows(holder))  # snoozed ones are in GET /api/snoozed
     limit, offset = _queue_page(params)
     # Newest waiting first (the thread's own last message orders the page once read), one page of threads read.
     ordered = sorted(all_rows, key=lambda r: str(r.get("waiting_since") or r.get("assigned_at") or ""), reverse=True)

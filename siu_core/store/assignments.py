@@ -72,6 +72,11 @@ def open_rows(assignee: str) -> list[dict[str, Any]]:
                                        str(r.get("assigned_at", "")), str(r["thread_id"])))
 
 
+def awake(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows whose thread is not snoozed (a snoozed thread's row carries ``snoozed``): what a queue shows."""
+    return [r for r in rows if not r.get("snoozed")]
+
+
 def unassigned(team: str) -> list[dict[str, Any]]:
     """The team's unassigned queue, oldest first."""
     return open_rows(keys.queue_assignee(team))

@@ -6,6 +6,9 @@ one index item ``snoozed`` / ``<due>#<thread>`` (``~customer_reply#<thread>`` wh
 ``~`` sorts after every time, so a due-time Query never reaches it): the sweep finds the due ones with one
 Query on a key range, the "Snoozed" view lists them all, and neither ever scans a table.
 
+The thread's current assignment row carries ``snoozed`` while it sleeps, so the queues' pages and counts
+(read from the assignments index) leave it out without reading the thread.
+
 Snoozing and waking are each one transaction guarded by the ``snoozed_at`` that was read (and the thread's
 status and assignment sequence), so a retry or a second waker changes nothing twice.
 """
@@ -17,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from siu_core.snooze import CUSTOMER_REPLY, Return
-from siu_core.store import audit, customers, ddb, keys, lifecycle, threads
+from siu_core.store import assignments, audit, customers, ddb, keys, lifecycle, threads
 from siu_core.store.saved_replies import table as composer_table
 
 INDEX_PK = "snoozed"
@@ -42,6 +45,15 @@ def _seen(thread: Mapping[str, Any]) -> ddb.Cond:
     return cond & (ddb.Cond.eq("snoozed_at", at) if at else ddb.Cond.missing("snoozed_at"))
 
 
+def _mark(thread: Mapping[str, Any], *, snoozed: bool) -> list[ddb.TxItem]:
+    """Mark (or unmark) the thread's current assignment row; none for a thread never assigned."""
+    seq = int(thread.get("assignment_seq", 0))
+    if not seq:
+        return []
+    return [ddb.update_op(assignments.table(), assignments.key(str(thread["thread_id"]), seq),
+                          set_={"snoozed": True if snoozed else None}, condition=ddb.Cond.exists("thread_id"))]
+
+
 def snooze(thread: Mapping[str, Any], until: str, *, by: str, at: datetime) -> None:
     """Snooze an open thread (or move the time of a snooze); ConditionFailed-style conflict if it changed."""
     thread_id = str(thread["thread_id"])
@@ -54,6 +66,7 @@ def snooze(thread: Mapping[str, Any], until: str, *, by: str, at: datetime) -> N
         ops.append(ddb.delete_op(table(), index_key(str(before), thread_id)))
     ops.append(ddb.put_op(table(), {**index_key(until, thread_id), "thread_id": thread_id, "until": until,
                                     "by": by}))
+    ops += _mark(thread, snoozed=True)
     ops.append(audit.row_op(thread_id, "snoozed", by=by, at=at, ref=until,
                             before={"snoozed_until": before} if before else None, after={"snoozed_until": until}))
     ddb.transact(ops)
@@ -78,7 +91,9 @@ def wake(thread: Mapping[str, Any], *, reason: str, back: Return, by: str, at: d
         head = customers.get(str(thread["customer_key"])) if thread.get("customer_key") else None
         if head is not None and head.thread_id == thread_id:
             ops.append(customers.put_op(head.evolve(**change.head_fields), head.version))
-        ops += change.ops
+        ops += change.ops  # the row that carried the mark is superseded by the queue's new one
+    else:
+        ops += _mark(thread, snoozed=False)
     update = ddb.update_op(threads.table(), threads.key(thread_id), set_=sets,
                            append={"snooze_spans": [{"from": since, "to": keys.ts(at)}]},
                            condition=ddb.Cond.exists("thread_id") & _seen(thread))
