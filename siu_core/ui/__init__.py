@@ -20,10 +20,12 @@ from functools import cache
 from importlib import resources
 
 #: The policy every UI answer carries. ``blob:`` images and media are attachments the page fetched
-#: from the API with its token; ``data:`` images are none of ours but cost nothing to allow. ``connect-src``
+#: from the API with its token; ``data:`` images are none of ours but cost nothing to allow; ``https:``
+#: images are customers' profile pictures at the platform's CDN (the profile keeps only their URL, and the
+#: page loads them without a referrer). ``connect-src``
 #: adds S3's virtual-hosted endpoint: the composer POSTs a file there with the API's presigned form.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data: https:; "
     "media-src 'self' blob:; connect-src 'self' https://*.s3.amazonaws.com; manifest-src 'self'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
