@@ -151,3 +151,21 @@ def test_erasure_drops_the_export_and_its_job(person: Any) -> None:
     assert export_job.load(resource_names(), SUBJECT, NOW) is None
     listed = clients.s3().list_objects_v2(Bucket=resource_names().bucket, Prefix=exports.subject_prefix(SUBJECT))
     assert listed.get("KeyCount", 0) == 0
+
+
+def test_two_calls_racing_on_one_export_record_each_step_once(person: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    reference = _document(exports.to_bucket(SUBJECT, at=NOW, by="user:mei", page=PAGE))
+    real, raced, started = export_job.advance, [], []
+
+    def racing(*args: Any, **kwargs: Any) -> Any:
+        if not started:  # the other call finishes the whole export while this one is between part and progress
+            started.append(True)
+            raced.append(exports.to_bucket(SUBJECT, at=NOW, by="user:ben", page=PAGE))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export_job, "advance", racing)
+    done = exports.to_bucket(SUBJECT, at=NOW, by="user:mei", page=PAGE, fresh=True)
+    (other,) = raced
+    assert done.export_id == other.export_id and done.counts == other.counts
+    assert _document(done) == reference
+    assert len(audit.for_scope(exports.AUDIT_SCOPE)) == 2  # the reference's and the raced one's, once
