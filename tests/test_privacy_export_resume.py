@@ -104,19 +104,19 @@ class _CrashOnce:
         return self.real(*args, **kwargs)
 
 
-@pytest.mark.parametrize("crash_at", [1, 3, 5])
-def test_a_crash_between_a_part_and_its_progress_is_retried_once(person: Any, monkeypatch: pytest.MonkeyPatch,
-                                                                 crash_at: int) -> None:
+def test_a_crash_between_a_part_and_its_progress_is_retried_once(person: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     reference = _document(exports.to_bucket(SUBJECT, at=NOW, by="user:mei", page=PAGE))
-    crash = _CrashOnce(export_job.advance, crash_at)
-    monkeypatch.setattr(export_job, "advance", crash)
-    with pytest.raises(ConnectionError):
-        exports.to_bucket(SUBJECT, at=NOW, by="user:mei", page=PAGE, fresh=True)
-    done = exports.to_bucket(SUBJECT, at=NOW, by="user:mei", page=PAGE)
-    assert _document(done) == reference
-    job = export_job.load(resource_names(), SUBJECT, NOW)
-    assert job is not None  # the retried step rewrote its part rather than adding one:
-    assert _parts(done) == sorted(done.prefix + str(p) for p in job["parts"])
+    real = export_job.advance
+    for crash_at in (1, 3, 5):  # after the opening's part, the first page's, the last page's
+        monkeypatch.setattr(export_job, "advance", _CrashOnce(real, crash_at))
+        with pytest.raises(ConnectionError):
+            exports.to_bucket(SUBJECT, at=NOW, by="user:mei", page=PAGE, fresh=True)
+        done = exports.to_bucket(SUBJECT, at=NOW, by="user:mei", page=PAGE)
+        assert _document(done) == reference
+        job = export_job.load(resource_names(), SUBJECT, NOW)
+        assert job is not None  # the retried step rewrote its part rather than adding one:
+        assert _parts(done) == sorted(done.prefix + str(p) for p in job["parts"])
+    assert len(audit.for_scope(exports.AUDIT_SCOPE)) == 4
 
 
 def test_a_crash_after_the_document_before_the_audit_row_is_retried_once(person: Any,
@@ -153,19 +153,22 @@ def test_erasure_drops_the_export_and_its_job(person: Any) -> None:
     assert listed.get("KeyCount", 0) == 0
 
 
-def test_two_calls_racing_on_one_export_record_each_step_once(person: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("where", ["a step", "the join"])
+def test_two_calls_racing_on_one_export_record_each_step_once(person: Any, monkeypatch: pytest.MonkeyPatch,
+                                                              where: str) -> None:
     reference = _document(exports.to_bucket(SUBJECT, at=NOW, by="user:mei", page=PAGE))
-    real, raced, started = export_job.advance, [], []
+    owner, name = (export_job, "advance") if where == "a step" else (ddb, "transact")
+    real, raced = getattr(owner, name), []
 
     def racing(*args: Any, **kwargs: Any) -> Any:
-        if not started:  # the other call finishes the whole export while this one is between part and progress
-            started.append(True)
-            raced.append(exports.to_bucket(SUBJECT, at=NOW, by="user:ben", page=PAGE))
+        if not raced:  # the other call finishes the whole export while this one is about to record
+            raced.append(None)
+            raced.append(exports.to_bucket(SUBJECT, at=NOW + timedelta(minutes=1), by="user:ben", page=PAGE))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(export_job, "advance", racing)
+    monkeypatch.setattr(owner, name, racing)
     done = exports.to_bucket(SUBJECT, at=NOW, by="user:mei", page=PAGE, fresh=True)
-    (other,) = raced
+    other = raced[1]
     assert done.export_id == other.export_id and done.counts == other.counts
     assert _document(done) == reference
     assert len(audit.for_scope(exports.AUDIT_SCOPE)) == 2  # the reference's and the raced one's, once
