@@ -68,3 +68,26 @@ def test_an_erasure_out_of_time_answers_202_and_the_next_call_finishes(inbox: An
     monkeypatch.setattr(privacy, "ERASE_BUDGET_S", 9.0)
     second = call("POST", f"{PATH}/erase", token=admin, body={"confirm": SUBJECT})
     assert second.status == 200 and second.body["erasure_id"] == first.body["erasure_id"] and second.body["resumed"]
+
+
+def test_an_export_out_of_time_answers_202_until_it_is_done(inbox: Any, monkeypatch: Any) -> None:
+    deliver([inbound("m1", "Where is my order 5521?"), inbound("m2", "Hello?")], inbox.config)
+    admin = token_for("boss", "admin")
+    monkeypatch.setattr(privacy, "EXPORT_BUDGET_S", -1.0)
+    first = call("POST", f"{PATH}/export", token=admin)
+    assert first.status == 202 and first.body == {"state": "in_progress", "export_id": first.body["export_id"],
+                                                  "counts": first.body["counts"]}
+    assert call("POST", f"{PATH}/export", token=token_for("ana")).status == 403  # the roster, every call
+    assert call("POST", f"{PATH}/export", token=admin, query="fresh=maybe").body["error"]["code"] == "invalid_fresh"
+    monkeypatch.setattr(privacy, "EXPORT_BUDGET_S", 9.0)
+    done = call("POST", f"{PATH}/export", token=admin)
+    assert done.status == 200 and done.body["state"] == "done" and done.body["export_id"] == first.body["export_id"]
+    assert done.body["counts"]["messages"] == 2 and done.body["expires_in"] == 3600
+    assert [m["text"] for m in json.loads(_object(done.body["document_url"]))["messages"]] == [
+        "Where is my order 5521?", "Hello?"]
+    again = call("POST", f"{PATH}/export", token=admin)
+    assert again.status == 200 and again.body["export_id"] == done.body["export_id"]  # not redone
+    fresh = call("POST", f"{PATH}/export", token=admin, query="fresh=true")
+    assert fresh.status == 200 and fresh.body["export_id"] != done.body["export_id"]
+    rows = audit.for_scope("privacy#exports")
+    assert sorted(r["ref"] for r in rows) == sorted([done.body["export_id"], fresh.body["export_id"]])

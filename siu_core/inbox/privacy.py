@@ -1,15 +1,16 @@
 """Admin endpoints for a customer's data: export it (presigned links) and erase it (confirmed, resumable).
 
 ``POST /api/admin/customers/{id}/export`` writes the export into the bucket and answers links;
-``POST /api/admin/customers/{id}/erase`` needs ``{"confirm": "<the same id>"}`` and works within the
-request's time: it answers 200 when done, or 202 with the progress so far when the time ran out
-(calling it again goes on where it stopped). Both are for admins only, from the roster on every request.
+``POST /api/admin/customers/{id}/erase`` needs ``{"confirm": "<the same id>"}``. Both work within the
+request's time: they answer 200 when done, or 202 with the progress so far when the time ran out
+(calling again goes on where it stopped; a finished export is answered again, new links, until it
+expires or ``?fresh=true`` asks for a new one). Both are for admins only, from the roster on every request.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 #: Seconds an erase request works before it answers 202 (the inbox function's timeout is 15 s).
 ERASE_BUDGET_S = 9.0
+#: Seconds an export request works before it answers 202 (a step started before then still finishes).
+EXPORT_BUDGET_S = 9.0
 
 
 class EraseBody(BaseModel):
@@ -42,12 +45,26 @@ def _subject(customer_id: str) -> str:
     return customer_id
 
 
-def export_customer(services: InboxServices, actor: Actor, customer_id: str) -> dict[str, Any]:
-    """Everything held on a customer, written to the bucket; links valid for an hour."""
+def _fresh(value: str | None) -> bool:
+    if value is None or value == "false":
+        return False
+    if value == "true":
+        return True
+    raise ApiError(422, "invalid_fresh", "fresh is true or false")
+
+
+def export_customer(services: InboxServices, actor: Actor, customer_id: str, fresh: str | None = None) -> Answer:
+    """Everything held on a customer, written to the bucket (200 links valid for an hour, 202 not yet: call again)."""
     authz.require_admin(actor)
-    done = exports.to_bucket(_subject(customer_id), at=services.clock(), by=actor.by)
-    return {"export_id": done.export_id, "document_url": done.document_url, "files": done.files,
-            "counts": done.counts, "expires_in": done.expires_in}
+    subject, again = _subject(customer_id), _fresh(fresh)
+    deadline = time.monotonic() + EXPORT_BUDGET_S
+    try:
+        done = exports.to_bucket(subject, at=services.clock(), by=actor.by, fresh=again,
+                                 out_of_time=lambda: time.monotonic() > deadline)
+    except exports.Unfinished as stopped:
+        return Answer(202, {"state": "in_progress", "export_id": stopped.export_id, "counts": stopped.counts})
+    return Answer(200, {"state": "done", "export_id": done.export_id, "document_url": done.document_url,
+                        "files": done.files, "counts": done.counts, "expires_in": done.expires_in})
 
 
 def erase_customer(services: InboxServices, actor: Actor, customer_id: str, body: EraseBody) -> Answer:

@@ -378,7 +378,8 @@ def build_app(services_of: Any) -> LambdaFunctionUrlResolver:
     def post_customer_export(customer_id: str) -> Reply:
         from siu_core.inbox import privacy
 
-        return _json(200, privacy.export_customer(services(), actor(), unquote(customer_id)))
+        answer = privacy.export_customer(services(), actor(), unquote(customer_id), params().get("fresh"))
+        return _json(answer.status, answer.body, answer.headers)
 
     @app.post(f"{PREFIX}/admin/customers/<customer_id>/erase")
     def post_customer_erase(customer_id: str) -> Reply:

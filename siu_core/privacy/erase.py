@@ -7,7 +7,8 @@ found, and works leaf first, so a run interrupted anywhere is finished by runnin
 1. per thread, page by page: the messages' bucket objects (every version), then their items
    (see :mod:`siu_core.privacy.plan`), then the thread's notes, claim, assignments (an open one ends
    with its teammate's load counter), audit rows and the thread itself;
-2. the conversation heads and their aliases, the exports made for the person, the search index
+2. the conversation heads and their aliases, the exports made for the person (and their job item,
+   :mod:`siu_core.privacy.export_job`), the search index
    entries (:func:`_forget_in_search`) and the person record (:func:`.subject.forget_record`);
 3. one transaction writes the audit entry (scope ``privacy#erasures``: erasure id, time, who,
    counts; no id, name or word of the person) and deletes the job item.
@@ -26,7 +27,7 @@ from typing import Any
 
 from siu_core.aws import clients
 from siu_core.aws.names import ResourceNames, resource_names
-from siu_core.privacy import exports, holdings, items, objects, plan, subject
+from siu_core.privacy import export_job, exports, holdings, items, objects, plan, subject
 from siu_core.store import audit, ddb, inbox_version, keys
 
 #: The audit scope of erasures (no thread, no person: one row per erasure).
@@ -184,6 +185,7 @@ def erase(customer_id: str, *, by: str, at: datetime, tables: Any = None, say: P
     work = plan.for_conversations(names, conversations, found)
     done = _run(names, work)
     done["objects"] += objects.purge(names.bucket, prefixes=[exports.subject_prefix(customer_id)])
+    export_job.forget(names, customer_id)  # its cursor names the person's messages
     _forget_in_search(handles, thread_ids)
     done["customers"] = subject.forget_record(names, person)
     _record(names, customer_id, done)
