@@ -25,7 +25,7 @@ from siu_core.labeling.prompt import (
 from siu_core.schemas import labels_schema
 
 #: What the example taxonomy costs today (see the report / bench); a regression guard, not the target.
-EXAMPLE_OVERHEAD_CEILING = 1550
+EXAMPLE_OVERHEAD_CEILING = 1100
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +115,17 @@ def test_each_topic_name_is_billed_once(spec: PromptSpec, config: SiuConfig) -> 
     for name in config.taxonomy:
         assert spec.system.count(f"{name}:") == 1 and name not in schema, name
     assert "else normal" not in spec.system  # the schema's urgency enum says the other level
+
+
+def test_a_topic_more_costs_its_line_once() -> None:
+    model = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
+    topics: dict[str, tuple[str, tuple[str, ...]]] = {"orders": ("Order status and delivery.", ())}
+    small, big = PromptSpec.build(model, topics), PromptSpec.build(model, {**topics, "gift_cards": (
+        "Gift cards and vouchers.", ())})
+    line = "\ngift_cards: Gift cards and vouchers."
+    assert len(big.system) - len(small.system) == len(line) and big.schema == small.schema
+    # in the request body the line break is JSON-escaped
+    assert overhead_chars(big, [item("hi")]) - overhead_chars(small, [item("hi")]) == len(json.dumps(line)) - 2
 
 
 def test_customer_text_travels_only_inside_its_numbered_tag(spec: PromptSpec) -> None:
