@@ -120,9 +120,9 @@ def _converse(fail_marker: str) -> iam.Responder:
     """Answers Converse with valid labels per message (an unusable entry for a text carrying the marker)."""
 
     def answer(operation: str, request: Mapping[str, Any]) -> Any:
-        schema = (request["toolConfig"]["tools"][0]["toolSpec"]["inputSchema"]["json"] if "toolConfig" in request
-                  else json.loads(request["outputConfig"]["textFormat"]["structure"]["jsonSchema"]["schema"]))
-        topics = schema["properties"]["labels"]["items"]["properties"]["topic"]["enum"]
+        # The topics are the system prompt's "name: meaning" lines (the answer schema carries the shape only).
+        lines = re.findall(r"^([a-z0-9_]+):", request["system"][0]["text"], re.MULTILINE)
+        topics = [name for name in lines if name not in ("urgent", "language")] or ["other"]
         entries: list[dict[str, Any]] = []
         for local, text in re.findall(r'<m id="(\d+)"[^>]*>(.*?)</m>', request["messages"][0]["content"][0]["text"],
                                       re.DOTALL):

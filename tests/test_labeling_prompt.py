@@ -25,7 +25,7 @@ from siu_core.labeling.prompt import (
 from siu_core.schemas import labels_schema
 
 #: What the example taxonomy costs today (see the report / bench); a regression guard, not the target.
-EXAMPLE_OVERHEAD_CEILING = 1550
+EXAMPLE_OVERHEAD_CEILING = 1100
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,9 @@ def test_native_structured_output_where_bedrock_offers_it(spec: PromptSpec, conf
     assert fmt["type"] == "json_schema" and fmt["structure"]["jsonSchema"]["name"] == "labels"
     assert json.loads(fmt["structure"]["jsonSchema"]["schema"]) == spec.schema
     entry = spec.schema["properties"]["labels"]["items"]
-    assert entry["properties"]["topic"]["enum"] == sorted(config.topics)
+    assert entry["properties"]["topic"] == {"type": "string"}  # the names are in the system prompt, once
+    assert spec.topics == sorted(config.topics)  # what the answers are checked against
+    assert entry["properties"]["urgency"]["enum"] == ["urgent", "normal"]
     assert entry["required"] == ["id", "topic", "urgency", "language", "summary"]  # no labeler/fallback
     assert entry["additionalProperties"] is False and spec.schema["additionalProperties"] is False
     assert request["modelId"] == config.model_id
@@ -95,14 +97,35 @@ def test_native_output_models_are_recognised_behind_any_inference_profile() -> N
 
 
 def test_everything_the_labels_schema_accepts_an_answer_entry_accepts(config: SiuConfig) -> None:
-    entry = Draft202012Validator(answer_schema(config.topics)["properties"]["labels"]["items"])
+    entry = Draft202012Validator(answer_schema()["properties"]["labels"]["items"])
     full = Draft202012Validator(labels_schema(config.topics))
     for example in [
         {"topic": "wholesale", "urgency": "normal", "language": "zh-Hant", "summary": "Bulk price list."},
         {"topic": "other", "urgency": "urgent", "language": "und", "summary": ""},
     ]:
         assert full.is_valid({**example, "labeler": "x"}) and entry.is_valid({"id": "1", **example})
-    assert not entry.is_valid({"id": "1", "topic": "refunds", "urgency": "normal", "language": "en", "summary": "x"})
+    assert not entry.is_valid({"id": "1", "topic": "wholesale", "urgency": "high", "language": "en", "summary": "x"})
+    # A topic outside the taxonomy passes the shape the model reads, not the labels schema the code checks.
+    outside = {"topic": "refunds", "urgency": "normal", "language": "en", "summary": "x"}
+    assert entry.is_valid({"id": "1", **outside}) and not full.is_valid({**outside, "labeler": "x"})
+
+
+def test_each_topic_name_is_billed_once(spec: PromptSpec, config: SiuConfig) -> None:
+    schema = json.dumps(spec.schema)
+    for name in config.taxonomy:
+        assert spec.system.count(f"{name}:") == 1 and name not in schema, name
+    assert "else normal" not in spec.system  # the schema's urgency enum says the other level
+
+
+def test_a_topic_more_costs_its_line_once() -> None:
+    model = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
+    topics: dict[str, tuple[str, tuple[str, ...]]] = {"orders": ("Order status and delivery.", ())}
+    small, big = PromptSpec.build(model, topics), PromptSpec.build(model, {**topics, "gift_cards": (
+        "Gift cards and vouchers.", ())})
+    line = "\ngift_cards: Gift cards and vouchers."
+    assert len(big.system) - len(small.system) == len(line) and big.schema == small.schema
+    # in the request body the line break is JSON-escaped
+    assert overhead_chars(big, [item("hi")]) - overhead_chars(small, [item("hi")]) == len(json.dumps(line)) - 2
 
 
 def test_customer_text_travels_only_inside_its_numbered_tag(spec: PromptSpec) -> None:

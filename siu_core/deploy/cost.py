@@ -60,7 +60,7 @@ MEASURED: dict[str, float] = {
     "poll_unchanged_read_units": 2,
     # characters the model reads for a typical message alone in its call (system prompt, the answer
     # schema, the tagged message), and of the labels it answers.
-    "prompt_chars": 1088,
+    "prompt_chars": 974,
     "answer_chars": 144,
 }
 
@@ -125,10 +125,12 @@ ASSUMPTIONS: dict[str, float] = {
 }
 
 #: Tokens one label call sends and receives: the measured request of a message alone in its call
-#: (1,088 characters at 3.5 a token; the default model, Claude Haiku 4.5, answers through native
-#: structured output, so no forced tool adds its hidden system prompt). A batch shares the prompt, so
-#: busy hours cost less than this. ``make bench`` (bench/labeler.py) keeps the figure current.
-LABEL_INPUT_TOKENS = 311
+#: (974 characters at 3.5 a token: the system prompt 495, the answer schema 381, the tagged message
+#: 98; the default model, Claude Haiku 4.5, answers through native structured output, so no forced
+#: tool adds its hidden system prompt; what Bedrock may add around the schema is not published, so
+#: not counted). A batch shares the prompt, so busy hours cost less than this. ``make bench``
+#: (bench/labeler.py) keeps the figure current.
+LABEL_INPUT_TOKENS = 279
 LABEL_OUTPUT_TOKENS = 42
 #: An open tab's polling schedule (siu_core/ui/live.js, the same names): seconds after a change, growth
 #: per poll that finds nothing new, the longest wait.

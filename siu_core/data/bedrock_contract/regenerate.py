@@ -80,7 +80,7 @@ CALLS: dict[str, list[Call]] = {
     "partial": [
         Call((0, 1), {"labels": [
             entry("1", "returns_refunds", "normal", "de", "Wants to return a grinder that arrived scratched."),
-            entry("2", "refunds", "urgent", "id", "Payment taken twice; asks for help."),  # topic outside the enum
+            entry("2", "refunds", "urgent", "id", "Payment taken twice; asks for help."),  # not in the taxonomy
         ]}),
         Call((1,), {"labels": [
             entry("1", "billing_payments", "urgent", "id", "Payment taken twice; asks for help quickly."),
@@ -99,7 +99,7 @@ CALLS: dict[str, list[Call]] = {
     "malformed": [
         # fields missing
         Call((0,), {"labels": [{"id": "1", "topic": "returns_refunds", "urgency": "normal"}]}),
-        # a topic outside the taxonomy's enum
+        # a topic outside the taxonomy (the code checks it; the schema the model reads has no topic enum)
         Call((0,), {"labels": [entry("1", "refunds", "normal", "pt", "Wants a refund for a broken mug.")]},
              resample=True),
         # an urgency outside the enum and a field the schema forbids
