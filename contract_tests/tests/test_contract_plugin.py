@@ -59,7 +59,8 @@ def test_channels_can_be_repeated_or_comma_separated(pytester: pytest.Pytester, 
         "-p", "siu_contract", "--siu-channel", "fakechat,otherchat", "--siu-channel", "fakechat", "-k", "load"
     )
     assert sorted(outcomes(reprec)) == [
-        "fakechat::load", "fakechat::load.secrets", "otherchat::load", "otherchat::load.secrets",
+        "fakechat::load", "fakechat::load.display", "fakechat::load.secrets",
+        "otherchat::load", "otherchat::load.display", "otherchat::load.secrets",
     ]
 
 
