@@ -13,5 +13,6 @@ DISPLAY: dict[str, Any] = {
         "4.9 0 8.5-3.5 8.5-8S16.9 3.5 12 3.5z",
     ],
     "icon_solid": ["M7.5 13.5l3-3.2 2.2 1.8 3.8-2.6-3 3.2-2.2-1.8z"],
-    "human_agent_note": "Meta allows it only for a person answering the customer: no promotions or automated messages.",
+    "human_agent_note": "Meta allows it only for a person answering the customer, with no promotions or "
+                        "automated messages.",
 }

@@ -12,5 +12,6 @@ DISPLAY: dict[str, Any] = {
         "M8.2 12a3.8 3.8 0 1 0 7.6 0a3.8 3.8 0 1 0-7.6 0z",
         "M16.6 7.4h.01",  # a dot: the round line cap draws it
     ],
-    "human_agent_note": "Meta allows it only for a person answering the customer: no promotions or automated messages.",
+    "human_agent_note": "Meta allows it only for a person answering the customer, with no promotions or "
+                        "automated messages.",
 }
