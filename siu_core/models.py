@@ -383,6 +383,12 @@ class AttachmentSupport(Model):
         return None
 
 
+#: SVG path data: commands and numbers only (``M3 4h16v11H9l-5 4z``).
+ICON_PATH_PATTERN = r"^[MmZzLlHhVvCcSsQqTtAa0-9eE.,+\- ]{1,1000}$"
+#: All of an icon's path data together: a small line drawing, not an embedded picture.
+ICON_MAX_CHARS = 1500
+
+
 class ChannelInfo(Model):
     """What the core needs to know about a channel, reported by the plugin's ``channel_info`` hook."""
 
@@ -406,6 +412,27 @@ class ChannelInfo(Model):
     secret_patterns: dict[str, str] = {}
     #: The files the plugin's ``send_reply`` sends (contract 1.4); None: it sends none, the composer hides the button.
     attachments: AttachmentSupport | None = None
+    # How the inbox shows the channel (contract 1.4, all optional; the web UI falls back to generic ones).
+    #: The name teammates know the channel by in the inbox, when shorter than ``display_name``; None: that one.
+    short_name: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    #: The colour of the channel's icon, ``#rrggbb`` (at least 3:1 on white: the contract suite checks).
+    accent_color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] | None = None
+    #: The icon: SVG path data in a 24x24 box, stroked (``icon``) and filled (``icon_solid``); both
+    #: empty: a generic speech bubble. Path data only (no markup), so a plugin cannot inject anything.
+    icon: list[Annotated[str, Field(pattern=ICON_PATH_PATTERN)]] = []
+    icon_solid: list[Annotated[str, Field(pattern=ICON_PATH_PATTERN)]] = []
+    #: The composer's wording: what the platform allows once only a template may go out, where
+    #: teammates find an approved template's name, and the rule of the human-agent period.
+    template_only_note: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    template_help: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    human_agent_note: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+
+    @model_validator(mode="after")
+    def _icon_is_small(self) -> ChannelInfo:
+        size = sum(len(d) for d in (*self.icon, *self.icon_solid))
+        if size > ICON_MAX_CHARS:
+            raise ValueError(f"the icon's path data is {size} characters; at most {ICON_MAX_CHARS}")
+        return self
 
     @field_validator("secret_patterns")
     @classmethod

@@ -1,7 +1,9 @@
 """The core knows no platform: no module under ``siu_core`` names one; the plugins declare what is theirs.
 
 Platform knowledge lives in the plugins as data the core reads (``ChannelInfo.secret_patterns`` for the
-cassette scans, ``display_name``, ``simulate_webhook`` for scenarios). The few exceptions below are listed
+cassette scans, ``display_name`` and the inbox's display fields, ``simulate_webhook`` for scenarios).
+The inbox page counts as core: its JavaScript, HTML and CSS get every channel's name, icon, colour and
+reply-window wording from ``GET /api/me`` (``siu_core/ui/channels.js``). The few exceptions below are listed
 with their reason, and the list can only shrink: an exception that no longer names a platform fails too.
 """
 
@@ -20,8 +22,18 @@ EXCEPTIONS: dict[str, str] = {
 }
 
 
+#: What the core is written in: Python, and the inbox page's scripts, markup and styles.
+SOURCE_SUFFIXES = {".py", ".js", ".html", ".css"}
+#: Vendored third-party files, checked by their own project (and naming no platform today).
+VENDORED = {"ui/chartjs.js"}
+
+
 def core_modules() -> list[Path]:
-    return sorted(p for p in CORE.rglob("*.py") if "__pycache__" not in p.parts)
+    return sorted(
+        p for p in CORE.rglob("*")
+        if p.suffix in SOURCE_SUFFIXES and "__pycache__" not in p.parts
+        and p.relative_to(CORE).as_posix() not in VENDORED
+    )
 
 
 def naming_lines(path: Path) -> list[str]:
@@ -48,3 +60,9 @@ def test_every_exception_is_still_needed() -> None:
 def test_the_check_would_catch_a_platform_name() -> None:
     assert PLATFORM.search('base = {"WhatsApp": 659}') and PLATFORM.search("https://graph.facebook.com/v25.0")
     assert not PLATFORM.search("channel.info.display_name")
+
+
+def test_the_inbox_page_is_checked() -> None:
+    checked = {p.relative_to(CORE).as_posix() for p in core_modules()}
+    assert {"ui/channels.js", "ui/composer.js", "ui/index.html", "ui/app.css"} <= checked
+    assert "ui/chartjs.js" not in checked

@@ -48,6 +48,9 @@ def test_expired_tokens_and_people_off_the_roster_are_refused(inbox) -> None:
 def test_me_shows_roster_facts_and_the_live_load(inbox) -> None:
     deliver([inbound("m1", "Where is my order?")], inbox.config)
     me = call("GET", "/api/me", token=token_for("ana")).body
+    channels = me.pop("channels")  # every installed channel's display data, from its plugin
+    assert channels["whatsapp"]["name"] == "WhatsApp" and channels["whatsapp"]["accent_color"] == "#17803d"
+    assert channels["facebook"]["name"] == "Messenger"  # the short name, not "Facebook Messenger"
     assert me == {"id": "ana", "role": "agent", "name": "Ana", "teams": ["care"], "status": "available",
                   "on_roster": True, "open_threads": 1, "time_zone": "Asia/Singapore",
                   "topics": inbox.config.topics, "all_teams": sorted(inbox.config.teams)}

@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from siu_contract.checks import ContractViolation
 from siu_contract.checks import acknowledge as ak
 from siu_contract.checks import attachments as at
+from siu_contract.checks import display as dp
 from siu_contract.checks import handshake as hs
 from siu_contract.checks import hygiene as hy
 from siu_contract.checks import load as ld
@@ -29,7 +30,7 @@ from siu_contract.target import ChannelUnderTest
 #: Hook -> the checks that exercise it. ``tests/test_hook_docs.py`` fails when a hook of the contract
 #: has no entry here, or an entry names a check the suite never schedules: a new hook needs a case.
 HOOK_CHECKS: dict[str, tuple[Callable[..., None], ...]] = {
-    "channel_info": (ld.check_load, ld.check_secrets),
+    "channel_info": (ld.check_load, ld.check_secrets, dp.check_display),
     "handshake": (hs.check_valid, hs.check_refused, hs.check_wrong_secret, hs.check_empty, hs.check_unsupported),
     "verify_signature": (sg.check_valid, sg.check_tampered, sg.check_wrong_secret, sg.check_missing_header,
                          sg.check_invalid, sg.check_escaped_unicode),
@@ -120,6 +121,7 @@ def plan_checks(t: ChannelUnderTest) -> list[PlannedCheck]:
     p = Planner(t)
     m = t.manifest
     p.checks.append(PlannedCheck("load.secrets", functools.partial(ld.check_secrets, m, t.registry, t.name)))
+    p.checks.append(PlannedCheck("load.display", functools.partial(dp.check_display, t.registry, t.name)))
 
     spec = m.handshake
     if spec.unsupported is not None:

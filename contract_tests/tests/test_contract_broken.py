@@ -63,6 +63,7 @@ def ids(*names: str) -> set[str]:
         ),
         pytest.param("WrongVersionChannel", "load", ["load"], id="version-not-the-distribution's"),
         pytest.param("MisspelledHookChannel", "load or manifest", ["load"], id="misspelled-hook"),
+        pytest.param("PaleAccentChannel", "load", ["load.display"], id="accent-colour-too-pale"),
     ],
 )
 def test_broken_channel_fails_its_check(

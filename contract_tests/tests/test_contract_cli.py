@@ -33,7 +33,7 @@ def test_a_passing_channel_exits_0_with_json_counts(runner: CliRunner, fake_site
     data = json.loads(result.stdout)
     assert data["ok"] is True and data["pytest_exit_status"] == 0
     assert [(c["name"], c["passed"], c["failed"], c["skipped"]) for c in data["channels"]] == [
-        ("fakechat", 54, 0, 4)  # skipped: templates (1.2), acknowledge (1.3), the edit and deletion shapes
+        ("fakechat", 55, 0, 4)  # skipped: templates (1.2), acknowledge (1.3), the edit and deletion shapes
     ]
 
 
@@ -44,7 +44,7 @@ def test_any_failing_channel_exits_1_with_a_per_channel_table(runner: CliRunner,
     assert result.exit_code == 1
     rows = {line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:6]]
             for line in result.stdout.splitlines() if line.startswith("│")}
-    assert rows == {"fakechat": ["17", "0", "0", "pass"], "tampered": ["9", "8", "0", "FAIL"]}
+    assert rows == {"fakechat": ["18", "0", "0", "pass"], "tampered": ["10", "8", "0", "FAIL"]}
 
 
 def test_help_explains_the_exit_codes() -> None:

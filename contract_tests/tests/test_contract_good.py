@@ -17,7 +17,7 @@ def test_good_channel_passes_every_check(pytester: pytest.Pytester, fake_site: F
     assert sorted(result) == sorted(
         f"fakechat::{name}"
         for name in [
-            "manifest", "load", "load.secrets", "attachments.never_given",
+            "manifest", "load", "load.secrets", "load.display", "attachments.never_given",
             "handshake[valid]", "handshake[refused-1]", "handshake[refused-2]", "handshake[refused-3]",
             "handshake[wrong-secret]", "handshake[empty]",
             "signature[text]", "signature[batch]", "signature[unicode]",

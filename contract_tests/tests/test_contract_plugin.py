@@ -26,7 +26,7 @@ def test_one_line_in_a_plugin_repository_runs_every_check(pytester: pytest.Pytes
     assert result.pop("test_fakechat_contract.py::fakechat::acknowledge") == "skipped"  # optional hook (1.3)
     for shape in ("edit", "deletion"):  # not on the fake platform: skipped with the manifest's reason
         assert result.pop(f"test_fakechat_contract.py::fakechat::normalize.shape[{shape}]") == "skipped"
-    assert len(result) == 57 and set(result.values()) == {"passed"}  # 1.4 added attachments.never_given
+    assert len(result) == 58 and set(result.values()) == {"passed"}  # 1.4 added attachments.never_given, load.display
     assert "test_fakechat_contract.py::fakechat::normalize[batch]" in result
 
 
@@ -59,7 +59,8 @@ def test_channels_can_be_repeated_or_comma_separated(pytester: pytest.Pytester, 
         "-p", "siu_contract", "--siu-channel", "fakechat,otherchat", "--siu-channel", "fakechat", "-k", "load"
     )
     assert sorted(outcomes(reprec)) == [
-        "fakechat::load", "fakechat::load.secrets", "otherchat::load", "otherchat::load.secrets",
+        "fakechat::load", "fakechat::load.display", "fakechat::load.secrets",
+        "otherchat::load", "otherchat::load.display", "otherchat::load.secrets",
     ]
 
 

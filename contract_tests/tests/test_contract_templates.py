@@ -54,7 +54,7 @@ def test_a_plugin_with_the_hook_passes_through_its_cassette(pytester: pytest.Pyt
     fake_site.install("TemplatesChannel", edit=with_case(EXPECTED), files={"cassettes/templates_list.yaml": CASSETTE})
     reprec = run_suite(pytester, "-k", "templates or load")
     assert outcomes(reprec) == {
-        "fakechat::load": "passed", "fakechat::load.secrets": "passed",
+        "fakechat::load": "passed", "fakechat::load.secrets": "passed", "fakechat::load.display": "passed",
         "fakechat::templates[list]": "passed", "fakechat::hygiene[cassettes/templates_list.yaml]": "passed",
     }
 

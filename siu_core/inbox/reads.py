@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from siu_core import sla
 from siu_core.errors import UnknownChannel
-from siu_core.inbox import authz, notes, views
+from siu_core.inbox import authz, channel_display, notes, views
 from siu_core.inbox.errors import forbidden, invalid, not_found
 from siu_core.store import assignments, ddb, keys, loadcount, messages, roster, threads
 
@@ -41,6 +41,8 @@ def me(services: InboxServices, actor: Actor) -> dict[str, Any]:
         # What the UI offers in its pickers (label corrections, the roster editor's teams).
         "topics": services.config.topics,
         "all_teams": sorted(services.config.teams),
+        # How each installed channel looks in the inbox (the plugins' display data): see channel_display.
+        "channels": channel_display.channels_view(services.channels),
     }
 
 

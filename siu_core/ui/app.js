@@ -3,6 +3,7 @@
 
 import { RosterEditor } from "./admin.js";
 import { api, beginPollRound, changedAnswerCount, claims, endPollRound, forgetToken, fullAnswerCount, takeTokenFromUrl, token, whenSignedOut } from "./api.js";
+import { setChannels } from "./channels.js";
 import { h, icon, replace } from "./dom.js";
 import { explain, say } from "./feedback.js";
 import { fullTime } from "./format.js";
@@ -372,6 +373,7 @@ async function boot() {
     signedOut({ code: "unreachable", message: explain(err) });
     return;
   }
+  setChannels(state.me.channels);
   buildShell(state.me);
   if (!window.location.hash || window.location.hash === "#" || window.location.hash === "#/queue") await land();
   state.route = { view: null, list: null, thread: null };

@@ -6,7 +6,8 @@
 import { api, newIdempotencyKey } from "./api.js";
 import { customerText, h, icon, replace } from "./dom.js";
 import { errorBox, say, showError } from "./feedback.js";
-import { actorName, channelLabel, channelName, clock, duration, parseTime, since } from "./format.js";
+import { channelInfo, channelLabel, channelName } from "./channels.js";
+import { actorName, clock, duration, parseTime, since } from "./format.js";
 import { AttachmentPicker } from "./attach.js";
 import { SavedReplies } from "./saved.js";
 
@@ -21,8 +22,10 @@ const KEY_SPENT = new Set([
   "channel_cannot_attach",
 ]);
 
-function windowNote(win, now) {
+/** What the reply window allows now, in the channel's own words (its plugin's display data). */
+function windowNote(win, channel, now) {
   if (!win) return null;
+  const words = channelInfo(channel);
   const until = (text) => {
     const t = parseTime(text);
     return t ? `${clock(text, now)} (${duration(t.getTime() - now)} left)` : "";
@@ -35,12 +38,12 @@ function windowNote(win, now) {
     case "human_agent":
       return {
         level: "notice",
-        text: `The 24-hour window has passed. Your reply goes out with Meta's HUMAN_AGENT tag, allowed until ${until(win.human_agent && win.human_agent.until)}: answer the customer yourself; no promotions or automated messages.`,
+        text: `The ${words.window_name} has passed. Your reply goes out with the HUMAN_AGENT tag, allowed until ${until(win.human_agent && win.human_agent.until)}: ${words.human_agent_note}`,
       };
     case "template_only":
       return {
         level: "notice",
-        text: `The 24-hour window closed ${win.open_until ? since(win.open_until, now) : ""}. WhatsApp only accepts an approved template until the customer writes again.`,
+        text: `The ${words.window_name} closed ${win.open_until ? since(win.open_until, now) : ""}. ${words.template_only_note}`,
       };
     default:
       return { level: "blocked", text: `${capitalise(win.explanation || "The reply window is closed")}. You cannot reply until the customer writes again.` };
@@ -126,7 +129,7 @@ export class Composer {
 
   refreshNote() {
     if (!this.noteEl || !this.thread) return;
-    const note = windowNote(this.thread.window, Date.now());
+    const note = windowNote(this.thread.window, this.thread.channel, Date.now());
     if (note) this.noteEl.lastChild.textContent = ` ${note.text}`;
   }
 
@@ -150,7 +153,7 @@ export class Composer {
       replace(this.el, title, h("p", { class: "window-note window-blocked" }, icon("alert"), ` The ${channelName(t.channel)} plugin is not installed on this inbox, so replies cannot be sent.`), this.errorEl);
       return;
     }
-    const note = windowNote(win, Date.now());
+    const note = windowNote(win, t.channel, Date.now());
     this.noteEl = h("p", { class: `window-note window-${note.level}`, "data-window": win.state },
       icon(note.level === "info" ? "clock" : "alert"), ` ${note.text}`);
     const allowed = new Set(win.allowed || []);
@@ -253,7 +256,7 @@ export class Composer {
       drawParams(templates[0].param_count || 0);
     } else {
       fields.push(
-        h("p", { class: "muted small" }, "No approved templates are listed for this inbox: type the name and language of a template approved in WhatsApp Manager."),
+        h("p", { class: "muted small" }, `No approved templates are listed for this inbox: ${channelInfo(this.thread.channel).template_help}`),
         h("label", { for: "template-free-name" }, "Template name"), h("input", { id: "template-free-name", required: true, maxlength: 512 }),
         h("label", { for: "template-free-language" }, "Language code"), h("input", { id: "template-free-language", required: true, maxlength: 20, placeholder: "en_US" }));
       const count = h("input", { id: "template-free-count", type: "number", min: 0, max: 20, value: 0 });

@@ -5,7 +5,8 @@
 import { api } from "./api.js";
 import { busyWhile, customerText, h, replace } from "./dom.js";
 import { errorBox, say, showError } from "./feedback.js";
-import { channelName, clock, topicName } from "./format.js";
+import { channelName } from "./channels.js";
+import { clock, topicName } from "./format.js";
 
 const REASONS = {
   same_phone: "same phone number",

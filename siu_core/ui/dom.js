@@ -63,22 +63,8 @@ export function srOnly(text) {
   return h("span", { class: "sr-only" }, text);
 }
 
-// Icons: our own simple 24x24 line drawings (shapes, not the platforms' trademarks).
+// Icons: our own simple 24x24 line drawings. The channels' icons come from their plugins (channels.js).
 const ICONS = {
-  whatsapp: [
-    ["path", { d: "M20.5 11.6a8.5 8.5 0 0 1-12.6 7.5L3.5 20.5l1.4-4.2A8.5 8.5 0 1 1 20.5 11.6z" }],
-    ["path", { d: "M9.2 8.2c-.4 2.6 2.6 6.2 5.9 6.3l1.1-1.4-1.9-1-.9.7a5 5 0 0 1-2.3-2.3l.7-.9-1-1.9z", fill: "currentColor" }],
-  ],
-  facebook: [
-    ["path", { d: "M12 3.5c-4.9 0-8.5 3.5-8.5 8 0 2.4 1 4.5 2.8 6V21l3.1-1.7c.8.2 1.7.3 2.6.3 4.9 0 8.5-3.5 8.5-8S16.9 3.5 12 3.5z" }],
-    ["path", { d: "M7.5 13.5l3-3.2 2.2 1.8 3.8-2.6-3 3.2-2.2-1.8z", fill: "currentColor" }],
-  ],
-  instagram: [
-    ["rect", { x: 4, y: 4, width: 16, height: 16, rx: 4.5 }],
-    ["circle", { cx: 12, cy: 12, r: 3.8 }],
-    ["circle", { cx: 16.6, cy: 7.4, r: 0.9, fill: "currentColor", stroke: "none" }],
-  ],
-  telegram: [["path", { d: "M21 4 3 11.2l5.8 2L11 19l3-4 5 4z M8.8 13.2 17 7.5" }]],
   chat: [["path", { d: "M4 5h16v11H9l-5 4z" }]],
   check: [["path", { d: "M5 12.5l4.5 4.5L19 7.5" }]],
   checks: [["path", { d: "M2.5 12.5l4.5 4.5 9.5-9.5 M11.5 16.5l.5.5 9.5-9.5" }]],
@@ -98,11 +84,17 @@ const ICONS = {
   bell: [["path", { d: "M6 16V11a6 6 0 0 1 12 0v5l1.5 2h-15z M10 20.5a2 2 0 0 0 4 0" }]],
 };
 
-/** An inline SVG icon; with a label it is announced ("WhatsApp"), without one it is decoration. */
+/** An inline SVG icon; with a label it is announced ("Attach a file"), without one it is decoration. */
 export function icon(name, label = "") {
+  const known = ICONS[name] ? name : "chat";
+  return drawIcon(`icon icon-${known}`, ICONS[known], label);
+}
+
+/** An inline SVG drawn from parts ([tag, attributes]) in a 24x24 box: the named icons and the channels' own. */
+export function drawIcon(className, parts, label = "") {
   const svg = document.createElementNS(SVG_NS, "svg");
   svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("class", `icon icon-${ICONS[name] ? name : "chat"}`);
+  svg.setAttribute("class", className);
   svg.setAttribute("fill", "none");
   svg.setAttribute("stroke", "currentColor");
   svg.setAttribute("stroke-width", "1.8");
@@ -118,7 +110,7 @@ export function icon(name, label = "") {
   } else {
     svg.setAttribute("aria-hidden", "true");
   }
-  for (const [tag, attrs] of ICONS[name] || ICONS.chat) {
+  for (const [tag, attrs] of parts) {
     const part = document.createElementNS(SVG_NS, tag);
     for (const [k, v] of Object.entries(attrs)) part.setAttribute(k, String(v));
     svg.append(part);

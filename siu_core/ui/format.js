@@ -1,12 +1,5 @@
 // Pure formatting: times, durations, names. No DOM, no network, so every view says things the same way.
 
-export const CHANNELS = Object.freeze({
-  whatsapp: "WhatsApp",
-  facebook: "Messenger",
-  instagram: "Instagram",
-  telegram: "Telegram",
-});
-
 export const KINDS = Object.freeze({
   text: "Text",
   image: "Image",
@@ -33,17 +26,6 @@ export const DELIVERY = Object.freeze({
   played: "Played",
   failed: "Failed",
 });
-
-/** The channel's name as teammates know it. */
-export function channelName(channel) {
-  return CHANNELS[channel] || String(channel || "unknown channel");
-}
-
-/** The channel and the business account a thread came in on, e.g. "WhatsApp · Support". */
-export function channelLabel(t) {
-  const name = t && t.account && t.account.name;
-  return name ? `${channelName(t.channel)} · ${name}` : channelName(t && t.channel);
-}
 
 /** A Date from the API's RFC 3339 text (which may carry microseconds), or null. */
 export function parseTime(text) {

@@ -52,7 +52,7 @@ function deliveryLine(delivery) {
 function attachmentView(att, index, text) {
   const type = String(att.type || "file");
   const label = KINDS[type] || type;
-  // WhatsApp repeats an image's caption as the message text: show it once.
+  // Some platforms repeat an image's caption as the message text: show it once.
   const caption = att.caption && att.caption !== text ? h("figcaption", { dir: "auto" }, customerText(att.caption)) : null;
   const meta = [att.filename, att.mime_type, size(att.media_size)].filter(Boolean).join(" · ");
   if (att.media_url) {
@@ -118,7 +118,7 @@ function storyView(story) {
     story.kind === "mention" ? " Open the story that mentions you" : " Open the story this replies to"));
 }
 
-/** A completed form's answers (WhatsApp Flows), field by field. */
+/** A completed form's answers (a platform's in-chat form), field by field. */
 function formView(interaction) {
   const fields = interaction && interaction.kind === "flow_reply" ? interaction.fields : null;
   const entries = fields && typeof fields === "object" ? Object.entries(fields) : [];

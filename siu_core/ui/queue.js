@@ -4,7 +4,8 @@
 import { api, fullAnswerCount } from "./api.js";
 import { busyWhile, customerText, h, icon, isolated, replace, srOnly } from "./dom.js";
 import { explain, say } from "./feedback.js";
-import { channelLabel, customerHandle, firstLine, languageName, topicName } from "./format.js";
+import { channelIcon, channelLabel } from "./channels.js";
+import { customerHandle, firstLine, languageName, topicName } from "./format.js";
 import { sinceEl, slaEl } from "./live.js";
 
 /** The section key of a queue from GET /api/queues (the same keys sections() uses). */
@@ -201,7 +202,7 @@ export class QueuePane {
     const li = h("li", { class: `row${overdue ? " row-overdue" : ""}${labels.urgency === "urgent" ? " row-urgent" : ""}${unread ? " row-unread" : ""}`, "data-id": t.id },
       h("a", { class: "row-link", href: this.hooks.href(t.id) },
         unread ? h("span", { class: "unread-dot", title: `${unread} unread` }, srOnly(`${unread} unread notification${unread > 1 ? "s" : ""}`)) : null,
-        h("span", { class: `row-icon channel-${t.channel}` }, icon(t.channel, channelLabel(t))),
+        h("span", { class: `row-icon channel-${t.channel}` }, channelIcon(t.channel, channelLabel(t))),
         h("span", { class: "row-main" },
           h("span", { class: "row-top" }, h("span", { class: "customer" }, customerText(customer)), sinceEl(t.last_inbound_at || t.opened_at)),
           h("span", { class: "row-line" }, customerText(line)),

@@ -5,7 +5,8 @@
 import { api } from "./api.js";
 import { customerText, h, replace } from "./dom.js";
 import { explain, say } from "./feedback.js";
-import { channelLabel, customerHandle, fullTime, topicName } from "./format.js";
+import { channelLabel } from "./channels.js";
+import { customerHandle, fullTime, topicName } from "./format.js";
 
 /** The search form in the top bar; submitting goes to ``#/search/<words>`` (filters ride along as ``?``). */
 export function searchBox(root) {

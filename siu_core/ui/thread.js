@@ -7,7 +7,8 @@ import { CustomerPanel } from "./customer.js";
 import { NotesPanel } from "./notes.js";
 import { busyWhile, customerText, h, icon, isolated, replace, srOnly } from "./dom.js";
 import { confirmDialog, errorBox, explain, say, showError } from "./feedback.js";
-import { actorName, channelLabel, channelName, clock, customerHandle, fullTime, languageName, topicName } from "./format.js";
+import { channelIcon, channelLabel, channelName } from "./channels.js";
+import { actorName, clock, customerHandle, fullTime, languageName, topicName } from "./format.js";
 import { sinceEl, slaEl } from "./live.js";
 import { forgetMedia, messageItem } from "./messages.js";
 import { snoozeText } from "./queue.js";
@@ -212,7 +213,7 @@ export class ThreadView {
     const who = d.assignee ? `assigned to ${d.assignee}${this.me && d.assignee === this.me.id ? " (you)" : ""}` : `unassigned, waiting in ${d.team || "a team"}'s queue`;
     this.reassignPanel = h("div", { id: "reassign-panel", class: "reassign-panel", hidden: true });
     replace(this.head,
-      h("h2", { id: "thread-title", class: "thread-title" }, icon(d.channel, channelName(d.channel)), " ", h("span", { class: "customer" }, customerText(name)),
+      h("h2", { id: "thread-title", class: "thread-title" }, channelIcon(d.channel, channelName(d.channel)), " ", h("span", { class: "customer" }, customerText(name)),
         d.customer && d.customer.name && d.customer.id ? h("span", { class: "muted customer-id" }, " ", customerText(customerHandle(d.customer))) : null),
       h("p", { class: "thread-meta" },
         h("span", { class: `tag tag-status-${d.status}` }, d.status === "open" ? "Open" : "Closed"), " ",

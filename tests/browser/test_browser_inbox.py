@@ -99,6 +99,23 @@ def test_sign_in_keeps_the_token_out_of_the_address_bar_and_shows_new_messages_w
     assert re.match(r"\(\d+\) siu inbox", page.title())
 
 
+def test_channel_names_icons_and_colours_come_from_the_plugins(page: Page, inbox: Inbox) -> None:
+    sign_in(page, inbox, "ana")
+    inbox.customer_writes("whatsapp", "Is the shop open on Sunday?", sender=customer(), name="Omar Haddad")
+    icon = row(page, "Omar Haddad").get_by_role("img", name="WhatsApp")
+    expect(icon).to_have_css("color", "rgb(23, 128, 61)", timeout=POLL_WAIT)  # the plugin's accent_color
+    drawn = page.evaluate("""async () => {
+        const ch = await import("/inbox/channels.js");  // the page's own instance: what /api/me filled in
+        const shown = (name) => {
+            const svg = ch.channelIcon(name, ch.channelName(name));
+            return [svg.getAttribute("aria-label"), svg.style.color, svg.querySelectorAll("path").length];
+        };
+        return { facebook: shown("facebook"), gone: shown("retired_chat") };
+    }""")
+    # Messenger's short name and colour; a channel whose plugin is gone: its id and the generic bubble.
+    assert drawn == {"facebook": ["Messenger", "rgb(11, 87, 208)", 2], "gone": ["retired_chat", "", 1]}
+
+
 def test_polling_pauses_while_the_tab_is_hidden(page: Page, inbox: Inbox) -> None:
     page.clock.install()
     sign_in(page, inbox, "ana")

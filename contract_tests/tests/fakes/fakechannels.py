@@ -373,6 +373,17 @@ class WrongVersionChannel(GoodChannel):
     version = "9.9.9"
 
 
+class PaleAccentChannel(GoodChannel):
+    """Declares an accent colour too light to see on the inbox's white rows (2.3:1)."""
+
+    @hookimpl
+    def channel_info(self) -> ChannelInfo:
+        """The good channel's description with a pale green icon."""
+        return ChannelInfo.model_validate(
+            {**GoodChannel.channel_info(self).model_dump(), "accent_color": "#06c755", "icon": ["M4 5h16v11H9l-5 4z"]}
+        )
+
+
 class MisspelledHookChannel(GoodChannel):
     """Carries a hook implementation that matches no hook specification."""
 

@@ -21,6 +21,7 @@ from siu_core.plugin import (
     ReplyWindowPolicy,
     hookimpl,
 )
+from siu_facebook.display import DISPLAY
 
 CHANNEL = "facebook"
 DISTRIBUTION = "siu-facebook"
@@ -81,6 +82,7 @@ def channel_info() -> ChannelInfo:
         contract_version=CONTRACT_VERSION,
         secret_fields=["app_secret", "verify_token", "access_token", "page_id"],
         settings=DEFAULT_SETTINGS,
+        display=DISPLAY,
     )
 
 

@@ -24,6 +24,7 @@ from siu_core.plugin import (
     ReplyWindowPolicy,
     hookimpl,
 )
+from siu_instagram.display import DISPLAY
 
 CHANNEL = "instagram"
 DISTRIBUTION = "siu-instagram"
@@ -116,6 +117,7 @@ def channel_info() -> ChannelInfo:
         secret_fields=["app_secret", "verify_token", "access_token", "ig_account_id"],
         optional_secret_fields=["page_id"],
         settings=DEFAULT_SETTINGS,
+        display=DISPLAY,
     )
 
 

@@ -17,6 +17,7 @@ from siu_core.plugin import (
     distribution_version,
     require_secret,
 )
+from siu_line.display import DISPLAY
 
 CHANNEL = "line"
 DISTRIBUTION = "siu-line"
@@ -77,6 +78,7 @@ def channel_info() -> ChannelInfo:
         text_length_unit="characters",
         supports_templates=False,
         attachments=ATTACHMENTS,
+        **DISPLAY,
     )
 
 

@@ -979,8 +979,12 @@ class MessagingChannel:
         secret_fields: Sequence[str],
         settings: Mapping[str, Any],
         optional_secret_fields: Sequence[str] = (),
+        display: Mapping[str, Any] | None = None,
     ) -> ChannelInfo:
-        """The plugin's ``channel_info``, taking limits, window and account field from here so they never drift."""
+        """The plugin's ``channel_info``, taking limits, window and account field from here so they never drift.
+
+        ``display`` holds the plugin's ``ChannelInfo`` display fields (name, icon, colour, wording).
+        """
         return ChannelInfo(
             name=self.profile.channel,
             display_name=display_name,
@@ -996,6 +1000,7 @@ class MessagingChannel:
             text_length_unit=self.profile.text_unit,
             supports_templates=False,
             attachments=self.profile.attachments,
+            **(display or {}),
         )
 
     def platform_base_url(self, settings: Mapping[str, Any]) -> str:

@@ -17,6 +17,7 @@ from siu_core.plugin import (
     distribution_version,
     require_secret,
 )
+from siu_telegram.display import DISPLAY
 
 CHANNEL = "telegram"
 DISTRIBUTION = "siu-telegram"
@@ -79,6 +80,7 @@ def channel_info() -> ChannelInfo:
         supports_templates=False,
         secret_patterns=dict(SECRET_PATTERNS),
         attachments=ATTACHMENTS,
+        **DISPLAY,
     )
 
 

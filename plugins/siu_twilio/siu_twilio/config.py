@@ -17,6 +17,7 @@ from siu_core.plugin import (
     distribution_version,
     require_secret,
 )
+from siu_twilio.display import DISPLAY
 
 CHANNEL = "twilio"
 DISTRIBUTION = "siu-twilio"
@@ -86,6 +87,7 @@ def channel_info() -> ChannelInfo:
         text_length_unit="characters",
         supports_templates=True,
         attachments=ATTACHMENTS,
+        **DISPLAY,
     )
 
 

@@ -18,6 +18,7 @@ from siu_core.plugin import (
     ReplyWindowPolicy,
     distribution_version,
 )
+from siu_whatsapp.display import DISPLAY
 
 CHANNEL = "whatsapp"
 DISTRIBUTION = "siu-whatsapp"
@@ -83,6 +84,7 @@ def channel_info() -> ChannelInfo:
         text_length_unit="characters",
         supports_templates=True,
         attachments=ATTACHMENTS,
+        **DISPLAY,
     )
 
 
