@@ -14,6 +14,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal, NotRequired, TypedDict
 
+#: The version of the event and queue message schemas (``schemas/``); :mod:`siu_core.models` uses it too.
+EVENT_SCHEMA_VERSION: Literal["1"] = "1"
+
 
 class ParticipantData(TypedDict):
     """A customer, as :class:`~siu_core.models.Participant` dumps it (absent keys are None)."""

@@ -23,7 +23,8 @@ from pydantic import (
     model_validator,
 )
 
-EVENT_SCHEMA_VERSION: Literal["1"] = "1"
+from siu_core.event_data import EVENT_SCHEMA_VERSION
+
 CHANNEL_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 BCP47_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$|^und$"
 

@@ -36,6 +36,8 @@ def test_each_new_channel_gets_a_function_url_a_secret_with_its_fields_and_its_s
         assert function["FunctionUrlConfig"] == {"AuthType": "NONE"}
         assert function["Environment"]["Variables"]["SIU_CHANNEL"] == name
         assert function["Environment"]["Variables"]["SIU_CHANNEL_SETTINGS"] == {"Ref": f"{stem}Settings"}
+        # pydantic's plugin discovery (a scan of every distribution at cold start) is off in the connector.
+        assert function["Environment"]["Variables"]["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
         assert outputs[f"{stem}WebhookUrl"]["Value"] == {"Fn::GetAtt": [f"{stem}ConnectorFunctionUrl", "FunctionUrl"]}
         secret = outputs[f"{stem}SecretName"]  # a SecureString `siu deploy` creates (CloudFormation cannot)
         assert secret["Value"] == {"Fn::Sub": "/${NamePrefix}/secrets/" + name}

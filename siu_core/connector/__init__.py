@@ -7,4 +7,15 @@
 - :mod:`~siu_core.connector.queue`: bodies -> SendMessageBatch calls, with retries;
 - :mod:`~siu_core.connector.signature`: the signature check, re-reading a rotated secret once;
 - :mod:`~siu_core.connector.settings`: the deployment's settings overrides (`$SIU_CHANNEL_SETTINGS`).
+
+Importing this package switches pydantic's plugin discovery off for the process unless the environment
+says otherwise: it scans every installed distribution's entry points the first time a model is built
+(tens of milliseconds of a connector's cold start), and siu uses no pydantic plugin. The deployed
+connector sets ``PYDANTIC_DISABLE_PLUGINS`` in its environment too.
 """
+
+import os
+
+#: pydantic reads this when it first builds a model (pydantic.plugin._loader), so it must be set before.
+PYDANTIC_PLUGINS_ENV = "PYDANTIC_DISABLE_PLUGINS"
+os.environ.setdefault(PYDANTIC_PLUGINS_ENV, "__all__")

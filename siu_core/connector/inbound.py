@@ -11,20 +11,29 @@ the channel's ``public_url`` setting replaces scheme, host and path; the request
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from siu_core import obs
 from siu_core.errors import ConfigError
-from siu_core.models import Acknowledgement, Event, InboundRequest
 
 if TYPE_CHECKING:
+    from siu_core.models import Event, InboundRequest
     from siu_core.plugins import Channel
+
+
+class Answer(NamedTuple):
+    """The HTTP answer to a queued webhook: a plugin's validated ``Acknowledgement``, or the core's own."""
+
+    status: int
+    body: str
+    content_type: str
+
 
 #: The channel setting that names the public webhook URL when a proxy or custom domain fronts it.
 PUBLIC_URL_SETTING = "public_url"
 #: The core's own answer to a queued webhook, when the plugin has none.
-PLAIN = Acknowledgement(status=200, body="EVENT_RECEIVED", content_type="text/plain")
+PLAIN = Answer(200, "EVENT_RECEIVED", "text/plain")
 #: Schemes a webhook URL can have (``x-forwarded-proto`` is read only when it says one of these).
 SCHEMES = ("https", "http")
 
@@ -85,18 +94,21 @@ def addressed_url(event: Mapping[str, Any]) -> str:
 def inbound_request(event: Mapping[str, Any], method: str, headers: Mapping[str, str], body: bytes,
                     settings: Mapping[str, Any]) -> InboundRequest:
     """The request the plugin's hooks see: its public URL, and its form parsed when the body is one."""
+    from siu_core.models import InboundRequest  # only for plugins whose hooks read the request
+
     url = with_public_url(addressed_url(event), settings)
     return InboundRequest.received(method=method, url=url, headers=headers, body=body)
 
 
 def acknowledgement(channel: Channel, request: InboundRequest, events: Sequence[Event],
-                    settings: Mapping[str, Any]) -> Acknowledgement:
+                    settings: Mapping[str, Any]) -> Answer:
     """The answer to a queued webhook: the plugin's, else (also when its hook fails) the plain 200.
 
     The events are safely queued when this runs: a 5xx now would only make the platform deliver again.
     """
     try:
-        return channel.acknowledge(request, events, settings) or PLAIN
+        given = channel.acknowledge(request, events, settings)
+        return PLAIN if given is None else Answer(given.status, given.body, given.content_type)
     except Exception as exc:
         obs.get_logger("connector").error("acknowledge hook failed; answering the plain 200",
                                           channel=channel.name, error=type(exc).__name__)

@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siu_core import obs
 from siu_core.connector import queue
-from siu_core.connector.bodies import event_body, event_ids
+from siu_core.connector.bodies import event_body, event_ids, queue_message
 from siu_core.connector.queue import EnqueueError
-from siu_core.models import QueueMessage, QueuePointerMessage, rfc3339
+from siu_core.event_data import utc_text
+
+if TYPE_CHECKING:
+    from siu_core.models import QueueMessage
 
 #: A queue body longer than this goes to the snapshot bucket and the queue carries a pointer to it.
 #: The 32 KiB below the SQS limit leave room for message attributes and any framing SQS counts.
@@ -31,6 +34,7 @@ def too_big(body: str) -> bool:
 
 def pointer_body(channel: str, message: QueueMessage, body: str) -> str:
     """Store one oversized event in the snapshot bucket; the queue body that points at it."""
+    from siu_core.models import QueuePointerMessage
     from siu_core.store import snapshots  # only here: most deliveries never need S3
 
     data = json.dumps(json.loads(body)["event"], ensure_ascii=True, separators=(",", ":")).encode("ascii")
@@ -52,14 +56,14 @@ def pointer_body(channel: str, message: QueueMessage, body: str) -> str:
 
 def queue_bodies(channel: str, events: Sequence[Any], received_at: datetime) -> list[str]:
     """One queue body per event: the event itself when it fits, else a pointer to its stored copy."""
-    stamp = rfc3339(received_at)
+    stamp = utc_text(received_at)
     bodies = [event_body(e, received_at, stamp) for e in events]
     big = [i for i, body in enumerate(bodies) if too_big(body)]
     if len(big) == 1:  # stored on this thread: no pool for the usual single oversized event
         i = big[0]
-        bodies[i] = pointer_body(channel, QueueMessage(event=events[i], received_at=received_at), bodies[i])
+        bodies[i] = pointer_body(channel, queue_message(events[i], received_at), bodies[i])
     elif big:
-        stored = [queue.pool().submit(pointer_body, channel, QueueMessage(event=events[i], received_at=received_at),
+        stored = [queue.pool().submit(pointer_body, channel, queue_message(events[i], received_at),
                                       bodies[i]) for i in big]
         for i, done in zip(big, stored, strict=True):
             bodies[i] = done.result()

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siu_core import obs
 from siu_core.accounts import Account, ChannelAccounts
 from siu_core.errors import MissingSignature, SignatureError
 from siu_core.event_data import event_field
-from siu_core.models import Event, HandshakeResponse, InboundRequest
-from siu_core.plugins import Channel, Headers
-from siu_core.secrets import SecretStore
+
+if TYPE_CHECKING:
+    from siu_core.models import Event, HandshakeResponse, InboundRequest
+    from siu_core.plugins import Channel, Headers
+    from siu_core.secrets import SecretStore
 
 
 @dataclass(frozen=True)

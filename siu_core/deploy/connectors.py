@@ -115,6 +115,8 @@ def channel_resources(channel: str, code_uri: str | None = None) -> dict[str, An
         "Environment": {"Variables": {
             "SIU_CHANNEL": channel,
             "SIU_CHANNEL_SETTINGS": {"Ref": f"{stem}Settings"},
+            # No scan of every distribution's entry points for pydantic plugins at cold start (siu uses none).
+            "PYDANTIC_DISABLE_PLUGINS": "__all__",
         }},
     }
     return {

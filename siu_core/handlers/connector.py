@@ -120,9 +120,10 @@ class Connector:
         except MalformedPayload as exc:
             return self._malformed(400, "malformed webhook", reason=exc.reason,
                                    content_type=headers.get("content-type"))
-        events = served_events(self.channel, self.secrets, signed, set_aside_unreadable(self.name, found, self.clock()))
+        received_at = self.clock()  # one time for the whole delivery: its unreadable items and its queue bodies
+        events = served_events(self.channel, self.secrets, signed, set_aside_unreadable(self.name, found, received_at))
         if events:
-            self.enqueue(queue_bodies(self.name, events, self.clock()), [queue_ids(e) for e in events])
+            self.enqueue(queue_bodies(self.name, events, received_at), [queue_ids(e) for e in events])
             metric("EventsEnqueued", len(events), channel=self.name)
         ids = event_ids(events)
         # One line per request: the request's metrics (EMF) ride on it.

@@ -170,7 +170,7 @@ def _message_changes(data: dict[str, Any]) -> Iterator[_Change]:
             unreadable: list[Unreadable] = []
             for key in _LIST_KEYS[name]:
                 items = _list(value, key, vpath)
-                if all(type(item) is dict for item in items):  # the usual case: nothing to set aside
+                if not items or all(type(item) is dict for item in items):  # the usual case: nothing to set aside
                     lists[key] = items
                     continue
                 # An item that is not an object keeps its place as {} (nothing reads it) so paths stay true.
@@ -290,38 +290,34 @@ def _change_events(change: _Change, people: _Directory, clock: _FallbackClock) -
     unusable = "no id, customer or readable body"
     if change.field == FIELD_MESSAGES:
         for k, msg in enumerate(change.lists["messages"]):
-            if _known_message(msg, f"{base}.messages[{k}]"):
+            if _known_message(msg, base, "messages", k):
                 who = people.participant(nonempty(msg.get("from")), nonempty(msg.get("from_user_id"))) or \
                     _single_person(change, people)
-                yield from _guard(f"{base}.messages[{k}]", unusable, msg, _message, change, msg, who, clock, "message")
+                yield _guard(base, "messages", k, unusable, msg, _message, change, msg, who, clock, "message")
         for k, status in enumerate(change.lists["statuses"]):
             if text(status.get("status")) not in STATUSES:
                 log.debug("whatsapp: ignored %s.statuses[%d]: not a delivery status", base, k)
                 continue
             who = people.participant(nonempty(status.get("recipient_id")), nonempty(status.get("recipient_user_id")))
-            yield from _guard(
-                f"{base}.statuses[{k}]", "no message id or recipient", status, _status, change, status, who, clock
-            )
+            yield _guard(base, "statuses", k, "no message id or recipient", status, _status, change, status, who, clock)
     else:
         for k, echo in enumerate(change.lists["message_echoes"]):
-            if _known_message(echo, f"{base}.message_echoes[{k}]"):
+            if _known_message(echo, base, "message_echoes", k):
                 who = people.participant(nonempty(echo.get("to")), nonempty(echo.get("to_user_id"))) or \
                     _single_person(change, people)
-                yield from _guard(
-                    f"{base}.message_echoes[{k}]", unusable, echo, _message, change, echo, who, clock, "echo"
-                )
+                yield _guard(base, "message_echoes", k, unusable, echo, _message, change, echo, who, clock, "echo")
     if change.lists["errors"]:
-        yield from _guard(
-            f"{base}.errors", "no error with a code", change.lists["errors"], _platform_errors, change, clock
-        )
+        errors = change.lists["errors"]
+        yield _guard(base, "errors", None, "no error with a code", errors, _platform_errors, change, clock)
 
 
-def _known_message(msg: dict[str, Any], path: str) -> bool:
+def _known_message(msg: dict[str, Any], base: str, key: str, k: int) -> bool:
     """Typing, system notices and future types yield nothing, quietly (they are normal traffic)."""
     kind = text(msg.get("type"))
     if kind in _ANNOTATIONS or kind in _BODY_READERS:
         return True
-    log.debug("whatsapp: ignored %s: message type %r is not a conversation message", path, (kind or "")[:40])
+    log.debug("whatsapp: ignored %s.%s[%d]: message type %r is not a conversation message", base, key, k,
+              (kind or "")[:40])
     return False
 
 
@@ -334,19 +330,25 @@ def _single_person(change: _Change, people: _Directory) -> ParticipantData | Non
 
 
 def _guard(
-    path: str, empty_reason: str, raw: Any, build: Callable[..., Event | MessageEventData | None], *args: Any
-) -> Iterator[Found]:
-    """Build one item's event; an item that cannot be read costs only itself (an Unreadable in its place)."""
+    base: str, key: str, k: int | None, empty_reason: str, raw: Any,
+    build: Callable[..., Event | MessageEventData | None], *args: Any,
+) -> Found:
+    """Build one item's event; an item that cannot be read costs only itself (an Unreadable in its place).
+
+    The item's path (``base.key[k]``, or ``base.key`` for a whole list) is written only for an Unreadable.
+    """
     try:
         event = build(*args)
     except ValidationError as exc:
         fields = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})
-        yield _unreadable(path, f"invalid {', '.join(fields) or 'values'}"[:300], raw)
-        return
+        return _unreadable(_path(base, key, k), f"invalid {', '.join(fields) or 'values'}"[:300], raw)
     if event is None:
-        yield _unreadable(path, empty_reason, raw)
-        return
-    yield event
+        return _unreadable(_path(base, key, k), empty_reason, raw)
+    return event
+
+
+def _path(base: str, key: str, k: int | None) -> str:
+    return f"{base}.{key}" if k is None else f"{base}.{key}[{k}]"
 
 
 def _message(
