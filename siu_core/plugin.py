@@ -71,6 +71,7 @@ if TYPE_CHECKING:
         UnsendEvent,
         WebhookRequest,
     )
+    from siu_core.plugin_settings import SettingValues
     from siu_core.secrets import require_secret
     from siu_core.window import WindowState, reply_window
 
@@ -131,6 +132,7 @@ _HOMES: dict[str, str] = {
     "UnsendEvent": "siu_core.models",
     "WebhookRequest": "siu_core.models",
     "require_secret": "siu_core.secrets",
+    "SettingValues": "siu_core.plugin_settings",
     "WindowState": "siu_core.window",
     "reply_window": "siu_core.window",
 }
@@ -192,6 +194,7 @@ __all__ = [
     "ReplyWindowPolicy",
     "SendError",
     "SendResult",
+    "SettingValues",
     "SignatureError",
     "SimulatedMessage",
     "SiuError",

@@ -25,9 +25,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from siu_core.accounts import ChannelAccounts, channel_accounts, flat_fields
-from siu_core.errors import ConfigError, MissingSecret
+from siu_core.errors import ConfigError, MissingSecret, PermanentSendError
 
 if TYPE_CHECKING:
+    import re
+
     from siu_core.models import ChannelInfo
 
 SECRET_PREFIX_ENV = "SIU_SECRET_PREFIX"  # noqa: S105 - a variable name, not a secret
@@ -65,11 +67,18 @@ def require_fields(name: str, secret: Mapping[str, str], fields: Sequence[str]) 
         raise MissingSecret(name, missing)
 
 
-def require_secret(secrets: Mapping[str, str], field: str, channel: str) -> str:
-    """A secret field a hook cannot work without, so every plugin fails one way: MissingSecret naming it."""
+def require_secret(secrets: Mapping[str, str], field: str, channel: str, *, shape: re.Pattern[str] | None = None,
+                   shape_of: str = "it") -> str:
+    """A secret field a hook cannot work without, so every plugin fails one way: MissingSecret naming it.
+
+    With ``shape`` (a value placed in a URL path or header), a value it does not match is refused too:
+    PermanentSendError naming the field and ``shape_of`` (what the value should be), never the value.
+    """
     value = secrets.get(field)
     if not isinstance(value, str) or not value:
         raise MissingSecret(secret_id(channel), [field])
+    if shape is not None and not shape.match(value):
+        raise PermanentSendError(f"secret field {field!r} has characters {shape_of} never has")
     return value
 
 

@@ -8,6 +8,7 @@ deployable templates) runs without the network. ``bench/deploy.py`` runs the rea
 
 from __future__ import annotations
 
+import ast
 import os
 import zipfile
 from pathlib import Path
@@ -27,7 +28,8 @@ INDEX: dict[str, tuple[str, list[str], dict[str, int]]] = {
                      for f in sorted(Path(b.__file__).resolve().parents[1].rglob("*"))
                      if f.is_file() and "__pycache__" not in f.parts}, "bin/siu": 10}),
     "siu-whatsapp": ("0.1.0", ["siu-core<0.2,>=0.1", "siu-meta<0.2,>=0.1", "requests>=2.32"],
-                     {"siu_whatsapp/__init__.py": 10}),
+                     {"siu_whatsapp/__init__.py": 10, "siu_whatsapp/contract/manifest.json": 10,
+                      "siu_whatsapp/contract/cassettes/send.yaml": 10}),
     "siu-instagram": ("0.1.0", ["siu-core<0.2,>=0.1", "siu-meta<0.2,>=0.1", "requests>=2.32"],
                       {"siu_instagram/__init__.py": 10}),
     "siu-telegram": ("0.1.0", ["siu-core<0.2,>=0.1", "requests>=2.32"], {"siu_telegram/__init__.py": 10}),
@@ -164,6 +166,9 @@ def test_unread_files_are_pruned(built: tuple[b.Result, FakePip]) -> None:
     assert (core / "slack_sdk" / "web" / "client.py").is_file()
     assert not (core / "slack_sdk" / "web" / "async_client.py").exists()
     assert not (core / "slack_sdk" / "oauth").exists() and not (core / "slack").exists()
+    for name in ("core", "connector-whatsapp"):  # the contract suite's fixtures: read from the installed plugin
+        root = result.artifacts[name].path
+        assert (root / "siu_whatsapp" / "__init__.py").is_file() and not (root / "siu_whatsapp" / "contract").exists()
 
 
 #: siu's tooling packages: no Lambda artifact may hold a file of them.
@@ -216,6 +221,8 @@ def test_what_is_pruned_cannot_be_imported_and_nothing_else_is_hit() -> None:
     assert b.pruned_module("slack") and b.pruned_module("slack.web.client")
     assert b.pruned_module("slack_sdk.web.async_client") and b.pruned_module("slack_sdk.oauth.state_store")
     assert b.pruned_module("aws_lambda_powertools.utilities.idempotency.persistence")
+    assert b.pruned_module("aws_lambda_powertools.utilities.parameters.ssm")
+    assert b.pruned_module("aws_lambda_powertools.utilities.parameters.ssm")
     for tool in TOOLING:
         assert b.pruned_module(f"siu_core.{tool}") and b.pruned_module(f"siu_core.{tool}.x")
     assert not b.pruned_module("siu_core.devices") and not b.pruned_module("siu_core.handlers.connector")
@@ -230,7 +237,11 @@ def test_the_deployable_templates_point_at_the_artifacts_and_still_lint(built: t
 
     result, _pip = built
     core = load(result.templates["core"])
-    assert core["Globals"]["Function"]["CodeUri"] == "core/"
+    assert core["Globals"]["Function"]["CodeUri"] == "core/"  # the inbox's; the slimmer functions name theirs
+    assert "CodeUri" not in core["Resources"]["InboxFunction"]["Properties"]
+    assert core["Resources"]["LabelerFunction"]["Properties"]["CodeUri"] == "core-labeler/"
+    assert core["Resources"]["DigestFunction"]["Properties"]["CodeUri"] == "core-jobs/"
+    assert core["Resources"]["SearchFunction"]["Properties"]["CodeUri"] == "core-search/"
     assert core["Resources"]["Boto3Layer"]["Properties"]["ContentUri"] == "layer-boto3/"
     conn = load(result.templates["connectors"])
     assert conn["Resources"]["WhatsappConnectorFunction"]["Properties"]["CodeUri"] == "connector-whatsapp/"
@@ -280,3 +291,79 @@ def test_the_real_build_from_pypi(tmp_path: Path) -> None:  # pragma: no cover -
     result = b.run(b.plan(["whatsapp"], tmp_path))
     assert (result.artifacts["core"].path / "pydantic_core").is_dir()
     assert list((result.artifacts["core"].path / "pydantic_core").glob("*cpython-314-aarch64-linux-gnu.so"))
+
+
+def _imports(path: Path, module: str) -> set[str]:
+    """Every module a file imports, at any depth of its code (lazy imports too), but not under TYPE_CHECKING."""
+    found: set[str] = set()
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+
+    class Visitor(ast.NodeVisitor):
+        def visit_If(self, node: ast.If) -> None:
+            if "TYPE_CHECKING" in ast.unparse(node.test):
+                for child in node.orelse:
+                    self.visit(child)
+                return
+            self.generic_visit(node)
+
+        def visit_Import(self, node: ast.Import) -> None:
+            found.update(a.name for a in node.names)
+
+        def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            source = ".".join([*base, *([node.module] if node.module else [])])
+            found.add(source)
+            found.update(f"{source}.{a.name}" for a in node.names)
+
+    Visitor().visit(ast.parse(path.read_text(encoding="utf-8")))
+    return found
+
+
+def import_closure(root: str) -> set[str]:
+    """The modules a siu handler can reach: siu_core followed transitively, everything else as named."""
+    seen: set[str] = set()
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name.split(".")[0] != "siu_core":
+            continue
+        base = REPO_ROOT / name.replace(".", "/")
+        path = base / "__init__.py" if (base / "__init__.py").is_file() else base.with_suffix(".py")
+        if path.is_file():
+            parts = name.split(".")
+            todo += [".".join(parts[:i]) for i in range(1, len(parts))]
+            todo += _imports(path, name)
+    return seen
+
+
+@pytest.mark.parametrize("label", list(b.CORE_ARTIFACTS[b.CORE_ARTIFACT].functions) + [
+    f for name, m in b.CORE_ARTIFACTS.items() if name != b.CORE_ARTIFACT for f in m.functions])
+def test_each_core_function_ships_every_module_its_handler_can_import(label: str) -> None:
+    """The manifest leaves out nothing the handler's code imports anywhere (lazy imports included)."""
+    from siu_core.deploy.stacks import CORE_FUNCTIONS
+
+    assert label in CORE_FUNCTIONS
+    reached = import_closure(f"siu_core.handlers.{label.replace('-', '_')}")
+    assert f"siu_core.handlers.{label.replace('-', '_')}" in reached and "siu_core.obs" in reached
+    missing = sorted(m for m in reached if b.function_blocks(label, m) or b.pruned_module(m))
+    assert missing == [], f"{label} imports what its artifact ({b.core_artifact(label)}) leaves out: {missing}"
+    if not b.CORE_ARTIFACTS[b.core_artifact(label)].plugins:
+        assert "siu_core.plugins" not in reached  # it loads no channel: its artifact holds none
+
+
+def test_every_core_function_has_one_artifact_and_the_slim_ones_are_slimmer(built: tuple[b.Result, FakePip]) -> None:
+    from siu_core.deploy.stacks import CORE_FUNCTIONS
+
+    result, _pip = built
+    assert sorted(f for m in b.CORE_ARTIFACTS.values() for f in m.functions) == sorted(CORE_FUNCTIONS)
+    full = {d.split("==")[0] for d in result.artifacts[b.CORE_ARTIFACT].distributions}
+    for name, manifest in b.CORE_ARTIFACTS.items():
+        held = {d.split("==")[0] for d in result.artifacts[name].distributions}
+        assert not held & manifest.skips and held <= full, name
+        assert ("siu-whatsapp" in held) is manifest.plugins, name
+        root = result.artifacts[name].path
+        assert all(not (root / p).exists() for p in manifest.paths), name
+        assert (root / "siu_core" / "handlers" / "__init__.py").is_file(), name

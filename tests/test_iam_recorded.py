@@ -36,7 +36,12 @@ from urllib.parse import quote, unquote
 import pytest
 
 from siu_core.deploy import iam
-from siu_core.deploy.build import CONNECTOR_EXCLUDED_MODULES, LAMBDA_EXCLUDED_MODULES, pruned_module
+from siu_core.deploy.build import (
+    CONNECTOR_EXCLUDED_MODULES,
+    LAMBDA_EXCLUDED_MODULES,
+    function_blocks,
+    pruned_module,
+)
 from siu_core.deploy.stacks import function_logical_ids
 from siu_core.dev.lambda_events import function_url_event, sqs_record  # here: handlers run without siu_core.dev
 from siu_core.queueing import queue_ids
@@ -70,7 +75,8 @@ class _Blocked(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
         if self.recorder.label == "test":
             return None
-        if fullname.split(".")[0] in self.blocked(self.recorder.label) or pruned_module(fullname):
+        label = self.recorder.label
+        if fullname.split(".")[0] in self.blocked(label) or pruned_module(fullname) or function_blocks(label, fullname):
             raise ImportError(f"{fullname} is not in the Lambda artifact of {self.recorder.label}")
         return None
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 from inbox_support import audit_actions, call, deliver, thread_of, token_for
-from pipeline_support import NOW, inbound
+from pipeline_support import NOW, inbound, run_batch
 
 from siu_core.sla_sweep import sweep
-from siu_core.store import roster, snoozes
+from siu_core.store import messages, roster, snoozes, threads
 
 
 @pytest.fixture
@@ -104,3 +104,28 @@ def test_snooze_is_checked(inbox) -> None:
     assert call("POST", f"/api/threads/{inbox.tid}/close", token=inbox.token).status == 200
     assert snooze(inbox, "customer_reply").status == 409
     assert call("GET", "/api/snoozed", token=token_for("cho")).body["threads"] == []
+
+
+def test_a_crash_between_the_store_and_the_wake_heals_on_redelivery(inbox, monkeypatch) -> None:
+    assert snooze(inbox, "customer_reply").status == 200
+    later = NOW + timedelta(hours=1)
+    message = inbound("m2", "Here is the photo", at=later)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the process died after the message was stored")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(snoozes, "wake", crash)
+        assert run_batch([message], now=later)["batchItemFailures"]
+    stored = [m for m in messages.list_thread(inbox.tid) if m["message_id"] == "m2"]
+    assert stored and thread_of().get("snoozed_at")  # stored, still snoozed
+    deliver([message], inbox.config, now=later)  # the queue brings it back
+    assert "snoozed_at" not in thread_of() and audit_actions(inbox.tid).count("unsnoozed") == 1
+
+
+def test_a_duplicate_of_a_message_to_a_thread_that_was_not_snoozed_reads_no_thread(inbox, monkeypatch) -> None:
+    def unexpected(thread_id):
+        raise AssertionError(f"read thread {thread_id}")
+
+    monkeypatch.setattr(threads, "get", unexpected)
+    deliver([inbound("m1", "I'll send the photo tomorrow", at=NOW - timedelta(minutes=5))], inbox.config)

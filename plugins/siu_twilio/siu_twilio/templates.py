@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from siu_core.plugin import PermanentSendError, require_secret
+from siu_core.plugin import PermanentSendError, SettingValues, require_secret
 from siu_twilio import api
-from siu_twilio.config import CHANNEL, DEFAULT_API_BASE_URL, account_sid, read_settings
+from siu_twilio.config import CHANNEL, DEFAULT_API_BASE_URL, DEFAULT_SETTINGS, account_sid, read_settings
 
 DEFAULT_CONTENT_API_BASE_URL = "https://content.twilio.com"
 LIST_PATH = "/v1/ContentAndApprovals"
@@ -28,11 +28,9 @@ _CONTENT_SID_RE = re.compile(r"^HX[0-9a-fA-F]{32}$")
 
 def content_base(settings: Mapping[str, Any]) -> str:
     """The Content API's base: the setting, else Twilio's; a stand-in ``api_base_url`` serves it too (``siu dev``)."""
-    explicit = settings.get("content_api_base_url")
-    if isinstance(explicit, str) and explicit:
-        if not explicit.startswith(("https://", "http://")):
-            raise PermanentSendError("setting content_api_base_url must be an http(s) URL")
-        return explicit.rstrip("/")
+    explicit = SettingValues(DEFAULT_SETTINGS, settings).base_url("content_api_base_url", optional=True)
+    if explicit:
+        return explicit
     api_base = read_settings(settings).api_base_url
     return DEFAULT_CONTENT_API_BASE_URL if api_base == DEFAULT_API_BASE_URL else api_base
 
