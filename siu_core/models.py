@@ -576,7 +576,7 @@ class WebhookRequest(BaseModel):
 class InboundRequest:
     """A webhook request exactly as the platform sent it, for signatures that cover more than the body (contract 1.3).
 
-    Twilio signs the full public URL plus the sorted form parameters; a plugin reads ``url`` (scheme,
+    Some platforms sign the full public URL plus the sorted form parameters; a plugin reads ``url`` (scheme,
     host, path and query as the platform addressed them: behind a proxy, the channel's ``public_url``
     setting), ``headers`` (case-insensitive), the raw ``body`` and, for an
     ``application/x-www-form-urlencoded`` body, ``form``: every (name, value) pair in the order sent.
@@ -608,7 +608,7 @@ class InboundRequest:
 
     @property
     def path(self) -> str:
-        """The URL's path ("/webhooks/twilio"), without the query."""
+        """The URL's path ("/webhooks/<channel>"), without the query."""
         return urlsplit(self.url).path
 
     @property
@@ -633,7 +633,7 @@ class InboundRequest:
 class Acknowledgement(Model):
     """The HTTP answer to a verified webhook POST, for platforms that expect a particular one (contract 1.3).
 
-    Twilio expects an empty TwiML document (``<Response/>``, ``text/xml``); most platforms take any 2xx.
+    Some expect an empty XML document (``<Response/>``, ``text/xml``); most platforms take any 2xx.
     """
 
     status: Annotated[int, Field(ge=200, le=299)] = 200

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 CORE = Path(__file__).resolve().parent.parent / "siu_core"
-PLATFORM = re.compile(r"whatsapp|instagram|messenger|facebook|telegram|graph\.facebook", re.IGNORECASE)
+PLATFORM = re.compile(r"whatsapp|instagram|messenger|facebook|telegram|twilio|twiml|graph\.facebook", re.IGNORECASE)
 
 #: Module (relative to siu_core) -> why it may still name a platform.
 EXCEPTIONS: dict[str, str] = {

@@ -1,7 +1,7 @@
 """The webhook as the platform sent it (contract 1.3): method, public URL, headers, raw body, parsed
 form; and the answer the plugin gives once its events are queued.
 
-A platform that signs the URL (Twilio) signs the one it was told to call, so the URL must be the
+A platform that signs the URL (an SMS gateway's, say) signs the one it was told to call, so the URL must be the
 public one: on AWS ``https://{requestContext.domainName}{rawPath}`` plus ``?{rawQueryString}``;
 under ``siu dev`` the scheme and host the client addressed (the dev server passes them the way a
 Function URL does, in ``x-forwarded-proto`` and ``domainName``). Behind a proxy or a custom domain

@@ -2,7 +2,7 @@
 
 A webhook (``/webhooks/<channel>``) reaches the connector as a Function URL event addressed the way
 the client addressed this server: ``http`` (or the ``X-Forwarded-Proto`` a tunnel in front sets),
-its ``Host`` header, the path and the raw query, so a platform that signs the URL (Twilio) verifies;
+its ``Host`` header, the path and the raw query, so a platform that signs the URL verifies;
 the channel's ``public_url`` setting overrides it as on AWS. The plugin's acknowledgement (status,
 content type, body) is sent back as is.
 
