@@ -16,7 +16,7 @@ from privacy_support import SUBJECT, seed_person
 
 from siu_core.aws import clients
 from siu_core.aws.names import resource_names
-from siu_core.privacy import erase, export_job, exports, retention
+from siu_core.privacy import erase, export_job, exports, retention, steps
 from siu_core.store import audit, ddb
 
 #: One message a page: the person's thread then takes several steps, so every kind of step is cut.
@@ -52,14 +52,14 @@ def _steps(n: int) -> Callable[[], bool]:
     return lambda: next(left) == 0
 
 
-def _to_the_end(n: int, *, fresh: bool = False) -> tuple[exports.BucketExport, list[exports.Unfinished]]:
+def _to_the_end(n: int, *, fresh: bool = False) -> tuple[exports.BucketExport, list[steps.Unfinished]]:
     """Call again and again, ``n`` steps a call, until the export is done."""
-    stops: list[exports.Unfinished] = []
+    stops: list[steps.Unfinished] = []
     while True:
         try:
             done = exports.to_bucket(SUBJECT, at=NOW, by="user:mei", out_of_time=_steps(n), page=PAGE,
                                      fresh=fresh and not stops)
-        except exports.Unfinished as stopped:
+        except steps.Unfinished as stopped:
             stops.append(stopped)
             continue
         return done, stops
@@ -82,7 +82,7 @@ def test_an_export_stopped_after_any_step_ends_in_the_same_document(person: Any)
     made = [whole.export_id]
     for n in (1, 2):
         done, stops = _to_the_end(n, fresh=True)
-        assert len(stops) == -(-STEPS // n) - 1 and {s.export_id for s in stops} == {done.export_id}
+        assert len(stops) == -(-STEPS // n) - 1 and {s.job_id for s in stops} == {done.export_id}
         assert [s.counts["messages"] for s in stops] == sorted(s.counts["messages"] for s in stops)  # never back
         assert _document(done) == reference and done.counts == whole.counts
         assert [f["path"] for f in done.files] == [f["path"] for f in whole.files]
@@ -144,7 +144,7 @@ def test_a_finished_export_is_answered_again_until_asked_fresh(person: Any) -> N
 
 
 def test_erasure_drops_the_export_and_its_job(person: Any) -> None:
-    with pytest.raises(exports.Unfinished):
+    with pytest.raises(steps.Unfinished):
         exports.to_bucket(SUBJECT, at=NOW, by="user:mei", out_of_time=_steps(2), page=PAGE)
     assert export_job.load(resource_names(), SUBJECT, NOW) is not None
     erase.erase(SUBJECT, by="user:mei", at=NOW)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from siu_core.inbox import authz
 from siu_core.inbox.errors import Answer, ApiError
 from siu_core.privacy import erase, exports
+from siu_core.privacy.steps import Unfinished
 from siu_core.privacy.subject import UnknownSubject, parse_subject
 
 if TYPE_CHECKING:
@@ -61,8 +62,8 @@ def export_customer(services: InboxServices, actor: Actor, customer_id: str, fre
     try:
         done = exports.to_bucket(subject, at=services.clock(), by=actor.by, fresh=again,
                                  out_of_time=lambda: time.monotonic() > deadline)
-    except exports.Unfinished as stopped:
-        return Answer(202, {"state": "in_progress", "export_id": stopped.export_id, "counts": stopped.counts})
+    except Unfinished as stopped:
+        return Answer(202, {"state": "in_progress", "export_id": stopped.job_id, "counts": stopped.counts})
     return Answer(200, {"state": "done", "export_id": done.export_id, "document_url": done.document_url,
                         "files": done.files, "counts": done.counts, "expires_in": done.expires_in})
 
@@ -76,7 +77,7 @@ def erase_customer(services: InboxServices, actor: Actor, customer_id: str, body
     deadline = time.monotonic() + ERASE_BUDGET_S
     try:
         done = erase.erase(subject, by=actor.by, at=services.clock(), out_of_time=lambda: time.monotonic() > deadline)
-    except erase.Unfinished as stopped:
-        return Answer(202, {"state": "in_progress", "erasure_id": stopped.erasure_id, "counts": stopped.counts})
+    except Unfinished as stopped:
+        return Answer(202, {"state": "in_progress", "erasure_id": stopped.job_id, "counts": stopped.counts})
     return Answer(200, {"state": "erased" if done.audited else "nothing_held", "erasure_id": done.erasure_id,
                         "counts": done.counts, "resumed": done.resumed})

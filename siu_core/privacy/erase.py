@@ -28,24 +28,13 @@ from typing import Any
 from siu_core.aws import clients
 from siu_core.aws.names import ResourceNames, resource_names
 from siu_core.privacy import export_job, exports, holdings, items, objects, plan, subject
+from siu_core.privacy.steps import OutOfTime, Progress, Unfinished
 from siu_core.store import audit, ddb, inbox_version, keys
 
 #: The audit scope of erasures (no thread, no person: one row per erasure).
 AUDIT_SCOPE = "privacy#erasures"
 ACTION = "customer_erased"
 
-Progress = Callable[[str], None]
-#: Answers True when the caller's time is up (a Lambda's remaining time): the run stops between pages.
-OutOfTime = Callable[[], bool]
-
-
-class Unfinished(Exception):
-    """The run stopped for time between two pages; the job item holds its progress (run it again)."""
-
-    def __init__(self, erasure_id: str, counts: dict[str, int]) -> None:
-        super().__init__(f"erasure {erasure_id} is not finished yet: run it again to go on")
-        self.erasure_id = erasure_id
-        self.counts = counts
 
 
 @dataclass(frozen=True)
@@ -169,7 +158,8 @@ def erase(customer_id: str, *, by: str, at: datetime, tables: Any = None, say: P
     def stop() -> None:
         if out_of_time is not None and out_of_time():
             got = ddb.get(names.composer, job_key(customer_id)) or job
-            raise Unfinished(str(job["erasure_id"]), {k: int(v) for k, v in (got.get("counts") or {}).items()})
+            counts = {k: int(v) for k, v in (got.get("counts") or {}).items()}
+            raise Unfinished("erasure", str(job["erasure_id"]), counts)
 
     conversations = holdings.conversations([h.key for h in handles])
     _record(names, customer_id, {}, [h.key for h in handles] + conversations)

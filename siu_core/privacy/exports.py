@@ -30,6 +30,7 @@ from typing import IO, Any
 from siu_core.aws import clients
 from siu_core.aws.names import ResourceNames, resource_names
 from siu_core.privacy import document, export_cursor, export_job, holdings, sections
+from siu_core.privacy.steps import OutOfTime, Progress, Unfinished
 from siu_core.store import audit, ddb, keys, messages, threads
 
 EXPORTS_PREFIX = "exports/"
@@ -46,18 +47,6 @@ LINK_SECONDS = 3600
 FileResult = tuple[int, str | None] | None
 #: A sink may answer at once or with a Future (the bucket export copies files in parallel).
 FileSink = Callable[[str], "FileResult | Future[FileResult]"]
-Progress = Callable[[str], None]
-#: Answers True when the caller's time is up: the bucket export stops between two steps.
-OutOfTime = Callable[[], bool]
-
-
-class Unfinished(Exception):
-    """The bucket export stopped for time between two steps; its job item holds the progress (call again)."""
-
-    def __init__(self, export_id: str, counts: dict[str, int]) -> None:
-        super().__init__(f"export {export_id} is not finished yet: call again to go on")
-        self.export_id = export_id
-        self.counts = counts
 
 
 @dataclass
@@ -209,7 +198,7 @@ def to_bucket(customer_id: str, *, at: datetime, by: str, tables: Any = None, fr
     run = _BucketRun(names, customer_id, job, page=page)
     while run.job["state"] != export_job.DONE:
         if out_of_time is not None and out_of_time():
-            raise Unfinished(run.export_id, _counts(run.job))
+            raise Unfinished("export", run.export_id, _counts(run.job))
         run.step(at)
     return run.answer()
 
@@ -248,7 +237,7 @@ class _BucketRun:
         except (ddb.ConditionFailed, ddb.TransactionConflict):
             found = export_job.load(self.names, self.customer_id, at)
             if found is None or str(found["export_id"]) != self.export_id:
-                raise Unfinished(self.export_id, _counts(self.job)) from None  # replaced or erased meanwhile
+                raise Unfinished("export", self.export_id, _counts(self.job)) from None  # replaced or erased meanwhile
             self.job = found
 
     def _read(self, cursor: export_cursor.Cursor) -> None:
