@@ -42,8 +42,9 @@ test: lint typecheck unit
 # The same run cut into the three tiers the root conftest.py gives every test (README, "Tests").
 PYTEST_ALL := $(BIN)/pytest -q -p siu_contract --siu-channel all
 
+# The pure tier over every core (pytest-xdist): its tests share no state, so they split freely.
 test-unit: $(STAMP)
-	$(PYTEST_ALL) -m unit
+	$(PYTEST_ALL) -m unit -n auto
 
 test-functional: $(STAMP)
 	$(PYTEST_ALL) -m functional
