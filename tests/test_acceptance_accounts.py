@@ -6,15 +6,15 @@ no thread."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from waiting import until
 
 from siu_core.dev.stack import DevOptions, DevStack
 from siu_core.models import SimulatedMessage
@@ -63,13 +63,6 @@ def post(stack: DevStack, channel: str, account_id: str, app_secret: str, sender
     return requests.post(stack.webhook_url(channel), data=webhook.body, headers=webhook.headers, timeout=15)
 
 
-def until(check: Callable[[], Any], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := check()) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return value
-
-
 def admin_token() -> str:
     from siu_core.auth import issue_token, read_signing_key
     from siu_core.store import roster
@@ -93,7 +86,7 @@ def test_each_account_gets_its_threads_and_its_replies(stack: DevStack) -> None:
         found = {(t["channel"], t["customer"]["id"]): t for t in rows}
         return found if set(expected) <= set(found) else None
 
-    found = until(threads)
+    found = until(threads, timeout=60.0)
     assert found, "every webhook became a thread"
     assert {key: found[key]["account_id"] for key in expected} == expected
 
@@ -146,5 +139,5 @@ def test_siu_simulate_posts_as_the_account_it_is_given(stack: DevStack, tmp_path
         rows = requests.get(f"{stack.base_url}/dev/threads", timeout=10).json()
         return next((t for t in rows if t["customer"]["id"] == "6597777777"), None)
 
-    found = until(thread)
+    found = until(thread, timeout=60.0)
     assert found is not None and found["account_id"] == support

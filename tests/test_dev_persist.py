@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 from click.testing import CliRunner
+from waiting import until
 
 from siu_core.dev.lock import StateDirBusy
 from siu_core.dev.stack import DevOptions, DevStack
@@ -34,15 +33,6 @@ def _post(stack: DevStack, text: str, sender: str, channel: str = "whatsapp") ->
     resp = requests.post(stack.webhook_url(channel), data=webhook.body, headers=webhook.headers, timeout=15)
     assert resp.status_code == 200, resp.text
     return webhook.message_ids.get(message.message_id, message.message_id)
-
-
-def _until(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 def _token(state: Path, user: str, role: str) -> str:
@@ -78,7 +68,7 @@ def test_a_stopped_stack_comes_back_with_threads_roster_audit_tokens_secrets_and
                                              "6590000009", "--state-dir", str(state), "--json"])
         assert simulated.exit_code == 0 and json.loads(simulated.output)["status"] == 200, simulated.output
         assert first.wait_drained(timeout=60)
-        assert _until(lambda: "6590000001" in _customers(first))
+        assert until(lambda: "6590000001" in _customers(first))
         admin = _token(state, "ahmad", "admin")
         mei = _token(state, "mei", "admin")
         edit = _api(first, "PUT", "/api/roster/mei", admin, {"status": "away"})
@@ -87,7 +77,7 @@ def test_a_stopped_stack_comes_back_with_threads_roster_audit_tokens_secrets_and
         assert first._poller is not None
         first._poller.stop()  # what is queued now is only in the queue when the stack stops
         _post(first, "Do you ship to Penang?", "6590000002")
-        assert _until(lambda: first._queue_depths()["intake_visible"] == 1)
+        assert until(lambda: first._queue_depths()["intake_visible"] == 1)
     finally:
         first.stop()
     assert (state / "data" / "manifest.json").exists() and not (state / "dev-session.json").exists()
@@ -101,7 +91,7 @@ def test_a_stopped_stack_comes_back_with_threads_roster_audit_tokens_secrets_and
     try:
         assert second.restored and second.secrets == secrets_before and second.dev_token == first.dev_token
         assert {"6590000001", "6590000009"} <= _customers(second)
-        assert _until(lambda: "6590000002" in _customers(second))  # the queued event was processed now
+        assert until(lambda: "6590000002" in _customers(second))  # the queued event was processed now
         me = _api(second, "GET", "/api/me", mei)
         assert me.status_code == 200, me.text  # a token issued before the restart
         roster = {r["id"]: r for r in _api(second, "GET", "/api/roster", admin).json()["roster"]}

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
+from waiting import until
 
 from siu_core.dev.stack import DevOptions, DevStack
 from siu_core.models import SimulatedMessage
@@ -34,15 +32,6 @@ def _post(stack: DevStack, text: str, sender: str) -> None:
     assert answer.status_code == 200, answer.text
 
 
-def _until(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
-
-
 def _found(stack: DevStack, token: str, q: str) -> list[str]:
     answer = requests.get(f"{stack.base_url}/api/search", params={"q": q}, timeout=15,
                           headers={"Authorization": f"Bearer {token}"})
@@ -63,7 +52,7 @@ def test_the_index_follows_the_pipeline_and_survives_a_restart(tmp_path: Path) -
         from siu_core.store import roster_edits
 
         roster_edits.add_first_admin("boss-search", team="care", time_zone="UTC", by="test", at=datetime.now(UTC))
-        assert _until(lambda: _found(first, token, "walnut"))
+        assert until(lambda: _found(first, token, "walnut"))
         assert _found(first, token, "+65 9111 0001")
         assert (state / "search.sqlite3").stat().st_mode & 0o777 == 0o600
         assert "search-feed" not in first.dead_workers()
@@ -75,6 +64,6 @@ def test_the_index_follows_the_pipeline_and_survives_a_restart(tmp_path: Path) -
         assert _found(second, token, "walnut")  # kept in the state dir
         _post(second, "And the teak chair?", "6591110001")
         assert second.wait_drained(timeout=60)
-        assert _until(lambda: _found(second, token, "teak"))  # the feed runs after a restart too
+        assert until(lambda: _found(second, token, "teak"))  # the feed runs after a restart too
     finally:
         second.stop()
