@@ -140,6 +140,9 @@ def overhead() -> dict[str, float | int]:
     """Handler time over the HMAC + json.loads floor, for one message and a 50-message batch."""
     for name, value in ENV.items():
         os.environ.setdefault(name, value)
+    # Metrics on, as deployed: the request's EMF rides its one log line (into the sink below, not stdout).
+    metrics_were = os.environ.get("POWERTOOLS_METRICS_DISABLED")
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "false"
     import siu_core.handlers.connector as conn_mod
     from siu_core.secrets import SecretStore
 
@@ -200,6 +203,10 @@ def overhead() -> dict[str, float | int]:
         figures[f"connector_{label}_normalize_ratio"] = round(nz / f, 2)
         figures[f"connector_{label}_rest_ratio"] = round(max(h - nz, 0.0) / f, 2)
     conn_mod.reset()
+    if metrics_were is None:
+        os.environ.pop("POWERTOOLS_METRICS_DISABLED", None)
+    else:
+        os.environ["POWERTOOLS_METRICS_DISABLED"] = metrics_were
     figures["connector_overhead_ratio"] = round(max(ratios), 2)
     return figures
 

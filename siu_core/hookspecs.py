@@ -46,9 +46,14 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 #: plugin that takes only the older arguments loads and works unchanged. 1.4 adds outbound files:
 #: ``ReplyRequest.attachments`` and the ``ChannelInfo.attachments`` capability that lets a plugin
 #: receive them (a plugin without it is never given one); and ``normalize`` may return messages as
-#: plain ``MessageEventData`` mappings besides models; and the optional ``fetch_profile`` hook
-#: with :class:`~siu_core.models.CustomerProfile`.
+#: plain mappings besides models (every event kind, in the event schema's JSON shape;
+#: ``MessageEventData`` types the message one); ``channel_info`` may return a plain mapping of
+#: ``ChannelInfo`` fields; and the optional ``fetch_profile`` hook with
+#: :class:`~siu_core.models.CustomerProfile`.
 CONTRACT_VERSION = "1.4"
+
+#: What a channel name may be (the entry-point name, the ``SIU_CHANNEL`` of a connector, part of every key).
+CHANNEL_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 #: Hooks every channel plugin must implement; the others are optional.
 REQUIRED_HOOKS = ("channel_info", "handshake", "verify_signature", "normalize", "send_reply")
@@ -58,13 +63,15 @@ class ChannelSpec:
     """Hook specifications for a siu channel plugin (pluggy project ``siu``)."""
 
     @hookspec(firstresult=True)
-    def channel_info(self) -> ChannelInfo:  # type: ignore[empty-body]
+    def channel_info(self) -> ChannelInfo | Mapping[str, Any]:  # type: ignore[empty-body]
         """Describe the channel so the core can load, configure and gate it.
 
-        Return a :class:`~siu_core.models.ChannelInfo`: the channel name (equal to the entry-point
-        name), the distribution version, the contract version implemented, the secret fields the
-        plugin needs (the SecureString ``/siu/secrets/<channel>`` holds them), default settings, the reply
-        window policy and text limits.
+        Return a :class:`~siu_core.models.ChannelInfo`, or (contract 1.4) a plain mapping of its fields,
+        which the connector's cold start reads without importing pydantic: the channel name (equal to the
+        entry-point name), the distribution version, the contract version implemented, the secret fields
+        the plugin needs (the SecureString ``/siu/secrets/<channel>`` holds them), default settings, the
+        reply window policy and text limits. Every process but the connector checks it against
+        ``ChannelInfo`` when the plugin loads (so does the contract suite, the deploy gate).
         """
 
     @hookspec(firstresult=True)

@@ -24,8 +24,8 @@ from pydantic import (
 )
 
 from siu_core.event_data import EVENT_SCHEMA_VERSION
+from siu_core.hookspecs import CHANNEL_NAME_PATTERN
 
-CHANNEL_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 BCP47_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$|^und$"
 
 

@@ -3,6 +3,11 @@
 Each plugin is registered with pluggy under its entry-point name (the channel name). A call for a
 channel goes through a hook caller that excludes every other channel's plugin, so one plugin can
 never answer for another channel.
+
+Importing this module imports no pydantic: the models are imported by the calls that build or check
+them. A plugin whose ``channel_info`` is plain data (contract 1.4) can then be loaded unchecked
+(``load_channels(..., checked=False)``, the connector's cold start): what the webhook path reads comes
+from :attr:`Channel.basics`, and :attr:`Channel.info` (the checked ``ChannelInfo``) is built on first use.
 """
 
 from __future__ import annotations
@@ -11,31 +16,34 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlencode
 
 import pluggy
 
 from siu_core import hookspecs
 from siu_core.errors import PluginLoadError, SignatureError, UnknownChannel
-from siu_core.models import (
-    CHANNEL_NAME_PATTERN,
-    Acknowledgement,
-    Attachment,
-    ChannelInfo,
-    CustomerProfile,
-    Event,
-    HandshakeResponse,
-    InboundRequest,
-    MediaContent,
-    ReplyRequest,
-    SendResult,
-    SimulatedMessage,
-    StandInResponse,
-    Unreadable,
-    WebhookRequest,
-)
+from siu_core.hookspecs import CHANNEL_NAME_PATTERN
+
+if TYPE_CHECKING:
+    from siu_core.models import (
+        Acknowledgement,
+        Attachment,
+        ChannelInfo,
+        CustomerProfile,
+        Event,
+        HandshakeResponse,
+        InboundRequest,
+        MediaContent,
+        ReplyRequest,
+        SendResult,
+        SimulatedMessage,
+        StandInResponse,
+        Unreadable,
+        WebhookRequest,
+    )
 
 ENTRY_POINT_GROUP = "siu.channels"
 #: Comma-separated channel names: load exactly these (the deploy gate and tests use it).
@@ -104,17 +112,55 @@ def _direct(caller: Any, impls: Sequence[Any]) -> _Direct | None:
     return _Direct(impl.function, tuple(impl.argnames))
 
 
+class ChannelBasics(NamedTuple):
+    """What the webhook path reads of a channel's description: its secrets' layout and its default settings."""
+
+    secret_fields: tuple[str, ...]
+    account_secret_field: str | None
+    signing_secret_fields: tuple[str, ...]
+    settings: Mapping[str, Any]
+
+
+def _described(description: Any, key: str) -> Any:
+    """One field of what ``channel_info`` returned (a mapping or a model), or None when it says nothing."""
+    if isinstance(description, Mapping):
+        return description.get(key)
+    return getattr(description, key, None)
+
+
 @dataclass
 class Channel:
     """One loaded channel: its description and typed calls into its plugin only."""
 
     name: str
-    info: ChannelInfo
+    #: What the plugin's ``channel_info`` returned: a ``ChannelInfo``, or a mapping of its fields (contract 1.4).
+    description: Any
     distribution: str | None
     dist_version: str | None
     _callers: dict[str, Any] = field(repr=False)
     #: hook -> (the implementations it was made from, its direct form or None); remade when they change.
     _direct: dict[str, tuple[list[Any], _Direct | None]] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def info(self) -> ChannelInfo:
+        """The description checked as a ``ChannelInfo`` (at load, or on first use when loaded unchecked)."""
+        from siu_core.models import ChannelInfo
+
+        try:
+            return ChannelInfo.model_validate(self.description)
+        except Exception as exc:
+            raise PluginLoadError(self.name, f"channel_info failed: {exc}") from exc
+
+    @cached_property
+    def basics(self) -> ChannelBasics:
+        """The fields a webhook needs, read from the description as given (no model built when it names them all)."""
+        given = self.description
+        if isinstance(given, Mapping) and all(k in given for k in ChannelBasics._fields):
+            return ChannelBasics(tuple(given["secret_fields"]), given["account_secret_field"],
+                                 tuple(given["signing_secret_fields"]), dict(given["settings"]))
+        info = self.info
+        return ChannelBasics(tuple(info.secret_fields), info.account_secret_field, tuple(info.signing_secret_fields),
+                             info.settings)
 
     def _form(self, hook: str) -> tuple[Any, _Direct | None]:
         caller = self._callers[hook]
@@ -152,7 +198,7 @@ class Channel:
 
     def settings(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The plugin's default settings with the deployment's overrides on top."""
-        merged = dict(self.info.settings)
+        merged = dict(self.basics.settings)
         merged.update(overrides or {})
         return merged
 
@@ -161,6 +207,8 @@ class Channel:
         request: InboundRequest | None = None,
     ) -> HandshakeResponse:
         """Answer a GET verification request for this channel."""
+        from siu_core.models import HandshakeResponse, InboundRequest
+
         if request is None:
             request = InboundRequest(method="GET", url="?" + urlencode(dict(query)), headers=Headers(), body=b"")
         result = self._call("handshake", query=query, secrets=secrets, settings=self.settings(settings),
@@ -177,6 +225,8 @@ class Channel:
         if not isinstance(headers, Headers):
             headers = Headers(headers)
         if request is None and self._takes("verify_signature", "request"):
+            from siu_core.models import InboundRequest
+
             request = InboundRequest.received(method="POST", url="", headers=headers, body=body)
         ok = self._call("verify_signature", body=body, headers=headers, secrets=secrets, request=request)
         if ok is not True:
@@ -190,6 +240,8 @@ class Channel:
         if not isinstance(headers, Headers):
             headers = Headers(headers)
         if request is None and self._takes("normalize", "request"):
+            from siu_core.models import InboundRequest
+
             request = InboundRequest.received(method="POST", url="", headers=headers, body=body)
         events = self._call("normalize", body=body, headers=headers, settings=self.settings(settings),
                             account_id=account_id, request=request)
@@ -205,6 +257,8 @@ class Channel:
         """The plugin's answer to a verified, queued webhook POST, or None for the core's plain 200."""
         if not self.has_hook("acknowledge"):
             return None
+        from siu_core.models import Acknowledgement
+
         result = self._call("acknowledge", request=request, events=list(events), settings=self.settings(settings))
         if result is not None and not isinstance(result, Acknowledgement):
             raise TypeError(f"{self.name}: acknowledge returned {type(result).__name__}, not Acknowledgement")
@@ -222,6 +276,8 @@ class Channel:
             from siu_core.attachments import check_request
 
             check_request(self.info, request)
+        from siu_core.models import SendResult
+
         result = self._call(
             "send_reply", request=request, secrets=secrets, settings=self.settings(settings), session=session
         )
@@ -259,6 +315,8 @@ class Channel:
         """Who a customer is according to the platform, or None when the plugin cannot say (contract 1.4)."""
         if not self.has_hook("fetch_profile"):
             return None
+        from siu_core.models import CustomerProfile
+
         result = self._call("fetch_profile", customer_id=customer_id, account_id=account_id, secrets=secrets,
                             settings=self.settings(settings), session=session)
         if result is not None and not isinstance(result, CustomerProfile):
@@ -338,6 +396,8 @@ class ChannelRegistry:
     """The loaded channels, and the ones that failed to load with the reason for each."""
 
     pm: pluggy.PluginManager
+    #: Whether each description is checked as a ``ChannelInfo`` at load (every process but the connector).
+    checked: bool = True
     channels: dict[str, Channel] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
     #: channel name -> (distribution, version) of every entry point seen, loaded or not.
@@ -395,22 +455,26 @@ class ChannelRegistry:
         if missing:
             raise PluginLoadError(name, f"missing required hook(s): {', '.join(missing)}")
         try:
-            info = callers["channel_info"]()
-            info = ChannelInfo.model_validate(info)
+            description = callers["channel_info"]()
         except Exception as exc:
             raise PluginLoadError(name, f"channel_info failed: {exc}") from exc
-        if info.name != name:
+        channel = Channel(name=name, description=description, distribution=distribution, dist_version=dist_version,
+                          _callers=callers)
+        if self.checked or not isinstance(description, Mapping):
+            description = channel.info  # raises PluginLoadError when it is not a ChannelInfo
+        reported = _described(description, "name")
+        if reported != name:
             raise PluginLoadError(
-                name, f"entry-point name {name!r} differs from the channel name it reports ({info.name!r})"
+                name, f"entry-point name {name!r} differs from the channel name it reports ({reported!r})"
             )
-        if not contract_compatible(info.contract_version):
+        contract = _described(description, "contract_version")
+        if not isinstance(contract, str) or not contract_compatible(contract):
             raise PluginLoadError(
                 name,
-                f"version {info.version} implements contract {info.contract_version}, "
+                f"version {_described(description, 'version')} implements contract {contract}, "
                 f"but this siu-core expects contract {hookspecs.CONTRACT_VERSION}",
             )
-        return Channel(name=name, info=info, distribution=distribution, dist_version=dist_version,
-                       _callers=callers)
+        return channel
 
 
 def new_plugin_manager() -> pluggy.PluginManager:
@@ -427,14 +491,17 @@ def _only_from_env() -> set[str] | None:
     return {part.strip() for part in raw.split(",") if part.strip()}
 
 
-def load_channels(only: Iterable[str] | None = None) -> ChannelRegistry:
+def load_channels(only: Iterable[str] | None = None, *, checked: bool = True) -> ChannelRegistry:
     """Load the installed channel plugins (or only the named ones, or those in ``$SIU_CHANNELS``).
 
     A plugin that fails to import or fails a check is recorded in ``failures`` by name, with the
     reason, and the others keep working. Duplicate channel names fail loudly for every claimant.
+    ``checked=False`` (the connector) leaves a plain-data description unchecked until its
+    ``ChannelInfo`` is first used: name and contract version are still checked, and the deploy gate
+    (the contract suite) has checked the whole description of the exact plugin deployed.
     """
     wanted = set(only) if only is not None else _only_from_env()
-    registry = ChannelRegistry(pm=new_plugin_manager())
+    registry = ChannelRegistry(pm=new_plugin_manager(), checked=checked)
     eps = [ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if wanted is None or ep.name in wanted]
     claimants: dict[str, list[metadata.EntryPoint]] = {}
     for ep in eps:

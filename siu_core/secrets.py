@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from siu_core.accounts import ChannelAccounts, channel_accounts, flat_fields
 from siu_core.errors import ConfigError, MissingSecret, PermanentSendError
@@ -30,7 +30,17 @@ from siu_core.errors import ConfigError, MissingSecret, PermanentSendError
 if TYPE_CHECKING:
     import re
 
-    from siu_core.models import ChannelInfo
+class SecretLayout(Protocol):
+    """How a channel's secret is laid out: a ``ChannelInfo``, or the connector's ``ChannelBasics`` (no pydantic)."""
+
+    @property
+    def secret_fields(self) -> Sequence[str]:
+        """The fields every account needs."""
+
+    @property
+    def account_secret_field(self) -> str | None:
+        """The field that names the business account, when the channel has several."""
+
 
 SECRET_PREFIX_ENV = "SIU_SECRET_PREFIX"  # noqa: S105 - a variable name, not a secret
 DEFAULT_SECRET_PREFIX = "/siu/secrets/"  # noqa: S105 - a name prefix, not a secret
@@ -166,7 +176,7 @@ class SecretStore:
             require_fields(secret_id(channel, self._prefix), value, required)
         return value
 
-    def accounts(self, channel: str, info: ChannelInfo) -> ChannelAccounts:
+    def accounts(self, channel: str, info: SecretLayout) -> ChannelAccounts:
         """The channel's business accounts, each with the fields its plugin calls get (read once per process)."""
         with self._lock:
             value = self._accounts.get(channel)

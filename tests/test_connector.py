@@ -430,7 +430,7 @@ def test_the_fast_queue_body_is_the_queue_message_exactly(connector: Connector, 
 @pytest.fixture
 def lambda_env(aws_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("SIU_CHANNEL", "fake")
-    monkeypatch.setattr(conn_mod, "load_channels", lambda only: fake_registry())
+    monkeypatch.setattr(conn_mod, "load_channels", lambda only, checked=True: fake_registry())
     conn_mod.reset()
     yield
     conn_mod.reset()

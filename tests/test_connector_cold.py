@@ -49,3 +49,56 @@ def test_the_connector_parts_queue_an_event_mapping_without_pydantic() -> None:
     out = subprocess.run([sys.executable, "-c", _PARTS], capture_output=True, text=True, cwd=REPO, check=True,
                          timeout=60)
     assert out.stdout.strip() == "False", out.stderr
+
+
+# A WhatsApp connector as deployed (built from $SIU_CHANNEL), answering a signed text message and a status:
+# neither its cold start nor its requests import pydantic or the models (contract 1.4 plain data throughout).
+_WHATSAPP = """
+import hashlib, hmac, json, os, sys
+os.environ.update(SIU_CHANNEL="whatsapp", AWS_DEFAULT_REGION="ap-southeast-1", AWS_ACCESS_KEY_ID="x",
+                  AWS_SECRET_ACCESS_KEY="x", POWERTOOLS_METRICS_DISABLED="true", SIU_QUEUE_URL="q")
+import io
+import siu_core.handlers.connector as c
+SECRET = {"app_secret": "cold-app-secret-0123456789", "verify_token": "t", "access_token": "a",
+          "phone_number_id": "106540352242922"}
+class Sqs:
+    def send_message_batch(self, QueueUrl, Entries):
+        return {"Successful": [{"Id": e["Id"]} for e in Entries]}
+class Ssm:
+    def get_parameter(self, Name, WithDecryption):
+        return {"Parameter": {"Value": json.dumps(SECRET)}}
+conn = c.connector()
+conn.sqs_client, conn.secrets._client = Sqs(), Ssm()
+c.log.registered_handler.stream = io.StringIO()
+meta = {"display_phone_number": "6512345678", "phone_number_id": SECRET["phone_number_id"]}
+values = [
+    {"messaging_product": "whatsapp", "metadata": meta,
+     "contacts": [{"profile": {"name": "Mei"}, "wa_id": "6591234567"}],
+     "messages": [{"from": "6591234567", "id": "wamid.A1", "timestamp": "1772442000", "type": "text",
+                   "text": {"body": "hi"}}]},
+    {"messaging_product": "whatsapp", "metadata": meta,
+     "statuses": [{"id": "wamid.OUT1", "status": "delivered", "timestamp": "1772442001",
+                   "recipient_id": "6591234567"}]},
+]
+enqueued = []
+for value in values:
+    body = json.dumps({"object": "whatsapp_business_account",
+                       "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]}]})
+    sig = "sha256=" + hmac.new(SECRET["app_secret"].encode(), body.encode(), hashlib.sha256).hexdigest()
+    event = {"version": "2.0", "rawPath": "/", "rawQueryString": "", "body": body, "isBase64Encoded": False,
+             "headers": {"content-type": "application/json", "x-hub-signature-256": sig},
+             "requestContext": {"requestId": "r", "http": {"method": "POST", "path": "/"}}}
+    answer = c.handler(event, None)
+    assert answer["statusCode"] == 200, answer
+    enqueued.append(answer["headers"]["x-siu-enqueued"])
+loaded = {"pydantic": "pydantic" in sys.modules, "models": "siu_core.models" in sys.modules}
+print(json.dumps({"enqueued": enqueued, **loaded}))
+"""
+
+
+@pytest.mark.functional
+def test_a_whatsapp_connector_answers_messages_and_statuses_without_pydantic() -> None:
+    out = subprocess.run([sys.executable, "-c", _WHATSAPP], capture_output=True, text=True, cwd=REPO, check=True,
+                         timeout=60)
+    assert out.stdout.strip().splitlines()[-1] == '{"enqueued": ["1", "1"], "pydantic": false, "models": false}', (
+        out.stdout + out.stderr)

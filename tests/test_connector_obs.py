@@ -155,7 +155,7 @@ os.environ.update(SIU_CHANNEL="fake", AWS_DEFAULT_REGION="ap-southeast-1", AWS_A
 sys.path.insert(0, "tests")
 import siu_core.handlers.connector as c
 from connector_support import fake_registry, url_event, payload
-c.load_channels = lambda only: fake_registry()
+c.load_channels = lambda only, checked=True: fake_registry()
 class Sqs:
     def send_message_batch(self, QueueUrl, Entries):
         return {"Successful": [{"Id": e["Id"]} for e in Entries]}

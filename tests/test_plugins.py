@@ -260,3 +260,57 @@ def test_a_plugin_is_handed_the_request_only_when_its_hook_reads_it() -> None:
     channel.normalize(b"a=1&b=2", {"Content-Type": "application/x-www-form-urlencoded"})
     (request,) = got
     assert request.method == "POST" and request.body == b"a=1&b=2" and request.form == (("a", "1"), ("b", "2"))
+
+
+def _described_plugin(name: str, description: Mapping[str, Any]) -> object:
+    """A plugin whose channel_info is plain data (contract 1.4), with the rest of make_plugin's hooks."""
+    base = make_plugin(name)
+
+    class Plugin(type(base)):  # type: ignore[misc]
+        @hookimpl
+        def channel_info(self) -> Mapping[str, Any]:
+            return dict(description)
+
+    return Plugin()
+
+
+_DESCRIPTION: dict[str, Any] = {
+    "name": "plain", "display_name": "Plain", "version": "1.0.0", "contract_version": CONTRACT_VERSION,
+    "secret_fields": ["secret", "account"], "signing_secret_fields": ["secret"], "account_secret_field": "account",
+    "settings": {"timeout_seconds": 5},
+}
+
+
+def test_a_plain_data_description_is_checked_at_load_and_read_without_a_model() -> None:
+    reg = ChannelRegistry(pm=new_plugin_manager())
+    channel = reg.register(_described_plugin("plain", _DESCRIPTION), "plain")
+    assert isinstance(channel.info, ChannelInfo) and channel.info.account_secret_field == "account"
+    assert channel.basics == (("secret", "account"), "account", ("secret",), {"timeout_seconds": 5})
+    assert channel.settings({"extra": 1}) == {"timeout_seconds": 5, "extra": 1}
+    # A description that leaves a field to its default is read through the checked model.
+    short = {k: v for k, v in _DESCRIPTION.items() if k != "signing_secret_fields"}
+    reg.register(_described_plugin("short", {**short, "name": "short"}), "short")
+    assert reg.get("short").basics.signing_secret_fields == ()
+
+
+def test_a_bad_plain_description_fails_a_checked_load_and_an_unchecked_one_on_first_use() -> None:
+    bad = {**_DESCRIPTION, "secret_fields": "secret"}  # not a list
+    with pytest.raises(PluginLoadError, match="channel_info failed"):
+        ChannelRegistry(pm=new_plugin_manager()).register(_described_plugin("plain", bad), "plain")
+    unchecked = ChannelRegistry(pm=new_plugin_manager(), checked=False)
+    channel = unchecked.register(_described_plugin("plain", {**bad, "secret_fields": ["secret"]}), "plain")
+    assert channel.basics.secret_fields == ("secret",)  # read as given, no model built
+    channel.description["display_name"] = ""  # a later problem is still found when the model is needed
+    channel.description["secret_fields"] = "secret"
+    with pytest.raises(PluginLoadError, match="channel_info failed"):
+        channel.info  # noqa: B018 - the property checks
+
+
+@pytest.mark.parametrize("checked", [True, False])
+def test_name_and_contract_are_checked_even_unchecked(checked: bool) -> None:
+    reg = ChannelRegistry(pm=new_plugin_manager(), checked=checked)
+    with pytest.raises(PluginLoadError, match="differs from the channel name"):
+        reg.register(_described_plugin("plain", {**_DESCRIPTION, "name": "other"}), "plain")
+    with pytest.raises(PluginLoadError, match="expects contract"):
+        reg.register(_described_plugin("plain", {**_DESCRIPTION, "contract_version": "9.0"}), "plain")
+    assert reg.register(_described_plugin("plain", _DESCRIPTION), "plain").name == "plain"

@@ -46,7 +46,7 @@ def _fresh(channel: Channel, store: SecretStore, old: ChannelAccounts) -> Channe
     """The accounts re-read after a failure, or None when read too recently or unchanged."""
     if not store.reread_if_stale(channel.name):
         return None
-    fresh = store.accounts(channel.name, channel.info)
+    fresh = store.accounts(channel.name, channel.basics)
     if fresh == old:
         return None
     obs.get_logger("connector").info("channel secret changed since it was read; using the new one",
@@ -57,7 +57,7 @@ def _fresh(channel: Channel, store: SecretStore, old: ChannelAccounts) -> Channe
 def handshake(channel: Channel, store: SecretStore, query: Mapping[str, str], settings: Mapping[str, Any],
               request: InboundRequest | None = None) -> HandshakeResponse:
     """The plugin's answer to a GET verification with the first account whose secrets it accepts."""
-    accounts = store.accounts(channel.name, channel.info)
+    accounts = store.accounts(channel.name, channel.basics)
     answer = _handshake(channel, accounts, query, settings, request)
     if answer.status == 403 and (fresh := _fresh(channel, store, accounts)) is not None:
         answer = _handshake(channel, fresh, query, settings, request)
@@ -78,7 +78,7 @@ def _handshake(channel: Channel, accounts: ChannelAccounts, query: Mapping[str, 
 def signed_by(channel: Channel, store: SecretStore, body: bytes, headers: Headers,
               request: InboundRequest | None = None) -> Signed | int:
     """The account whose secret verifies the body, else the HTTP status to refuse with (401 missing, 403 wrong)."""
-    accounts = store.accounts(channel.name, channel.info)
+    accounts = store.accounts(channel.name, channel.basics)
     found = _verify(channel, accounts, body, headers, request)
     if isinstance(found, tuple) and found[0] == 403 and (fresh := _fresh(channel, store, accounts)) is not None:
         accounts = fresh
@@ -94,7 +94,7 @@ def signed_by(channel: Channel, store: SecretStore, body: bytes, headers: Header
 def _verify(channel: Channel, accounts: ChannelAccounts, body: bytes, headers: Headers,
             request: InboundRequest | None) -> Account | tuple[int, str]:
     reason = "signature not accepted"
-    for account in accounts.signers(channel.info.signing_secret_fields):
+    for account in accounts.signers(channel.basics.signing_secret_fields):
         try:
             channel.verify_signature(body, headers, account.secrets, request=request)
             return account
@@ -117,7 +117,7 @@ def served_events(channel: Channel, store: SecretStore, signed: Signed, events: 
     if all(accounts.knows(event_field(e, "account_id")) for e in events):
         return list(events)
     if store.reread_if_stale(channel.name):
-        accounts = store.accounts(channel.name, channel.info)
+        accounts = store.accounts(channel.name, channel.basics)
     kept = [e for e in events if accounts.knows(event_field(e, "account_id"))]
     if len(kept) == len(events):
         return kept

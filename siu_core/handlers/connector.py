@@ -158,7 +158,7 @@ def build_connector(channel: str, *, secrets: SecretStore | None = None, setting
                     sqs_client: Any | None = None, queue_url: str | None = None) -> Connector:
     """Load one channel's plugin (and only it) and wire a connector for it (``siu dev`` calls this too)."""
     try:
-        plugin = load_channels([channel]).get(channel)
+        plugin = load_channels([channel], checked=False).get(channel)
     except SiuError as exc:
         raise ConfigError(f"{CHANNEL_ENV}={channel}: {exc}") from None
     return Connector(channel=plugin, secrets=secrets or SecretStore(), settings=dict(settings or {}),

@@ -27,7 +27,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from siu_core import obs
-from siu_core.models import CHANNEL_NAME_PATTERN, Event
+from siu_core.hookspecs import CHANNEL_NAME_PATTERN
+from siu_core.models import Event
 from siu_core.pipeline.ingest import SERVICE, Batch, Entry, Services, parse_entry
 
 #: The queue's maxReceiveCount (infra/template.yaml): a record failing its 5th receive goes to the DLQ.

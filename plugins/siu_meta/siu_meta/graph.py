@@ -13,10 +13,9 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siu_core.plugin import (
-    HandshakeResponse,
     MalformedPayload,
     MissingSignature,
     PermanentSendError,
@@ -26,6 +25,9 @@ from siu_core.plugin import (
     TransientSendError,
     WindowClosed,
 )
+
+if TYPE_CHECKING:
+    from siu_core.plugin import HandshakeResponse
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 SIGNATURE_PREFIX = "sha256="
@@ -37,6 +39,8 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 
 def hub_handshake(query: Mapping[str, str], verify_token: str | None) -> HandshakeResponse:
     """Echo ``hub.challenge`` byte for byte only for mode ``subscribe`` and the right verify token."""
+    from siu_core.plugin import HandshakeResponse  # GET only: the webhook's cold start builds no model
+
     mode = query.get("hub.mode")
     token = query.get("hub.verify_token")
     challenge = query.get("hub.challenge")

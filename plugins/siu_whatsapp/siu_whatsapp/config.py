@@ -1,7 +1,13 @@
-"""What the core knows about the WhatsApp channel, and the settings a deployment may override."""
+"""What the core knows about the WhatsApp channel, and the settings a deployment may override.
+
+The description is plain data (a mapping of ``ChannelInfo`` fields, contract 1.4): the connector's cold
+start reads it without building a model, and the core checks it against ``ChannelInfo`` wherever it is used
+whole (the contract suite and every other process check it when the plugin loads).
+"""
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -9,15 +15,7 @@ from typing import Any
 
 from siu_meta.graph import DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION
 
-from siu_core.plugin import (
-    CONTRACT_VERSION,
-    AttachmentRule,
-    AttachmentSupport,
-    ChannelInfo,
-    PermanentSendError,
-    ReplyWindowPolicy,
-    distribution_version,
-)
+from siu_core.plugin import CONTRACT_VERSION, PermanentSendError, distribution_version
 from siu_whatsapp.display import DISPLAY
 
 CHANNEL = "whatsapp"
@@ -32,24 +30,25 @@ MAX_CAPTION_LENGTH = 1024
 _MB = 1024 * 1024
 #: The Cloud API's supported media (developers.facebook.com/docs/whatsapp/cloud-api/reference/media,
 #: "Supported media types"), sent by link: Meta fetches the URL when it sends the message.
-ATTACHMENTS = AttachmentSupport(
-    kinds={
-        "image": AttachmentRule(content_types=["image/jpeg", "image/png"], max_bytes=5 * _MB),
-        "document": AttachmentRule(content_types=[
+ATTACHMENTS: dict[str, Any] = {
+    "kinds": {
+        "image": {"content_types": ["image/jpeg", "image/png"], "max_bytes": 5 * _MB},
+        "document": {"content_types": [
             "application/pdf", "text/plain", "application/msword",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "application/vnd.ms-powerpoint",
             "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        ], max_bytes=100 * _MB),
-        "video": AttachmentRule(content_types=["video/mp4", "video/3gpp"], max_bytes=16 * _MB),
-        "audio": AttachmentRule(content_types=["audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"],
-                                max_bytes=16 * _MB),
+        ], "max_bytes": 100 * _MB},
+        "video": {"content_types": ["video/mp4", "video/3gpp"], "max_bytes": 16 * _MB},
+        "audio": {"content_types": ["audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"],
+                  "max_bytes": 16 * _MB},
     },
-    caption=True,
-    max_caption_length=MAX_CAPTION_LENGTH,
-)
-REPLY_WINDOW = ReplyWindowPolicy(standard_hours=24, human_agent_days=None, template_when_closed=True)
+    "caption": True,
+    "max_caption_length": MAX_CAPTION_LENGTH,
+}
+#: ``ReplyWindowPolicy`` fields: 24 hours of free-form replies, then only approved templates.
+REPLY_WINDOW: dict[str, Any] = {"standard_hours": 24, "human_agent_days": None, "template_when_closed": True}
 DEFAULT_TIMEOUT_SECONDS = 10.0
 
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -67,25 +66,25 @@ _VERSION_RE = re.compile(r"^v\d+\.\d+$")
 
 
 
-def channel_info() -> ChannelInfo:
-    """Describe WhatsApp to the core: secrets, the 24-hour window with templates after, text limits."""
-    return ChannelInfo(
-        name=CHANNEL,
-        display_name="WhatsApp",
-        version=distribution_version(DISTRIBUTION),
-        contract_version=CONTRACT_VERSION,
-        secret_fields=list(SECRET_FIELDS),
-        optional_secret_fields=[BUSINESS_ACCOUNT_FIELD],
-        signing_secret_fields=["app_secret"],
-        account_secret_field="phone_number_id",  # noqa: S106 - a field name, not a secret
-        settings={k: (list(v) if isinstance(v, list) else v) for k, v in DEFAULT_SETTINGS.items()},
-        reply_window=REPLY_WINDOW,
-        max_text_length=MAX_TEXT_LENGTH,
-        text_length_unit="characters",
-        supports_templates=True,
-        attachments=ATTACHMENTS,
+def channel_info() -> dict[str, Any]:
+    """Describe WhatsApp to the core (secrets, the 24-hour window with templates after, text limits) as plain data."""
+    return {
+        "name": CHANNEL,
+        "display_name": "WhatsApp",
+        "version": distribution_version(DISTRIBUTION),
+        "contract_version": CONTRACT_VERSION,
+        "secret_fields": list(SECRET_FIELDS),
+        "optional_secret_fields": [BUSINESS_ACCOUNT_FIELD],
+        "signing_secret_fields": ["app_secret"],
+        "account_secret_field": "phone_number_id",
+        "settings": {k: (list(v) if isinstance(v, list) else v) for k, v in DEFAULT_SETTINGS.items()},
+        "reply_window": dict(REPLY_WINDOW),
+        "max_text_length": MAX_TEXT_LENGTH,
+        "text_length_unit": "characters",
+        "supports_templates": True,
+        "attachments": copy.deepcopy(ATTACHMENTS),
         **DISPLAY,
-    )
+    }
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from siu_whatsapp import normalize as normalize_mod
 if TYPE_CHECKING:
     from siu_core.plugin import (
         Attachment,
-        ChannelInfo,
         Event,
         HandshakeResponse,
         MediaContent,
@@ -35,7 +34,7 @@ if TYPE_CHECKING:
 
 
 @hookimpl
-def channel_info() -> ChannelInfo:
+def channel_info() -> dict[str, Any]:
     """Tell the core what WhatsApp needs: its secrets, the 24-hour window, the 4096-character limit."""
     return config.channel_info()
 

@@ -16,6 +16,7 @@ from siu_core.plugin import (
     PermanentSendError,
     RateLimited,
     ReplyRequest,
+    ReplyWindowPolicy,
     SendResult,
     TemplateRef,
     WindowClosed,
@@ -139,7 +140,7 @@ def _check_text(request: ReplyRequest) -> None:
 def _check_window(request: ReplyRequest) -> None:
     """Outside the 24-hour window only a template goes out (a file no more than text)."""
     if request.last_inbound_at is not None and request.requested_at is not None:
-        state = reply_window(REPLY_WINDOW, request.last_inbound_at, request.requested_at)
+        state = reply_window(ReplyWindowPolicy(**REPLY_WINDOW), request.last_inbound_at, request.requested_at)
         if not state.can_send_text:
             raise WindowClosed(state.explanation, allowed=("template",))
 
