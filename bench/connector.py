@@ -16,6 +16,11 @@
   compiled boto3's at install, so siu's first-party sources are compiled first (a
   ``PYTHONDONTWRITEBYTECODE`` environment would otherwise charge every run for compiling them).
 
+A second baseline says how close to the floor a connector can get at all: ``connector_minimal_ratio``
+is a bare handler doing only the work every delivery needs (:mod:`bench._connector_minimal`: signature,
+parse, per message the event mapping, its queue body and both FIFO ids, the batch entries, one log
+line) over the same floor, and ``connector_over_minimal`` siu's handler over that one, per round.
+
 Uses the WhatsApp plugin when it loads, else the tests' fake Graph channel (and says so).
 Run alone: ``.venv/bin/python -m bench.connector``.
 """
@@ -36,6 +41,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from bench._connector_minimal import minimal_handler
 
 REPO = Path(__file__).resolve().parent.parent
 SECRETS = {
@@ -177,12 +184,21 @@ def overhead() -> dict[str, float | int]:
         def normalize(body: bytes = body, headers: dict[str, str] = event["headers"]) -> None:
             channel.normalize(body, headers, {})
 
+        bare = minimal_handler(SECRETS["app_secret"], _StubSqs(), sink)
+
+        def minimal(event: dict[str, Any] = event) -> None:
+            if bare(event)["statusCode"] != 200:
+                raise RuntimeError("the minimal handler refused the webhook")
+            sink.seek(0)
+            sink.truncate()
+
         # Interleave in short rounds so a noisy neighbour hits both sides alike, and compare each round's
         # handler with the floor measured next to it: the figure is the median of those paired ratios
         # (on a shared machine the load moves between rounds far more than within one).
-        for fn in (floor, request, normalize):
+        bare_too = channel.name == "whatsapp"  # the minimal handler reads WhatsApp's payload only
+        for fn in (floor, request, normalize, *((minimal,) if bare_too else ())):
             _per_call(fn, 0.05, rounds=1)  # warm
-        floors, handlers, norms, paired = [], [], [], []
+        floors, handlers, norms, paired, over_bare = [], [], [], [], []
         for _ in range(PAIRED_ROUNDS):
             f_round = _per_call(floor, 0.03, rounds=3, warm=False)
             h_round = _per_call(request, 0.06, rounds=3, warm=False)
@@ -191,8 +207,14 @@ def overhead() -> dict[str, float | int]:
             handlers.append(h_round)
             norms.append(n_round)
             paired.append(h_round / f_round)
+            if bare_too:
+                over_bare.append((_per_call(minimal, 0.03, rounds=3, warm=False), f_round, h_round))
         f, h, nz = statistics.median(floors), statistics.median(handlers), statistics.median(norms)
         ratio = statistics.median(paired)
+        if over_bare:
+            # The least any connector queueing one event per message costs, over the same floor; and siu's over it.
+            figures[f"connector_minimal_ratio_{label}"] = round(statistics.median(m / fr for m, fr, _ in over_bare), 2)
+            figures[f"connector_over_minimal_{label}"] = round(statistics.median(hr / m for m, _, hr in over_bare), 2)
         ratios.append(ratio)
         figures[f"connector_overhead_ratio_{label}"] = round(ratio, 2)
         figures[f"connector_{label}_request_us"] = round(h * 1e6, 1)
