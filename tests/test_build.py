@@ -190,12 +190,16 @@ def test_function_artifacts_hold_the_runtime_only(built: tuple[b.Result, FakePip
 
 
 def test_every_handler_imports_without_the_tooling() -> None:
-    """A fresh process with siu's tooling (and the CLI-only libraries) unimportable loads every handler."""
+    """A fresh process with siu's tooling (and the CLI-only libraries) unimportable loads every handler.
+
+    Also quietly: requests, without the character-set guesser the artifacts leave out, warns nothing.
+    """
     import subprocess
     import sys
 
     code = f"""
-import importlib.abc, sys
+import importlib.abc, sys, warnings
+warnings.filterwarnings("error", module="requests")
 BLOCKED = {tuple(f"siu_core.{t}" for t in TOOLING)!r}
 THIRD = {b.LAMBDA_EXCLUDED_MODULES!r}
 class Block(importlib.abc.MetaPathFinder):
@@ -209,6 +213,7 @@ import siu_core.search.indexer, siu_core.search.location, siu_core.search.wire, 
 from siu_core.plugins import load_channels
 registry = load_channels(["whatsapp", "instagram", "facebook", "telegram"])
 assert not registry.failures, registry.failures
+import requests
 print(sorted(m for m in sys.modules if m.startswith(BLOCKED)))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=False)
