@@ -28,6 +28,11 @@ Shape rules (see the README for the reasoning):
 - The customer id is the business-scoped user id (BSUID) whenever the payload gives one for that
   person (on the item or through ``contacts``), else the phone number (``wa_id``): one person gets
   one id across every event of a payload, and keeps it when they later hide their number.
+
+The hot path (text messages and statuses) is written for speed: the connector's time over its floor
+(HMAC and ``json.loads``) is what ``make bench`` holds to a target. A body is walked twice: once for
+its envelope and everyone it names, once for the events; a text message or a status costs one
+mapping, a participant and a timestamp, with no object or closure built per item.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import json
 import logging
 import math
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from siu_meta.graph import load_json_body, parse_timestamp
@@ -71,7 +76,6 @@ EventData: TypeAlias = dict[str, Any]
 #: What normalize yields per item: an event mapping, or an Unreadable in the place of an item it cannot read.
 Found: TypeAlias = "EventData | Unreadable"
 
-_MISSING = object()
 _UNUSABLE = "no id, customer or readable body"
 
 
@@ -90,61 +94,191 @@ def normalize_body(body: Any, *, now: Callable[[], datetime] | None = None) -> l
 
 def normalize_payload(data: dict[str, Any], *, now: Callable[[], datetime] | None = None) -> list[Found]:
     """Normalize a parsed ``whatsapp_business_account`` payload (every entry, change and item)."""
-    changes = _message_changes(data)
-    if not changes:
-        return []
-    people = _Directory(changes)
-    clock = _FallbackClock(changes, now)
-    out: list[Found] = []
-    for change in changes:
-        if change.unreadable:
-            out += change.unreadable
-        _change_events(change, people, clock, out)
-    return out
+    payload = _Payload(data, now)
+    return _events(payload) if payload.changes else []
 
 
-# --- envelope ------------------------------------------------------------------------------------
+# --- the payload: envelope, who is who -----------------------------------------------------------
+
+#: One ``messages`` or ``smb_message_echoes`` change whose envelope is sound: its field, the indexes of
+#: its entry and of itself, the entry (for its ``time``), ``metadata.phone_number_id``, and its lists
+#: (an absent one empty): ``contacts``, the messages (``messages``, or ``message_echoes`` for echoes),
+#: ``statuses`` (none for echoes), ``errors``. A tuple: a batch has one change per message.
+_Change: TypeAlias = tuple[str, int, int, dict[str, Any], str, list[Any], list[Any], list[Any], list[Any]]
+
+#: What an absent list reads as (shared: nothing appends to an item list).
+_NONE: list[Any] = []
+
+_LIST_KEYS = {
+    FIELD_MESSAGES: ("contacts", "messages", "statuses", "errors"),
+    FIELD_ECHOES: ("contacts", "message_echoes", "errors"),
+}
 
 
-class _Change:
-    """One ``messages`` or ``smb_message_echoes`` change whose envelope is sound: its lists, ready to read."""
+class _Payload:
+    """A payload read once, before any event is made: its conversation changes (the envelope checked,
+    MalformedPayload when it is not sound), everyone it names, and the items that are not even objects.
 
-    __slots__ = ("account_id", "contacts", "entry", "errors", "field", "index", "items", "statuses", "unreadable")
+    Everyone: BSUID <-> phone and each person's profile name and username, from ``contacts`` and from the
+    ids on the items (a later item may name the BSUID of an earlier one's phone).
+    """
 
-    def __init__(self, field: str, index: tuple[int, int], entry: dict[str, Any], account_id: str,
-                 contacts: list[Any], items: list[Any], statuses: list[Any], errors: list[Any]) -> None:
-        self.field = field
-        self.index = index
-        self.entry = entry
-        self.account_id = account_id
-        self.contacts = contacts
-        #: ``messages`` of a messages change, ``message_echoes`` of an echoes change.
-        self.items = items
-        self.statuses = statuses
-        self.errors = errors
-        #: Items of the change's lists that are not even objects, set aside by the directory's walk.
-        self.unreadable: list[Unreadable] = []
+    __slots__ = ("_latest", "_now", "aside", "bsuid_by_phone", "changes", "names", "phone_by_bsuid", "usernames")
 
-    def path(self, key: str, k: int | None = None) -> str:
-        """Where an item (or, with no index, a whole list) sits in the body, for an Unreadable."""
-        i, j = self.index
-        where = f"entry[{i}].changes[{j}].value.{key}"
-        return where if k is None else f"{where}[{k}]"
+    def __init__(self, data: dict[str, Any], now: Callable[[], datetime] | None) -> None:
+        self._now = now
+        self._latest: datetime | None = None
+        self.changes: list[_Change] = []
+        #: Change index -> the Unreadables of its items that are not objects (yielded before its events).
+        self.aside: dict[int, list[Unreadable]] = {}
+        self.bsuid_by_phone: dict[str, str] = {}
+        self.phone_by_bsuid: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+        self.usernames: dict[str, str] = {}
+        for i, entry in enumerate(data["entry"]):
+            if type(entry) is not dict:
+                raise MalformedPayload(f"entry[{i}] is {_json_type(entry)}, expected an object")
+            changes = entry.get("changes", _NONE)
+            if type(changes) is not list:
+                raise MalformedPayload(f"entry[{i}].changes is {_json_type(changes)}, expected a list")
+            for j, change in enumerate(changes):
+                if type(change) is not dict:
+                    raise MalformedPayload(f"entry[{i}].changes[{j}] is {_json_type(change)}, expected an object")
+                field = change.get("field")
+                if field == FIELD_MESSAGES:
+                    item_key, phone_key, bsuid_key = "messages", "from", "from_user_id"
+                elif field == FIELD_ECHOES:
+                    item_key, phone_key, bsuid_key = "message_echoes", "to", "to_user_id"
+                else:
+                    continue  # account_update, templates, history...: not conversation events
+                value = change.get("value")
+                if type(value) is not dict:
+                    raise MalformedPayload(f"entry[{i}].changes[{j}].value is {_json_type(value)}, expected an object")
+                metadata = value.get("metadata")
+                if type(metadata) is not dict:
+                    raise MalformedPayload(
+                        f"entry[{i}].changes[{j}].value.metadata is {_json_type(metadata)}, expected an object")
+                account_id = metadata.get("phone_number_id")
+                if not account_id or type(account_id) is not str:
+                    raise MalformedPayload(
+                        f"entry[{i}].changes[{j}].value.metadata.phone_number_id is missing or not a string")
+                contacts = value.get("contacts", _NONE)
+                items = value.get(item_key, _NONE)
+                statuses = value.get("statuses", _NONE) if field == FIELD_MESSAGES else _NONE
+                errors = value.get("errors", _NONE)
+                if type(contacts) is not list or type(items) is not list or type(statuses) is not list \
+                        or type(errors) is not list:
+                    _refuse_lists(value, field, i, j)
+                found = (field, i, j, entry, account_id, contacts, items, statuses, errors)
+                # An item that is not an object, in any list: rare, so looked for again in _not_objects.
+                odd = self._learn(contacts, items, phone_key, bsuid_key, statuses)
+                if odd or (errors and not all(type(error) is dict for error in errors)):
+                    self.aside[len(self.changes)] = _not_objects(found)
+                self.changes.append(found)
 
-    @property
-    def item_key(self) -> str:
-        """The name of the change's list of messages."""
-        return "messages" if self.field == FIELD_MESSAGES else "message_echoes"
+    def _learn(self, contacts: list[Any], items: list[Any], phone_key: str, bsuid_key: str,
+               statuses: list[Any]) -> bool:
+        """Learn who a change names (False when every contact, item and status is an object)."""
+        odd = False
+        link, names, usernames = self.link, self.names, self.usernames
+        for contact in contacts:
+            if type(contact) is not dict:
+                odd = True
+                continue
+            phone, bsuid = contact.get("wa_id"), contact.get("user_id")
+            if not phone or type(phone) is not str:
+                phone = None
+            if not bsuid or type(bsuid) is not str:
+                bsuid = None
+            elif phone is not None:
+                link(phone, bsuid)
+            if type(profile := contact.get("profile")) is dict:
+                if (name := profile.get("name")) and type(name) is str:
+                    if bsuid is not None:
+                        names.setdefault(bsuid, name)
+                    if phone is not None:
+                        names.setdefault(phone, name)
+                if (username := profile.get("username")) and type(username) is str:
+                    if bsuid is not None:
+                        usernames.setdefault(bsuid, username)
+                    if phone is not None:
+                        usernames.setdefault(phone, username)
+        # Items name the person too (message from + from_user_id, echo to + to_user_id, status recipient ids).
+        for item in items:
+            if type(item) is not dict:
+                odd = True
+            elif (bsuid := item.get(bsuid_key)) and type(bsuid) is str \
+                    and (phone := item.get(phone_key)) and type(phone) is str:
+                link(phone, bsuid)
+        for item in statuses:
+            if type(item) is not dict:
+                odd = True
+            elif (bsuid := item.get("recipient_user_id")) and type(bsuid) is str \
+                    and (phone := item.get("recipient_id")) and type(phone) is str:
+                link(phone, bsuid)
+        return odd
+
+    def link(self, phone: str, bsuid: str) -> None:
+        """Remember that this phone number and this BSUID are the same person (first pairing wins)."""
+        self.bsuid_by_phone.setdefault(phone, bsuid)
+        self.phone_by_bsuid.setdefault(bsuid, phone)
+
+    def participant(self, phone: Any, bsuid: Any) -> ParticipantData | None:
+        """The customer (as a Participant dumps) keyed on BSUID when known, else phone; None when the item names nobody.
+
+        Takes the item's raw values: anything but a non-empty string is no id.
+        """
+        if not phone or type(phone) is not str:
+            phone = None
+        if not bsuid or type(bsuid) is not str:
+            if phone is None:
+                return None
+            bsuid = self.bsuid_by_phone.get(phone) if self.bsuid_by_phone else None
+        elif phone is None and self.phone_by_bsuid:
+            phone = self.phone_by_bsuid.get(bsuid)
+        key = bsuid or phone
+        who: ParticipantData = {"id": key}
+        if self.names and (name := self.names.get(key) or (self.names.get(phone) if phone else None)) is not None:
+            who["name"] = name
+        if self.usernames and (username := self.usernames.get(key) or (self.usernames.get(phone) if phone else None)):
+            who["username"] = username
+        if phone is not None:
+            who["phone"] = phone
+        return who
+
+    def single_person(self, change: _Change) -> ParticipantData | None:
+        """When a change names exactly one contact, an item without sender ids is theirs."""
+        contacts = change[5]
+        if len(contacts) != 1 or type(contact := contacts[0]) is not dict:
+            return None
+        return self.participant(contact.get("wa_id"), contact.get("user_id"))
+
+    def fallback_time(self, change: _Change) -> str:
+        """The time to stamp on an event Meta sent without a readable timestamp (value.errors), as text.
+
+        The entry's ``time`` when present, else the latest timestamp in the payload, else now: never
+        earlier than what the payload itself says, and deterministic whenever the payload has a time.
+        """
+        entry_time = parse_timestamp(change[3].get("time"))
+        if entry_time is not None:
+            return utc_text(entry_time)
+        if self._latest is None:
+            self._latest = max(
+                (ts for ch in self.changes for items in (ch[6], ch[7]) for item in items
+                 if type(item) is dict and (ts := parse_timestamp(item.get("timestamp"))) is not None),
+                default=None,
+            )
+        if self._latest is not None:
+            return utc_text(self._latest)
+        return utc_text(self._now() if self._now is not None else datetime.now(UTC))
 
 
-def _list(parent: dict[str, Any], key: str, path: Callable[[], str]) -> list[Any]:
-    """A container Meta always sends as a list: absent is empty, any other shape is malformed."""
-    value = parent.get(key, _MISSING)
-    if type(value) is list:
-        return value
-    if value is _MISSING:
-        return []
-    raise MalformedPayload(f"{path()}.{key} is {_json_type(value)}, expected a list")
+def _refuse_lists(value: dict[str, Any], field: str, i: int, j: int) -> None:
+    """Raise MalformedPayload for the first of a change's lists (in Meta's order) that is not a list."""
+    for key in _LIST_KEYS[field]:
+        found = value.get(key, _NONE)
+        if type(found) is not list:
+            raise MalformedPayload(f"entry[{i}].changes[{j}].value.{key} is {_json_type(found)}, expected a list")
 
 
 def _json_type(value: Any) -> str:
@@ -155,164 +289,38 @@ def _json_type(value: Any) -> str:
     )
 
 
-def _message_changes(data: dict[str, Any]) -> list[_Change]:
-    """Every conversation change of the payload, its envelope checked (MalformedPayload when it is not sound)."""
-    out = []
-    for i, entry in enumerate(data["entry"]):
-        if type(entry) is not dict:
-            raise MalformedPayload(f"entry[{i}] is {_json_type(entry)}, expected an object")
-        for j, change in enumerate(_list(entry, "changes", lambda i=i: f"entry[{i}]")):  # type: ignore[misc]
-            if type(change) is not dict:
-                raise MalformedPayload(f"entry[{i}].changes[{j}] is {_json_type(change)}, expected an object")
-            name = change.get("field")
-            if name != FIELD_MESSAGES and name != FIELD_ECHOES:
-                continue  # account_update, templates, history...: not conversation events
-            def vpath(i: int = i, j: int = j) -> str:  # only on a failure
-                return f"entry[{i}].changes[{j}].value"
-            value = change.get("value")
-            if type(value) is not dict:
-                raise MalformedPayload(f"{vpath()} is {_json_type(value)}, expected an object")
-            metadata = value.get("metadata")
-            if type(metadata) is not dict:
-                raise MalformedPayload(f"{vpath()}.metadata is {_json_type(metadata)}, expected an object")
-            account_id = nonempty(metadata.get("phone_number_id"))
-            if account_id is None:
-                raise MalformedPayload(f"{vpath()}.metadata.phone_number_id is missing or not a string")
-            contacts = _list(value, "contacts", vpath)
-            if name == FIELD_MESSAGES:
-                items = _list(value, "messages", vpath)
-                statuses = _list(value, "statuses", vpath)
-            else:
-                items, statuses = _list(value, "message_echoes", vpath), []
-            errors = _list(value, "errors", vpath)
-            out.append(_Change(name, (i, j), entry, account_id, contacts, items, statuses, errors))
-    return out
+def _path(change: _Change, key: str, k: int | None = None) -> str:
+    """Where an item (or, with no index, a whole list) of a change sits in the body, for an Unreadable."""
+    where = f"entry[{change[1]}].changes[{change[2]}].value.{key}"
+    return where if k is None else f"{where}[{k}]"
 
 
-# --- who is who ----------------------------------------------------------------------------------
+def _item_key(change: _Change) -> str:
+    """The name of a change's list of messages."""
+    return "messages" if change[0] == FIELD_MESSAGES else "message_echoes"
 
 
-class _Directory:
-    """Every person the payload names: BSUID <-> phone, and their profile name and username.
+def _unreadable(path: str, reason: str, raw: Any) -> Unreadable:
+    """An item the plugin cannot read, for the core to keep raw (its path and reason carry no content)."""
+    from siu_core.plugin import Unreadable  # the only model normalize builds: rare, so imported here
 
-    Built in one walk over every change's lists before any event is made (a later item may name the
-    BSUID of an earlier one's phone); the walk also sets aside the items that are not objects.
-    """
-
-    __slots__ = ("bsuid_by_phone", "names", "phone_by_bsuid", "usernames")
-
-    def __init__(self, changes: list[_Change]) -> None:
-        self.bsuid_by_phone: dict[str, str] = {}
-        self.phone_by_bsuid: dict[str, str] = {}
-        self.names: dict[str, str] = {}
-        self.usernames: dict[str, str] = {}
-        for change in changes:
-            for k, contact in enumerate(change.contacts):
-                if type(contact) is not dict:
-                    _set_aside(change, "contacts", k, contact)
-                    continue
-                phone, bsuid = nonempty(contact.get("wa_id")), nonempty(contact.get("user_id"))
-                self.link(phone, bsuid)
-                profile = contact.get("profile")
-                if type(profile) is dict:
-                    name, username = nonempty(profile.get("name")), nonempty(profile.get("username"))
-                    for key in (bsuid, phone):
-                        if key is not None:
-                            if name is not None:
-                                self.names.setdefault(key, name)
-                            if username is not None:
-                                self.usernames.setdefault(key, username)
-            # Items name the person too (message from + from_user_id, status recipient ids, echo to + to_user_id).
-            phone_key, bsuid_key = ("from", "from_user_id") if change.field == FIELD_MESSAGES else ("to", "to_user_id")
-            self._link_items(change, change.item_key, change.items, phone_key, bsuid_key)
-            self._link_items(change, "statuses", change.statuses, "recipient_id", "recipient_user_id")
-            for k, error in enumerate(change.errors):
-                if type(error) is not dict:
-                    _set_aside(change, "errors", k, error)
-
-    def _link_items(self, change: _Change, key: str, items: list[Any], phone_key: str, bsuid_key: str) -> None:
-        for k, item in enumerate(items):
-            if type(item) is not dict:
-                _set_aside(change, key, k, item)
-            elif (bsuid := item.get(bsuid_key)) and type(bsuid) is str:
-                self.link(nonempty(item.get(phone_key)), bsuid)
-
-    def link(self, phone: str | None, bsuid: str | None) -> None:
-        """Remember that this phone number and this BSUID are the same person (first pairing wins)."""
-        if phone is not None and bsuid is not None:
-            self.bsuid_by_phone.setdefault(phone, bsuid)
-            self.phone_by_bsuid.setdefault(bsuid, phone)
-
-    def participant(self, phone: Any, bsuid: Any) -> ParticipantData | None:
-        """The customer (as a Participant dumps) keyed on BSUID when known, else phone; None when the item names nobody.
-
-        Takes the item's raw values: anything but a non-empty string is no id.
-        """
-        if not (phone and type(phone) is str):
-            phone = None
-        if not (bsuid and type(bsuid) is str):
-            if phone is None:
-                return None
-            bsuid = self.bsuid_by_phone.get(phone) if self.bsuid_by_phone else None
-        elif phone is None and self.phone_by_bsuid:
-            phone = self.phone_by_bsuid.get(bsuid)
-        key = bsuid or phone
-        who: ParticipantData = {"id": key}
-        names = self.names
-        if names and (name := names.get(key) or (names.get(phone) if phone else None)) is not None:
-            who["name"] = name
-        usernames = self.usernames
-        if usernames and (username := usernames.get(key) or (usernames.get(phone) if phone else None)) is not None:
-            who["username"] = username
-        if phone is not None:
-            who["phone"] = phone
-        return who
-
-    def single_person(self, change: _Change) -> ParticipantData | None:
-        """When a change names exactly one contact, an item without sender ids is theirs."""
-        if len(change.contacts) != 1 or type(contact := change.contacts[0]) is not dict:
-            return None
-        return self.participant(contact.get("wa_id"), contact.get("user_id"))
+    return Unreadable(channel=CHANNEL, path=path, reason=reason, raw=raw)
 
 
-class _FallbackClock:
-    """The time to stamp on an event Meta sent without a readable timestamp (value.errors).
-
-    The entry's ``time`` when present, else the latest timestamp in the payload, else now: never
-    earlier than what the payload itself says, and deterministic whenever the payload has a time.
-    """
-
-    __slots__ = ("_changes", "_latest", "_now")
-
-    def __init__(self, changes: list[_Change], now: Callable[[], datetime] | None) -> None:
-        self._changes = changes
-        self._now = now
-        self._latest: datetime | object | None = _MISSING
-
-    def text(self, change: _Change) -> str:
-        """The fallback time for one change of the payload, as the event schema writes it."""
-        entry_time = parse_timestamp(change.entry.get("time"))
-        if entry_time is not None:
-            return utc_text(entry_time)
-        if self._latest is _MISSING:
-            stamps = [
-                ts
-                for ch in self._changes
-                for items in (ch.items, ch.statuses)
-                for item in items
-                if type(item) is dict and (ts := parse_timestamp(item.get("timestamp"))) is not None
-            ]
-            self._latest = max(stamps, default=None)
-        latest = self._latest
-        if isinstance(latest, datetime):
-            return utc_text(latest)
-        return utc_text(self._now() if self._now is not None else datetime.now(UTC))
+def _not_objects(change: _Change) -> list[Unreadable]:
+    """The items of a change's lists that are not objects, as the Unreadables it yields before its events."""
+    lists = (("contacts", change[5]), (_item_key(change), change[6]), ("statuses", change[7]), ("errors", change[8]))
+    return [
+        _unreadable(_path(change, key, k), f"is {_json_type(item)}, expected an object", item)
+        for key, items in lists
+        for k, item in enumerate(items)
+        if type(item) is not dict
+    ]
 
 
-_EPOCH = date(1970, 1, 1)
 _TWO_DIGITS = [f"{n:02d}" for n in range(60)]
-#: Day number since the epoch -> its date as the timestamp text starts; bounded (see _seconds_text).
-_DAY_TEXT: dict[int, str] = {}
+#: Minute since the epoch -> the timestamp text up to its seconds; bounded (see _stamp).
+_MINUTE_TEXT: dict[int, str] = {}
 #: Graph timestamps above this are milliseconds (parse_timestamp's rule).
 _MAX_SECONDS = 100_000_000_000
 
@@ -320,8 +328,9 @@ _MAX_SECONDS = 100_000_000_000
 def _stamp(value: Any) -> str | None:
     """An item's timestamp as the event schema writes it (UTC, ``Z``), or None when it cannot be read.
 
-    Meta sends whole seconds as a string: those are written by arithmetic, the same text as
-    ``utc_text(parse_timestamp(value))`` at a fifth of the cost; anything else goes the general way.
+    Meta sends whole seconds as a string: those are written from the minute's text (kept) and the
+    seconds, the same text as ``utc_text(parse_timestamp(value))`` at a fifth of the cost; anything
+    else goes the general way.
     """
     kind = type(value)
     if kind is str:
@@ -332,98 +341,105 @@ def _stamp(value: Any) -> str | None:
     else:
         seconds = value if kind is int else -1
     if 0 <= seconds <= _MAX_SECONDS:
-        return _seconds_text(seconds)
+        minute, second = divmod(seconds, 60)
+        prefix = _MINUTE_TEXT.get(minute)
+        if prefix is None:
+            if len(_MINUTE_TEXT) >= 4096:  # a warm Lambda sees a few minutes at a time: never grows past this
+                _MINUTE_TEXT.clear()
+            prefix = _MINUTE_TEXT[minute] = utc_text(datetime.fromtimestamp(minute * 60, UTC))[:-3]
+        return prefix + _TWO_DIGITS[second] + "Z"
     when = parse_timestamp(value)
     return None if when is None else utc_text(when)
 
 
-def _seconds_text(seconds: int) -> str:
-    """Whole seconds since the epoch as ``YYYY-MM-DDTHH:MM:SSZ`` (what ``utc_text`` writes for them)."""
-    day, rest = divmod(seconds, 86400)
-    prefix = _DAY_TEXT.get(day)
-    if prefix is None:
-        if len(_DAY_TEXT) >= 4096:  # a warm Lambda sees a few days; a flood of odd ones cannot grow it
-            _DAY_TEXT.clear()
-        prefix = _DAY_TEXT[day] = (_EPOCH + timedelta(days=day)).isoformat() + "T"
-    hour, rest = divmod(rest, 3600)
-    minute, second = divmod(rest, 60)
-    return f"{prefix}{_TWO_DIGITS[hour]}:{_TWO_DIGITS[minute]}:{_TWO_DIGITS[second]}Z"
+# --- events --------------------------------------------------------------------------------------
 
 
-# --- one change ----------------------------------------------------------------------------------
+def _events(payload: _Payload) -> list[Found]:
+    """Every change's events in order, each item's (or its Unreadable) in the item's place."""
+    out: list[Found] = []
+    participant, aside = payload.participant, payload.aside
+    for n, change in enumerate(payload.changes):
+        field, _i, _j, _entry, account_id, _contacts, items, statuses, errors = change
+        if aside and n in aside:
+            out += aside[n]
+        if items:
+            direction: Literal["message", "echo"]
+            if field == FIELD_MESSAGES:
+                direction, phone_key, bsuid_key = "message", "from", "from_user_id"
+            else:
+                direction, phone_key, bsuid_key = "echo", "to", "to_user_id"
+            for k, msg in enumerate(items):
+                if type(msg) is not dict:
+                    continue  # set aside already
+                kind = msg.get("type")
+                if kind != "text" and (type(kind) is not str or kind not in _KNOWN_TYPES):
+                    log.debug("whatsapp: ignored %s: message type %r is not a conversation message",
+                              _path(change, _item_key(change), k), (kind if type(kind) is str else "")[:40])
+                    continue
+                who = participant(msg.get(phone_key), msg.get(bsuid_key)) or payload.single_person(change)
+                message_id = msg.get("id")
+                if who is None or not message_id or type(message_id) is not str:
+                    out.append(_unreadable(_path(change, _item_key(change), k), _UNUSABLE, msg))
+                    continue
+                stamp = _stamp(msg.get("timestamp")) or payload.fallback_time(change)
+                if kind == "text" and type(body := msg.get("text")) is dict \
+                        and type(words := body.get("body")) is str:
+                    # The usual message, read right here: a MessageEvent's dump.
+                    event: EventData = {
+                        "schema_version": SCHEMA_VERSION, "channel": CHANNEL, "account_id": account_id,
+                        "customer": who, "timestamp": stamp, "type": direction, "message_id": message_id,
+                        "kind": "text", "text": words, "attachments": [], "contacts": [], "forwarded": False,
+                        "standby": False, "own_app": False, "errors": [],
+                    }
+                    if "context" in msg or "referral" in msg or "errors" in msg:
+                        _message_parts(event, msg)
+                    out.append(event)
+                    continue
+                found = _message(change, msg, who, stamp, direction, kind)
+                if found is None or isinstance(found, str):
+                    out.append(_unreadable(_path(change, _item_key(change), k), found or _UNUSABLE, msg))
+                else:
+                    out.append(found)
+        if statuses:
+            account_ascii = account_id.isascii()
+            for k, status in enumerate(statuses):
+                if type(status) is not dict:
+                    continue
+                value = status.get("status")
+                if type(value) is not str or value not in STATUSES:
+                    log.debug("whatsapp: ignored %s: not a delivery status", _path(change, "statuses", k))
+                    continue
+                message_id = status.get("id")
+                who = participant(status.get("recipient_id"), status.get("recipient_user_id"))
+                if who is None or not message_id or type(message_id) is not str:
+                    out.append(_unreadable(_path(change, "statuses", k), "no message id or recipient", status))
+                    continue
+                if not (account_ascii and who["id"].isascii()) and (refused := _refused_ids(account_id, who)):
+                    out.append(_unreadable(_path(change, "statuses", k), refused, status))
+                    continue
+                event = {
+                    "schema_version": SCHEMA_VERSION, "channel": CHANNEL, "account_id": account_id,
+                    "customer": who, "timestamp": _stamp(status.get("timestamp")) or payload.fallback_time(change),
+                    "type": "status", "status": value, "message_ids": [message_id],
+                }
+                if "errors" in status and (found_errors := _errors(status["errors"])):
+                    event["error"] = found_errors[0]
+                out.append(event)
+        if errors:
+            out.append(_platform_errors(change, payload))
+    return out
 
 
-def _unreadable(path: str, reason: str, raw: Any) -> Unreadable:
-    """An item the plugin cannot read, for the core to keep raw (its path and reason carry no content)."""
-    from siu_core.plugin import Unreadable  # the only model normalize builds: rare, so imported here
-
-    return Unreadable(channel=CHANNEL, path=path, reason=reason, raw=raw)
-
-
-def _set_aside(change: _Change, key: str, k: int, item: Any) -> None:
-    change.unreadable.append(_unreadable(change.path(key, k), f"is {_json_type(item)}, expected an object", item))
-
-
-def _change_events(change: _Change, people: _Directory, clock: _FallbackClock, out: list[Found]) -> None:
-    """Append the events of one change to out, each item's (or its Unreadable) in the item's place."""
-    direction: Literal["message", "echo"]
-    if change.field == FIELD_MESSAGES:
-        direction, phone_key, bsuid_key = "message", "from", "from_user_id"
-    else:
-        direction, phone_key, bsuid_key = "echo", "to", "to_user_id"
-    participant = people.participant
-    for k, msg in enumerate(change.items):
-        if type(msg) is not dict:
-            continue  # set aside by the directory's walk
-        kind = msg.get("type")
-        if type(kind) is not str or kind not in _KNOWN_TYPES:
-            log.debug("whatsapp: ignored %s: message type %r is not a conversation message",
-                      change.path(change.item_key, k), (kind if type(kind) is str else "")[:40])
-            continue
-        who = participant(msg.get(phone_key), msg.get(bsuid_key)) or people.single_person(change)
-        event = _message(change, msg, who, clock, direction)
-        if event is None or isinstance(event, str):
-            out.append(_unreadable(change.path(change.item_key, k), event or _UNUSABLE, msg))
-        else:
-            out.append(event)
-    for k, status in enumerate(change.statuses):
-        if type(status) is not dict:
-            continue
-        value = status.get("status")
-        if type(value) is not str or value not in STATUSES:
-            log.debug("whatsapp: ignored %s: not a delivery status", change.path("statuses", k))
-            continue
-        message_id = status.get("id")
-        who = participant(status.get("recipient_id"), status.get("recipient_user_id"))
-        if not (message_id and type(message_id) is str) or who is None:
-            out.append(_unreadable(change.path("statuses", k), "no message id or recipient", status))
-            continue
-        if (refused := _refused_ids(change, who)) is not None:
-            out.append(_unreadable(change.path("statuses", k), refused, status))
-            continue
-        stamp = _stamp(status.get("timestamp")) or clock.text(change)
-        event = {
-            "schema_version": SCHEMA_VERSION, "channel": CHANNEL, "account_id": change.account_id,
-            "customer": who, "timestamp": stamp, "type": "status", "status": value, "message_ids": [message_id],
-        }
-        if "errors" in status and (errors := _errors(status["errors"])):
-            event["error"] = errors[0]
-        out.append(event)
-    if change.errors:
-        out.append(_platform_errors(change, clock))
-
-
-def _refused_ids(change: _Change, who: ParticipantData | None, target: str = "") -> str | None:
+def _refused_ids(account_id: str, who: ParticipantData | None, target: str = "") -> str | None:
     """Why the event model would refuse the ids of a non-message event, or None (the usual case).
 
     The models hold ``account_id``, ``customer.id`` and ``target_message_id`` to valid Unicode: an id
     with a lone UTF-16 surrogate (an escape cut in half) is refused there, so the item is set aside here,
-    with the reason the model's error would give.
+    with the reason the model's error gives.
     """
-    if change.account_id.isascii() and (who is None or who["id"].isascii()) and target.isascii():
-        return None
-    bad = [name for name, value in (("account_id", change.account_id), ("customer.id", who["id"] if who else ""),
-                                    ("target_message_id", target)) if not _encodable(value)]
+    ids = (("account_id", account_id), ("customer.id", who["id"] if who else ""), ("target_message_id", target))
+    bad = [name for name, value in ids if not value.isascii() and not _encodable(value)]
     return f"invalid {', '.join(bad)}" if bad else None
 
 
@@ -438,57 +454,39 @@ def _encodable(value: str) -> bool:
 def _message(
     change: _Change,
     msg: dict[str, Any],
-    who: ParticipantData | None,
-    clock: _FallbackClock,
+    who: ParticipantData,
+    stamp: str,
     direction: Literal["message", "echo"],
+    kind: str,
 ) -> EventData | str | None:
-    """One message item's event; else why it is set aside (None: no id, customer or readable body).
-
-    A message is a ``MessageEvent``'s dump; a reaction, edit or revoke the dump of the event it is.
-    """
-    message_id = msg.get("id")
-    if who is None or not (message_id and type(message_id) is str):
-        return None
-    kind = msg["type"]
-    stamp = _stamp(msg.get("timestamp")) or clock.text(change)
-    if kind == "text":  # the usual message, read right here
-        body = msg.get("text")
-        words = body.get("body") if type(body) is dict else None
-        event: EventData = {
-            "schema_version": SCHEMA_VERSION, "channel": CHANNEL, "account_id": change.account_id,
-            "customer": who, "timestamp": stamp, "type": direction, "message_id": message_id,
-        }
-        if type(words) is str:
-            event["kind"] = "text"
-            event["text"] = words
-        else:
-            event["kind"] = "unsupported"
-        event["attachments"] = []
-    elif kind in _ANNOTATIONS:
+    """A message item's event (a ``MessageEvent``'s dump, or the reaction, edit or unsend it is); else why
+    it is set aside (None: no readable body)."""
+    if kind in _ANNOTATIONS:
         return _annotation(change, msg, who, stamp, direction, kind)
-    else:
-        event = {
-            "schema_version": SCHEMA_VERSION, "channel": CHANNEL, "account_id": change.account_id,
-            "customer": who, "timestamp": stamp, "type": direction, "message_id": message_id,
-        }
-        event.update(_BODY_READERS[kind](msg) or _UNSUPPORTED)
-        if "attachments" not in event:
-            event["attachments"] = []
-    if "context" in msg and type(context := msg["context"]) is dict:
+    event: EventData = {
+        "schema_version": SCHEMA_VERSION, "channel": CHANNEL, "account_id": change[4], "customer": who,
+        "timestamp": stamp, "type": direction, "message_id": msg["id"], "kind": "unsupported", "attachments": [],
+        "contacts": [], "forwarded": False, "standby": False, "own_app": False, "errors": [],
+    }
+    body = _BODY_READERS[kind](msg)
+    if body is not None:
+        event.update(body)
+    _message_parts(event, msg)
+    return event
+
+
+def _message_parts(event: EventData, msg: dict[str, Any]) -> None:
+    """What any message may carry besides its body: the message it replies to, forwarding, the ad, errors."""
+    context = msg.get("context")
+    if type(context) is dict:
         if (reply_to := nonempty(context.get("id"))) is not None:
             event["reply_to"] = reply_to
-        forwarded = context.get("forwarded") is True or context.get("frequently_forwarded") is True
-    else:
-        forwarded = False
-    if "contacts" not in event:
-        event["contacts"] = []
-    if "referral" in msg and type(ref := msg["referral"]) is dict:
-        event["referral"] = _referral(ref)
-    event["forwarded"] = forwarded
-    event["standby"] = False
-    event["own_app"] = False
-    event["errors"] = _errors(msg["errors"]) if "errors" in msg else []
-    return event
+        if context.get("forwarded") is True or context.get("frequently_forwarded") is True:
+            event["forwarded"] = True
+    if type(referral := msg.get("referral")) is dict:
+        event["referral"] = _referral(referral)
+    if "errors" in msg:
+        event["errors"] = _errors(msg["errors"])
 
 
 def _annotation(
@@ -501,13 +499,12 @@ def _annotation(
 ) -> EventData | str | None:
     """A reaction, edit or revoke: an event about an earlier message (None when it names none)."""
     part = obj(msg.get(kind)) or {}
+    extra: dict[str, Any] = {}
     if kind == "reaction":
         target = nonempty(part.get("message_id"))
-        extra: dict[str, Any] = {}
-        if target is not None:
-            emoji = nonempty(part.get("emoji"))  # removed: emoji absent or ""
-            extra = {"action": "react", "emoji": emoji} if emoji else {"action": "unreact"}
-            extra["by"] = "customer" if direction == "message" else "business"
+        emoji = nonempty(part.get("emoji"))  # removed: emoji absent or ""
+        extra = {"action": "react", "emoji": emoji} if emoji else {"action": "unreact"}
+        extra["by"] = "customer" if direction == "message" else "business"
     elif kind == "edit":
         # The customer edited an earlier message: its new text (or new caption) replaces the old one.
         target = nonempty(part.get("original_message_id"))
@@ -516,31 +513,32 @@ def _annotation(
         new_text = text((reader(edited) or {}).get("text")) if reader is not None else None
         if new_text is None:
             return None
-        extra = {"text": new_text}
+        extra["text"] = new_text
     else:  # revoke: the customer deleted an earlier message for everyone, the thread shows it deleted
         target = nonempty(part.get("original_message_id"))
-        extra = {}
     if target is None:
         return None
-    if (refused := _refused_ids(change, who, target)) is not None:
+    account_id = change[4]
+    if not (account_id.isascii() and who["id"].isascii() and target.isascii()) \
+            and (refused := _refused_ids(account_id, who, target)):
         return refused
     return {
-        "schema_version": SCHEMA_VERSION, "channel": CHANNEL, "account_id": change.account_id,
+        "schema_version": SCHEMA_VERSION, "channel": CHANNEL, "account_id": account_id,
         "customer": who, "timestamp": stamp, "type": _ANNOTATIONS[kind], "target_message_id": target, **extra,
     }
 
 
-def _platform_errors(change: _Change, clock: _FallbackClock) -> Found:
+def _platform_errors(change: _Change, payload: _Payload) -> Found:
     """A change's ``value.errors`` as one platform error event (an Unreadable when no error has a code)."""
-    errors = _errors(change.errors)
-    refused = "no error with a code" if not errors else _refused_ids(change, None)
+    errors = _errors(change[8])
+    refused = _refused_ids(change[4], None) if errors else "no error with a code"
     if refused is not None:
         # The list as read: an item that is not an object (set aside on its own) is {} here.
-        raw = [item if type(item) is dict else {} for item in change.errors]
-        return _unreadable(change.path("errors"), refused, raw)
+        raw = [item if type(item) is dict else {} for item in change[8]]
+        return _unreadable(_path(change, "errors"), refused, raw)
     return {
         "schema_version": SCHEMA_VERSION, "type": "platform_error", "channel": CHANNEL,
-        "account_id": change.account_id, "timestamp": clock.text(change), "errors": errors,
+        "account_id": change[4], "timestamp": payload.fallback_time(change), "errors": errors,
     }
 
 
