@@ -317,8 +317,6 @@ def _not_objects(change: _Change) -> list[Unreadable]:
 #: (ten seconds never straddle a minute): ``"1749416383"`` is ``_TEN_SECONDS["174941638"] + "3Z"``.
 #: Bounded (see _stamp); a webhook's items, and a warm Lambda's webhooks, come seconds apart.
 _TEN_SECONDS: dict[str, str] = {}
-#: Graph timestamps above this are milliseconds (parse_timestamp's rule).
-_MAX_SECONDS = 100_000_000_000
 
 
 def _stamp(value: Any) -> str | None:
@@ -332,7 +330,8 @@ def _stamp(value: Any) -> str | None:
         head = _TEN_SECONDS.get(value[:-1])
         if head is not None and "0" <= (last := value[-1]) <= "9":
             return head + last + "Z"
-        if 1 < len(value) <= 11 and value.isdigit() and value.isascii():  # at most 1e11: seconds, not ms
+        # At most 11 digits is at most 1e11: seconds (parse_timestamp reads a larger number as milliseconds).
+        if 1 < len(value) <= 11 and value.isdigit() and value.isascii():
             if len(_TEN_SECONDS) >= 4096:  # never grows past this, whatever the timestamps
                 _TEN_SECONDS.clear()
             stamp = utc_text(datetime.fromtimestamp(int(value), UTC))
