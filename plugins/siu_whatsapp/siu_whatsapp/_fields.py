@@ -44,8 +44,3 @@ def number(value: Any) -> float | None:
     except OverflowError:
         return None
     return result if math.isfinite(result) else None
-
-
-def flag(value: Any) -> bool:
-    """True only for JSON ``true``: a truthy string is not a yes."""
-    return value is True

@@ -20,15 +20,12 @@ from siu_whatsapp import normalize as normalize_mod
 if TYPE_CHECKING:
     from siu_core.plugin import (
         Attachment,
-        Event,
         HandshakeResponse,
         MediaContent,
-        MessageEventData,
         ReplyRequest,
         SendResult,
         SimulatedMessage,
         StandInResponse,
-        Unreadable,
         WebhookRequest,
     )
 
@@ -52,7 +49,7 @@ def verify_signature(body: bytes, headers: Mapping[str, str], secrets: Mapping[s
 
 
 @hookimpl
-def normalize(body: bytes) -> list[Event | MessageEventData | Unreadable]:
+def normalize(body: bytes) -> list[normalize_mod.Found]:
     """Turn every entry, change, message and status of a webhook into siu events (a bad item costs only itself)."""
     return normalize_mod.normalize_body(body)
 
