@@ -110,12 +110,13 @@ class ChannelSpec:
         settings: Mapping[str, Any],
         account_id: str | None,
         request: InboundRequest,
-    ) -> list[Event | MessageEventData | Unreadable]:
+    ) -> list[Event | MessageEventData | dict[str, Any] | Unreadable]:
         """Turn a verified webhook body into normalized events, every entry and event of a batch.
 
-        Return a list (possibly empty) of events from :mod:`siu_core.models`; a message may instead be
-        a plain :class:`~siu_core.event_data.MessageEventData` mapping in the event schema's JSON shape
-        (contract 1.4), which the core queues without building a model (the hot path). Platform events that
+        Return a list (possibly empty) of events from :mod:`siu_core.models`; any event may instead be
+        a plain mapping in the event schema's JSON shape, the model's ``model_dump(mode="json",
+        exclude_none=True)`` (contract 1.4; a message's is typed :class:`~siu_core.event_data.MessageEventData`),
+        which the core queues without building a model (the hot path). Platform events that
         are none of the contract's kinds (typing, opt-ins, unknown fields) yield nothing. A body the
         channel cannot read raises :class:`~siu_core.errors.MalformedPayload`; no other exception
         may escape for any input. One unreadable item inside a readable body (a batch) is an
