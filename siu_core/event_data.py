@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal, NotRequired, TypedDict
 
+#: What a channel name may be (an event's ``channel``, the entry-point name, a connector's ``SIU_CHANNEL``).
+CHANNEL_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 #: The version of the event and queue message schemas (``schemas/``); :mod:`siu_core.models` uses it too.
 EVENT_SCHEMA_VERSION: Literal["1"] = "1"
 

@@ -52,9 +52,6 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 #: :class:`~siu_core.models.CustomerProfile`.
 CONTRACT_VERSION = "1.4"
 
-#: What a channel name may be (the entry-point name, the ``SIU_CHANNEL`` of a connector, part of every key).
-CHANNEL_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
-
 #: Hooks every channel plugin must implement; the others are optional.
 REQUIRED_HOOKS = ("channel_info", "handshake", "verify_signature", "normalize", "send_reply")
 

@@ -23,8 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from siu_core.event_data import EVENT_SCHEMA_VERSION
-from siu_core.hookspecs import CHANNEL_NAME_PATTERN
+from siu_core.event_data import CHANNEL_NAME_PATTERN, EVENT_SCHEMA_VERSION
 
 BCP47_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$|^und$"
 

@@ -25,7 +25,7 @@ import pluggy
 
 from siu_core import hookspecs
 from siu_core.errors import PluginLoadError, SignatureError, UnknownChannel
-from siu_core.hookspecs import CHANNEL_NAME_PATTERN
+from siu_core.event_data import CHANNEL_NAME_PATTERN
 
 if TYPE_CHECKING:
     from siu_core.models import (

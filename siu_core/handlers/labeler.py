@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from siu_core import obs
-from siu_core.hookspecs import CHANNEL_NAME_PATTERN
+from siu_core.event_data import CHANNEL_NAME_PATTERN
 from siu_core.models import Event
 from siu_core.pipeline.ingest import SERVICE, Batch, Entry, Services, parse_entry
 

@@ -16,7 +16,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from siu_core import __version__ as core_version
-from siu_core.hookspecs import CHANNEL_NAME_PATTERN, CONTRACT_VERSION
+from siu_core.event_data import CHANNEL_NAME_PATTERN
+from siu_core.hookspecs import CONTRACT_VERSION
 
 TEMPLATE_SUFFIX = ".tmpl"
 #: File names that cannot be shipped as themselves inside a package (hidden files).
