@@ -9,45 +9,33 @@ the hooks on top of that for both. Channel differences (names, hosts, limits, er
 through :class:`MessagingProfile` (and, for hosts and the Send API node, a subclass). Signatures,
 the hub handshake, timestamps and Graph error mapping live in :mod:`siu_meta.graph`; nothing here
 re-implements them.
+
+The connector's path imports and builds no model (contract 1.4, the connector's cold start): every
+event normalize returns is a plain mapping equal to its event model's JSON dump, a channel's
+description, window and file rules are plain data, and the model classes are imported only inside
+the functions that build one (send, media, profiles, samples, stand-in, handshake) or for typing.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from urllib.parse import unquote, urlsplit
 
 from siu_core.plugin import (
-    Attachment,
-    AttachmentSupport,
-    AttachmentType,
-    ChannelInfo,
     ConfigError,
-    CustomerProfile,
-    HandshakeResponse,
     InvalidReply,
     MalformedPayload,
-    MediaContent,
     MessageEventData,
-    MessageKind,
     PermanentSendError,
-    ReplyRequest,
-    ReplyWindowPolicy,
-    SendResult,
-    SimulatedMessage,
-    StandInResponse,
     TransientSendError,
-    Unreadable,
-    WebhookRequest,
     WindowClosed,
-    WindowState,
     hookimpl,
-    reply_window,
-    require_secret,
     utc_text,
 )
 from siu_meta import profiles
@@ -64,6 +52,25 @@ from siu_meta.graph import (
     sign_body,
     verify_hub_signature,
 )
+
+if TYPE_CHECKING:
+    # Models only for typing: the connector's path (normalize, signature) builds and imports none; the
+    # hooks that need one (send, media, profiles, simulate, stand-in) import it when called.
+    from siu_core.plugin import (
+        Attachment,
+        AttachmentType,
+        CustomerProfile,
+        HandshakeResponse,
+        MediaContent,
+        MessageKind,
+        ReplyRequest,
+        SendResult,
+        SimulatedMessage,
+        StandInResponse,
+        Unreadable,
+        WebhookRequest,
+        WindowState,
+    )
 
 #: One event in the event schema's JSON shape: what its event model's ``model_dump(mode="json",
 #: exclude_none=True)`` gives (contract 1.4), so the connector queues it with no model built.
@@ -130,8 +137,9 @@ class MessagingProfile:
     text_unit: Literal["characters", "bytes"]
     #: Send siu's marker as ``message.metadata`` (documented for Messenger's Send API only).
     send_metadata: bool = True
-    #: The files the Send API takes by URL (contract 1.4); None: the channel sends none.
-    attachments: AttachmentSupport | None = None
+    #: The files the Send API takes by URL (contract 1.4), as ``AttachmentSupport`` fields in plain data (the
+    #: connector's cold start builds no model); None: the channel sends none.
+    attachments: Mapping[str, Any] | None = None
     #: The fields this channel's user-profile API is asked for (:mod:`siu_meta.profiles`).
     profile_fields: tuple[str, ...] = ()
 
@@ -708,12 +716,15 @@ def text_problem(text: str, limit: int, unit: Literal["characters", "bytes"], di
 
 
 def window_for(
-    policy: ReplyWindowPolicy, request: ReplyRequest, settings: Mapping[str, Any], now: datetime | None = None
+    policy: Mapping[str, Any], request: ReplyRequest, settings: Mapping[str, Any], now: datetime | None = None
 ) -> WindowState:
-    """Where this reply stands in the channel's window, from the request's own timestamps."""
+    """Where this reply stands in the channel's window (``ReplyWindowPolicy`` fields), from the request's timestamps."""
+    from siu_core.plugin import ReplyWindowPolicy, reply_window  # sending only: the connector never asks
+
     at = request.requested_at or now or datetime.now(UTC)
     return reply_window(
-        policy, request.last_inbound_at, at, human_agent_enabled=setting_flag(settings, "human_agent_enabled")
+        ReplyWindowPolicy.model_validate(policy), request.last_inbound_at, at,
+        human_agent_enabled=setting_flag(settings, "human_agent_enabled"),
     )
 
 
@@ -745,7 +756,7 @@ def build_send_payload(request: ReplyRequest, state: WindowState, profile: Messa
 def check_reply(
     request: ReplyRequest,
     profile: MessagingProfile,
-    window_policy: ReplyWindowPolicy,
+    window_policy: Mapping[str, Any],
     settings: Mapping[str, Any],
     now: datetime | None = None,
 ) -> WindowState:
@@ -775,7 +786,7 @@ def send_text(
     request: ReplyRequest,
     *,
     profile: MessagingProfile,
-    window_policy: ReplyWindowPolicy,
+    window_policy: Mapping[str, Any],
     url: str,
     access_token: str,
     settings: Mapping[str, Any],
@@ -783,6 +794,8 @@ def send_text(
     timeout: float = 10.0,
 ) -> SendResult:
     """Check the reply, POST it to the Send API with a Bearer token, and return the platform's id."""
+    from siu_core.plugin import SendResult  # sending only: the connector never builds one
+
     state = check_reply(request, profile, window_policy, settings)
     payload = build_send_payload(request, state, profile)
     body = graph_post(session, url, payload, access_token=access_token, policy=profile.error_policy,
@@ -836,6 +849,8 @@ def download_attachment(
     accepted for those (the local stand-in), never for an arbitrary host.
     """
     import requests
+
+    from siu_core.plugin import MediaContent  # media only: the connector never builds one
 
     if not attachment.url:
         return None
@@ -905,6 +920,7 @@ def simulate_webhook(
     messages: Sequence[SimulatedMessage], account_id: str, app_secret: str, profile: MessagingProfile
 ) -> WebhookRequest:
     """A signed webhook carrying these customer text messages, one entry each, as Meta batches them."""
+    from siu_core.plugin import WebhookRequest  # demo and contract suite only, never the connector
     if not account_id:
         raise ConfigError(f"{profile.channel}: simulate_webhook needs the business account id")
     entries = []
@@ -926,6 +942,8 @@ def simulate_webhook(
 
 
 def _stand_in_error(code: int, message: str, status: int = 400) -> StandInResponse:
+    from siu_core.plugin import StandInResponse  # siu dev's stand-in only
+
     return StandInResponse(
         status=status,
         body={"error": {"message": f"(#{code}) {message}", "type": "OAuthException", "code": code,
@@ -935,6 +953,7 @@ def _stand_in_error(code: int, message: str, status: int = 400) -> StandInRespon
 
 def stand_in_answer(method: str, path: str, body: bytes, profile: MessagingProfile) -> StandInResponse | None:
     """Answer a Send API call the way Meta would, for ``siu dev`` (None for calls Meta would not know)."""
+    from siu_core.plugin import StandInResponse  # siu dev's stand-in only
     segments = path.strip("/").split("/")
     if method.upper() != "POST" or len(segments) != 3 or segments[2] != "messages":
         return None
@@ -972,7 +991,7 @@ def _stand_in_attachment_problem(attachment: Any, profile: MessagingProfile) -> 
         return "Attachments are not supported on this channel"
     payload = attachment.get("payload") if isinstance(attachment, dict) else None
     url = payload.get("url") if isinstance(payload, dict) else None
-    wanted = {SEND_ATTACHMENT_TYPES[kind] for kind in profile.attachments.kinds}
+    wanted = {SEND_ATTACHMENT_TYPES[kind] for kind in profile.attachments["kinds"]}
     if not isinstance(attachment, dict) or attachment.get("type") not in wanted:
         return f"message[attachment][type] must be one of {sorted(wanted)}"
     if not isinstance(url, str) or not url.startswith(("https://", "http://")):
@@ -994,9 +1013,10 @@ class MessagingChannel:
     """
 
     def __init__(
-        self, profile: MessagingProfile, reply_window: ReplyWindowPolicy, *, account_field: str, account_noun: str
+        self, profile: MessagingProfile, reply_window: Mapping[str, Any], *, account_field: str, account_noun: str
     ) -> None:
         self.profile = profile
+        #: The channel's ``ReplyWindowPolicy`` fields, as plain data (its ``channel_info`` is plain data too).
         self.reply_window = reply_window
         #: The secret naming the business account this deployment sends as (e.g. ``page_id``).
         self.account_field = account_field
@@ -1013,28 +1033,31 @@ class MessagingChannel:
         settings: Mapping[str, Any],
         optional_secret_fields: Sequence[str] = (),
         display: Mapping[str, Any] | None = None,
-    ) -> ChannelInfo:
-        """The plugin's ``channel_info``, taking limits, window and account field from here so they never drift.
+    ) -> dict[str, Any]:
+        """The plugin's ``channel_info`` as plain data (contract 1.4: the connector's cold start builds no model),
+        taking limits, window and account field from here so they never drift.
 
-        ``display`` holds the plugin's ``ChannelInfo`` display fields (name, icon, colour, wording).
+        A mapping of ``ChannelInfo`` fields, nested parts as plain objects (fresh copies: a caller may keep
+        it); ``display`` holds the plugin's display fields (name, icon, colour, wording).
         """
-        return ChannelInfo(
-            name=self.profile.channel,
-            display_name=display_name,
-            version=version,
-            contract_version=contract_version,
-            secret_fields=list(secret_fields),
-            optional_secret_fields=list(optional_secret_fields),
-            signing_secret_fields=["app_secret"],
-            account_secret_field=self.account_field,
-            settings=dict(settings),
-            reply_window=self.reply_window,
-            max_text_length=self.profile.max_text,
-            text_length_unit=self.profile.text_unit,
-            supports_templates=False,
-            attachments=self.profile.attachments,
+        attachments = self.profile.attachments
+        return {
+            "name": self.profile.channel,
+            "display_name": display_name,
+            "version": version,
+            "contract_version": contract_version,
+            "secret_fields": list(secret_fields),
+            "optional_secret_fields": list(optional_secret_fields),
+            "signing_secret_fields": ["app_secret"],
+            "account_secret_field": self.account_field,
+            "settings": dict(settings),
+            "reply_window": dict(self.reply_window),
+            "max_text_length": self.profile.max_text,
+            "text_length_unit": self.profile.text_unit,
+            "supports_templates": False,
+            "attachments": None if attachments is None else copy.deepcopy(dict(attachments)),
             **(display or {}),
-        )
+        }
 
     def platform_base_url(self, settings: Mapping[str, Any]) -> str:
         """The platform's own Graph host, where sends go unless ``api_base_url`` points elsewhere."""
@@ -1070,6 +1093,8 @@ class MessagingChannel:
         self, request: ReplyRequest, secrets: Mapping[str, str], settings: Mapping[str, Any], session: Any
     ) -> SendResult:
         """Deliver a teammate's reply through the Send API, or say why it cannot go."""
+        from siu_core.plugin import require_secret  # with the other send-only names, imported when sending
+
         channel = self.profile.channel
         account = require_secret(secrets, self.account_field, channel)
         if request.account_id != account:
@@ -1108,6 +1133,8 @@ class MessagingChannel:
         self, messages: Sequence[SimulatedMessage], account_id: str, secrets: Mapping[str, str]
     ) -> WebhookRequest:
         """Build the signed webhook that ``siu demo`` and the contract round trip replay."""
+        from siu_core.plugin import require_secret
+
         app_secret = require_secret(secrets, "app_secret", self.profile.channel)
         # The module-level builder of the same name (a method's name is not in scope in its body).
         return simulate_webhook(messages, account_id, app_secret, self.profile)

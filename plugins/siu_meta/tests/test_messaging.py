@@ -30,12 +30,9 @@ from siu_core.errors import (
 )
 from siu_core.models import (
     Attachment,
-    AttachmentRule,
-    AttachmentSupport,
     MessageEvent,
     ReactionEvent,
     ReplyRequest,
-    ReplyWindowPolicy,
     SimulatedMessage,
     StatusEvent,
     Unreadable,
@@ -52,7 +49,8 @@ PROFILE = messaging.MessagingProfile(
     max_text=2000,
     text_unit="characters",
 )
-WINDOW = ReplyWindowPolicy(standard_hours=24, human_agent_days=7)
+#: ``ReplyWindowPolicy`` fields, as plain data like the plugins' own.
+WINDOW = {"standard_hours": 24, "human_agent_days": 7}
 PAGE, PSID = "1029384756", "9988776655"
 T = 1795166100000
 
@@ -548,8 +546,9 @@ def test_stand_in_answers_like_the_send_api() -> None:
 
 # --- files by URL (contract 1.4) -------------------------------------------------------------------
 
-FILES = AttachmentSupport(kinds={"image": AttachmentRule(content_types=["image/png"], max_bytes=10),
-                                 "document": AttachmentRule(content_types=["application/pdf"], max_bytes=10)})
+#: ``AttachmentSupport`` fields, as plain data like the plugins' own (contract 1.4).
+FILES = {"kinds": {"image": {"content_types": ["image/png"], "max_bytes": 10},
+                   "document": {"content_types": ["application/pdf"], "max_bytes": 10}}}
 WITH_FILES = dataclasses.replace(PROFILE, attachments=FILES)
 PNG = {"kind": "image", "url": "https://media.example/u/a.png", "content_type": "image/png", "size": 5,
        "filename": "a.png"}
