@@ -102,3 +102,64 @@ def test_a_whatsapp_connector_answers_messages_and_statuses_without_pydantic() -
                          timeout=60)
     assert out.stdout.strip().splitlines()[-1] == '{"enqueued": ["1", "1"], "pydantic": false, "models": false}', (
         out.stdout + out.stderr)
+
+
+# A Messenger or Instagram connector as deployed (built from $SIU_CHANNEL), answering a signed customer message,
+# an echo of a reply, a reaction and a read receipt: no pydantic and no models, at cold start or per request
+# (their channel_info and every event they normalize are plain data, contract 1.4).
+_META = """
+import hashlib, hmac, io, json, os, sys
+CHANNEL, OBJECT, ACCOUNT_FIELD = sys.argv[1], sys.argv[2], sys.argv[3]
+os.environ.update(SIU_CHANNEL=CHANNEL, AWS_DEFAULT_REGION="ap-southeast-1", AWS_ACCESS_KEY_ID="x",
+                  AWS_SECRET_ACCESS_KEY="x", POWERTOOLS_METRICS_DISABLED="true", SIU_QUEUE_URL="q")
+import siu_core.handlers.connector as c
+ACCOUNT, CUSTOMER = "17841400000000001", "7392015648120394"
+SECRET = {"app_secret": "cold-app-secret-0123456789", "verify_token": "t", "access_token": "a", ACCOUNT_FIELD: ACCOUNT}
+class Sqs:
+    def send_message_batch(self, QueueUrl, Entries):
+        return {"Successful": [{"Id": e["Id"]} for e in Entries]}
+class Ssm:
+    def get_parameter(self, Name, WithDecryption):
+        return {"Parameter": {"Value": json.dumps(SECRET)}}
+conn = c.connector()
+conn.sqs_client, conn.secrets._client = Sqs(), Ssm()
+c.log.registered_handler.stream = io.StringIO()
+customer, business = {"id": CUSTOMER}, {"id": ACCOUNT}
+items = [
+    {"sender": customer, "recipient": business, "timestamp": 1772442000000,
+     "message": {"mid": "m_cold_1", "text": "hi"}},
+    {"sender": business, "recipient": customer, "timestamp": 1772442000500,
+     "message": {"mid": "m_cold_2", "text": "hello!", "is_echo": True, "app_id": 1517776481860111}},
+    {"sender": customer, "recipient": business, "timestamp": 1772442001000,
+     "reaction": {"mid": "m_cold_2", "action": "react", "reaction": "love", "emoji": "\\u2764"}},
+    {"sender": customer, "recipient": business, "timestamp": 1772442002000,
+     "read": {"mid": "m_cold_2", "watermark": 1772442000500}},
+]
+enqueued = []
+for item in items:
+    body = json.dumps({"object": OBJECT, "entry": [{"id": ACCOUNT, "time": item["timestamp"] + 211,
+                                                   "messaging": [item]}]})
+    sig = "sha256=" + hmac.new(SECRET["app_secret"].encode(), body.encode(), hashlib.sha256).hexdigest()
+    event = {"version": "2.0", "rawPath": "/", "rawQueryString": "", "body": body, "isBase64Encoded": False,
+             "headers": {"content-type": "application/json", "x-hub-signature-256": sig},
+             "requestContext": {"requestId": "r", "http": {"method": "POST", "path": "/"}}}
+    answer = c.handler(event, None)
+    assert answer["statusCode"] == 200, answer
+    enqueued.append(answer["headers"]["x-siu-enqueued"])
+loaded = {"pydantic": "pydantic" in sys.modules, "models": "siu_core.models" in sys.modules}
+print(json.dumps({"enqueued": enqueued, **loaded}))
+"""
+
+
+@pytest.mark.functional
+@pytest.mark.parametrize(("channel", "webhook_object", "account_field"), [
+    ("facebook", "page", "page_id"),
+    ("instagram", "instagram", "ig_account_id"),
+])
+def test_a_meta_connector_answers_messages_echoes_reactions_and_reads_without_pydantic(
+    channel: str, webhook_object: str, account_field: str
+) -> None:
+    out = subprocess.run([sys.executable, "-c", _META, channel, webhook_object, account_field], capture_output=True,
+                         text=True, cwd=REPO, check=True, timeout=60)
+    assert out.stdout.strip().splitlines()[-1] == (
+        '{"enqueued": ["1", "1", "1", "1"], "pydantic": false, "models": false}'), out.stdout + out.stderr

@@ -3,6 +3,10 @@
 Webhook parsing, sending, media download and the hooks on top of them are shared with Instagram in
 :mod:`siu_meta.messaging`; this module holds only what is Messenger's own: the channel's
 description, its Send API node (the Page), its text limit and its error codes.
+
+The description, window and file rules are plain data (mappings of ``ChannelInfo``, ``ReplyWindowPolicy``
+and ``AttachmentSupport`` fields, contract 1.4) and nothing here imports a model at module level: a
+Messenger connector's cold start and its webhooks import no pydantic.
 """
 
 from __future__ import annotations
@@ -13,20 +17,14 @@ from typing import Any
 from siu_meta import messaging, profiles
 from siu_meta.graph import DEFAULT_GRAPH_VERSION, GraphErrorPolicy
 
-from siu_core.plugin import (
-    CONTRACT_VERSION,
-    AttachmentRule,
-    AttachmentSupport,
-    ChannelInfo,
-    ReplyWindowPolicy,
-    hookimpl,
-)
+from siu_core.plugin import CONTRACT_VERSION, hookimpl
 from siu_facebook.display import DISPLAY
 
 CHANNEL = "facebook"
 DISTRIBUTION = "siu-facebook"
 MAX_TEXT_CHARACTERS = 2000
-REPLY_WINDOW = ReplyWindowPolicy(standard_hours=24, human_agent_days=7, template_when_closed=False)
+#: ``ReplyWindowPolicy`` fields: 24 hours of free-form replies, 7 days with the HUMAN_AGENT tag, no templates.
+REPLY_WINDOW: dict[str, Any] = {"standard_hours": 24, "human_agent_days": 7, "template_when_closed": False}
 DEFAULT_SETTINGS: dict[str, Any] = {
     "api_base_url": "",
     "graph_version": DEFAULT_GRAPH_VERSION,
@@ -44,20 +42,19 @@ ERROR_POLICY = GraphErrorPolicy(
 _MB = 1024 * 1024
 #: What the Send API takes by URL (developers.facebook.com/docs/messenger-platform/send-messages,
 #: "Sending attachments": at most 25 MB; no caption, so a reply is text or one file).
-ATTACHMENTS = AttachmentSupport(
-    kinds={
-        "image": AttachmentRule(content_types=["image/jpeg", "image/png", "image/gif"], max_bytes=25 * _MB),
-        "video": AttachmentRule(content_types=["video/mp4"], max_bytes=25 * _MB),
-        "audio": AttachmentRule(content_types=["audio/mpeg", "audio/mp4", "audio/aac", "audio/wav"],
-                                max_bytes=25 * _MB),
-        "document": AttachmentRule(content_types=[
+ATTACHMENTS: dict[str, Any] = {
+    "kinds": {
+        "image": {"content_types": ["image/jpeg", "image/png", "image/gif"], "max_bytes": 25 * _MB},
+        "video": {"content_types": ["video/mp4"], "max_bytes": 25 * _MB},
+        "audio": {"content_types": ["audio/mpeg", "audio/mp4", "audio/aac", "audio/wav"], "max_bytes": 25 * _MB},
+        "document": {"content_types": [
             "application/pdf", "text/plain", "application/msword",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ], max_bytes=25 * _MB),
+        ], "max_bytes": 25 * _MB},
     },
-    caption=False,
-)
+    "caption": False,
+}
 PROFILE = messaging.MessagingProfile(
     channel=CHANNEL,
     webhook_object="page",
@@ -74,8 +71,8 @@ MESSENGER = messaging.MessagingChannel(PROFILE, REPLY_WINDOW, account_field="pag
 
 
 @hookimpl
-def channel_info() -> ChannelInfo:
-    """Tell the core how to load, configure and gate Messenger replies."""
+def channel_info() -> dict[str, Any]:
+    """Tell the core how to load, configure and gate Messenger replies, as plain data (no model at cold start)."""
     return MESSENGER.describe(
         display_name="Facebook Messenger",
         version=version(DISTRIBUTION),

@@ -13,10 +13,20 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from siu_contract.mappings import as_models
+from siu_facebook import plugin
+from siu_facebook.display import DISPLAY
 
 from siu_core import CONTRACT_VERSION
 from siu_core.errors import ConfigError, InvalidReply, WindowClosed
-from siu_core.models import MessageEvent, ReplyRequest, SimulatedMessage
+from siu_core.models import (
+    AttachmentRule,
+    AttachmentSupport,
+    ChannelInfo,
+    MessageEvent,
+    ReplyRequest,
+    ReplyWindowPolicy,
+    SimulatedMessage,
+)
 from siu_core.plugins import Channel, load_channels
 
 PAGE, PSID = "102938475610293", "7392015648120394"
@@ -76,6 +86,50 @@ def test_channel_info(channel: Channel) -> None:
     assert not info.reply_window.template_when_closed and not info.supports_templates
     assert (info.max_text_length, info.text_length_unit) == (2000, "characters")
     assert info.settings == {"api_base_url": "", "graph_version": "v25.0", "human_agent_enabled": False, "app_id": ""}
+
+
+_MB = 1024 * 1024
+#: The description as the models built it before it was plain data (contract 1.4), kept to prove nothing drifted.
+MODEL_INFO = ChannelInfo(
+    name="facebook",
+    display_name="Facebook Messenger",
+    version=version("siu-facebook"),
+    contract_version=CONTRACT_VERSION,
+    secret_fields=["app_secret", "verify_token", "access_token", "page_id"],
+    optional_secret_fields=[],
+    signing_secret_fields=["app_secret"],
+    account_secret_field="page_id",
+    settings={"api_base_url": "", "graph_version": "v25.0", "human_agent_enabled": False, "app_id": ""},
+    reply_window=ReplyWindowPolicy(standard_hours=24, human_agent_days=7, template_when_closed=False),
+    max_text_length=2000,
+    text_length_unit="characters",
+    supports_templates=False,
+    attachments=AttachmentSupport(
+        kinds={
+            "image": AttachmentRule(content_types=["image/jpeg", "image/png", "image/gif"], max_bytes=25 * _MB),
+            "video": AttachmentRule(content_types=["video/mp4"], max_bytes=25 * _MB),
+            "audio": AttachmentRule(content_types=["audio/mpeg", "audio/mp4", "audio/aac", "audio/wav"],
+                                    max_bytes=25 * _MB),
+            "document": AttachmentRule(content_types=[
+                "application/pdf", "text/plain", "application/msword",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ], max_bytes=25 * _MB),
+        },
+        caption=False,
+    ),
+    **DISPLAY,
+)
+
+
+def test_channel_info_is_plain_data_equal_to_the_model_it_replaced() -> None:
+    info = plugin.channel_info()
+    assert type(info) is dict and type(info["reply_window"]) is dict and type(info["attachments"]) is dict
+    assert ChannelInfo.model_validate(info) == MODEL_INFO
+    assert ChannelInfo.model_validate(info).model_dump() == MODEL_INFO.model_dump()
+    info["attachments"]["kinds"].clear()  # a fresh copy each call: a caller cannot change the plugin's
+    info["reply_window"]["standard_hours"] = 1
+    assert ChannelInfo.model_validate(plugin.channel_info()) == MODEL_INFO
 
 
 def test_default_settings_refuse_human_agent_window(channel: Channel) -> None:

@@ -8,10 +8,13 @@ to Meta's Messenger Platform, written once for Messenger and Instagram (they sha
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -19,8 +22,10 @@ import vcr
 from siu_contract.manifest import MANIFEST_DIR, MANIFEST_FILE, Manifest
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from siu_core.models import ReplyRequest
+from siu_core.errors import MalformedPayload
+from siu_core.models import ReplyRequest, SimulatedMessage, Unreadable, dump_event, parse_event
 from siu_core.plugins import Channel, load_channels
+from siu_core.schemas import schema_errors
 
 #: Every Messenger-Platform shape each channel's fixtures must show, beyond what the suite demands.
 NEEDED_NORMALIZE_CASES = {
@@ -106,3 +111,38 @@ def test_cassettes_name_no_authorization_or_access_token_at_all(meta: Shipped) -
         text = path.read_text(encoding="utf-8")
         assert "authorization" not in text.lower(), path.name
         assert "access_token" not in text, path.name
+
+
+def _bodies(meta: Shipped) -> list[tuple[str, bytes]]:
+    """Every webhook body the plugin's fixtures hold (each folder, malformed too), and a simulated batch."""
+    found = [(str(path.relative_to(meta.root)), path.read_bytes()) for path in sorted(meta.root.glob("*/*"))
+             if path.suffix in (".json", ".txt") and path.parent.name != "expected"]
+    messages = [SimulatedMessage(sender_id="5550001", text=text, message_id=f"m_sim_{i}",
+                                 timestamp=datetime(2026, 11, 20, 9, i, tzinfo=UTC))
+                for i, text in enumerate(["Hi", "Où est ma commande ? \U0001f4e6"])]
+    hook = meta.channel.simulate_webhook(messages, meta.manifest.account_id or "1", meta.manifest.secrets)
+    return [*found, ("simulate_webhook", hook.body)]
+
+
+def test_every_event_of_every_fixture_body_is_a_mapping_equal_to_its_model_dump(meta: Shipped) -> None:
+    # Contract 1.4 without pydantic: each event is plain data in the event schema's JSON shape, exactly what
+    # its model dumps (defaults included), so the connector queues it with no model built; only an item
+    # set aside is a model (Unreadable).
+    kinds: set[str] = set()
+    for name, body in _bodies(meta):
+        for settings in ({}, meta.manifest.settings):
+            try:
+                found = meta.channel.normalize(body, {"Content-Type": "application/json"}, settings)
+            except MalformedPayload:
+                assert name.startswith("malformed/"), name
+                continue
+            for event in found:
+                if isinstance(event, Unreadable):
+                    continue
+                assert type(event) is dict, (name, type(event))
+                data: dict[str, Any] = json.loads(json.dumps(event, allow_nan=False))
+                assert data == event, name
+                assert schema_errors("event", data) == [], (name, event)
+                assert event == dump_event(parse_event(data)), (name, event)
+                kinds.add(event["type"])
+    assert {"message", "echo", "reaction", "unsend", "edit", "status"} <= kinds, kinds

@@ -4,6 +4,10 @@ Webhook parsing, sending, media download and the hooks on top of them are shared
 :mod:`siu_meta.messaging`; this module holds only what is Instagram's own: the two hosts
 (a Page token on graph.facebook.com or an Instagram-login token on graph.instagram.com), the
 1000-byte text limit and Instagram's error codes.
+
+The description, window and file rules are plain data (mappings of ``ChannelInfo``, ``ReplyWindowPolicy``
+and ``AttachmentSupport`` fields, contract 1.4) and nothing here imports a model at module level: an
+Instagram connector's cold start and its webhooks import no pydantic.
 """
 
 from __future__ import annotations
@@ -15,15 +19,7 @@ from typing import Any
 from siu_meta import messaging, profiles
 from siu_meta.graph import DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION, GraphErrorPolicy
 
-from siu_core.plugin import (
-    CONTRACT_VERSION,
-    AttachmentRule,
-    AttachmentSupport,
-    ChannelInfo,
-    ConfigError,
-    ReplyWindowPolicy,
-    hookimpl,
-)
+from siu_core.plugin import CONTRACT_VERSION, ConfigError, hookimpl
 from siu_instagram.display import DISPLAY
 
 CHANNEL = "instagram"
@@ -35,7 +31,8 @@ HOSTS: Mapping[str, str] = {
     "facebook": DEFAULT_GRAPH_BASE_URL,
     "instagram": "https://graph.instagram.com",
 }
-REPLY_WINDOW = ReplyWindowPolicy(standard_hours=24, human_agent_days=7, template_when_closed=False)
+#: ``ReplyWindowPolicy`` fields: 24 hours of free-form replies, 7 days with the HUMAN_AGENT tag, no templates.
+REPLY_WINDOW: dict[str, Any] = {"standard_hours": 24, "human_agent_days": 7, "template_when_closed": False}
 DEFAULT_SETTINGS: dict[str, Any] = {
     "api_base_url": "",
     "host": "facebook",
@@ -57,14 +54,14 @@ _MB = 1024 * 1024
 #: What Instagram messaging takes by URL (developers.facebook.com/docs/instagram-platform/instagram-api-with-
 #: instagram-login/messaging-api, "Send media"): images (PNG, JPEG) up to 8 MB, video and audio up to 25 MB;
 #: no caption, so a reply is text or one file.
-ATTACHMENTS = AttachmentSupport(
-    kinds={
-        "image": AttachmentRule(content_types=["image/jpeg", "image/png"], max_bytes=8 * _MB),
-        "video": AttachmentRule(content_types=["video/mp4", "video/quicktime", "video/webm"], max_bytes=25 * _MB),
-        "audio": AttachmentRule(content_types=["audio/aac", "audio/mp4", "audio/wav"], max_bytes=25 * _MB),
+ATTACHMENTS: dict[str, Any] = {
+    "kinds": {
+        "image": {"content_types": ["image/jpeg", "image/png"], "max_bytes": 8 * _MB},
+        "video": {"content_types": ["video/mp4", "video/quicktime", "video/webm"], "max_bytes": 25 * _MB},
+        "audio": {"content_types": ["audio/aac", "audio/mp4", "audio/wav"], "max_bytes": 25 * _MB},
     },
-    caption=False,
-)
+    "caption": False,
+}
 PROFILE = messaging.MessagingProfile(
     channel=CHANNEL,
     webhook_object="instagram",
@@ -108,8 +105,8 @@ INSTAGRAM = InstagramChannel(PROFILE, REPLY_WINDOW, account_field="ig_account_id
 
 
 @hookimpl
-def channel_info() -> ChannelInfo:
-    """Tell the core how to load, configure and gate Instagram replies."""
+def channel_info() -> dict[str, Any]:
+    """Tell the core how to load, configure and gate Instagram replies, as plain data (no model at cold start)."""
     return INSTAGRAM.describe(
         display_name="Instagram",
         version=version(DISTRIBUTION),

@@ -13,10 +13,21 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from siu_contract.mappings import as_models
+from siu_instagram import plugin
+from siu_instagram.display import DISPLAY
 
 from siu_core import CONTRACT_VERSION
 from siu_core.errors import ConfigError, InvalidReply, WindowClosed
-from siu_core.models import Attachment, MessageEvent, ReplyRequest, SimulatedMessage
+from siu_core.models import (
+    Attachment,
+    AttachmentRule,
+    AttachmentSupport,
+    ChannelInfo,
+    MessageEvent,
+    ReplyRequest,
+    ReplyWindowPolicy,
+    SimulatedMessage,
+)
 from siu_core.plugins import Channel, load_channels
 
 ACCOUNT, IGSID = "17841405822304914", "1254459154682919"
@@ -81,6 +92,46 @@ def test_channel_info(channel: Channel) -> None:
     assert (info.max_text_length, info.text_length_unit) == (1000, "bytes")
     assert info.settings["host"] == "facebook" and info.settings["human_agent_enabled"] is False
     assert {"api_base_url", "graph_version", "app_id"} <= set(info.settings)
+
+
+_MB = 1024 * 1024
+#: The description as the models built it before it was plain data (contract 1.4), kept to prove nothing drifted.
+MODEL_INFO = ChannelInfo(
+    name="instagram",
+    display_name="Instagram",
+    version=version("siu-instagram"),
+    contract_version=CONTRACT_VERSION,
+    secret_fields=["app_secret", "verify_token", "access_token", "ig_account_id"],
+    optional_secret_fields=["page_id"],
+    signing_secret_fields=["app_secret"],
+    account_secret_field="ig_account_id",
+    settings={"api_base_url": "", "host": "facebook", "graph_version": "v25.0", "human_agent_enabled": False,
+              "app_id": ""},
+    reply_window=ReplyWindowPolicy(standard_hours=24, human_agent_days=7, template_when_closed=False),
+    max_text_length=1000,
+    text_length_unit="bytes",
+    supports_templates=False,
+    attachments=AttachmentSupport(
+        kinds={
+            "image": AttachmentRule(content_types=["image/jpeg", "image/png"], max_bytes=8 * _MB),
+            "video": AttachmentRule(content_types=["video/mp4", "video/quicktime", "video/webm"],
+                                    max_bytes=25 * _MB),
+            "audio": AttachmentRule(content_types=["audio/aac", "audio/mp4", "audio/wav"], max_bytes=25 * _MB),
+        },
+        caption=False,
+    ),
+    **DISPLAY,
+)
+
+
+def test_channel_info_is_plain_data_equal_to_the_model_it_replaced() -> None:
+    info = plugin.channel_info()
+    assert type(info) is dict and type(info["reply_window"]) is dict and type(info["attachments"]) is dict
+    assert ChannelInfo.model_validate(info) == MODEL_INFO
+    assert ChannelInfo.model_validate(info).model_dump() == MODEL_INFO.model_dump()
+    info["attachments"]["kinds"].clear()  # a fresh copy each call: a caller cannot change the plugin's
+    info["reply_window"]["standard_hours"] = 1
+    assert ChannelInfo.model_validate(plugin.channel_info()) == MODEL_INFO
 
 
 @pytest.mark.parametrize(

@@ -9,58 +9,33 @@ the hooks on top of that for both. Channel differences (names, hosts, limits, er
 through :class:`MessagingProfile` (and, for hosts and the Send API node, a subclass). Signatures,
 the hub handshake, timestamps and Graph error mapping live in :mod:`siu_meta.graph`; nothing here
 re-implements them.
+
+The connector's path imports and builds no model (contract 1.4, the connector's cold start): every
+event normalize returns is a plain mapping equal to its event model's JSON dump, a channel's
+description, window and file rules are plain data, and the model classes are imported only inside
+the functions that build one (send, media, profiles, samples, stand-in, handshake) or for typing.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from urllib.parse import unquote, urlsplit
 
-from pydantic import ValidationError
-
 from siu_core.plugin import (
-    Attachment,
-    AttachmentSupport,
-    AttachmentType,
-    ChannelInfo,
     ConfigError,
-    CustomerProfile,
-    EditEvent,
-    Event,
-    HandshakeResponse,
-    Interaction,
     InvalidReply,
-    Location,
     MalformedPayload,
-    MediaContent,
-    MessageEvent,
     MessageEventData,
-    MessageKind,
-    Participant,
     PermanentSendError,
-    ReactionEvent,
-    Referral,
-    ReplyRequest,
-    ReplyWindowPolicy,
-    SendResult,
-    SimulatedMessage,
-    StandInResponse,
-    StatusEvent,
-    Story,
     TransientSendError,
-    Unreadable,
-    UnsendEvent,
-    WebhookRequest,
     WindowClosed,
-    WindowState,
     hookimpl,
-    reply_window,
-    require_secret,
     utc_text,
 )
 from siu_meta import profiles
@@ -71,13 +46,39 @@ from siu_meta.graph import (
     classify_graph_error,
     graph_post,
     hub_handshake,
-    json_part,
     load_json_body,
     parse_graph_error,
     parse_timestamp,
     sign_body,
     verify_hub_signature,
 )
+
+if TYPE_CHECKING:
+    # Models only for typing: the connector's path (normalize, signature) builds and imports none; the
+    # hooks that need one (send, media, profiles, simulate, stand-in) import it when called.
+    from siu_core.plugin import (
+        Attachment,
+        AttachmentType,
+        CustomerProfile,
+        HandshakeResponse,
+        MediaContent,
+        MessageKind,
+        ReplyRequest,
+        SendResult,
+        SimulatedMessage,
+        StandInResponse,
+        Unreadable,
+        WebhookRequest,
+        WindowState,
+    )
+
+#: One event in the event schema's JSON shape: what its event model's ``model_dump(mode="json",
+#: exclude_none=True)`` gives (contract 1.4), so the connector queues it with no model built.
+EventData: TypeAlias = dict[str, Any]
+#: What normalize returns per item: an event mapping, or an Unreadable in the place of an item it cannot read.
+Found: TypeAlias = "EventData | MessageEventData | Unreadable"
+#: The event schema's version, which every event model dumps.
+SCHEMA_VERSION = "1"
 
 #: Every reply siu sends carries ``metadata = OWN_MARKER + idempotency key`` (Messenger echoes it
 #: back), so the echo of siu's own reply is recognised and never shown twice in the thread.
@@ -136,8 +137,9 @@ class MessagingProfile:
     text_unit: Literal["characters", "bytes"]
     #: Send siu's marker as ``message.metadata`` (documented for Messenger's Send API only).
     send_metadata: bool = True
-    #: The files the Send API takes by URL (contract 1.4); None: the channel sends none.
-    attachments: AttachmentSupport | None = None
+    #: The files the Send API takes by URL (contract 1.4), as ``AttachmentSupport`` fields in plain data (the
+    #: connector's cold start builds no model); None: the channel sends none.
+    attachments: Mapping[str, Any] | None = None
     #: The fields this channel's user-profile API is asked for (:mod:`siu_meta.profiles`).
     profile_fields: tuple[str, ...] = ()
 
@@ -167,18 +169,20 @@ def own_marker(idempotency_key: str) -> str:
 # =================================================================================================
 
 
-def normalize_body(
-    body: bytes, settings: Mapping[str, Any], profile: MessagingProfile
-) -> list[Event | MessageEventData | Unreadable]:
+def normalize_body(body: bytes, settings: Mapping[str, Any], profile: MessagingProfile) -> list[Found]:
     """Every event of every entry of a Messenger-Platform webhook, in order, an Unreadable in place of an
-    item that cannot be read; MalformedPayload for a body that is not such a webhook at all."""
+    item that cannot read; MalformedPayload for a body that is not such a webhook at all.
+
+    Each event is a plain mapping equal to its event model's JSON dump (contract 1.4): the connector queues
+    it as it is, and neither pydantic nor the models are imported unless an item has to be set aside.
+    """
     try:
         data = load_json_body(body, profile.webhook_object)
     except RecursionError:
         raise MalformedPayload("body is nested too deeply") from None
     own_app_id = _text_setting(settings, "app_id")
     parser = _Parser(profile.channel, own_app_id)
-    events: list[Event | MessageEventData | Unreadable] = []
+    events: list[Found] = []
     for index, entry in enumerate(data["entry"]):
         events.extend(parser.entry(entry, f"entry[{index}]"))
     return events
@@ -211,7 +215,7 @@ class _Parser:
 
     # --- envelope ---------------------------------------------------------------------------
 
-    def entry(self, entry: Any, path: str) -> Iterator[Event | MessageEventData | Unreadable]:
+    def entry(self, entry: Any, path: str) -> Iterator[Found]:
         entry = _obj(entry, path)
         entry_id = _opt_id(entry.get("id"), f"{path}.id")
         time = entry.get("time")
@@ -236,31 +240,30 @@ class _Parser:
             if isinstance(value, dict) and "sender" in value:
                 yield from self.readable(value, _ItemLocation(f"{cpath}.value", entry_id, time, False))
 
-    def readable(self, item: Any, where: _ItemLocation) -> list[Event | MessageEventData | Unreadable]:
+    def readable(self, item: Any, where: _ItemLocation) -> list[Found]:
         """One item's events; an item that cannot be read costs only itself (an Unreadable in its place)."""
         try:
             return list(self.item(_obj(item, where.path), where))
         except MalformedPayload as exc:
+            from siu_core.plugin import Unreadable  # only for an item set aside: the usual webhook builds no model
+
             return [Unreadable(channel=self.channel, path=where.path[:200], reason=exc.reason[:300], raw=item)]
 
-    def item(self, item: dict[str, Any], where: _ItemLocation) -> Iterator[Event | MessageEventData]:
-        try:
-            if "message" in item:
-                yield self.message(item, where)
-            elif "postback" in item:
-                yield self.postback(item, where)
-            elif "reaction" in item:
-                yield from self.reaction(item, where)
-            elif "message_edit" in item:
-                yield self.edit(item, where)
-            elif "delivery" in item:
-                yield from self.status(item, where, "delivery", "delivered")
-            elif "read" in item:
-                yield from self.status(item, where, "read", "read")
-            # Typing, referrals without a message, opt-ins, handover control, account linking,
-            # policy enforcement and anything newer: nothing for the inbox.
-        except ValidationError as exc:
-            raise MalformedPayload(f"{where.path}: {exc.error_count()} invalid field(s)") from None
+    def item(self, item: dict[str, Any], where: _ItemLocation) -> Iterator[EventData | MessageEventData]:
+        if "message" in item:
+            yield self.message(item, where)
+        elif "postback" in item:
+            yield self.postback(item, where)
+        elif "reaction" in item:
+            yield from self.reaction(item, where)
+        elif "message_edit" in item:
+            yield self.edit(item, where)
+        elif "delivery" in item:
+            yield from self.status(item, where, "delivery", "delivered")
+        elif "read" in item:
+            yield from self.status(item, where, "read", "read")
+        # Typing, referrals without a message, opt-ins, handover control, account linking,
+        # policy enforcement and anything newer: nothing for the inbox.
 
     # --- shared pieces ----------------------------------------------------------------------
 
@@ -283,9 +286,24 @@ class _Parser:
             raise MalformedPayload(f"{where.path}: no business account id")
         return account
 
+    def _event(self, kind: str, account: str, customer: str, timestamp: datetime, where: _ItemLocation,
+               **ids: str) -> EventData:
+        """The fields every event starts with, in the models' order, once its ids are ones the models accept.
+
+        The models hold ``account_id``, ``customer.id`` and the message ids to valid Unicode: an id with a
+        lone UTF-16 surrogate (an escape cut in half) is refused there, so the item is set aside here with
+        the reason the model's error gave before events were mappings (the customer was a model of its own,
+        checked first and alone).
+        """
+        bad = 1 if not _encodable(customer) else sum(not _encodable(value) for value in (account, *ids.values()))
+        if bad:
+            raise MalformedPayload(f"{where.path}: {bad} invalid field(s)")
+        return {"schema_version": SCHEMA_VERSION, "channel": self.channel, "account_id": account,
+                "customer": {"id": customer}, "timestamp": utc_text(timestamp), "type": kind, **ids}
+
     # --- item kinds -------------------------------------------------------------------------
 
-    def message(self, item: dict[str, Any], where: _ItemLocation) -> Event | MessageEventData:
+    def message(self, item: dict[str, Any], where: _ItemLocation) -> EventData | MessageEventData:
         msg = _obj(item["message"], f"{where.path}.message")
         path = f"{where.path}.message"
         mid = _req_str(msg.get("mid"), f"{path}.mid")
@@ -301,10 +319,7 @@ class _Parser:
         account = self._account(business, where)
         timestamp = self._timestamp(item, where)
         if msg.get("is_deleted") is True:
-            return UnsendEvent(
-                type="unsend", channel=self.channel, account_id=account,
-                customer=Participant(id=customer), timestamp=timestamp, target_message_id=mid,
-            )
+            return self._event("unsend", account, customer, timestamp, where, target_message_id=mid)
         text = _opt_str(msg.get("text"), f"{path}.text")
         attachments = _attachments(msg.get("attachments"), f"{path}.attachments")
         story = _story(msg, attachments, path)
@@ -313,9 +328,8 @@ class _Parser:
         quick = msg.get("quick_reply")
         if quick is not None:
             quick = _obj(quick, f"{path}.quick_reply")
-            interaction = Interaction(
-                kind="quick_reply", title=text, payload=_opt_str(quick.get("payload"), f"{path}.quick_reply.payload")
-            )
+            payload = _opt_str(quick.get("payload"), f"{path}.quick_reply.payload")
+            interaction = _interaction("quick_reply", text, payload)
         reply_to = None
         reply = msg.get("reply_to")
         if reply is not None:
@@ -333,30 +347,16 @@ class _Parser:
                 and not isinstance(app_id, bool | dict | list)
                 and str(app_id) == self.own_app_id
             ) or (isinstance(metadata, str) and metadata.startswith(OWN_MARKER))
-        # Contract 1.4: a message is a plain mapping in the event schema's JSON shape (no model on the hot
-        # path); every id in it was checked non-empty above, the contract suite validates the rest.
-        event: MessageEventData = {
-            "type": "echo" if echo else "message",
-            "channel": self.channel,
-            "account_id": account,
-            "customer": {"id": customer},
-            "timestamp": utc_text(timestamp),
-            "message_id": mid,
-            "kind": "location" if location is not None and story is None else _kind(
-                text, attachments, story, interaction, _unsupported(msg)),
-        }
-        optional = {"text": text, "attachments": attachments or None, "reply_to": reply_to, "story": story,
-                    "location": location, "interaction": interaction, "referral": referral}
-        for key, value in optional.items():
-            if value is not None:
-                event[key] = json_part(value)  # type: ignore[literal-required]
-        if where.standby:
-            event["standby"] = True
-        if own:
-            event["own_app"] = True
-        return event
+        kind = "location" if location is not None and story is None else _kind(
+            text, attachments, story, interaction, _unsupported(msg))
+        # Every id in it was checked non-empty above; a message's ids are queued as they came (the
+        # connector scrubs a lone surrogate), as they were before every event was a mapping.
+        return _message_event("echo" if echo else "message", self.channel, account, customer, timestamp, mid, kind,
+                              text=text, attachments=attachments, reply_to=reply_to, story=story,
+                              interaction=interaction, location=location, referral=referral,
+                              standby=where.standby, own_app=own)
 
-    def postback(self, item: dict[str, Any], where: _ItemLocation) -> Event:
+    def postback(self, item: dict[str, Any], where: _ItemLocation) -> MessageEventData:
         path = f"{where.path}.postback"
         postback = _obj(item["postback"], path)
         sender, recipient = self._parties(item, where)
@@ -366,23 +366,14 @@ class _Parser:
             # Postbacks before Graph v11.0 carry no mid: derive a stable one so re-deliveries dedupe.
             mid = f"postback:{sender}:{_raw_ts(item.get('timestamp'), timestamp)}"
         title = _opt_str(postback.get("title"), f"{path}.title")
-        return MessageEvent(
-            type="message",
-            channel=self.channel,
-            account_id=self._account(recipient, where),
-            customer=Participant(id=sender),
-            timestamp=timestamp,
-            message_id=mid,
-            kind="interactive",
-            text=title,
-            interaction=Interaction(
-                kind="postback", title=title, payload=_opt_str(postback.get("payload"), f"{path}.payload")
-            ),
-            referral=_referral(postback.get("referral"), f"{path}.referral"),
-            standby=where.standby,
-        )
+        account = self._account(recipient, where)
+        interaction = _interaction("postback", title, _opt_str(postback.get("payload"), f"{path}.payload"))
+        referral = _referral(postback.get("referral"), f"{path}.referral")
+        self._event("message", account, sender, timestamp, where, message_id=mid)  # the ids a model would refuse
+        return _message_event("message", self.channel, account, sender, timestamp, mid, "interactive", text=title,
+                              interaction=interaction, referral=referral, standby=where.standby)
 
-    def reaction(self, item: dict[str, Any], where: _ItemLocation) -> Iterator[Event]:
+    def reaction(self, item: dict[str, Any], where: _ItemLocation) -> Iterator[EventData]:
         path = f"{where.path}.reaction"
         reaction = _obj(item["reaction"], path)
         action = reaction.get("action")
@@ -393,20 +384,19 @@ class _Parser:
         customer, business, by_business = sender, recipient, False
         if recipient is not None and sender == where.entry_id:
             customer, business, by_business = recipient, sender, True
-        yield ReactionEvent(
-            type="reaction",
-            channel=self.channel,
-            account_id=self._account(business, where),
-            customer=Participant(id=customer),
-            timestamp=self._timestamp(item, where),
-            target_message_id=target,
-            action=action,
-            emoji=_opt_str(reaction.get("emoji"), f"{path}.emoji") or None,
-            reaction=_opt_str(reaction.get("reaction"), f"{path}.reaction") or None,
-            by="business" if by_business else "customer",
-        )
+        account, timestamp = self._account(business, where), self._timestamp(item, where)
+        emoji = _opt_str(reaction.get("emoji"), f"{path}.emoji")
+        name = _opt_str(reaction.get("reaction"), f"{path}.reaction")
+        event = self._event("reaction", account, customer, timestamp, where, target_message_id=target)
+        event["action"] = action
+        if emoji:
+            event["emoji"] = emoji
+        if name:
+            event["reaction"] = name
+        event["by"] = "business" if by_business else "customer"
+        yield event
 
-    def edit(self, item: dict[str, Any], where: _ItemLocation) -> Event:
+    def edit(self, item: dict[str, Any], where: _ItemLocation) -> EventData:
         path = f"{where.path}.message_edit"
         edit = _obj(item["message_edit"], path)
         target = _req_str(edit.get("mid"), f"{path}.mid")
@@ -414,19 +404,14 @@ class _Parser:
         if not isinstance(text, str):
             raise MalformedPayload(f"{path}.text is not a string")
         sender, recipient = self._parties(item, where)
-        return EditEvent(
-            type="edit",
-            channel=self.channel,
-            account_id=self._account(recipient, where),
-            customer=Participant(id=sender),
-            timestamp=self._timestamp(item, where),
-            target_message_id=target,
-            text=text,
-        )
+        event = self._event("edit", self._account(recipient, where), sender, self._timestamp(item, where), where,
+                            target_message_id=target)
+        event["text"] = text
+        return event
 
     def status(
         self, item: dict[str, Any], where: _ItemLocation, key: str, status: Literal["delivered", "read"]
-    ) -> Iterator[Event]:
+    ) -> Iterator[EventData]:
         path = f"{where.path}.{key}"
         obj = _obj(item[key], path)
         sender, recipient = self._parties(item, where)
@@ -447,16 +432,63 @@ class _Parser:
                 raise MalformedPayload(f"{path}.watermark is not a timestamp")
         if not ids and watermark is None:
             return  # says nothing about any message
-        yield StatusEvent(
-            type="status",
-            channel=self.channel,
-            account_id=self._account(recipient, where),
-            customer=Participant(id=sender),
-            timestamp=self._timestamp(item, where, obj.get("watermark")),
-            status=status,
-            message_ids=ids,
-            watermark=watermark,
-        )
+        event = self._event("status", self._account(recipient, where), sender,
+                            self._timestamp(item, where, obj.get("watermark")), where)
+        event["status"] = status
+        event["message_ids"] = ids
+        if watermark is not None:
+            event["watermark"] = utc_text(watermark)
+        yield event
+
+
+def _message_event(
+    direction: Literal["message", "echo"], channel: str, account: str, customer: str, timestamp: datetime, mid: str,
+    kind: str, *, text: str | None = None, attachments: list[dict[str, Any]] | None = None,
+    reply_to: str | None = None, story: dict[str, Any] | None = None, interaction: dict[str, Any] | None = None,
+    location: dict[str, Any] | None = None, referral: dict[str, Any] | None = None, standby: bool = False,
+    own_app: bool = False,
+) -> MessageEventData:
+    """A message as ``MessageEvent.model_dump(mode="json", exclude_none=True)`` gives it: defaults included,
+    absent parts left out, in the model's field order (so its queue body reads as the model's would)."""
+    event: MessageEventData = {
+        "schema_version": "1", "channel": channel, "account_id": account, "customer": {"id": customer},
+        "timestamp": utc_text(timestamp), "type": direction, "message_id": mid, "kind": kind,
+    }
+    if text is not None:
+        event["text"] = text
+    event["attachments"] = attachments or []
+    if reply_to is not None:
+        event["reply_to"] = reply_to
+    if story is not None:
+        event["story"] = story
+    if interaction is not None:
+        event["interaction"] = interaction
+    if location is not None:
+        event["location"] = location
+    event["contacts"] = []
+    if referral is not None:
+        event["referral"] = referral
+    event["forwarded"] = False
+    event["standby"] = standby
+    event["own_app"] = own_app
+    event["errors"] = []
+    return event
+
+
+def _encodable(value: str) -> bool:
+    """Whether a text is valid Unicode (no lone surrogate), as the models' constrained strings demand."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _some(**parts: Any) -> dict[str, Any]:
+    """A part of an event as its model dumps it with ``exclude_none``: the fields that are not None, in order."""
+    return {key: value for key, value in parts.items() if value is not None}
 
 
 # --- small readers (each raises MalformedPayload naming the path) ---------------------------------
@@ -520,28 +552,30 @@ def _raw_ts(raw: Any, parsed: datetime) -> str:
     return str((parsed - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1))
 
 
-def _attachments(value: Any, path: str) -> list[Attachment]:
+def _attachments(value: Any, path: str) -> list[dict[str, Any]]:
     if value is None:
         return []
     if not isinstance(value, list):
         raise MalformedPayload(f"{path} is not a list")
-    result: list[Attachment] = []
+    result: list[dict[str, Any]] = []
     for i, raw in enumerate(value):
         if isinstance(raw, dict) and raw.get("type") == LOCATION_TYPE:
             continue  # read by _location into the message's location
         att = _attachment(_obj(raw, f"{path}[{i}]"), f"{path}[{i}]")
-        if att.type == "sticker" and att.sticker_id is not None:
+        sticker_id = att.get("sticker_id")
+        if att["type"] == "sticker" and sticker_id is not None:
             # During Meta's sticker transition the same sticker comes as ``image`` and ``sticker``.
-            dup = next((j for j, a in enumerate(result) if a.sticker_id == att.sticker_id), None)
+            dup = next((j for j, a in enumerate(result) if a.get("sticker_id") == sticker_id), None)
             if dup is not None:
-                if result[dup].url is None and att.url is not None:
+                if result[dup].get("url") is None and att.get("url") is not None:
                     result[dup] = att
                 continue
         result.append(att)
     return result
 
 
-def _attachment(raw: dict[str, Any], path: str) -> Attachment:
+def _attachment(raw: dict[str, Any], path: str) -> dict[str, Any]:
+    """One attachment as ``Attachment`` dumps it (``voice`` is always there: the model's default)."""
     platform_type = raw.get("type")
     payload = raw.get("payload")
     payload = payload if isinstance(payload, dict) else {}
@@ -554,21 +588,22 @@ def _attachment(raw: dict[str, Any], path: str) -> Attachment:
     )
     if kind == "image" and sticker_id is not None:
         kind = "sticker"  # Messenger's classic sticker: an image with a sticker id
-    return Attachment(type=kind, url=url, title=title, sticker_id=sticker_id)
+    return _some(type=kind, url=url, sticker_id=sticker_id, voice=False, title=title)
 
 
-def _story(msg: dict[str, Any], attachments: list[Attachment], path: str) -> Story | None:
+def _story(msg: dict[str, Any], attachments: list[dict[str, Any]], path: str) -> dict[str, Any] | None:
+    """The story a message replies to or mentions, as ``Story`` dumps it."""
     reply = msg.get("reply_to")
     if isinstance(reply, dict) and reply.get("story") is not None:
         story = _obj(reply["story"], f"{path}.reply_to.story")
-        return Story(
+        return _some(
             kind="reply",
             id=_opt_id(story.get("id"), f"{path}.reply_to.story.id"),
             url=_opt_str(story.get("url"), f"{path}.reply_to.story.url"),
         )
-    mention = next((a for a in attachments if a.type == "story_mention"), None)
+    mention = next((a for a in attachments if a["type"] == "story_mention"), None)
     if mention is not None:
-        return Story(kind="mention", id=_story_id(msg.get("attachments"), path), url=mention.url)
+        return _some(kind="mention", id=_story_id(msg.get("attachments"), path), url=mention.get("url"))
     return None
 
 
@@ -582,8 +617,8 @@ def _story_id(raw: Any, path: str) -> str | None:
     return None
 
 
-def _location(raw: Any, path: str) -> Location | None:
-    """A shared place (Messenger's ``location`` attachment): its coordinates, title and map link."""
+def _location(raw: Any, path: str) -> dict[str, Any] | None:
+    """A shared place (Messenger's ``location`` attachment), as ``Location`` dumps it: coordinates, title, map link."""
     for i, att in enumerate(raw if isinstance(raw, list) else []):
         if not isinstance(att, dict) or att.get("type") != LOCATION_TYPE:
             continue
@@ -595,7 +630,7 @@ def _location(raw: Any, path: str) -> Location | None:
             raise MalformedPayload(f"{apath}.payload.coordinates is not an object")
         lat, lon = _coordinate(coords.get("lat"), f"{apath}.payload.coordinates.lat", 90.0), _coordinate(
             coords.get("long"), f"{apath}.payload.coordinates.long", 180.0)
-        return Location(
+        return _some(
             latitude=lat, longitude=lon,
             name=_opt_str(att.get("title"), f"{apath}.title"),
             url=_opt_str(att.get("url"), f"{apath}.url") or _opt_str(payload.get("url"), f"{apath}.payload.url"),
@@ -609,13 +644,19 @@ def _coordinate(value: Any, path: str, bound: float) -> float:
     return float(value)
 
 
-def _referral(value: Any, path: str) -> Referral | None:
+def _interaction(kind: Literal["quick_reply", "postback"], title: str | None, payload: str | None) -> dict[str, Any]:
+    """A quick reply or postback, as ``Interaction`` dumps it."""
+    return _some(kind=kind, title=title, payload=payload)
+
+
+def _referral(value: Any, path: str) -> dict[str, Any] | None:
+    """Where the conversation came from (an ad, a link), as ``Referral`` dumps it."""
     if value is None:
         return None
     ref = _obj(value, path)
     ads = ref.get("ads_context_data")
     ads = ads if isinstance(ads, dict) else {}
-    return Referral(
+    return _some(
         source=_opt_str(ref.get("source"), f"{path}.source"),
         type=_opt_str(ref.get("type"), f"{path}.type"),
         ref=_opt_str(ref.get("ref"), f"{path}.ref"),
@@ -639,19 +680,19 @@ def _unsupported(msg: dict[str, Any]) -> bool:
 
 def _kind(
     text: str | None,
-    attachments: list[Attachment],
-    story: Story | None,
-    interaction: Interaction | None,
+    attachments: list[dict[str, Any]],
+    story: dict[str, Any] | None,
+    interaction: dict[str, Any] | None,
     unsupported: bool,
 ) -> MessageKind:
     if story is not None:
-        return "story_mention" if story.kind == "mention" else "story_reply"
+        return "story_mention" if story["kind"] == "mention" else "story_reply"
     if interaction is not None:
         return "interactive"
     if unsupported:
         return "unsupported"
     if attachments:
-        return _KIND_OF_ATTACHMENT.get(attachments[0].type, "unsupported")
+        return _KIND_OF_ATTACHMENT.get(attachments[0]["type"], "unsupported")
     return "text" if text is not None else "unsupported"
 
 
@@ -675,12 +716,15 @@ def text_problem(text: str, limit: int, unit: Literal["characters", "bytes"], di
 
 
 def window_for(
-    policy: ReplyWindowPolicy, request: ReplyRequest, settings: Mapping[str, Any], now: datetime | None = None
+    policy: Mapping[str, Any], request: ReplyRequest, settings: Mapping[str, Any], now: datetime | None = None
 ) -> WindowState:
-    """Where this reply stands in the channel's window, from the request's own timestamps."""
+    """Where this reply stands in the channel's window (``ReplyWindowPolicy`` fields), from the request's timestamps."""
+    from siu_core.plugin import ReplyWindowPolicy, reply_window  # sending only: the connector never asks
+
     at = request.requested_at or now or datetime.now(UTC)
     return reply_window(
-        policy, request.last_inbound_at, at, human_agent_enabled=setting_flag(settings, "human_agent_enabled")
+        ReplyWindowPolicy.model_validate(policy), request.last_inbound_at, at,
+        human_agent_enabled=setting_flag(settings, "human_agent_enabled"),
     )
 
 
@@ -712,7 +756,7 @@ def build_send_payload(request: ReplyRequest, state: WindowState, profile: Messa
 def check_reply(
     request: ReplyRequest,
     profile: MessagingProfile,
-    window_policy: ReplyWindowPolicy,
+    window_policy: Mapping[str, Any],
     settings: Mapping[str, Any],
     now: datetime | None = None,
 ) -> WindowState:
@@ -742,7 +786,7 @@ def send_text(
     request: ReplyRequest,
     *,
     profile: MessagingProfile,
-    window_policy: ReplyWindowPolicy,
+    window_policy: Mapping[str, Any],
     url: str,
     access_token: str,
     settings: Mapping[str, Any],
@@ -750,6 +794,8 @@ def send_text(
     timeout: float = 10.0,
 ) -> SendResult:
     """Check the reply, POST it to the Send API with a Bearer token, and return the platform's id."""
+    from siu_core.plugin import SendResult  # sending only: the connector never builds one
+
     state = check_reply(request, profile, window_policy, settings)
     payload = build_send_payload(request, state, profile)
     body = graph_post(session, url, payload, access_token=access_token, policy=profile.error_policy,
@@ -803,6 +849,8 @@ def download_attachment(
     accepted for those (the local stand-in), never for an arbitrary host.
     """
     import requests
+
+    from siu_core.plugin import MediaContent  # media only: the connector never builds one
 
     if not attachment.url:
         return None
@@ -872,6 +920,7 @@ def simulate_webhook(
     messages: Sequence[SimulatedMessage], account_id: str, app_secret: str, profile: MessagingProfile
 ) -> WebhookRequest:
     """A signed webhook carrying these customer text messages, one entry each, as Meta batches them."""
+    from siu_core.plugin import WebhookRequest  # demo and contract suite only, never the connector
     if not account_id:
         raise ConfigError(f"{profile.channel}: simulate_webhook needs the business account id")
     entries = []
@@ -893,6 +942,8 @@ def simulate_webhook(
 
 
 def _stand_in_error(code: int, message: str, status: int = 400) -> StandInResponse:
+    from siu_core.plugin import StandInResponse  # siu dev's stand-in only
+
     return StandInResponse(
         status=status,
         body={"error": {"message": f"(#{code}) {message}", "type": "OAuthException", "code": code,
@@ -902,6 +953,7 @@ def _stand_in_error(code: int, message: str, status: int = 400) -> StandInRespon
 
 def stand_in_answer(method: str, path: str, body: bytes, profile: MessagingProfile) -> StandInResponse | None:
     """Answer a Send API call the way Meta would, for ``siu dev`` (None for calls Meta would not know)."""
+    from siu_core.plugin import StandInResponse  # siu dev's stand-in only
     segments = path.strip("/").split("/")
     if method.upper() != "POST" or len(segments) != 3 or segments[2] != "messages":
         return None
@@ -939,7 +991,7 @@ def _stand_in_attachment_problem(attachment: Any, profile: MessagingProfile) -> 
         return "Attachments are not supported on this channel"
     payload = attachment.get("payload") if isinstance(attachment, dict) else None
     url = payload.get("url") if isinstance(payload, dict) else None
-    wanted = {SEND_ATTACHMENT_TYPES[kind] for kind in profile.attachments.kinds}
+    wanted = {SEND_ATTACHMENT_TYPES[kind] for kind in profile.attachments["kinds"]}
     if not isinstance(attachment, dict) or attachment.get("type") not in wanted:
         return f"message[attachment][type] must be one of {sorted(wanted)}"
     if not isinstance(url, str) or not url.startswith(("https://", "http://")):
@@ -961,9 +1013,10 @@ class MessagingChannel:
     """
 
     def __init__(
-        self, profile: MessagingProfile, reply_window: ReplyWindowPolicy, *, account_field: str, account_noun: str
+        self, profile: MessagingProfile, reply_window: Mapping[str, Any], *, account_field: str, account_noun: str
     ) -> None:
         self.profile = profile
+        #: The channel's ``ReplyWindowPolicy`` fields, as plain data (its ``channel_info`` is plain data too).
         self.reply_window = reply_window
         #: The secret naming the business account this deployment sends as (e.g. ``page_id``).
         self.account_field = account_field
@@ -980,28 +1033,31 @@ class MessagingChannel:
         settings: Mapping[str, Any],
         optional_secret_fields: Sequence[str] = (),
         display: Mapping[str, Any] | None = None,
-    ) -> ChannelInfo:
-        """The plugin's ``channel_info``, taking limits, window and account field from here so they never drift.
+    ) -> dict[str, Any]:
+        """The plugin's ``channel_info`` as plain data (contract 1.4: the connector's cold start builds no model),
+        taking limits, window and account field from here so they never drift.
 
-        ``display`` holds the plugin's ``ChannelInfo`` display fields (name, icon, colour, wording).
+        A mapping of ``ChannelInfo`` fields, nested parts as plain objects (fresh copies: a caller may keep
+        it); ``display`` holds the plugin's display fields (name, icon, colour, wording).
         """
-        return ChannelInfo(
-            name=self.profile.channel,
-            display_name=display_name,
-            version=version,
-            contract_version=contract_version,
-            secret_fields=list(secret_fields),
-            optional_secret_fields=list(optional_secret_fields),
-            signing_secret_fields=["app_secret"],
-            account_secret_field=self.account_field,
-            settings=dict(settings),
-            reply_window=self.reply_window,
-            max_text_length=self.profile.max_text,
-            text_length_unit=self.profile.text_unit,
-            supports_templates=False,
-            attachments=self.profile.attachments,
+        attachments = self.profile.attachments
+        return {
+            "name": self.profile.channel,
+            "display_name": display_name,
+            "version": version,
+            "contract_version": contract_version,
+            "secret_fields": list(secret_fields),
+            "optional_secret_fields": list(optional_secret_fields),
+            "signing_secret_fields": ["app_secret"],
+            "account_secret_field": self.account_field,
+            "settings": dict(settings),
+            "reply_window": dict(self.reply_window),
+            "max_text_length": self.profile.max_text,
+            "text_length_unit": self.profile.text_unit,
+            "supports_templates": False,
+            "attachments": None if attachments is None else copy.deepcopy(dict(attachments)),
             **(display or {}),
-        )
+        }
 
     def platform_base_url(self, settings: Mapping[str, Any]) -> str:
         """The platform's own Graph host, where sends go unless ``api_base_url`` points elsewhere."""
@@ -1027,8 +1083,9 @@ class MessagingChannel:
         return verify_hub_signature(body, headers, secrets.get("app_secret"))
 
     @hookimpl
-    def normalize(self, body: bytes, settings: Mapping[str, Any]) -> list[Event | MessageEventData | Unreadable]:
-        """Turn every entry and item of the channel's webhook into inbox events (a bad item costs only itself)."""
+    def normalize(self, body: bytes, settings: Mapping[str, Any]) -> list[Found]:
+        """Turn every entry and item of the channel's webhook into inbox events as plain mappings (contract 1.4:
+        the connector queues them with no model built); a bad item costs only itself (an Unreadable)."""
         return normalize_body(body, settings, self.profile)
 
     @hookimpl
@@ -1036,6 +1093,8 @@ class MessagingChannel:
         self, request: ReplyRequest, secrets: Mapping[str, str], settings: Mapping[str, Any], session: Any
     ) -> SendResult:
         """Deliver a teammate's reply through the Send API, or say why it cannot go."""
+        from siu_core.plugin import require_secret  # with the other send-only names, imported when sending
+
         channel = self.profile.channel
         account = require_secret(secrets, self.account_field, channel)
         if request.account_id != account:
@@ -1074,6 +1133,8 @@ class MessagingChannel:
         self, messages: Sequence[SimulatedMessage], account_id: str, secrets: Mapping[str, str]
     ) -> WebhookRequest:
         """Build the signed webhook that ``siu demo`` and the contract round trip replay."""
+        from siu_core.plugin import require_secret
+
         app_secret = require_secret(secrets, "app_secret", self.profile.channel)
         # The module-level builder of the same name (a method's name is not in scope in its body).
         return simulate_webhook(messages, account_id, app_secret, self.profile)

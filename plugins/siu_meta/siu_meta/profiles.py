@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
-from siu_core.plugin import CustomerProfile, SiuError, StandInResponse
+from siu_core.plugin import SiuError
 from siu_meta.graph import GraphErrorPolicy, graph_get
+
+if TYPE_CHECKING:
+    from siu_core.plugin import CustomerProfile, StandInResponse
 
 LOG = logging.getLogger(__name__)
 #: Seconds the profile call may take: a teammate is waiting for the customer panel.
@@ -45,6 +48,8 @@ def _text(payload: Mapping[str, Any], key: str) -> str | None:
 
 def read_profile(payload: Any) -> CustomerProfile | None:
     """The profile in a user-profile answer (either channel's fields), or None when it names nobody."""
+    from siu_core.plugin import CustomerProfile  # asked by the inbox, never by the connector (cold start: no models)
+
     if not isinstance(payload, Mapping) or "error" in payload:
         return None
     name = _text(payload, "name") or " ".join(
@@ -74,6 +79,8 @@ def fetch_user_profile(session: Any, url: str | None, *, access_token: str | Non
 
 def stand_in_profile(person_id: str, fields: str, *, channel: str) -> StandInResponse:
     """A deterministic profile for ``siu dev``: the same id always gets the same made-up person."""
+    from siu_core.plugin import StandInResponse  # siu dev's stand-in only
+
     digest = hashlib.sha256(f"{channel}:{person_id}".encode()).digest()
     first, last = _STAND_IN_FIRST[digest[0] % len(_STAND_IN_FIRST)], _STAND_IN_LAST[digest[1] % len(_STAND_IN_LAST)]
     everything = {

@@ -30,16 +30,14 @@ from siu_core.errors import (
 )
 from siu_core.models import (
     Attachment,
-    AttachmentRule,
-    AttachmentSupport,
     MessageEvent,
     ReactionEvent,
     ReplyRequest,
-    ReplyWindowPolicy,
     SimulatedMessage,
     StatusEvent,
     Unreadable,
     dump_event,
+    parse_event,
 )
 from siu_core.schemas import schema_errors
 
@@ -51,7 +49,8 @@ PROFILE = messaging.MessagingProfile(
     max_text=2000,
     text_unit="characters",
 )
-WINDOW = ReplyWindowPolicy(standard_hours=24, human_agent_days=7)
+#: ``ReplyWindowPolicy`` fields, as plain data like the plugins' own.
+WINDOW = {"standard_hours": 24, "human_agent_days": 7}
 PAGE, PSID = "1029384756", "9988776655"
 T = 1795166100000
 
@@ -96,8 +95,21 @@ def body_of(entries: list[dict[str, Any]], obj: str = "page") -> bytes:
     return json.dumps({"object": obj, "entry": entries}).encode()
 
 
+def plain(found: list[Any]) -> list[Any]:
+    """normalize's output read as models, after checking every event is plain data equal to its model's dump.
+
+    Contract 1.4 without pydantic: the connector queues each mapping as it is, so it must be exactly what
+    the labeler's parse dumps back (defaults included); only an item set aside is a model (Unreadable).
+    """
+    for event in found:
+        if not isinstance(event, Unreadable):
+            assert type(event) is dict, type(event)
+            assert event == dump_event(parse_event(json.loads(json.dumps(event)))), event
+    return as_models(found)
+
+
 def normalize(entries: list[dict[str, Any]], **settings_: Any) -> list[Any]:
-    return as_models(messaging.normalize_body(body_of(entries), settings_, PROFILE))
+    return plain(messaging.normalize_body(body_of(entries), settings_, PROFILE))
 
 
 def set_aside(entries: list[dict[str, Any]], match: str = "") -> Unreadable:
@@ -168,7 +180,7 @@ ENTRY = _obj(
 
 def _check_events_or_malformed(body: bytes) -> None:
     try:
-        events = as_models(messaging.normalize_body(body, {"app_id": "42"}, PROFILE))
+        events = plain(messaging.normalize_body(body, {"app_id": "42"}, PROFILE))
     except MalformedPayload:
         return
     assert isinstance(events, list)
@@ -194,7 +206,7 @@ def test_hostile_bodies_are_malformed_not_crashes() -> None:
             messaging.normalize_body(raw, {}, PROFILE)
     huge_time = (b'{"object":"page","entry":[{"id":"1","messaging":[{"sender":{"id":"2"},"recipient":{"id":"1"},'
                  b'"timestamp":' + b"9" * 400 + b',"message":{"mid":"m","text":"x"}}]}]}')
-    (item,) = as_models(messaging.normalize_body(huge_time, {}, PROFILE))
+    (item,) = plain(messaging.normalize_body(huge_time, {}, PROFILE))
     assert isinstance(item, Unreadable) and "timestamp" in item.reason
 
 
@@ -236,6 +248,26 @@ def test_statuses_that_say_nothing_or_come_from_the_business_yield_nothing() -> 
         _item({"delivery": {}}),
         _item({"read": {"watermark": T}}, sender=PAGE, recipient=PSID),
     ]}]) == []
+
+
+@pytest.mark.parametrize(("payload", "sender", "reason"), [
+    ({"reaction": {"mid": "m_\ud800", "action": "react"}}, PSID, "1 invalid field(s)"),
+    ({"message_edit": {"mid": "m_\ud800", "text": "x"}}, PSID, "1 invalid field(s)"),
+    ({"message": {"mid": "m_\ud800", "is_deleted": True}}, PSID, "1 invalid field(s)"),
+    ({"read": {"mid": "m_1"}}, "\udc00", "1 invalid field(s)"),
+    ({"postback": {"title": "Go"}}, "\udc00", "1 invalid field(s)"),  # the customer is checked first, alone
+    ({"postback": {"mid": "m_\ud800", "title": "Go"}}, PSID, "1 invalid field(s)"),
+])
+def test_ids_the_event_models_refuse_set_the_item_aside_as_they_did(payload: dict[str, Any], sender: str,
+                                                                     reason: str) -> None:
+    # A lone UTF-16 surrogate (an escape cut in half) in an id the models hold to valid Unicode: the
+    # mapping sets the item aside with the reason the model's validation error gave.
+    (item,) = normalize([{"id": PAGE, "time": T, "messaging": [_item(payload, sender=sender)]}])
+    assert isinstance(item, Unreadable) and item.reason == f"entry[0].messaging[0]: {reason}"
+    # A message's ids were never checked that way: it is queued (the connector scrubs the surrogate).
+    (found,) = messaging.normalize_body(body_of([{"id": PAGE, "time": T, "messaging": [
+        _item({"message": {"mid": "m_\ud800", "text": "x"}})]}]), {}, PROFILE)
+    assert type(found) is dict and found["message_id"] == "m_\ud800"
 
 
 def test_status_watermark_must_be_a_time() -> None:
@@ -491,7 +523,7 @@ def test_simulated_webhook_round_trips() -> None:
     hook.body.decode("ascii")
     assert b"\\u00fc" in hook.body and b"\\/" in hook.body
     assert verify_hub_signature(hook.body, hook.headers, "app-secret") is True
-    events = [e for e in as_models(messaging.normalize_body(hook.body, {}, PROFILE)) if isinstance(e, MessageEvent)]
+    events = [e for e in plain(messaging.normalize_body(hook.body, {}, PROFILE)) if isinstance(e, MessageEvent)]
     assert len(events) == len(messages)
     assert [(e.message_id, e.customer.id, e.text, e.timestamp, e.account_id) for e in events] == [
         (m.message_id, m.sender_id, m.text, m.timestamp, PAGE) for m in messages]
@@ -514,8 +546,9 @@ def test_stand_in_answers_like_the_send_api() -> None:
 
 # --- files by URL (contract 1.4) -------------------------------------------------------------------
 
-FILES = AttachmentSupport(kinds={"image": AttachmentRule(content_types=["image/png"], max_bytes=10),
-                                 "document": AttachmentRule(content_types=["application/pdf"], max_bytes=10)})
+#: ``AttachmentSupport`` fields, as plain data like the plugins' own (contract 1.4).
+FILES = {"kinds": {"image": {"content_types": ["image/png"], "max_bytes": 10},
+                   "document": {"content_types": ["application/pdf"], "max_bytes": 10}}}
 WITH_FILES = dataclasses.replace(PROFILE, attachments=FILES)
 PNG = {"kind": "image", "url": "https://media.example/u/a.png", "content_type": "image/png", "size": 5,
        "filename": "a.png"}
