@@ -120,7 +120,10 @@ def dev(host: str, port: int, state_dir: Path | None, config_path: Path | None, 
     console.print("ready")
     sys.stdout.flush()  # a supervisor or a script reading a pipe sees it now
     try:
-        stopped.wait()
+        # Woken twice a second: a signal the kernel hands to another thread only sets a flag, and the main
+        # thread runs the handler at its next bytecode; a wait with no timeout would never get there.
+        while not stopped.wait(0.5):
+            pass
     except KeyboardInterrupt:
         pass
     finally:
