@@ -113,14 +113,6 @@ def parse_timestamp(value: Any) -> datetime | None:
         return None
 
 
-def json_part(value: Any) -> Any:
-    """A part of an event mapping (contract 1.4): a model (or a list of them) as the JSON the event schema describes."""
-    if isinstance(value, list):
-        return [json_part(item) for item in value]
-    dump = getattr(value, "model_dump", None)
-    return dump(mode="json", exclude_none=True) if callable(dump) else value
-
-
 # --- send-side errors ----------------------------------------------------------------------------
 
 
