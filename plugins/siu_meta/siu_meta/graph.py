@@ -95,6 +95,17 @@ def load_json_body(body: bytes, expected_object: str) -> dict[str, Any]:
     return data
 
 
+def valid_unicode(value: str) -> bool:
+    """Whether a text has no lone UTF-16 surrogate (an escape cut in half): the models' ids refuse those."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_timestamp(value: Any) -> datetime | None:
     """Graph timestamps come as ms or s, numbers or strings; detect by magnitude. None if unreadable."""
     if isinstance(value, bool):

@@ -50,6 +50,7 @@ from siu_meta.graph import (
     parse_graph_error,
     parse_timestamp,
     sign_body,
+    valid_unicode,
     verify_hub_signature,
 )
 
@@ -295,7 +296,7 @@ class _Parser:
         the reason the model's error gave before events were mappings (the customer was a model of its own,
         checked first and alone).
         """
-        bad = 1 if not _encodable(customer) else sum(not _encodable(value) for value in (account, *ids.values()))
+        bad = 1 if not valid_unicode(customer) else sum(not valid_unicode(v) for v in (account, *ids.values()))
         if bad:
             raise MalformedPayload(f"{where.path}: {bad} invalid field(s)")
         return {"schema_version": SCHEMA_VERSION, "channel": self.channel, "account_id": account,
@@ -473,17 +474,6 @@ def _message_event(
     event["own_app"] = own_app
     event["errors"] = []
     return event
-
-
-def _encodable(value: str) -> bool:
-    """Whether a text is valid Unicode (no lone surrogate), as the models' constrained strings demand."""
-    if value.isascii():
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _some(**parts: Any) -> dict[str, Any]:

@@ -44,7 +44,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from siu_meta.graph import load_json_body, parse_timestamp
+from siu_meta.graph import load_json_body, parse_timestamp, valid_unicode
 
 from siu_core.plugin import MalformedPayload, utc_text
 from siu_whatsapp._fields import nonempty, number, obj, objects, text
@@ -441,16 +441,8 @@ def _refused_ids(account_id: str, who: ParticipantData | None, target: str = "")
     with the reason the model's error gives.
     """
     ids = (("account_id", account_id), ("customer.id", who["id"] if who else ""), ("target_message_id", target))
-    bad = [name for name, value in ids if not value.isascii() and not _encodable(value)]
+    bad = [name for name, value in ids if not valid_unicode(value)]
     return f"invalid {', '.join(bad)}" if bad else None
-
-
-def _encodable(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _message(
